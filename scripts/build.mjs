@@ -1,0 +1,60 @@
+// Bundles the extension with esbuild. Each adapter that pulls in a client library is its own
+// bundle, required on first use (src/lazy.ts), so activation parses only dist/extension.js.
+// Also bundles the integration suite (out/integration/index.js) for the real-VS-Code runner.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** import() specifiers in src/lazy.ts -> the bundle that serves them. */
+const lazyBundles = {
+  './gitlab/client': 'gitlab',
+};
+
+const lazyPlugin = {
+  name: 'lazy-adapters',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(lazyBundles).map((k) => k.replace(/[./]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) => {
+      if (!args.importer.endsWith('src/lazy.ts')) return undefined;
+      return { path: `./${lazyBundles[args.path]}.js`, external: true };
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  external: ['vscode'],
+};
+
+const extension = {
+  ...common,
+  entryPoints: {
+    extension: 'src/extension.ts',
+    ...Object.fromEntries(Object.entries(lazyBundles).map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`])),
+  },
+  outdir: 'dist',
+  plugins: [lazyPlugin],
+};
+
+const integration = {
+  ...common,
+  entryPoints: { index: 'test/integration/index.ts' },
+  outdir: 'out/integration',
+  external: ['vscode', 'mocha'],
+  sourcemap: 'inline',
+};
+
+const builds = production ? [extension] : [extension, integration];
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log('watching src/ and test/integration/ …');
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,115 @@
+// Runner Ops: Sign in to GitLab / Sign out of GitLab.
+import * as vscode from 'vscode';
+import { InvalidGitLabUrl, normalizeGitLabUrl } from '../core/gitlab-host';
+import { judgeToken } from '../core/token-check';
+import { loadGitLab } from '../lazy';
+import type { Services } from '../services';
+
+export type SignInResult = { ok: true; url: string; username: string; access: 'full' | 'read-only' } | { ok: false; message: string };
+
+interface SignInArgs {
+  url?: string;
+  token?: string;
+}
+
+export function register(context: vscode.ExtensionContext, services: Services): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('runnerOps.signIn', (args?: SignInArgs) => signIn(services, args)),
+    vscode.commands.registerCommand('runnerOps.signOut', () => signOut(services)),
+  );
+}
+
+/** With `{ url, token }` (tests, scripts) nothing is asked; otherwise the user is prompted. */
+async function signIn(services: Services, args?: SignInArgs): Promise<SignInResult> {
+  const interactive = !args?.token;
+  const url = args?.url ?? (await askUrl(services.settings().gitlabUrl));
+  if (url === undefined) return { ok: false, message: 'Sign-in cancelled.' };
+  let host: string;
+  try {
+    host = normalizeGitLabUrl(url);
+  } catch (error) {
+    return report(error instanceof InvalidGitLabUrl ? error.message : String(error), interactive, services, args);
+  }
+  const token = args?.token?.trim() ?? (await askToken(host));
+  if (!token) return { ok: false, message: 'Sign-in cancelled.' };
+
+  try {
+    const { fetchTokenIdentity } = await loadGitLab();
+    const identity = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Checking the token with GitLab at ${host}…` },
+      () => fetchTokenIdentity(host, token),
+    );
+    const verdict = judgeToken(identity, new Date());
+    await services.sessions.save(host, token);
+    if (normalizeSafely(services.settings().gitlabUrl) !== host) {
+      await vscode.workspace.getConfiguration('runnerOps').update('gitlab.url', host, vscode.ConfigurationTarget.Global);
+    }
+    await services.updateContext();
+    services.refresh();
+    const notes = verdict.notes.length ? ` ${verdict.notes.join(' ')}` : '';
+    void vscode.window.showInformationMessage(`Signed in to GitLab at ${host} as @${identity.username}.${notes}`);
+    return { ok: true, url: host, username: identity.username, access: verdict.access };
+  } catch (error) {
+    // TokenRejected and GitLabFailure carry a message written for the user; adapters live in
+    // their own bundle, so instanceof across bundles is not reliable here.
+    return report(`Sign-in to ${host} failed: ${(error as Error).message}`, interactive, services, args);
+  }
+}
+
+function normalizeSafely(url: string): string | undefined {
+  try {
+    return normalizeGitLabUrl(url);
+  } catch {
+    return undefined;
+  }
+}
+
+async function report(message: string, interactive: boolean, services: Services, args?: SignInArgs): Promise<SignInResult> {
+  const choice = await Promise.race([
+    vscode.window.showErrorMessage(message, ...(interactive ? ['Try Again'] : [])),
+    // Scripted callers get their answer without waiting for the notification to be dismissed.
+    ...(interactive ? [] : [Promise.resolve(undefined)]),
+  ]);
+  if (choice === 'Try Again') return signIn(services, args?.url ? { url: args.url } : undefined);
+  return { ok: false, message };
+}
+
+function askUrl(current: string): Thenable<string | undefined> {
+  return vscode.window.showInputBox({
+    title: 'Sign in to GitLab (1/2)',
+    prompt: 'Address of your GitLab server',
+    value: current || 'https://gitlab.com',
+    ignoreFocusOut: true,
+    validateInput: (value) => {
+      try {
+        normalizeGitLabUrl(value);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  });
+}
+
+function askToken(host: string): Thenable<string | undefined> {
+  return vscode.window.showInputBox({
+    title: 'Sign in to GitLab (2/2)',
+    prompt: `Personal access token for ${host} with the api scope (read_api for read-only). It is kept in VS Code's secret storage and only sent to ${host}.`,
+    password: true,
+    ignoreFocusOut: true,
+    placeHolder: 'glpat-…',
+    validateInput: (value) => (value.trim() ? undefined : 'Paste a personal access token.'),
+  });
+}
+
+async function signOut(services: Services): Promise<void> {
+  const url = services.settings().gitlabUrl;
+  const session = await services.sessions.get(url);
+  if (!session) {
+    void vscode.window.showInformationMessage(`You are not signed in to GitLab at ${url}.`);
+    return;
+  }
+  await services.sessions.delete(session.url);
+  await services.updateContext();
+  void vscode.window.showInformationMessage(`Signed out of GitLab at ${session.url}. The token was removed from secret storage.`);
+}

@@ -1,0 +1,40 @@
+// The GitLab adapter: a gitbeaker client bound to one host and token, with short timeouts and
+// bounded retries, plus the few calls gitbeaker lacks. Loaded lazily (see src/lazy.ts).
+import { Gitlab } from '@gitbeaker/core';
+import type { TokenIdentity } from '../core/token-check';
+import { toGitLabFailure } from './errors';
+import { boundedRequesterFn } from './requester';
+
+const QUERY_TIMEOUT_MS = 15_000;
+
+export function createGitLabApi(url: string, token: string) {
+  return new Gitlab({ host: url, token, queryTimeout: QUERY_TIMEOUT_MS, requesterFn: boundedRequesterFn });
+}
+export type GitLabApi = ReturnType<typeof createGitLabApi>;
+
+/** Who the token belongs to and what it may do: GET /user and GET /personal_access_tokens/self. */
+export async function fetchTokenIdentity(url: string, token: string): Promise<TokenIdentity> {
+  const api = createGitLabApi(url, token);
+  try {
+    const user = (await api.Users.showCurrentUser()) as { username: string; name: string; is_admin?: boolean };
+    let self: { scopes?: string[]; expires_at?: string | null; active?: boolean; revoked?: boolean } | undefined;
+    try {
+      self = (await api.PersonalAccessTokens.show()) as typeof self;
+    } catch (error) {
+      // OAuth and project/group tokens may not have a self endpoint answer; /user already proved the token.
+      const failure = toGitLabFailure(error, url);
+      if (failure.kind !== 'not-found' && failure.kind !== 'forbidden') throw failure;
+    }
+    return {
+      username: user.username,
+      name: user.name,
+      isAdmin: user.is_admin === true,
+      scopes: self?.scopes,
+      expiresAt: self?.expires_at ?? null,
+      active: self?.active,
+      revoked: self?.revoked,
+    };
+  } catch (error) {
+    throw toGitLabFailure(error, url);
+  }
+}

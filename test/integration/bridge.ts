@@ -1,0 +1,41 @@
+// Inside the extension host, the tests ask the harness (which drives the real workbench in
+// Chromium) what the user sees. Absent under @vscode/test-electron: UI checks are skipped there.
+export interface ViewSnapshot {
+  title: string;
+  expanded: boolean;
+  welcome: string;
+  rows: Array<{ label: string; text: string; description: string; level: number; icon: string }>;
+}
+
+const bridgeUrl = process.env.RUNNER_OPS_UI_BRIDGE;
+
+export const hasUi = Boolean(bridgeUrl);
+
+async function call<T>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+  if (!bridgeUrl) throw new Error('no UI bridge: run the suite with scripts/test-in-code-server.mjs');
+  const response = await fetch(bridgeUrl, { method: 'POST', body: JSON.stringify({ op, ...args }), headers: { 'content-type': 'application/json' } });
+  const body = (await response.json()) as { ok: boolean; result?: T; error?: string };
+  if (!body.ok) throw new Error(`UI bridge ${op} failed: ${body.error}`);
+  return body.result as T;
+}
+
+export const ui = {
+  openContainer: () => call<void>('openContainer'),
+  readView: (title: string) => call<ViewSnapshot>('readView', { title }),
+  notifications: () => call<string[]>('notifications'),
+  clearNotifications: () => call<void>('clearNotifications'),
+  screenshot: (name: string) => call<string>('screenshot', { name }),
+  /** Reports a finished test to the harness, which prints the run's summary. */
+  report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
+};
+
+/** Polls `read` until `accept` holds or the time is up; returns the last value read. */
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!accept(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  return value;
+}

@@ -1,0 +1,21 @@
+// Entry point loaded by VS Code as extensionTestsPath: runs the mocha suites inside the
+// extension host, with the extension under development active.
+import Mocha from 'mocha';
+import { hasUi, ui } from './bridge';
+
+export async function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'tdd', timeout: 60_000, color: false, reporter: 'spec' });
+  const grep = process.env.RUNNER_OPS_TEST_GREP;
+  if (grep) mocha.grep(grep);
+  // The suites are bundled into this file; define suite()/test() before evaluating them.
+  mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
+  await import('./suites');
+  await new Promise<void>((resolve, reject) => {
+    const runner = mocha.run((failures) => (failures ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
+    if (!hasUi) return;
+    const send = (result: Parameters<typeof ui.report>[0]) => void ui.report(result).catch(() => undefined);
+    runner.on('pass', (test) => send({ title: test.fullTitle(), state: 'passed', ms: test.duration }));
+    runner.on('fail', (test, error: Error) => send({ title: test.fullTitle(), state: 'failed', error: error.stack ?? error.message }));
+    runner.on('pending', (test) => send({ title: test.fullTitle(), state: 'skipped' }));
+  });
+}

@@ -19,6 +19,8 @@ async function call<T>(op: string, args: Record<string, unknown> = {}): Promise<
   return body.result as T;
 }
 
+export const hello = (meta: { vscodeVersion: string; appName: string }) => call<void>('hello', meta);
+
 export const ui = {
   openContainer: () => call<void>('openContainer'),
   readView: (title: string) => call<ViewSnapshot>('readView', { title }),

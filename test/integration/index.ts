@@ -1,9 +1,13 @@
 // Entry point loaded by VS Code as extensionTestsPath: runs the mocha suites inside the
 // extension host, with the extension under development active.
 import Mocha from 'mocha';
-import { hasUi, ui } from './bridge';
+import * as vscode from 'vscode';
+import { hasUi, hello, ui } from './bridge';
+// Inside the extension host too: a test that reaches past loopback fails.
+import '../guard/loopback-only.cjs';
 
 export async function run(): Promise<void> {
+  if (hasUi) await hello({ vscodeVersion: vscode.version, appName: vscode.env.appName });
   const mocha = new Mocha({ ui: 'tdd', timeout: 60_000, color: false, reporter: 'spec' });
   const grep = process.env.RUNNER_OPS_TEST_GREP;
   if (grep) mocha.grep(grep);

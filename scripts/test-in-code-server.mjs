@@ -1,0 +1,89 @@
+// Runs the integration suite inside a real VS Code (code-server 4.100.3 = VS Code 1.100.3),
+// driven by Debian's Chromium. The suite runs in the extension host; it asks this process what
+// the workbench shows through a loopback "UI bridge". Exit code 1 when any test fails.
+import { createServer } from 'node:http';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchBrowser, root, startCodeServer, workbenchUrl } from './code-server.mjs';
+import { workbenchUi } from './workbench-ui.mjs';
+
+const RUN_TIMEOUT_MS = 15 * 60_000;
+const verbose = process.env.RUNNER_OPS_VERBOSE === '1';
+const resultsDir = join(root, 'test-results');
+rmSync(resultsDir, { recursive: true, force: true });
+
+const results = [];
+let meta = {};
+let page;
+let ui;
+
+const bridge = createServer(async (req, res) => {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  const reply = (payload) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(payload));
+  };
+  try {
+    const { op, ...args } = JSON.parse(body);
+    if (op === 'report') {
+      results.push(args);
+      const mark = { passed: '✔', failed: '✘', skipped: '-' }[args.state] ?? '?';
+      console.log(`  ${mark} ${args.title}${args.ms !== undefined ? ` (${args.ms} ms)` : ''}`);
+      if (args.error) console.log(args.error.split('\n').map((l) => `      ${l}`).join('\n'));
+      return reply({ ok: true });
+    }
+    if (op === 'hello') {
+      meta = args;
+      return reply({ ok: true });
+    }
+    if (!ui || typeof ui[op] !== 'function') return reply({ ok: false, error: `unknown op ${op}` });
+    return reply({ ok: true, result: await ui[op](args) });
+  } catch (error) {
+    return reply({ ok: false, error: String(error?.stack ?? error) });
+  }
+});
+await new Promise((r) => bridge.listen(0, '127.0.0.1', r));
+const bridgeUrl = `http://127.0.0.1:${bridge.address().port}/`;
+
+const started = Date.now();
+const server = await startCodeServer({
+  env: { RUNNER_OPS_UI_BRIDGE: bridgeUrl, ...(process.env.RUNNER_OPS_TEST_GREP ? { RUNNER_OPS_TEST_GREP: process.env.RUNNER_OPS_TEST_GREP } : {}) },
+  log: (line) => verbose && process.stderr.write(line),
+});
+const browser = await launchBrowser();
+let exitCode = 1;
+try {
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  ui = workbenchUi(page, resultsDir);
+  const exited = new Promise((resolve) => {
+    page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code)));
+  });
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    if (verbose) console.error(`[workbench ${type}]`, ...(Array.isArray(args) ? args : [args]));
+  });
+  console.log('integration: starting VS Code (code-server) with the extension under test');
+  await page.goto(workbenchUrl(server, { testsPath: join(root, 'out/integration/index.js') }));
+  const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_TIMEOUT_MS).unref());
+  const outcome = await Promise.race([exited, timeout]);
+  if (outcome === 'timeout') console.error(`integration: the suite did not finish within ${RUN_TIMEOUT_MS / 60_000} minutes`);
+  else exitCode = outcome;
+  await ui.screenshot({ name: 'final' }).catch(() => undefined);
+} finally {
+  await browser.close().catch(() => undefined);
+  await server.stop();
+  bridge.close();
+}
+
+const count = (state) => results.filter((r) => r.state === state).length;
+const passed = count('passed');
+const failed = count('failed');
+const skipped = count('skipped');
+console.log(`integration: ran inside VS Code ${meta.vscodeVersion ?? '?'} (${meta.appName ?? 'code-server'}) in ${Math.round((Date.now() - started) / 1000)} s; screenshots in test-results/`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (exitCode === 0 && failed > 0) exitCode = 1;
+if (exitCode === 0 && passed === 0) {
+  console.error('integration: no test passed; treating the run as failed');
+  exitCode = 1;
+}
+process.exit(exitCode);

@@ -1,0 +1,63 @@
+// Reads and drives the real workbench DOM: what the tests and the demo ask of the UI.
+// Tree rows and panes are plain DOM with aria labels, so this reads what a user sees.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function workbenchUi(page, resultsDir) {
+  const container = () => page.locator('.activitybar .action-item a[aria-label^="Runner Ops"], .activitybar .action-item [aria-label^="Runner Ops"]').first();
+
+  async function openContainer() {
+    await page.waitForSelector('.monaco-workbench .activitybar', { timeout: 60_000 });
+    const sidebarTitle = page.locator('.sidebar .composite.title h2, .sidebar .title-label h2').first();
+    const current = (await sidebarTitle.textContent().catch(() => '')) ?? '';
+    if (/runner ops/i.test(current)) return;
+    await container().click({ timeout: 30_000 });
+    await page.waitForSelector('.sidebar .pane-header', { timeout: 30_000 });
+  }
+
+  function pane(title) {
+    return page.locator('.sidebar .pane').filter({ has: page.locator(`.pane-header h3.title:text-is("${title}")`) }).first();
+  }
+
+  async function readView({ title }) {
+    const p = pane(title);
+    await p.waitFor({ timeout: 15_000 });
+    const header = p.locator('.pane-header').first();
+    let expanded = (await header.getAttribute('aria-expanded')) === 'true';
+    if (!expanded) {
+      await header.click();
+      expanded = (await header.getAttribute('aria-expanded')) === 'true';
+    }
+    const welcome = ((await p.locator('.welcome-view-content').allInnerTexts().catch(() => [])).join('\n')).trim();
+    const rows = await p.locator('.monaco-list-row').evaluateAll((elements) =>
+      elements.map((row) => ({
+        label: row.getAttribute('aria-label') ?? '',
+        text: (row.querySelector('.label-name')?.textContent ?? '').trim(),
+        description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
+        level: Number(row.getAttribute('aria-level') ?? 0),
+        icon: [...(row.querySelector('.custom-view-tree-node-item-icon, .codicon')?.classList ?? [])].join(' '),
+      })),
+    );
+    return { title, expanded, welcome, rows };
+  }
+
+  async function notifications() {
+    return page.locator('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message').allInnerTexts();
+  }
+
+  async function clearNotifications() {
+    await page.keyboard.press('Escape');
+    for (const close of await page.locator('.notifications-toasts .codicon-notifications-clear, .notification-toast .codicon-close').all()) {
+      await close.click().catch(() => undefined);
+    }
+  }
+
+  async function screenshot({ name }) {
+    mkdirSync(resultsDir, { recursive: true });
+    const path = join(resultsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+    await page.screenshot({ path });
+    return path;
+  }
+
+  return { openContainer, readView, notifications, clearNotifications, screenshot };
+}

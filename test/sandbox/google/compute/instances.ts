@@ -1,0 +1,120 @@
+// Compute instances REST routes: list (filter, paging), aggregatedList, get, insert, delete,
+// start/stop/reset, setLabels, getSerialPortOutput, and zone operations get/wait/list.
+import { Router, json, readJson } from '../../http';
+import type { GoogleContext } from '../context';
+import { offsetFromPageToken, paginate } from '../context';
+import { computeInvalid } from '../errors';
+import { compileComputeFilter } from './filter';
+import { computeLinks, renderVm, type Vm } from './model';
+import type { ComputeState } from './state';
+import { specFrom, validateName, validateZone } from './spec';
+
+const ZONES_ALWAYS_LISTED = ['us-central1-a', 'us-central1-b', 'us-central1-c', 'us-central1-f', 'us-east1-b', 'us-east1-c', 'us-east1-d', 'europe-west1-b', 'europe-west1-c', 'europe-west1-d', 'europe-west4-a', 'europe-west4-b', 'asia-east1-a'];
+
+export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router: Router): void {
+  const base = '/compute/v1/projects/:project/zones/:zone';
+  const vmOf = (p: Record<string, string>) => compute.vm(p.project, p.zone, p.instance);
+
+  router.add('GET', `${base}/instances`, (req, p) => {
+    validateZone(p.zone);
+    const q = req.url.searchParams;
+    const matches = compileComputeFilter(q.get('filter'));
+    const all = sortedVms(compute, (vm) => vm.project === p.project && vm.zone === p.zone)
+      .map((vm) => renderVm(ctx, vm))
+      .filter(matches);
+    const { page, nextPageToken } = paginate(all, offsetFromPageToken(q.get('pageToken'), invalidToken), pageSizeOf(q));
+    return json(200, {
+      kind: 'compute#instanceList',
+      id: `projects/${p.project}/zones/${p.zone}/instances`,
+      items: page,
+      ...(nextPageToken ? { nextPageToken } : {}),
+      selfLink: `${computeLinks(ctx, p.project).zone(p.zone)}/instances`,
+    });
+  });
+
+  router.add('GET', '/compute/v1/projects/:project/aggregated/instances', (req, p) => {
+    const q = req.url.searchParams;
+    const matches = compileComputeFilter(q.get('filter'));
+    const all = sortedVms(compute, (vm) => vm.project === p.project)
+      .map((vm) => ({ zone: vm.zone, json: renderVm(ctx, vm) }))
+      .filter((x) => matches(x.json));
+    const { page, nextPageToken } = paginate(all, offsetFromPageToken(q.get('pageToken'), invalidToken), pageSizeOf(q));
+    const zones = new Set([...ZONES_ALWAYS_LISTED, ...[...compute.vms.values()].filter((vm) => vm.project === p.project).map((vm) => vm.zone)]);
+    const items: Record<string, unknown> = {};
+    for (const zone of [...zones].sort()) {
+      const instances = page.filter((x) => x.zone === zone).map((x) => x.json);
+      items[`zones/${zone}`] = instances.length
+        ? { instances }
+        : { warning: { code: 'NO_RESULTS_ON_PAGE', message: `There are no results for scope 'zones/${zone}' on this page.`, data: [{ key: 'scope', value: `zones/${zone}` }] } };
+    }
+    return json(200, {
+      kind: 'compute#instanceAggregatedList',
+      id: `projects/${p.project}/aggregated/instances`,
+      items,
+      ...(nextPageToken ? { nextPageToken } : {}),
+      selfLink: `${computeLinks(ctx, p.project).project}/aggregated/instances`,
+    });
+  });
+
+  router.add('GET', `${base}/instances/:instance`, (_req, p) => json(200, renderVm(ctx, vmOf(p))));
+
+  router.add('POST', `${base}/instances`, (req, p) => {
+    validateZone(p.zone);
+    const body = readJson<Record<string, unknown>>(req);
+    const templateRef = req.url.searchParams.get('sourceInstanceTemplate');
+    const template = templateRef ? compute.template(p.project, templateRef.split('/').pop()!) : undefined;
+    const name = validateName(body.name);
+    const spec = specFrom(body, template?.spec);
+    const sourceInstanceTemplate = template ? computeLinks(ctx, p.project).template(template.name) : undefined;
+    return json(200, compute.insert(p.project, p.zone, name, spec, { sourceInstanceTemplate }));
+  });
+
+  router.add('DELETE', `${base}/instances/:instance`, (_req, p) => json(200, compute.delete(vmOf(p))));
+  router.add('POST', `${base}/instances/:instance/stop`, (_req, p) => json(200, compute.stop(vmOf(p))));
+  router.add('POST', `${base}/instances/:instance/start`, (_req, p) => json(200, compute.start(vmOf(p))));
+  router.add('POST', `${base}/instances/:instance/reset`, (_req, p) => json(200, compute.reset(vmOf(p))));
+  router.add('POST', `${base}/instances/:instance/setLabels`, (req, p) => {
+    const body = readJson<{ labels?: Record<string, string>; labelFingerprint?: string }>(req);
+    return json(200, compute.setLabels(vmOf(p), body.labels ?? {}, body.labelFingerprint));
+  });
+
+  router.add('GET', `${base}/instances/:instance/serialPort`, (req, p) => {
+    const vm = vmOf(p);
+    const q = req.url.searchParams;
+    const port = Number(q.get('port') ?? 1);
+    if (!Number.isInteger(port) || port < 1 || port > 4) throw computeInvalid(`Invalid value for field 'port': '${q.get('port')}'. Must be between 1 and 4.`);
+    const start = Number(q.get('start') ?? 0);
+    if (!Number.isInteger(start)) throw computeInvalid(`Invalid value for field 'start': '${q.get('start')}'.`);
+    const read = vm.serial.get(port)?.read(start) ?? { contents: '', start: 0, next: 0 };
+    return json(200, {
+      kind: 'compute#serialPortOutput',
+      contents: read.contents,
+      start: String(read.start),
+      next: String(read.next),
+      selfLink: `${computeLinks(ctx, vm.project).instance(vm.zone, vm.name)}/serialPort`,
+    });
+  });
+
+  router.add('GET', `${base}/operations/:operation`, (_req, p) => json(200, compute.operations.get(p.project, p.zone, p.operation)));
+  router.add('POST', `${base}/operations/:operation/wait`, async (_req, p) => json(200, await compute.operations.wait(p.project, p.zone, p.operation)));
+  router.add('GET', `${base}/operations`, (_req, p) =>
+    json(200, { kind: 'compute#operationList', id: `projects/${p.project}/zones/${p.zone}/operations`, items: compute.operations.list(p.project, p.zone) }),
+  );
+}
+
+function sortedVms(compute: ComputeState, keep: (vm: Vm) => boolean): Vm[] {
+  return [...compute.vms.values()].filter(keep).sort((a, b) => (a.zone === b.zone ? cmp(a.name, b.name) : cmp(a.zone, b.zone)));
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Compute pages hold at most 500 items (the default too). */
+export function pageSizeOf(q: URLSearchParams): number {
+  const raw = q.get('maxResults');
+  if (raw === null) return 500;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 500) throw computeInvalid(`Invalid value for field 'maxResults': '${raw}'. Must be less than or equal to 500`);
+  return n === 0 ? 500 : n;
+}
+
+export const invalidToken = () => computeInvalid("Invalid value for field 'pageToken'.");

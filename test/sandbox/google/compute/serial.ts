@@ -1,0 +1,59 @@
+// A VM's serial port: bytes numbered from the start of the boot, only the last 1 MiB kept.
+// getSerialPortOutput semantics: a `start` older than what is kept moves forward (and is returned
+// as `start`), a negative `start` means "the last N bytes", `next` is where to continue.
+export const SERIAL_BUFFER_BYTES = 1024 * 1024;
+
+export interface SerialRead {
+  contents: string;
+  start: number;
+  next: number;
+}
+
+export class SerialPort {
+  private chunks: Buffer[] = [];
+  private keptBytes = 0;
+  /** Total bytes ever written this boot; the offset of the next byte. */
+  private written = 0;
+
+  constructor(private readonly capacity = SERIAL_BUFFER_BYTES) {}
+
+  get next(): number {
+    return this.written;
+  }
+
+  get oldestKept(): number {
+    return this.written - this.keptBytes;
+  }
+
+  write(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    if (bytes.length === 0) return;
+    this.chunks.push(bytes);
+    this.keptBytes += bytes.length;
+    this.written += bytes.length;
+    this.trim();
+  }
+
+  read(requestedStart: number): SerialRead {
+    let start = requestedStart < 0 ? this.written + requestedStart : requestedStart;
+    start = Math.max(start, this.oldestKept);
+    if (start >= this.written) return { contents: '', start: Math.min(start, this.written), next: this.written };
+    const kept = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    this.chunks = [kept];
+    return { contents: kept.subarray(start - this.oldestKept).toString('utf8'), start, next: this.written };
+  }
+
+  private trim(): void {
+    while (this.keptBytes > this.capacity) {
+      const excess = this.keptBytes - this.capacity;
+      const first = this.chunks[0];
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.keptBytes -= first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.keptBytes -= excess;
+      }
+    }
+  }
+}

@@ -1,0 +1,207 @@
+// The living VM: status transitions over simulated time, the boot (console, startup script,
+// secrets from Storage decrypted by KMS), and the gitlab-runner process checking in to GitLab.
+import { createHash } from 'node:crypto';
+import type { RunnerHost } from '../world';
+import { kernelLines, runnerLogLine, shutdownLines, syslogTime, systemdLines } from './boot-log';
+import type { GoogleContext } from './context';
+import type { Vm } from './compute/model';
+import { SerialPort } from './compute/serial';
+import type { KmsState } from './kms-state';
+import type { LoggingState, Severity } from './logging';
+import { METADATA_KEYS, RUNNER_IMAGE, RUNNER_VERSION, runnersFromConfig, StartupScript, type RunnerConfig } from './startup-script';
+import type { StorageState } from './storage-state';
+
+export const PROVISION_MS = 2_000; // PROVISIONING -> STAGING
+export const STAGING_MS = 3_000; // STAGING -> RUNNING
+export const STOP_MS = 4_000; // STOPPING -> TERMINATED
+/** gitlab-runner's check_interval default. */
+export const CHECK_INTERVAL_MS = 3_000;
+/** After this many refused requests the runner waits `unhealthy_interval` (gitlab-runner defaults). */
+const UNHEALTHY_REQUESTS_LIMIT = 3;
+const UNHEALTHY_INTERVAL_MS = 3_600_000;
+
+export class VmLifecycle {
+  constructor(
+    private readonly ctx: GoogleContext,
+    private readonly storage: StorageState,
+    private readonly kms: KmsState,
+    private readonly logging: LoggingState,
+  ) {}
+
+  /** A new VM: PROVISIONING, STAGING, then RUNNING and booting. Returns when it will be RUNNING. */
+  provision(vm: Vm, from = this.ctx.clock.now()): number {
+    vm.status = 'PROVISIONING';
+    const generation = ++vm.bootGeneration;
+    this.ctx.scheduler.at(from + PROVISION_MS, () => {
+      if (vm.bootGeneration === generation) vm.status = 'STAGING';
+    });
+    const runningAt = from + PROVISION_MS + STAGING_MS;
+    this.ctx.scheduler.at(runningAt, (at) => {
+      if (vm.bootGeneration === generation) this.boot(vm, at);
+    });
+    return runningAt;
+  }
+
+  /** Start a TERMINATED VM. Returns when it will be RUNNING. */
+  start(vm: Vm): number {
+    vm.status = 'STAGING';
+    const generation = ++vm.bootGeneration;
+    const runningAt = this.ctx.clock.now() + STAGING_MS;
+    this.ctx.scheduler.at(runningAt, (at) => {
+      if (vm.bootGeneration === generation) this.boot(vm, at);
+    });
+    return runningAt;
+  }
+
+  /** Graceful shutdown: the runner process ends now, the VM is TERMINATED after STOP_MS. */
+  stop(vm: Vm, then?: (at: number) => void): number {
+    const now = this.ctx.clock.now();
+    const wasRunning = vm.status === 'RUNNING';
+    vm.status = 'STOPPING';
+    const generation = ++vm.bootGeneration;
+    if (wasRunning) {
+      this.ctx.gitlab.runnerHostGone(vm.systemId);
+      this.console(vm, shutdownLines(syslogTime(now), vm.name));
+    }
+    const doneAt = now + STOP_MS;
+    this.ctx.scheduler.at(doneAt, (at) => {
+      if (vm.bootGeneration !== generation) return;
+      vm.status = 'TERMINATED';
+      vm.lastStopAt = at;
+      then?.(at);
+    });
+    return doneAt;
+  }
+
+  /** Hard reset: the guest restarts at once; the console starts again at offset 0. */
+  reset(vm: Vm): void {
+    this.ctx.gitlab.runnerHostGone(vm.systemId);
+    this.boot(vm, this.ctx.clock.now());
+  }
+
+  /** Seeds: a VM that has been up since `bootAt` (its boot and check-ins replayed up to now). */
+  alreadyRunning(vm: Vm, bootAt: number): void {
+    vm.lastStartAt = bootAt;
+    this.boot(vm, bootAt);
+  }
+
+  private boot(vm: Vm, at: number): void {
+    const generation = ++vm.bootGeneration;
+    vm.status = 'RUNNING';
+    if (vm.lastStartAt === undefined || at > vm.lastStartAt) vm.lastStartAt = at;
+    vm.serial = new Map([[1, new SerialPort()]]);
+    const step = (delay: number, run: (t: number) => void) =>
+      this.ctx.scheduler.at(at + delay, (t) => {
+        if (vm.bootGeneration === generation) run(t);
+      });
+    this.console(vm, kernelLines(vm.name, 8192));
+    step(1_000, (t) => this.console(vm, systemdLines(syslogTime(t), vm.name)));
+    const script = new StartupScript(this.storage, this.kms, vm.spec.metadata, vm.name);
+    if (!script.hasRunnerSecrets) {
+      step(2_000, (t) => this.scriptLog(vm, t, ['startup-script exit status 0'], false));
+      return;
+    }
+    step(2_000, (t) => {
+      let runners: RunnerConfig[] | undefined;
+      for (const [key, destination] of [
+        [METADATA_KEYS.deployKeyObject, '/root/.ssh/id_ed25519'],
+        [METADATA_KEYS.serviceAccountKeyObject, '/srv/gitlab-runner/sa-key.json'],
+        [METADATA_KEYS.configObject, '/srv/gitlab-runner/config/config.toml'],
+      ] as const) {
+        const result = script.fetchSecret(key, destination);
+        this.scriptLog(vm, t, result.log);
+        if (!result.ok) {
+          this.scriptLog(vm, t, ['startup-script exit status 1', 'Finished running startup scripts.'], false);
+          return;
+        }
+        if (key === METADATA_KEYS.configObject && result.plaintext) {
+          try {
+            runners = runnersFromConfig(result.plaintext.toString('utf8'));
+          } catch (e) {
+            runners = undefined;
+            this.containerLog(vm, t, 'ERROR', runnerLogLine('FATAL', `failed to load config: ${(e as Error).message.split('\n')[0]}`));
+          }
+        }
+      }
+      const containerId = createHash('sha256').update(`${vm.id}:${generation}`).digest('hex');
+      this.scriptLog(vm, t, [`+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE}`, containerId]);
+      this.scriptLog(vm, t, ['startup-script exit status 0', 'Finished running startup scripts.'], false);
+      if (runners) this.startRunnerProcess(vm, generation, t, runners);
+    });
+  }
+
+  private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[]): void {
+    const info = (message: string, fields: Record<string, string | number> = {}) => this.containerLog(vm, at, 'INFO', runnerLogLine('INFO', message, fields));
+    info('Runtime platform', { arch: 'amd64', os: 'linux', pid: 7, revision: '6b06ff5b', version: RUNNER_VERSION });
+    info('Starting multi-runner from /etc/gitlab-runner/config.toml...', { builds: 0, max_builds: 1 });
+    info('Running in system-mode.');
+    info('Configuration loaded', { builds: 0, max_builds: 1 });
+    info('Initializing executor providers...');
+    const failures = new Map<string, number>();
+    const checkIn = (t: number) => {
+      if (vm.bootGeneration !== generation || vm.status !== 'RUNNING') return;
+      let nextIn = CHECK_INTERVAL_MS;
+      for (const runner of runners) {
+        const host: RunnerHost = { systemId: vm.systemId, ipAddress: vm.networkIP, version: RUNNER_VERSION, platform: 'linux', architecture: 'amd64', executor: runner.executor };
+        if (this.ctx.gitlab.runnerCheckIn(runner.token, host)) {
+          failures.set(runner.token, 0);
+          continue;
+        }
+        const count = (failures.get(runner.token) ?? 0) + 1;
+        failures.set(runner.token, count);
+        const short = runner.token.slice(0, 14);
+        this.containerLog(vm, t, 'WARNING', runnerLogLine('WARNING', 'Checking for jobs... forbidden', { runner: short, status: `POST ${runner.url}/api/v4/jobs/request: 403 Forbidden` }));
+        if (count >= UNHEALTHY_REQUESTS_LIMIT) {
+          this.containerLog(vm, t, 'ERROR', runnerLogLine('ERROR', `Runner "${runner.url}/${short}" is unhealthy and will be disabled for 1h0m0s seconds!`, { unhealthy_requests: count, unhealthy_requests_limit: UNHEALTHY_REQUESTS_LIMIT }));
+          failures.set(runner.token, 0);
+          nextIn = UNHEALTHY_INTERVAL_MS;
+        }
+      }
+      // Re-arm from "now", not from the due time, so a big clock jump costs one check-in, not thousands.
+      this.ctx.scheduler.at(Math.max(t, this.ctx.clock.now()) + nextIn, checkIn);
+    };
+    this.ctx.scheduler.at(at + 1_000, checkIn);
+  }
+
+  /** Startup-script output: the console, and Cloud Logging like the guest agent does. */
+  private scriptLog(vm: Vm, at: number, lines: string[], prefixed = true): void {
+    const tag = `${syslogTime(at)} ${vm.name} google_metadata_script_runner[812]:`;
+    this.console(vm, lines.map((l) => `${tag} ${prefixed ? 'startup-script: ' : ''}${l}`));
+    for (const line of lines) {
+      this.logging.append({
+        logName: `projects/${vm.project}/logs/google_metadata_script_runner`,
+        resource: this.resource(vm),
+        timestamp: new Date(at).toISOString(),
+        severity: /ERROR|exit status [1-9]/.test(line) ? 'ERROR' : 'INFO',
+        jsonPayload: { message: `${prefixed ? 'startup-script: ' : ''}${line}`, localTimestamp: new Date(at).toISOString() },
+        labels: { 'compute.googleapis.com/resource_name': vm.name, 'instance_name': vm.name },
+      });
+    }
+  }
+
+  /** gitlab-runner container output: the gcplogs driver ships it; journald echoes it on the console. */
+  private containerLog(vm: Vm, at: number, severity: Severity, line: string): void {
+    this.console(vm, [`${syslogTime(at)} ${vm.name} gitlab-runner[1904]: ${line}`]);
+    this.logging.append({
+      logName: `projects/${vm.project}/logs/gcplogs-docker-driver`,
+      resource: this.resource(vm),
+      timestamp: new Date(at).toISOString(),
+      severity,
+      labels: { container_name: 'gitlab-runner', 'compute.googleapis.com/resource_name': vm.name },
+      jsonPayload: {
+        container: { name: '/gitlab-runner', imageName: RUNNER_IMAGE },
+        instance: { name: vm.name, id: vm.id, zone: vm.zone },
+        data: line,
+      },
+    });
+  }
+
+  private resource(vm: Vm) {
+    return { type: 'gce_instance', labels: { instance_id: vm.id, zone: vm.zone, project_id: vm.project } };
+  }
+
+  private console(vm: Vm, lines: string[]): void {
+    const port = vm.serial.get(1);
+    if (port && lines.length) port.write(lines.join('\r\n') + '\r\n');
+  }
+}

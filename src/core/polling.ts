@@ -1,0 +1,247 @@
+// Polite polling: nothing while the views are hidden or the window is unfocused, fast only while
+// something is changing, backing off on errors and honouring Retry-After. Each poller owns at
+// most one timer, and has one exactly while it should poll, so stopping is by construction. The
+// clock is injected so tests drive time instead of sleeping.
+
+export type TimerHandle = unknown;
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface RefreshOutcome {
+  /** Something shown is still changing on its own (a STAGING VM, a running pipeline): poll fast. */
+  readonly transitional: boolean;
+}
+
+export interface PollingSchedulerOptions {
+  /**
+   * Fetches and stores fresh data. It records its own failures for display; rejecting tells the
+   * scheduler to back off (an error with `retryAfterSeconds`, directly or in `details`, sets a
+   * floor on the next delay).
+   */
+  readonly refresh: () => Promise<RefreshOutcome>;
+  readonly clock?: Clock;
+  readonly fastMs?: number;
+  readonly slowMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export class PollingScheduler {
+  private readonly refresh: () => Promise<RefreshOutcome>;
+  private readonly clock: Clock;
+  private readonly fastMs: number;
+  private readonly slowMs: number;
+  private readonly maxBackoffMs: number;
+
+  // Focus starts true: VS Code activates extensions in a focused window; the views layer
+  // corrects it from `window.state.focused`. Visibility starts false: nothing polls until shown.
+  private visible = false;
+  private focused = true;
+  private disposed = false;
+
+  private timer: TimerHandle | undefined;
+  private inFlight: Promise<void> | undefined;
+  private lastRunAt: number | undefined;
+  private transitional = false;
+  private consecutiveErrors = 0;
+  private retryAfterMs = 0;
+
+  constructor(options: PollingSchedulerOptions) {
+    this.refresh = options.refresh;
+    this.clock = options.clock ?? realClock;
+    this.fastMs = options.fastMs ?? 2_000;
+    this.slowMs = options.slowMs ?? 60_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
+  }
+
+  get active(): boolean {
+    return this.visible && this.focused && !this.disposed;
+  }
+
+  get hasTimer(): boolean {
+    return this.timer !== undefined;
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.reschedule();
+  }
+
+  setFocused(focused: boolean): void {
+    this.focused = focused;
+    this.reschedule();
+  }
+
+  /**
+   * The manual refresh: runs now even while inactive (the user asked), or joins the run already
+   * in flight. Resolves when that run ends, whether it succeeded or not.
+   */
+  refreshNow(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    if (!this.inFlight) {
+      this.clearTimer();
+      // `finally` runs asynchronously even if refresh throws at once, so inFlight is set first.
+      this.inFlight = this.run().finally(() => {
+        this.inFlight = undefined;
+        this.reschedule();
+      });
+    }
+    return this.inFlight;
+  }
+
+  /** The delay the next automatic run waits after the previous one ended. */
+  get currentDelayMs(): number {
+    const interval = this.transitional ? this.fastMs : this.slowMs;
+    const backoff = this.consecutiveErrors === 0 ? interval : Math.min(this.maxBackoffMs, interval * 2 ** this.consecutiveErrors);
+    return Math.max(backoff, this.retryAfterMs);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clearTimer();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const outcome = await this.refresh();
+      this.transitional = outcome.transitional;
+      this.consecutiveErrors = 0;
+      this.retryAfterMs = 0;
+    } catch (error) {
+      this.consecutiveErrors++;
+      this.retryAfterMs = retryAfterMs(error);
+    }
+    this.lastRunAt = this.clock.now();
+  }
+
+  /** Keeps the invariant: a timer exists exactly while active and no run is in flight. */
+  private reschedule(): void {
+    this.clearTimer();
+    if (!this.active || this.inFlight) return;
+    const dueIn = this.lastRunAt === undefined ? 0 : this.lastRunAt + this.currentDelayMs - this.clock.now();
+    // Coming back into view after the data went stale refreshes at once; a quick toggle does not.
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.refreshNow();
+    }, Math.max(0, dueIn));
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** Retry-After from a GitLab 429 (GitLabFailure.details) or any error carrying it directly. */
+export function retryAfterMs(error: unknown): number {
+  if (typeof error !== 'object' || error === null) return 0;
+  const direct = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  const nested = (error as { details?: { retryAfterSeconds?: unknown } }).details?.retryAfterSeconds;
+  const seconds = typeof direct === 'number' ? direct : nested;
+  return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : 0;
+}
+
+export type PollOutcome = 'again' | 'done';
+
+export interface PollingSetOptions<K> {
+  /** Polls one item; 'done' once it has settled (the canceled run is no longer canceling). */
+  readonly poll: (key: K) => Promise<PollOutcome>;
+  readonly clock?: Clock;
+  readonly intervalMs?: number;
+  /** Polls per item before giving up on it, so a stuck item cannot poll forever. */
+  readonly maxPolls?: number;
+}
+
+/**
+ * Items to poll briefly after a mutation (cancel a pipeline: watch that one, 1 s x 10) instead
+ * of refreshing everything. One timer for the set, existing exactly while the set is non-empty
+ * and no round is in flight.
+ */
+export class PollingSet<K> {
+  private readonly poll: (key: K) => Promise<PollOutcome>;
+  private readonly clock: Clock;
+  private readonly intervalMs: number;
+  private readonly maxPolls: number;
+  private readonly pollsLeft = new Map<K, number>();
+  private timer: TimerHandle | undefined;
+  private polling = false;
+  /** Re-added while a round was in flight: that round's answer predates the new mutation. */
+  private readonly restarted = new Set<K>();
+
+  constructor(options: PollingSetOptions<K>) {
+    this.poll = options.poll;
+    this.clock = options.clock ?? realClock;
+    this.intervalMs = options.intervalMs ?? 1_000;
+    this.maxPolls = options.maxPolls ?? 10;
+  }
+
+  /** Starts (or restarts) the brief watch of one item. */
+  add(key: K): void {
+    this.pollsLeft.set(key, this.maxPolls);
+    if (this.polling) this.restarted.add(key);
+    this.schedule();
+  }
+
+  delete(key: K): void {
+    this.pollsLeft.delete(key);
+    if (this.pollsLeft.size === 0) this.clearTimer();
+  }
+
+  has(key: K): boolean {
+    return this.pollsLeft.has(key);
+  }
+
+  get size(): number {
+    return this.pollsLeft.size;
+  }
+
+  get hasTimer(): boolean {
+    return this.timer !== undefined;
+  }
+
+  dispose(): void {
+    this.pollsLeft.clear();
+    this.clearTimer();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.polling || this.pollsLeft.size === 0) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.round();
+    }, this.intervalMs);
+  }
+
+  private async round(): Promise<void> {
+    this.polling = true;
+    const keys = [...this.pollsLeft.keys()];
+    const outcomes = await Promise.allSettled(keys.map((key) => this.poll(key)));
+    keys.forEach((key, i) => {
+      const left = this.pollsLeft.get(key);
+      if (left === undefined || this.restarted.has(key)) return; // deleted or restarted meanwhile
+      const outcome = outcomes[i];
+      // A failed poll uses up one try like any other: the budget bounds errors too.
+      if ((outcome.status === 'fulfilled' && outcome.value === 'done') || left <= 1) this.pollsLeft.delete(key);
+      else this.pollsLeft.set(key, left - 1);
+    });
+    this.polling = false;
+    this.restarted.clear();
+    this.schedule();
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,53 @@
+// What the tails need from the outside world. Adapters in src/gcp and src/gitlab implement these;
+// the core never sees a client library.
+
+/** One getSerialPortOutput answer. `start`/`next` are byte offsets (int64 strings decoded to numbers). */
+export interface SerialRead {
+  contents: string;
+  start: number;
+  next: number;
+}
+
+export interface SerialSource {
+  /** Reads the port from byte `start`; a negative start means "the last -start bytes". */
+  read(port: number, start: number): Promise<SerialRead>;
+}
+
+/** A Cloud Logging entry, reduced to what a tail shows. `timestamp` is RFC 3339 (UTC, 'Z'). */
+export interface LogEntry {
+  insertId: string;
+  timestamp: string;
+  severity: string;
+  message: string;
+}
+
+export interface LogEntryQuery {
+  filter: string;
+  orderBy: 'timestamp asc' | 'timestamp desc';
+  pageSize: number;
+  pageToken?: string;
+}
+
+export interface LogEntrySource {
+  list(query: LogEntryQuery): Promise<{ entries: LogEntry[]; nextPageToken?: string }>;
+}
+
+export interface JobTraceSource {
+  /** The whole trace so far (GitLab has no Range support for traces). */
+  trace(projectId: number, jobId: number): Promise<string>;
+  job(projectId: number, jobId: number): Promise<{ status: string }>;
+}
+
+/**
+ * What an adapter throws so a tail can be polite: wait `retryAfterMs` when the server said so,
+ * and stop for good when retrying cannot help (not found, no permission).
+ */
+export class TailSourceFailure extends Error {
+  constructor(
+    message: string,
+    readonly options: { retryAfterMs?: number; permanent?: boolean } = {},
+  ) {
+    super(message);
+    this.name = 'TailSourceFailure';
+  }
+}

@@ -1,0 +1,186 @@
+// One live tail: a source-specific Tailer polled on an adaptive schedule into a capped LineBuffer.
+// The timer exists only while the tail is live, so stop() means no further request by construction.
+import { AdaptiveInterval, type IntervalOptions } from './adaptive-interval';
+import { LineBuffer } from './line-buffer';
+import { TailSourceFailure } from './ports';
+
+export interface PollResult {
+  gotData: boolean;
+  /** The source has nothing more to say (a finished job): stop for good. */
+  ended?: boolean;
+  /** Poll again at once (the serial port after a restart). */
+  again?: boolean;
+}
+
+/** A source-specific poll step that appends what it found to the buffer. */
+export interface Tailer {
+  poll(buffer: LineBuffer): Promise<PollResult>;
+  /** Foldable regions by absolute line index (job trace sections). */
+  sections?(): Array<{ startLine: number; endLine?: number; collapsed: boolean }>;
+}
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+export const realTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
+};
+
+export type TailState = 'live' | 'stopped' | 'ended' | 'failed';
+
+export interface TailSessionOptions {
+  maxLines: number;
+  timers?: Timers;
+  interval?: IntervalOptions;
+}
+
+type Listener = () => void;
+
+export class TailSession {
+  readonly buffer: LineBuffer;
+  private currentState: TailState = 'stopped';
+  private timer: unknown;
+  private polling = false;
+  private failureShown = false;
+  private readonly interval: AdaptiveInterval;
+  private readonly timers: Timers;
+  private readonly changeListeners = new Set<Listener>();
+  private readonly stateListeners = new Set<Listener>();
+  /** Why the tail failed or is retrying, for the status bar. */
+  lastError: string | undefined;
+
+  constructor(
+    readonly title: string,
+    private readonly tailer: Tailer,
+    options: TailSessionOptions,
+  ) {
+    this.buffer = new LineBuffer(options.maxLines);
+    this.timers = options.timers ?? realTimers;
+    this.interval = new AdaptiveInterval(this.timers, options.interval);
+  }
+
+  get state(): TailState {
+    return this.currentState;
+  }
+
+  /** Starts or resumes polling (not after the source ended). */
+  start(): void {
+    if (this.currentState === 'live' || this.currentState === 'ended') return;
+    this.setState('live');
+    this.interval.gotData();
+    // A poll still in flight (stopped and resumed quickly) schedules the next one itself.
+    if (!this.polling) this.schedule(0);
+  }
+
+  stop(): void {
+    if (this.currentState !== 'live') return;
+    this.cancelTimer();
+    this.setState('stopped');
+  }
+
+  clear(): void {
+    this.buffer.clear();
+    this.emitChange();
+  }
+
+  /** Hidden tails poll slowly; becoming visible polls soon. */
+  setVisible(visible: boolean): void {
+    this.interval.setVisible(visible);
+    if (visible && this.currentState === 'live' && !this.polling) {
+      this.cancelTimer();
+      this.schedule(this.interval.next());
+    }
+  }
+
+  sections() {
+    return this.tailer.sections?.() ?? [];
+  }
+
+  onDidChange(listener: Listener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  onDidChangeState(listener: Listener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  dispose(): void {
+    this.stop();
+    this.changeListeners.clear();
+    this.stateListeners.clear();
+  }
+
+  private schedule(ms: number): void {
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      void this.pollOnce();
+    }, ms);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async pollOnce(): Promise<void> {
+    if (this.currentState !== 'live') return;
+    this.polling = true;
+    let result: PollResult | undefined;
+    try {
+      result = await this.tailer.poll(this.buffer);
+    } catch (error) {
+      this.polling = false;
+      this.handleFailure(error);
+      return;
+    }
+    this.polling = false;
+    this.failureShown = false;
+    this.lastError = undefined;
+    if (result.gotData) this.emitChange();
+    if (result.ended) {
+      this.setState('ended');
+      return;
+    }
+    if (this.currentState !== 'live') return;
+    if (result.gotData) this.interval.gotData();
+    else this.interval.gotNothing();
+    this.schedule(result.again ? 0 : this.interval.next());
+  }
+
+  private handleFailure(error: unknown): void {
+    const failure = error instanceof TailSourceFailure ? error : undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    this.lastError = message;
+    if (failure?.options.permanent) {
+      this.buffer.appendMarker(`[tail stopped: ${message}]`);
+      this.emitChange();
+      this.setState('failed');
+      return;
+    }
+    this.interval.failed(failure?.options.retryAfterMs);
+    if (!this.failureShown) {
+      // One marker per run of failures, so a flaky network does not flood the log.
+      this.failureShown = true;
+      this.buffer.appendMarker(`[error: ${message}; retrying]`);
+      this.emitChange();
+    }
+    if (this.currentState === 'live') this.schedule(this.interval.next());
+    else this.stateListeners.forEach((l) => l());
+  }
+
+  private setState(state: TailState): void {
+    this.currentState = state;
+    this.stateListeners.forEach((l) => l());
+  }
+
+  private emitChange(): void {
+    this.changeListeners.forEach((l) => l());
+  }
+}

@@ -41,7 +41,7 @@ class ManualTimers implements Timers {
 function serialSession(port: SerialPort, timers: ManualTimers, maxLines = 100) {
   let reads = 0;
   const source = { read: async (_n: number, start: number) => (reads++, port.read(start)) };
-  const session = new TailSession('serial', new SerialTailer(source), { maxLines, timers });
+  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines, timers });
   return { session, reads: () => reads };
 }
 
@@ -79,7 +79,7 @@ test('a restart is read again at once and marked; lost bytes are marked', async 
   let port = new SerialPort(1000);
   port.write('x'.repeat(50) + '\n');
   const source = { read: async (_n: number, start: number) => port.read(start) };
-  const session = new TailSession('serial', new SerialTailer(source), { maxLines: 100, timers });
+  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines: 100, timers });
   session.start();
   await timers.advance(0);
   port.write('y'.repeat(2000) + '\n');
@@ -102,7 +102,7 @@ test('errors back off with a single marker; a permanent failure stops the tail',
       return { contents: 'ok\n', start: 0, next: 3 };
     },
   };
-  const session = new TailSession('serial', new SerialTailer(source), { maxLines: 100, timers });
+  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines: 100, timers });
   session.start();
   await timers.advance(0);
   await timers.advance(19_000);

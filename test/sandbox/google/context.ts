@@ -8,6 +8,8 @@ export interface GoogleContext {
   readonly clock: SandboxClock;
   readonly gitlab: GitLabWorld;
   readonly scheduler: Scheduler;
+  /** Simulated now; inside a scheduled task, that task's due time. */
+  now(): number;
   /** Origin the sandbox is reachable at (set after listen); used for selfLinks. */
   baseUrl: string;
   /** A fresh unsigned 64-bit id in decimal, like Compute's resource ids. */
@@ -15,10 +17,12 @@ export interface GoogleContext {
 }
 
 export function createContext(clock: SandboxClock, gitlab: GitLabWorld, baseUrl: string): GoogleContext {
+  const scheduler = new Scheduler();
   return {
     clock,
     gitlab,
-    scheduler: new Scheduler(),
+    scheduler,
+    now: () => scheduler.runningAt ?? clock.now(),
     baseUrl,
     newNumericId: () => (randomBytes(8).readBigUInt64BE() >> 1n).toString(),
   };

@@ -58,11 +58,11 @@ export function createGoogle(opts: { clock: SandboxClock; gitlab: GitLabWorld; b
       ticking = false;
     }
   };
-  const operations = new Operations(ctx, () => tick(ctx.clock.now()));
+  const operations = new Operations(ctx, () => tick(ctx.now()));
   const compute = new ComputeState(ctx, lifecycle, operations);
   const groups = new ManagedGroups(ctx, compute);
 
-  const router = new TickingRouter(() => tick(ctx.clock.now()));
+  const router = new TickingRouter(() => tick(ctx.now()));
   instanceRoutes(ctx, compute, router);
   templateRoutes(ctx, compute, router);
   igmRoutes(ctx, compute, groups, router);

@@ -47,7 +47,7 @@ export class KmsState {
     validateId(id, 'key_ring_id');
     const name = `${parent}/keyRings/${id}`;
     if (this.keyRings.has(name)) throw rpcError(409, `KeyRing ${name} already exists.`);
-    const ring = { name, createdAt: this.ctx.clock.now() };
+    const ring = { name, createdAt: this.ctx.now() };
     this.keyRings.set(name, ring);
     return ring;
   }
@@ -70,7 +70,7 @@ export class KmsState {
     validateRotation(opts.rotationPeriodSec, opts.nextRotationAt);
     const key: CryptoKey = {
       name,
-      createdAt: this.ctx.clock.now(),
+      createdAt: this.ctx.now(),
       purpose: 'ENCRYPT_DECRYPT',
       labels: opts.labels ?? {},
       rotationPeriodSec: opts.rotationPeriodSec,
@@ -98,7 +98,7 @@ export class KmsState {
   }
 
   addVersion(key: CryptoKey): KeyVersion {
-    const now = this.ctx.clock.now();
+    const now = this.ctx.now();
     const version: KeyVersion = { number: key.versions.length + 1, state: 'ENABLED', createdAt: now, material: newVersionKeyMaterial() };
     key.versions.push(version);
     return version;
@@ -132,7 +132,7 @@ export class KmsState {
       throw rpcError(400, `${versionName(key, version)} is not enabled or disabled, current state is: ${version.state}.`, 'FAILED_PRECONDITION');
     }
     version.state = 'DESTROY_SCHEDULED';
-    version.destroyAt = this.ctx.clock.now() + key.destroyScheduledDurationSec * 1000;
+    version.destroyAt = this.ctx.now() + key.destroyScheduledDurationSec * 1000;
     const due = version.destroyAt;
     this.ctx.scheduler.at(due, (at) => {
       if (version.state !== 'DESTROY_SCHEDULED' || version.destroyAt !== due) return;

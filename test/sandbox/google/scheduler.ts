@@ -11,6 +11,8 @@ interface Entry {
 export class Scheduler {
   private readonly heap: Entry[] = [];
   private seq = 0;
+  /** While a task runs: its due time, so work it starts is timed from then, not from "now". */
+  runningAt: number | undefined;
 
   at(time: number, task: Task): void {
     this.heap.push({ at: time, seq: this.seq++, task });
@@ -21,7 +23,13 @@ export class Scheduler {
   runUntil(now: number): void {
     while (this.heap.length > 0 && this.heap[0].at <= now) {
       const entry = this.pop();
-      entry.task(entry.at);
+      const outer = this.runningAt;
+      this.runningAt = entry.at;
+      try {
+        entry.task(entry.at);
+      } finally {
+        this.runningAt = outer;
+      }
     }
   }
 

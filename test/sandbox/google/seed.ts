@@ -51,7 +51,7 @@ const ROTATION_PERIOD_SEC = 90 * 24 * 3600;
 
 export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]): SeedResult {
   const { ctx, compute, kms, storage } = deps;
-  const now = ctx.clock.now();
+  const now = ctx.now();
   const project = PROJECT[kind];
   const bucketName = `${project}-runner-secrets`;
   const prefix = 'runners/';

@@ -54,7 +54,7 @@ export class StorageState {
         ? legacyError(409, 'Your previous request to create the named bucket succeeded and you already own it.', 'conflict')
         : legacyError(409, 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.', 'conflict');
     }
-    const now = this.ctx.clock.now();
+    const now = this.ctx.now();
     const bucket: Bucket = {
       name,
       project,
@@ -105,7 +105,7 @@ export class StorageState {
   write(bucket: Bucket, name: string, data: Buffer, opts: { contentType?: string; metadata?: Record<string, string>; preconditions?: Preconditions } = {}): StoredObject {
     const current = this.live(bucket, name);
     this.checkPreconditions(current, opts.preconditions ?? {});
-    const now = this.ctx.clock.now();
+    const now = this.ctx.now();
     const object: StoredObject = {
       bucket: bucket.name,
       name,
@@ -134,7 +134,7 @@ export class StorageState {
     if (generation) {
       generations.splice(generations.indexOf(target), 1);
     } else {
-      this.retire(bucket, name, generations, this.ctx.clock.now());
+      this.retire(bucket, name, generations, this.ctx.now());
     }
     if (generations.length === 0) bucket.objects.delete(name);
   }

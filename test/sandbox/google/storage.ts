@@ -52,7 +52,7 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
       else bucket.labels[k] = v;
     }
     bucket.metageneration++;
-    bucket.updatedAt = ctx.clock.now();
+    bucket.updatedAt = ctx.now();
     return json(200, renderBucket(ctx, bucket));
   });
   router.add('DELETE', '/storage/v1/b/:bucket', (_req, p) => {
@@ -102,7 +102,7 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
       object.metadata = merged;
     }
     object.metageneration++;
-    object.updatedAt = ctx.clock.now();
+    object.updatedAt = ctx.now();
     return json(200, render(object));
   });
   router.add('DELETE', '/storage/v1/b/:bucket/o/:object', (req, p) => {

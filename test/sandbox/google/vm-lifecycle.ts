@@ -29,7 +29,7 @@ export class VmLifecycle {
   ) {}
 
   /** A new VM: PROVISIONING, STAGING, then RUNNING and booting. Returns when it will be RUNNING. */
-  provision(vm: Vm, from = this.ctx.clock.now()): number {
+  provision(vm: Vm, from = this.ctx.now()): number {
     vm.status = 'PROVISIONING';
     const generation = ++vm.bootGeneration;
     this.ctx.scheduler.at(from + PROVISION_MS, () => {
@@ -46,7 +46,7 @@ export class VmLifecycle {
   start(vm: Vm): number {
     vm.status = 'STAGING';
     const generation = ++vm.bootGeneration;
-    const runningAt = this.ctx.clock.now() + STAGING_MS;
+    const runningAt = this.ctx.now() + STAGING_MS;
     this.ctx.scheduler.at(runningAt, (at) => {
       if (vm.bootGeneration === generation) this.boot(vm, at);
     });
@@ -55,7 +55,7 @@ export class VmLifecycle {
 
   /** Graceful shutdown: the runner process ends now, the VM is TERMINATED after STOP_MS. */
   stop(vm: Vm, then?: (at: number) => void): number {
-    const now = this.ctx.clock.now();
+    const now = this.ctx.now();
     const wasRunning = vm.status === 'RUNNING';
     vm.status = 'STOPPING';
     const generation = ++vm.bootGeneration;
@@ -76,7 +76,7 @@ export class VmLifecycle {
   /** Hard reset: the guest restarts at once; the console starts again at offset 0. */
   reset(vm: Vm): void {
     this.ctx.gitlab.runnerHostGone(vm.systemId);
-    this.boot(vm, this.ctx.clock.now());
+    this.boot(vm, this.ctx.now());
   }
 
   /** Seeds: a VM that has been up since `bootAt` (its boot and check-ins replayed up to now). */

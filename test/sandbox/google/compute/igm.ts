@@ -34,7 +34,7 @@ export class ManagedGroups {
   }
 
   create(project: string, zone: string, name: string, templateName: string, baseInstanceName: string, targetSize: number): ManagedGroup {
-    const group: ManagedGroup = { project, zone, name, id: this.ctx.newNumericId(), createdAt: this.ctx.clock.now(), templateName, baseInstanceName, targetSize, members: new Set(), actions: new Map() };
+    const group: ManagedGroup = { project, zone, name, id: this.ctx.newNumericId(), createdAt: this.ctx.now(), templateName, baseInstanceName, targetSize, members: new Set(), actions: new Map() };
     this.groups.set(`${project}/${zone}/${name}`, group);
     return group;
   }
@@ -79,7 +79,7 @@ export class ManagedGroups {
       createdBy: vm.createdBy,
       sourceInstanceTemplate: computeLinks(this.ctx, group.project).template(template.name),
     });
-    this.ctx.scheduler.at(this.ctx.clock.now() + PROVISION_MS + STAGING_MS, () => group.actions.delete(vm.name));
+    this.ctx.scheduler.at(this.ctx.now() + PROVISION_MS + STAGING_MS, () => group.actions.delete(vm.name));
   }
 }
 

@@ -53,7 +53,7 @@ export class Operations {
   ) {}
 
   begin(spec: OperationSpec): Record<string, unknown> {
-    const now = this.ctx.clock.now();
+    const now = this.ctx.now();
     const op: Operation = {
       id: this.ctx.newNumericId(),
       name: `operation-${now}-${randomBytes(7).toString('hex').slice(0, 13)}-${randomBytes(4).toString('hex')}-${randomBytes(4).toString('hex')}`,
@@ -82,9 +82,9 @@ export class Operations {
   /** Blocks (in real time) until the operation is DONE or the wait bound passes. */
   async wait(project: string, zone: string, name: string): Promise<Record<string, unknown>> {
     const op = this.find(project, zone, name);
-    const simDeadline = this.ctx.clock.now() + WAIT_BOUND_SIM_MS;
+    const simDeadline = this.ctx.now() + WAIT_BOUND_SIM_MS;
     const realDeadline = Date.now() + WAIT_BOUND_REAL_MS;
-    while (!op.finished && this.ctx.clock.now() < simDeadline && Date.now() < realDeadline) {
+    while (!op.finished && this.ctx.now() < simDeadline && Date.now() < realDeadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       this.tick();
     }
@@ -106,7 +106,7 @@ export class Operations {
   }
 
   private render(op: Operation): Record<string, unknown> {
-    const now = this.ctx.clock.now();
+    const now = this.ctx.now();
     const links = computeLinks(this.ctx, op.project);
     const status = op.finished ? 'DONE' : now >= op.startedAt ? 'RUNNING' : 'PENDING';
     const json: Record<string, unknown> = {

@@ -47,7 +47,7 @@ export class ComputeState {
 
   addTemplate(project: string, name: string, spec: VmSpec): InstanceTemplate {
     if (this.templates.has(`${project}/${name}`)) throw computeAlreadyExists(`projects/${project}/global/instanceTemplates/${name}`);
-    const template = { project, name, id: this.ctx.newNumericId(), createdAt: this.ctx.clock.now(), spec };
+    const template = { project, name, id: this.ctx.newNumericId(), createdAt: this.ctx.now(), spec };
     this.templates.set(`${project}/${name}`, template);
     return template;
   }
@@ -69,7 +69,7 @@ export class ComputeState {
       zone,
       name,
       id,
-      createdAt: this.ctx.clock.now(),
+      createdAt: this.ctx.now(),
       spec,
       status: 'PROVISIONING',
       networkIP: ipFor(regionOf(zone), hostIndex),
@@ -88,10 +88,10 @@ export class ComputeState {
   insert(project: string, zone: string, name: string, spec: VmSpec, extras: Partial<Pick<Vm, 'createdBy' | 'sourceInstanceTemplate'>> = {}) {
     const vm = this.createVm(project, zone, name, spec, extras);
     const failure = this.pendingInsertFailures.shift();
-    const runningAt = failure ? this.ctx.clock.now() + 3_000 : this.lifecycle.provision(vm);
+    const runningAt = failure ? this.ctx.now() + 3_000 : this.lifecycle.provision(vm);
     return this.operations.begin({
       ...this.target(vm, 'insert'),
-      durationMs: runningAt - this.ctx.clock.now(),
+      durationMs: runningAt - this.ctx.now(),
       complete: () => {
         if (!failure) return;
         this.vms.delete(vmKey(project, zone, name));
@@ -104,7 +104,7 @@ export class ComputeState {
     const doneAt = this.lifecycle.stop(vm);
     return this.operations.begin({
       ...this.target(vm, 'delete'),
-      durationMs: doneAt - this.ctx.clock.now(),
+      durationMs: doneAt - this.ctx.now(),
       complete: () => {
         if (this.vms.get(vmKey(vm.project, vm.zone, vm.name)) !== vm) return;
         vm.bootGeneration++;
@@ -117,14 +117,14 @@ export class ComputeState {
   stop(vm: Vm) {
     if (vm.status === 'TERMINATED' || vm.status === 'STOPPING') throw notReady(vm);
     const doneAt = this.lifecycle.stop(vm);
-    return this.operations.begin({ ...this.target(vm, 'stop'), durationMs: doneAt - this.ctx.clock.now() });
+    return this.operations.begin({ ...this.target(vm, 'stop'), durationMs: doneAt - this.ctx.now() });
   }
 
   start(vm: Vm) {
     if (vm.status === 'STOPPING') throw notReady(vm);
     // Starting a VM that is already up is a successful no-op, as on Compute Engine.
-    const runningAt = vm.status === 'TERMINATED' ? this.lifecycle.start(vm) : this.ctx.clock.now();
-    return this.operations.begin({ ...this.target(vm, 'start'), durationMs: runningAt - this.ctx.clock.now() });
+    const runningAt = vm.status === 'TERMINATED' ? this.lifecycle.start(vm) : this.ctx.now();
+    return this.operations.begin({ ...this.target(vm, 'start'), durationMs: runningAt - this.ctx.now() });
   }
 
   reset(vm: Vm) {
@@ -139,7 +139,7 @@ export class ComputeState {
       throw legacyError(412, 'Labels fingerprint either invalid or resource labels have changed', 'conditionNotMet');
     }
     vm.spec.labels = { ...labels };
-    vm.labelFingerprint = fingerprint([labels, this.ctx.clock.now()]);
+    vm.labelFingerprint = fingerprint([labels, this.ctx.now()]);
     return this.operations.begin({ ...this.target(vm, 'setLabels'), durationMs: 500 });
   }
 

@@ -37,8 +37,8 @@ export function templateRoutes(ctx: GoogleContext, compute: ComputeState, router
 
 /** Template changes complete at once; their global operation is returned already DONE. */
 function globalOperation(ctx: GoogleContext, project: string, operationType: string, targetLink: string, targetId: string) {
-  const now = rfc3339(ctx.clock.now());
-  const name = `operation-${ctx.clock.now()}-${ctx.newNumericId().slice(0, 8)}`;
+  const now = rfc3339(ctx.now());
+  const name = `operation-${ctx.now()}-${ctx.newNumericId().slice(0, 8)}`;
   return {
     kind: 'compute#operation',
     id: ctx.newNumericId(),

@@ -50,7 +50,7 @@ function relax(schema: Schema, name: string): Schema {
   for (const [key, value] of Object.entries({ ...(schema.properties ?? {}), ...(OVERRIDES[name] ?? {}) })) {
     properties[key] = { anyOf: [value, { type: 'null' }] };
   }
-  return { ...schema, properties };
+  return { ...schema, properties: properties as Schema["properties"] };
 }
 
 const schemas: Record<string, Schema> = {};

@@ -55,7 +55,7 @@ export function correlate(input: CorrelationInput): FleetLinks {
 function claimsOf(runner: Runner, index: VmIndex): { claims: Claim[]; ambiguity?: string } {
   let ambiguity: string | undefined;
   const noteAmbiguity = (clue: string, vms: WorkerVm[]) => {
-    ambiguity ??= `${clue} fits ${vms.length} VMs (${vms.map(vmWithZone).join(', ')}), so it is not linked to any`;
+    ambiguity ??= `${clue} fits ${vms.length} VMs (${vms.map(vmWithZone).join(', ')}), so it is not linked to any.`;
   };
   const claims: Claim[] = [];
   const claim = (vm: WorkerVm, rule: LinkRule, how: string, manager?: RunnerManager) => {
@@ -118,6 +118,7 @@ export class FleetLinks {
   private readonly linksByVm: Map<string, RunnerVmLink[]>;
   private readonly linksByRunner: Map<number, RunnerVmLink[]>;
   private readonly runnersById: Map<number, Runner>;
+  private readonly vmsByLinkedSystemId: Map<string, WorkerVm>;
 
   constructor(
     private readonly input: CorrelationInput,
@@ -128,6 +129,7 @@ export class FleetLinks {
     this.linksByVm = groupBy(links, (l) => l.vm.id);
     this.linksByRunner = groupBy(links, (l) => l.runner.id);
     this.runnersById = new Map((input.runners ?? []).map((r) => [r.id, r]));
+    this.vmsByLinkedSystemId = new Map(links.flatMap((l) => (l.manager ? [[l.manager.systemId, l.vm] as const] : [])));
   }
 
   get runnersLoaded(): boolean {
@@ -162,10 +164,8 @@ export class FleetLinks {
 
   /** The VM a host (system id) runs on: from linked managers first, then the known system ids. */
   vmOfSystemId(systemId: string): WorkerVm | undefined {
-    for (const links of this.linksByVm.values()) {
-      const link = links.find((l) => l.manager?.systemId === systemId);
-      if (link) return link.vm;
-    }
+    const linked = this.vmsByLinkedSystemId.get(systemId);
+    if (linked) return linked;
     const vms = this.index.bySystemId(systemId);
     return vms.length === 1 ? vms[0] : undefined;
   }

@@ -149,6 +149,9 @@ test('runs never overlap: no timer while a refresh is in flight, and a manual re
   assert.equal(calls, 1);
   assert.equal(clock.pendingTimers, 0, 'no timer while in flight');
   const manual = scheduler.refreshNow();
+  scheduler.setFocused(false);
+  scheduler.setFocused(true);
+  assert.equal(clock.pendingTimers, 0, 'focus coming back during a run does not start a timer either');
   await clock.advance(30_000);
   assert.equal(calls, 1, 'joined, not a second request');
   finish?.();
@@ -189,14 +192,20 @@ test('a refresh that throws synchronously still counts as a failed run, and poll
 
 test('dispose stops everything, also after a run in flight ends', async () => {
   const clock = new FakeClock();
+  let calls = 0;
   let finish: (() => void) | undefined;
-  const scheduler = shownScheduler(clock, () => new Promise<RefreshOutcome>((resolve) => (finish = () => resolve({ transitional: true }))));
+  const scheduler = shownScheduler(clock, () => {
+    calls++;
+    return new Promise<RefreshOutcome>((resolve) => (finish = () => resolve({ transitional: true })));
+  });
   await clock.advance(0);
   scheduler.dispose();
   finish?.();
   await settle();
   assert.equal(clock.pendingTimers, 0);
-  await scheduler.refreshNow();
+  void scheduler.refreshNow();
+  await settle();
+  assert.equal(calls, 1, 'a disposed scheduler fetches nothing, even when asked');
   assert.equal(clock.pendingTimers, 0);
 });
 

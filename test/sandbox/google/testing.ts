@@ -89,7 +89,7 @@ export function gaxOptions(port: number) {
 }
 
 /** Per-call options: fail fast instead of the clients' minutes of retries. */
-export const noRetry = { retry: { retryCodes: [] }, timeout: 5_000 } as const;
+export const noRetry = { retry: { retryCodes: [] as number[] }, timeout: 5_000 };
 
 export function workers(count: number, zones = ['europe-west1-b', 'europe-west1-c']): SeedWorker[] {
   return Array.from({ length: count }, (_, i) => ({

@@ -95,7 +95,7 @@ describe('sandbox Compute Engine', () => {
 
   it('inserts from a template; the operation goes PENDING, RUNNING, DONE over simulated time', async () => {
     const [lro] = await instances.insert({ project, zone: ZONE_C, sourceInstanceTemplate: `global/instanceTemplates/gitlab-runner-template`, instanceResource: { name: 'fresh-1' } }, noRetry);
-    const op = lro.latestResponse as { name: string; status: string; operationType: string; targetLink: string };
+    const op = lro.latestResponse as unknown as { name: string; status: string; operationType: string; targetLink: string };
     assert.equal(op.status, 'PENDING');
     assert.equal(op.operationType, 'insert');
     assert.match(op.targetLink, /\/zones\/europe-west1-c\/instances\/fresh-1$/);

@@ -16,7 +16,8 @@ describe('sandbox Cloud Logging', () => {
     project = sb.google.seed('small', fleet).project;
     sb.clock.advance(10_000);
     sb.google.tick(sb.clock.now());
-    logging = new Logging({ ...gaxOptions(sb.port), fallback: true, projectId: project });
+    // `fallback` (REST) is a gax option the LoggingOptions type does not list.
+    logging = new Logging({ ...gaxOptions(sb.port), fallback: true, projectId: project } as unknown as ConstructorParameters<typeof Logging>[0]);
   });
   after(() => sb.close());
 

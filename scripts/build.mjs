@@ -2,13 +2,31 @@
 // bundle, required on first use (src/lazy.ts), so activation parses only dist/extension.js.
 // Also bundles the integration suite (out/integration/index.js) for the real-VS-Code runner.
 import * as esbuild from 'esbuild';
+import { pruneProtos } from './prune-protos.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
 /** import() specifiers in src/lazy.ts -> the bundle that serves them. */
 const lazyBundles = {
-  './gitlab/client': 'gitlab',
+  './gitlab/index': 'gitlab',
+  './gcp/compute': 'gcp-compute',
+};
+
+/** The Compute services the adapters construct clients for. */
+const computeServices = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map((s) => `google.cloud.compute.v1.${s}`);
+
+// Compute's per-service clients all require ../../protos/protos.json (all of Compute Engine);
+// hand them a descriptor pruned to the services above.
+const prunedComputeProtos = {
+  name: 'pruned-compute-protos',
+  setup(build) {
+    let pruned;
+    build.onLoad({ filter: /@google-cloud[\\/]compute[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
+      pruned ??= JSON.stringify(pruneProtos(args.path, computeServices));
+      return { contents: pruned, loader: 'json' };
+    });
+  },
 };
 
 const lazyPlugin = {
@@ -40,7 +58,7 @@ const extension = {
     ...Object.fromEntries(Object.entries(lazyBundles).map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`])),
   },
   outdir: 'dist',
-  plugins: [lazyPlugin],
+  plugins: [lazyPlugin, prunedComputeProtos],
 };
 
 const integration = {

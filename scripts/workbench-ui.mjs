@@ -3,6 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\"]/g, '\\$&');
+
 export function workbenchUi(page, resultsDir) {
   const container = () => page.locator('.activitybar .action-item a[aria-label^="Runner Ops"], .activitybar .action-item [aria-label^="Runner Ops"]').first();
 
@@ -59,5 +61,21 @@ export function workbenchUi(page, resultsDir) {
     return path;
   }
 
-  return { openContainer, readView, notifications, clearNotifications, screenshot };
+  /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
+  async function clickRow({ title, label }) {
+    const row = pane(title).locator('.monaco-list-row').filter({ has: page.locator(`.label-name:text-matches("^${escapeRegex(label)}")`) }).first();
+    await row.click({ timeout: 10_000 });
+  }
+
+  /** Clicks a button of the modal dialog on screen, e.g. "Cancel Pipeline". */
+  async function clickDialogButton({ label }) {
+    const button = page.locator('.monaco-dialog-box .dialog-buttons a.monaco-button, .monaco-dialog-box .dialog-buttons .monaco-button').filter({ hasText: label }).first();
+    await button.click({ timeout: 10_000 });
+  }
+
+  async function dialogText() {
+    return (await page.locator('.monaco-dialog-box').allInnerTexts()).join('\n');
+  }
+
+  return { openContainer, readView, notifications, clearNotifications, screenshot, clickRow, clickDialogButton, dialogText };
 }

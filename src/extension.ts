@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import * as auth from './commands/auth';
 import * as general from './commands/general';
+import * as pipelines from './commands/pipelines';
+import * as runners from './commands/runners';
 import { registerViews } from './views';
 import { Services } from './services';
 
@@ -11,9 +13,12 @@ export function activate(context: vscode.ExtensionContext) {
   context.subscriptions.push(services);
   auth.register(context, services);
   general.register(context, services);
-  registerViews(context, services);
+  runners.register(context, services);
+  pipelines.register(context, services);
+  const views = registerViews(context, services);
   void services.updateContext();
-  return { services };
+  // Exposed for the integration tests, which drive the same objects the UI uses.
+  return { services, views };
 }
 
 export function deactivate(): void {}

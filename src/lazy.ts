@@ -1,4 +1,5 @@
 // Adapters that pull in client libraries load on first use, never at activation.
 // The bundler (scripts/build.mjs) turns each import below into a require of its own bundle
 // file (dist/gitlab.js, ...), so activation parses none of them.
-export const loadGitLab = () => import('./gitlab/client');
+export const loadGitLab = () => import('./gitlab/index');
+export const loadCompute = () => import('./gcp/compute');

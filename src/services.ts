@@ -1,13 +1,22 @@
-// What commands and views share: built once in extension.ts, cheap to construct.
+// What commands and views share: built once in extension.ts, cheap to construct. The fleet
+// store is rebuilt when the settings or the GitLab session change; adapters load on first use.
 import * as vscode from 'vscode';
 import { GitLabSessionStore } from './config/gitlab-session';
 import { configuredParts, readSettings } from './config/settings';
+import { FleetStore } from './core/fleet-store';
+import type { ComputePort, GitLabPort } from './core/ports';
+import { loadCompute, loadGitLab } from './lazy';
 
 export class Services implements vscode.Disposable {
   readonly sessions: GitLabSessionStore;
   private readonly refreshRequested = new vscode.EventEmitter<void>();
-  /** Fired by the refresh command, sign-in/out and settings changes. */
+  /** Fired by the refresh command. */
   readonly onRefresh = this.refreshRequested.event;
+  private readonly storeReplaced = new vscode.EventEmitter<FleetStore | undefined>();
+  /** Fired when settings or the session changed and the fleet must be read anew. */
+  readonly onStoreReplaced = this.storeReplaced.event;
+  private currentStore?: FleetStore;
+  private closeAdapters: Array<() => Promise<void>> = [];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly context: vscode.ExtensionContext) {
@@ -15,9 +24,10 @@ export class Services implements vscode.Disposable {
     this.disposables.push(
       this.sessions,
       this.refreshRequested,
-      this.sessions.onDidChange(() => void this.updateContext().then(() => this.refresh())),
+      this.storeReplaced,
+      this.sessions.onDidChange(() => void this.reconfigure()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('runnerOps')) void this.updateContext().then(() => this.refresh());
+        if (e.affectsConfiguration('runnerOps')) void this.reconfigure();
       }),
     );
   }
@@ -34,6 +44,49 @@ export class Services implements vscode.Disposable {
     this.refreshRequested.fire();
   }
 
+  store(): FleetStore {
+    this.currentStore ??= this.buildStore();
+    return this.currentStore;
+  }
+
+  private async reconfigure(): Promise<void> {
+    await this.updateContext();
+    const old = this.closeAdapters;
+    this.closeAdapters = [];
+    this.currentStore = undefined;
+    for (const close of old) void close().catch(() => undefined);
+    this.storeReplaced.fire(this.store());
+  }
+
+  private buildStore(): FleetStore {
+    const settings = this.settings();
+    const parts = configuredParts(settings);
+    let compute: Promise<ComputePort> | undefined;
+    let gitlab: Promise<GitLabPort | undefined> | undefined;
+    return new FleetStore({
+      projects: settings.gitlabProjects,
+      now: Date.now,
+      compute: () => {
+        if (!parts.gcp) return Promise.resolve(undefined);
+        compute ??= loadCompute().then(({ ComputeAdapter }) => {
+          const adapter = new ComputeAdapter(settings);
+          this.closeAdapters.push(() => adapter.close());
+          return adapter;
+        });
+        return compute;
+      },
+      gitlab: () => {
+        if (!parts.gitlab) return Promise.resolve(undefined);
+        gitlab ??= this.sessions.get(settings.gitlabUrl).then(async (session) => {
+          if (!session) return undefined;
+          const { GitLabFleet } = await loadGitLab();
+          return new GitLabFleet(session.url, session.token);
+        });
+        return gitlab;
+      },
+    });
+  }
+
   /** Sets the context keys that pick the welcome content of each view. */
   async updateContext(): Promise<void> {
     const parts = configuredParts(this.settings());
@@ -48,6 +101,7 @@ export class Services implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const close of this.closeAdapters) void close().catch(() => undefined);
     for (const d of this.disposables) d.dispose();
   }
 }

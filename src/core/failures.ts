@@ -44,3 +44,18 @@ export class GitLabFailure extends Error {
     }
   }
 }
+
+export type GcpService = 'compute' | 'kms' | 'storage' | 'logging';
+export type GcpFailureKind = 'api-disabled' | 'permission-denied' | 'unauthenticated' | 'not-found' | 'invalid' | 'rate-limited' | 'unavailable';
+
+export class GcpFailure extends Error {
+  constructor(
+    readonly kind: GcpFailureKind,
+    readonly service: GcpService,
+    message: string,
+    readonly details: { permission?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.name = 'GcpFailure';
+  }
+}

@@ -27,6 +27,9 @@ export const ui = {
   notifications: () => call<string[]>('notifications'),
   clearNotifications: () => call<void>('clearNotifications'),
   screenshot: (name: string) => call<string>('screenshot', { name }),
+  clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
+  clickDialogButton: (label: string) => call<void>('clickDialogButton', { label }),
+  dialogText: () => call<string>('dialogText'),
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

@@ -1,2 +1,4 @@
 // Every integration suite, in the order they run (each leaves settings as it found them).
 import './activation.test';
+import './sign-in.test';
+import './sidebar.test';

@@ -1,0 +1,46 @@
+// Prunes a Google client's protos.json to the services Runner Ops calls and the types they
+// reach. The Compute descriptor is all of Compute Engine (12 MB, ~100 MB of heap once loaded);
+// what we call needs a few hundred types. Used by scripts/build.mjs at bundle time.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const protobuf = require('protobufjs');
+
+/** Returns the JSON descriptor holding only `services` (full names) and every type they reach. */
+export function pruneProtos(protosJsonPath, services) {
+  const full = JSON.parse(readFileSync(protosJsonPath, 'utf8'));
+  const root = protobuf.Root.fromJSON(full);
+  root.resolveAll();
+  const keep = new Set();
+
+  const visitType = (type) => {
+    if (!type || keep.has(type.fullName)) return;
+    keep.add(type.fullName);
+    for (let parent = type.parent; parent && parent !== root; parent = parent.parent) keep.add(parent.fullName);
+    if (type instanceof protobuf.Type) {
+      for (const field of type.fieldsArray) visitType(field.resolvedType);
+      for (const nested of type.nestedArray) visitType(nested);
+    }
+  };
+  for (const name of services) {
+    const service = root.lookupService(name);
+    keep.add(service.fullName);
+    for (let parent = service.parent; parent && parent !== root; parent = parent.parent) keep.add(parent.fullName);
+    for (const method of service.methodsArray) {
+      visitType(method.resolvedRequestType);
+      visitType(method.resolvedResponseType);
+    }
+  }
+
+  const prune = (nestedJson, prefix) => {
+    const out = {};
+    for (const [name, def] of Object.entries(nestedJson)) {
+      const fullName = `${prefix}.${name}`;
+      if (!keep.has(fullName)) continue;
+      out[name] = def.nested ? { ...def, nested: prune(def.nested, fullName) } : def;
+    }
+    return out;
+  };
+  return { ...full, nested: prune(full.nested, '') };
+}

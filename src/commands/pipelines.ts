@@ -1,0 +1,76 @@
+// Retry, cancel and open pipelines; load more; run a pipeline schedule now. After an action the
+// one pipeline is watched briefly (1 s x 10) instead of refreshing everything.
+import * as vscode from 'vscode';
+import type { Pipeline, PipelineSchedule, Project } from '../core/model';
+import { PollingSet } from '../core/polling';
+import { pipelineStatus } from '../core/status-table';
+import type { Services } from '../services';
+
+type PipelineArg = { pipeline: Pipeline } | undefined;
+
+export function register(context: vscode.ExtensionContext, services: Services): void {
+  const watch = new PollingSet<Pipeline>({
+    poll: async (pipeline) => {
+      const store = services.store();
+      const gitlab = await store.gitlab();
+      if (!gitlab) return 'done';
+      const fresh = await gitlab.pipeline(pipeline.projectId, pipeline.id);
+      store.updatePipeline(fresh);
+      if (store.pipelineJobs.has(pipeline.id)) await store.loadPipelineJobs(pipeline.projectId, pipeline.id);
+      return pipelineStatus(fresh.status).transitional ? 'again' : 'done';
+    },
+  });
+  context.subscriptions.push(
+    { dispose: () => watch.dispose() },
+    vscode.commands.registerCommand('runnerOps.retryPipeline', (node: PipelineArg) => act(services, watch, node, 'retry')),
+    vscode.commands.registerCommand('runnerOps.cancelPipeline', (node: PipelineArg) => act(services, watch, node, 'cancel')),
+    vscode.commands.registerCommand('runnerOps.openPipelineInGitLab', (node: PipelineArg) => node?.pipeline && vscode.env.openExternal(vscode.Uri.parse(node.pipeline.webUrl))),
+    vscode.commands.registerCommand('runnerOps.loadMorePipelines', (node: { project: Project }) => services.store().loadMorePipelines(node.project.id)),
+    vscode.commands.registerCommand('runnerOps.runSchedule', (node: { project: Project; schedule: PipelineSchedule }) => runSchedule(services, node)),
+  );
+}
+
+async function act(services: Services, watch: PollingSet<Pipeline>, node: PipelineArg, action: 'retry' | 'cancel'): Promise<Pipeline | undefined> {
+  const pipeline = node?.pipeline;
+  if (!pipeline) {
+    void vscode.window.showInformationMessage(`Choose a pipeline in the Pipelines view to ${action} it.`);
+    return undefined;
+  }
+  const store = services.store();
+  const gitlab = await store.gitlab();
+  if (!gitlab) {
+    void vscode.window.showErrorMessage('Sign in to GitLab first.');
+    return undefined;
+  }
+  if (action === 'cancel') {
+    const choice = await vscode.window.showWarningMessage(`Cancel pipeline #${pipeline.id} on ${pipeline.ref}? Its running jobs are stopped.`, { modal: true }, 'Cancel Pipeline');
+    if (choice !== 'Cancel Pipeline') return undefined;
+  }
+  store.setBusy(`pipeline:${pipeline.id}`, action === 'retry' ? 'Retrying…' : 'Canceling…', 'pipelines');
+  try {
+    const updated = action === 'retry' ? await gitlab.retryPipeline(pipeline.projectId, pipeline.id) : await gitlab.cancelPipeline(pipeline.projectId, pipeline.id);
+    store.updatePipeline(updated);
+    watch.add(updated);
+    void vscode.window.setStatusBarMessage(`Pipeline #${pipeline.id}: ${action === 'retry' ? 'retried' : 'canceled'}`, 4000);
+    return updated;
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Could not ${action} pipeline #${pipeline.id}: ${(error as Error).message}`);
+    return undefined;
+  } finally {
+    store.setBusy(`pipeline:${pipeline.id}`, undefined, 'pipelines');
+  }
+}
+
+async function runSchedule(services: Services, node: { project: Project; schedule: PipelineSchedule }): Promise<void> {
+  const store = services.store();
+  const gitlab = await store.gitlab();
+  if (!gitlab || !node?.schedule) return;
+  try {
+    await gitlab.playSchedule(node.project.id, node.schedule.id);
+    void vscode.window.showInformationMessage(`Schedule "${node.schedule.description}" started a pipeline on ${node.schedule.ref}.`);
+    await store.refresh(['pipelines'], 0);
+    await store.loadSchedules(node.project.id);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Could not run schedule "${node.schedule.description}": ${(error as Error).message}`);
+  }
+}

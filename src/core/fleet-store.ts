@@ -1,0 +1,216 @@
+// The fleet as last fetched: VMs, projects, runners, pipelines and what was expanded, keyed by
+// id, firing one change event per area. Views render from it; commands mutate through it.
+import { load, notLoaded, type Loadable } from './loadable';
+import type { Job, Pipeline, PipelineSchedule, Project, Runner, WorkerVm } from './model';
+import type { ComputePort, GitLabPort } from './ports';
+
+export type FleetArea = 'workers' | 'runners' | 'pipelines';
+
+export interface PipelineList {
+  pipelines: Pipeline[];
+  nextPage?: number;
+}
+
+export interface FleetSources {
+  /** undefined when Google Cloud is not configured. */
+  compute: () => Promise<ComputePort | undefined>;
+  /** undefined when GitLab is not configured or signed out. */
+  gitlab: () => Promise<GitLabPort | undefined>;
+  projects: Array<string | number>;
+  now: () => number;
+}
+
+export class FleetStore {
+  workers: Loadable<WorkerVm[]> = notLoaded();
+  projects: Loadable<Project[]> = notLoaded();
+  runners: Loadable<Runner[]> = notLoaded();
+  readonly pipelines = new Map<number, Loadable<PipelineList>>();
+  readonly pipelineJobs = new Map<number, Loadable<Job[]>>();
+  readonly runnerJobs = new Map<number, Loadable<Job[]>>();
+  readonly schedules = new Map<number, Loadable<PipelineSchedule[]>>();
+  /** Rows with an action in flight, e.g. "Pausing…": key `runner:12`, `pipeline:345`. */
+  readonly busy = new Map<string, string>();
+  private admin?: boolean;
+  private readonly inFlight = new Map<FleetArea, Promise<void>>();
+  private readonly lastRefresh = new Map<FleetArea, number>();
+  private readonly listeners = new Set<(area: FleetArea) => void>();
+
+  constructor(private readonly sources: FleetSources) {}
+
+  onChange(listener: (area: FleetArea) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(area: FleetArea): void {
+    for (const listener of this.listeners) listener(area);
+  }
+
+  /**
+   * Refreshes the areas a view needs. Several views need the same area (VM rows show runners,
+   * job rows show VMs): a refresh in flight is joined, and one younger than `freshMs` reused.
+   */
+  async refresh(areas: FleetArea[], freshMs = 1_000): Promise<void> {
+    await Promise.all(
+      areas.map((area) => {
+        const running = this.inFlight.get(area);
+        if (running) return running;
+        if (this.sources.now() - (this.lastRefresh.get(area) ?? -Infinity) < freshMs) return undefined;
+        const run = { workers: () => this.refreshWorkers(), runners: () => this.refreshRunners(), pipelines: () => this.refreshPipelines() }[area]()
+          .finally(() => {
+            this.inFlight.delete(area);
+            this.lastRefresh.set(area, this.sources.now());
+          });
+        this.inFlight.set(area, run);
+        return run;
+      }),
+    );
+  }
+
+  /** The first error among the areas, for the poller's backoff. */
+  errorOf(areas: FleetArea[]): Error | undefined {
+    for (const area of areas) {
+      const error = area === 'workers' ? this.workers.error : area === 'runners' ? (this.runners.error ?? this.projects.error) : [...this.pipelines.values()].find((p) => p.error)?.error ?? this.projects.error;
+      if (error) return error;
+    }
+    return undefined;
+  }
+
+  async refreshWorkers(): Promise<void> {
+    const compute = await this.sources.compute();
+    if (!compute) return;
+    this.workers = await load(this.workers, () => compute.listWorkers(), this.sources.now, (next) => {
+      this.workers = next;
+      this.emit('workers');
+    });
+  }
+
+  private async ensureProjects(gitlab: GitLabPort): Promise<Project[] | undefined> {
+    if (this.projects.value && !this.projects.error) return this.projects.value;
+    this.projects = await load(this.projects, () => Promise.all(this.sources.projects.map((p) => gitlab.project(p))), this.sources.now, (next) => {
+      this.projects = next;
+    });
+    if (this.admin === undefined && !this.projects.error) this.admin = await gitlab.isAdmin().catch(() => false);
+    return this.projects.error ? undefined : this.projects.value;
+  }
+
+  async refreshRunners(): Promise<void> {
+    const gitlab = await this.sources.gitlab();
+    if (!gitlab) return;
+    const projects = await this.ensureProjects(gitlab);
+    if (!projects) {
+      this.runners = { ...this.runners, loading: false, error: this.projects.error };
+      this.emit('runners');
+      return;
+    }
+    this.runners = await load(this.runners, () => gitlab.runners(projects, this.admin === true), this.sources.now, (next) => {
+      this.runners = next;
+      this.emit('runners');
+      this.emit('workers'); // VM rows show their runners
+    });
+    for (const id of this.runnerJobs.keys()) await this.loadRunnerJobs(id);
+  }
+
+  async refreshPipelines(): Promise<void> {
+    const gitlab = await this.sources.gitlab();
+    if (!gitlab) return;
+    const projects = await this.ensureProjects(gitlab);
+    if (!projects) {
+      this.emit('pipelines');
+      return;
+    }
+    await Promise.all(
+      projects.map(async (project) => {
+        const current = this.pipelines.get(project.id) ?? notLoaded<PipelineList>();
+        // Keep as many pipelines as the user loaded: refresh the first page, keep older pages.
+        const next = await load(current, async () => {
+          const first = await gitlab.pipelines(project.id, 1);
+          const older = (current.value?.pipelines ?? []).filter((p) => !first.pipelines.some((f) => f.id === p.id) && p.id < Math.min(...first.pipelines.map((f) => f.id)));
+          return { pipelines: [...first.pipelines, ...older], nextPage: older.length ? current.value?.nextPage : first.nextPage };
+        }, this.sources.now, (value) => {
+          this.pipelines.set(project.id, value);
+          this.emit('pipelines');
+        });
+        this.pipelines.set(project.id, next);
+      }),
+    );
+    for (const [pipelineId] of this.pipelineJobs) {
+      const pipeline = this.findPipeline(pipelineId);
+      if (pipeline) await this.loadPipelineJobs(pipeline.projectId, pipelineId);
+    }
+  }
+
+  async loadMorePipelines(projectId: number): Promise<void> {
+    const gitlab = await this.sources.gitlab();
+    const current = this.pipelines.get(projectId);
+    if (!gitlab || !current?.value?.nextPage) return;
+    const page = current.value.nextPage;
+    await load(current, async () => {
+      const more = await gitlab.pipelines(projectId, page);
+      return { pipelines: [...(current.value?.pipelines ?? []), ...more.pipelines], nextPage: more.nextPage };
+    }, this.sources.now, (value) => {
+      this.pipelines.set(projectId, value);
+      this.emit('pipelines');
+    });
+  }
+
+  async loadPipelineJobs(projectId: number, pipelineId: number): Promise<void> {
+    const gitlab = await this.sources.gitlab();
+    if (!gitlab) return;
+    await load(this.pipelineJobs.get(pipelineId) ?? notLoaded<Job[]>(), () => gitlab.pipelineJobs(projectId, pipelineId), this.sources.now, (value) => {
+      this.pipelineJobs.set(pipelineId, value);
+      this.emit('pipelines');
+    });
+  }
+
+  async loadRunnerJobs(runnerId: number): Promise<void> {
+    const gitlab = await this.sources.gitlab();
+    if (!gitlab) return;
+    await load(this.runnerJobs.get(runnerId) ?? notLoaded<Job[]>(), () => gitlab.runnerJobs(runnerId, 10), this.sources.now, (value) => {
+      this.runnerJobs.set(runnerId, value);
+      this.emit('runners');
+    });
+  }
+
+  async loadSchedules(projectId: number): Promise<void> {
+    const gitlab = await this.sources.gitlab();
+    if (!gitlab) return;
+    await load(this.schedules.get(projectId) ?? notLoaded<PipelineSchedule[]>(), () => gitlab.schedules(projectId), this.sources.now, (value) => {
+      this.schedules.set(projectId, value);
+      this.emit('pipelines');
+    });
+  }
+
+  findPipeline(pipelineId: number): Pipeline | undefined {
+    for (const list of this.pipelines.values()) {
+      const found = list.value?.pipelines.find((p) => p.id === pipelineId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Replaces one pipeline after an action on it (retry, cancel) without refetching the list. */
+  updatePipeline(pipeline: Pipeline): void {
+    const list = this.pipelines.get(pipeline.projectId);
+    if (!list?.value) return;
+    list.value.pipelines = list.value.pipelines.map((p) => (p.id === pipeline.id ? pipeline : p));
+    this.emit('pipelines');
+  }
+
+  updateRunner(runner: Runner): void {
+    if (!this.runners.value) return;
+    this.runners = { ...this.runners, value: this.runners.value.map((r) => (r.id === runner.id ? { ...r, ...runner, managers: r.managers, tags: runner.tags.length ? runner.tags : r.tags } : r)) };
+    this.emit('runners');
+    this.emit('workers');
+  }
+
+  setBusy(key: string, label: string | undefined, area: FleetArea): void {
+    if (label) this.busy.set(key, label);
+    else this.busy.delete(key);
+    this.emit(area);
+  }
+
+  async gitlab(): Promise<GitLabPort | undefined> {
+    return this.sources.gitlab();
+  }
+}

@@ -1,0 +1,23 @@
+// A value fetched from a service: what we have, whether a fetch is in flight, and the last error.
+export interface Loadable<T> {
+  value?: T;
+  error?: Error;
+  loading: boolean;
+  loadedAt?: number;
+}
+
+export const notLoaded = <T>(): Loadable<T> => ({ loading: false });
+
+/** Runs `fetch`, keeping the previous value while loading and after a failure (stale beats empty). */
+export async function load<T>(current: Loadable<T>, fetch: () => Promise<T>, now: () => number, changed: (next: Loadable<T>) => void): Promise<Loadable<T>> {
+  changed({ ...current, loading: true });
+  try {
+    const next = { value: await fetch(), loading: false, loadedAt: now() };
+    changed(next);
+    return next;
+  } catch (error) {
+    const next = { ...current, loading: false, error: error as Error };
+    changed(next);
+    return next;
+  }
+}

@@ -1,0 +1,218 @@
+// GitLab calls behind the sidebar: runners (with their managers), pipelines, jobs, schedules,
+// and the actions on them. Decodes GitLab's JSON into the core model; nothing else.
+import pLimit from 'p-limit';
+import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
+import { createGitLabApi, type GitLabApi } from './client';
+import { toGitLabFailure } from './errors';
+
+type Json = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+const time = (v: unknown) => (typeof v === 'string' && v ? Date.parse(v) : undefined);
+
+/** Per-runner requests (details, managers) are N+1: bounded in parallel and in number. */
+const PER_RUNNER_PARALLEL = 4;
+export const MAX_RUNNERS_WITH_DETAILS = 100;
+
+export interface PipelinePage {
+  pipelines: Pipeline[];
+  nextPage?: number;
+}
+
+export class GitLabFleet {
+  private readonly api: GitLabApi;
+  /** Details and managers change only when contacted_at does (design.md): cache by it. */
+  private readonly runnerCache = new Map<number, { contactedAt?: string; runner: Runner }>();
+
+  constructor(readonly url: string, token: string) {
+    this.api = createGitLabApi(url, token);
+  }
+
+  private async call<T>(what: () => Promise<T>): Promise<T> {
+    try {
+      return await what();
+    } catch (error) {
+      throw toGitLabFailure(error, this.url);
+    }
+  }
+
+  async project(idOrPath: string | number): Promise<Project> {
+    const p = (await this.call(() => this.api.Projects.show(idOrPath))) as unknown as Json;
+    const namespace = (p.namespace ?? {}) as Json;
+    return {
+      id: num(p.id) ?? 0,
+      path: str(p.path_with_namespace) ?? String(idOrPath),
+      name: str(p.name) ?? '',
+      webUrl: str(p.web_url) ?? '',
+      namespaceId: num(namespace.id),
+      namespaceKind: namespace.kind === 'group' ? 'group' : 'user',
+    };
+  }
+
+  async isAdmin(): Promise<boolean> {
+    const user = (await this.call(() => this.api.Users.showCurrentUser())) as unknown as Json;
+    return user.is_admin === true;
+  }
+
+  /**
+   * Runners available to the projects (project, group and instance runners), or every runner
+   * when the token is an admin's. Each with its details and managers (tags, version, ips).
+   */
+  async runners(projects: Project[], admin: boolean): Promise<Runner[]> {
+    const lists = admin
+      ? [await this.call(() => this.api.Runners.all({ perPage: 100 }))]
+      : await Promise.all(projects.map((p) => this.call(() => this.api.Runners.all({ projectId: p.id, perPage: 100 }))));
+    const byId = new Map<number, Json>();
+    for (const list of lists) for (const r of list as unknown as Json[]) byId.set(r.id as number, r);
+    const basics = [...byId.values()];
+    const limit = pLimit(PER_RUNNER_PARALLEL);
+    return Promise.all(basics.map((basic, index) => (index < MAX_RUNNERS_WITH_DETAILS ? limit(() => this.withDetails(basic)) : toRunner(basic))));
+  }
+
+  private async withDetails(basic: Json): Promise<Runner> {
+    const id = basic.id as number;
+    const contactedAt = str(basic.contacted_at);
+    const cached = this.runnerCache.get(id);
+    if (cached && cached.contactedAt === contactedAt && cached.runner.paused === (basic.paused === true)) {
+      return { ...cached.runner, status: str(basic.status) ?? cached.runner.status };
+    }
+    const [details, managers] = await Promise.all([
+      this.call(() => this.api.Runners.show(id)) as Promise<unknown>,
+      this.managers(id),
+    ]);
+    const runner = { ...toRunner({ ...basic, ...(details as Json) }), managers };
+    const newest = managers.slice().sort((a, b) => (b.contactedAt ?? 0) - (a.contactedAt ?? 0))[0];
+    runner.version ||= newest?.version;
+    runner.executor ||= newest?.executor;
+    this.runnerCache.set(id, { contactedAt, runner });
+    return runner;
+  }
+
+  /** GET /runners/:id/managers: gitbeaker has no method for it. */
+  async managers(runnerId: number): Promise<RunnerManager[]> {
+    const response = await this.call(() => this.api.Runners.requester.get(`runners/${runnerId}/managers`));
+    return ((response.body ?? []) as Json[]).map((m) => ({
+      systemId: str(m.system_id) ?? '',
+      ipAddress: str(m.ip_address) || undefined,
+      version: str(m.version) || undefined,
+      platform: str(m.platform) || undefined,
+      architecture: str(m.architecture) || undefined,
+      executor: str(m.executor) || undefined,
+      contactedAt: time(m.contacted_at),
+      status: str(m.status),
+    }));
+  }
+
+  async runnerJobs(runnerId: number, count = 10): Promise<Job[]> {
+    const jobs = await this.call(() => this.api.Runners.allJobs(runnerId, { perPage: count, maxPages: 1, orderBy: 'id', sort: 'desc' } as never));
+    return (jobs as unknown as Json[]).map(toJob);
+  }
+
+  async setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner> {
+    const updated = await this.call(() => this.api.Runners.edit(runnerId, { paused }));
+    this.runnerCache.delete(runnerId);
+    return toRunner(updated as unknown as Json);
+  }
+
+  async pipelines(projectId: number, page = 1, perPage = 20): Promise<PipelinePage> {
+    const result = (await this.call(() =>
+      this.api.Pipelines.all(projectId, { page, perPage, maxPages: 1, showExpanded: true, orderBy: 'id', sort: 'desc' } as never),
+    )) as unknown as { data: Json[]; paginationInfo: { next: number | null } };
+    return { pipelines: result.data.map((p) => toPipeline(p, projectId)), nextPage: result.paginationInfo.next ?? undefined };
+  }
+
+  async pipeline(projectId: number, pipelineId: number): Promise<Pipeline> {
+    return toPipeline((await this.call(() => this.api.Pipelines.show(projectId, pipelineId))) as unknown as Json, projectId);
+  }
+
+  async pipelineJobs(projectId: number, pipelineId: number): Promise<Job[]> {
+    const jobs = await this.call(() => this.api.Jobs.all(projectId, { pipelineId, perPage: 100 }));
+    return (jobs as unknown as Json[]).map((j) => toJob({ ...j, project_id: projectId, pipeline: j.pipeline ?? { id: pipelineId } }));
+  }
+
+  async retryPipeline(projectId: number, pipelineId: number): Promise<Pipeline> {
+    return toPipeline((await this.call(() => this.api.Pipelines.retry(projectId, pipelineId))) as unknown as Json, projectId);
+  }
+
+  async cancelPipeline(projectId: number, pipelineId: number): Promise<Pipeline> {
+    return toPipeline((await this.call(() => this.api.Pipelines.cancel(projectId, pipelineId))) as unknown as Json, projectId);
+  }
+
+  async schedules(projectId: number): Promise<PipelineSchedule[]> {
+    const list = await this.call(() => this.api.PipelineSchedules.all(projectId, { perPage: 100 }));
+    return (list as unknown as Json[]).map((s) => ({
+      id: s.id as number,
+      description: str(s.description) ?? '',
+      ref: str(s.ref) ?? '',
+      cron: str(s.cron) ?? '',
+      cronTimezone: str(s.cron_timezone) ?? 'UTC',
+      nextRunAt: time(s.next_run_at),
+      active: s.active !== false,
+      ownerUsername: str((s.owner as Json | undefined)?.username),
+      lastPipeline: s.last_pipeline ? { id: (s.last_pipeline as Json).id as number, status: str((s.last_pipeline as Json).status) ?? '' } : undefined,
+    }));
+  }
+
+  async playSchedule(projectId: number, scheduleId: number): Promise<void> {
+    await this.call(() => this.api.PipelineSchedules.run(projectId, scheduleId));
+  }
+}
+
+export function toRunner(r: Json): Runner {
+  return {
+    id: r.id as number,
+    description: str(r.description) ?? '',
+    status: str(r.status) ?? 'unknown',
+    paused: r.paused === true || r.active === false,
+    type: str(r.runner_type) ?? (r.is_shared ? 'instance_type' : 'project_type'),
+    tags: Array.isArray(r.tag_list) ? (r.tag_list as string[]) : [],
+    runUntagged: typeof r.run_untagged === 'boolean' ? r.run_untagged : undefined,
+    locked: typeof r.locked === 'boolean' ? r.locked : undefined,
+    contactedAt: time(r.contacted_at),
+    version: str(r.version) || undefined,
+    executor: str(r.executor_name) || undefined,
+    ipAddress: str(r.ip_address) || undefined,
+  };
+}
+
+export function toPipeline(p: Json, projectId: number): Pipeline {
+  const user = p.user as Json | undefined;
+  return {
+    id: p.id as number,
+    iid: num(p.iid),
+    projectId: num(p.project_id) ?? projectId,
+    ref: str(p.ref) ?? '',
+    sha: str(p.sha) ?? '',
+    source: str(p.source) ?? '',
+    status: str(p.status) ?? 'unknown',
+    createdAt: time(p.created_at) ?? 0,
+    updatedAt: time(p.updated_at),
+    startedAt: time(p.started_at),
+    finishedAt: time(p.finished_at),
+    duration: num(p.duration),
+    webUrl: str(p.web_url) ?? '',
+    user: user ? { username: str(user.username) ?? '', name: str(user.name) ?? '' } : undefined,
+  };
+}
+
+export function toJob(j: Json): Job {
+  const runner = j.runner as Json | null | undefined;
+  const manager = j.runner_manager as Json | null | undefined;
+  return {
+    id: j.id as number,
+    name: str(j.name) ?? '',
+    stage: str(j.stage) ?? '',
+    status: str(j.status) ?? 'unknown',
+    allowFailure: j.allow_failure === true,
+    failureReason: str(j.failure_reason),
+    duration: num(j.duration),
+    startedAt: time(j.started_at),
+    finishedAt: time(j.finished_at),
+    webUrl: str(j.web_url),
+    tags: Array.isArray(j.tag_list) ? (j.tag_list as string[]) : [],
+    runner: runner ? { id: runner.id as number, description: str(runner.description) ?? '' } : undefined,
+    runnerManager: manager ? { systemId: str(manager.system_id) ?? '', ipAddress: str(manager.ip_address) || undefined } : undefined,
+    pipelineId: ((j.pipeline as Json | undefined)?.id as number) ?? 0,
+    projectId: num(j.project_id) ?? num((j.project as Json | undefined)?.id) ?? num((j.pipeline as Json | undefined)?.project_id) ?? 0,
+  };
+}

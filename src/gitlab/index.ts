@@ -1,0 +1,3 @@
+// The GitLab bundle (dist/gitlab.js): everything that talks to GitLab, loaded on first use.
+export { createGitLabApi, fetchTokenIdentity } from './client';
+export { GitLabFleet, MAX_RUNNERS_WITH_DETAILS } from './fleet';

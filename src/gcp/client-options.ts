@@ -2,24 +2,18 @@
 // Connect, or the loopback sandbox) and the credentials mode. Shared by the gax-based clients
 // (Compute, KMS, Logging); Cloud Storage takes a full URL instead and builds its own.
 import { PassThroughClient } from 'google-auth-library';
+import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
 
 export type GaxService = 'compute' | 'kms' | 'logging';
 
-export interface GaxClientOptions {
-  projectId?: string;
-  apiEndpoint?: string;
-  port?: number;
-  protocol?: 'http' | 'https';
-  /** REST transport (KMS and Logging default to gRPC, which Runner Ops does not ship). */
-  fallback?: boolean;
-  authClient?: PassThroughClient;
-}
+/** fallback: REST transport (KMS and Logging default to gRPC, which Runner Ops does not use). */
+export type GaxClientOptions = ClientOptions;
 
 type GaxSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
 export function gaxOptions(settings: GaxSettings, service: GaxService): GaxClientOptions {
-  const options: GaxClientOptions = { projectId: settings.gcpProject || undefined, fallback: service === 'compute' ? undefined : true };
+  const options: ClientOptions = { projectId: settings.gcpProject || undefined, fallback: service === 'compute' ? undefined : true };
   const endpoint = settings.endpoints[service]?.trim();
   if (endpoint) {
     // gax wants host, port and protocol apart: "127.0.0.1:8080" alone would go to port 443.

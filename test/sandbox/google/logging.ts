@@ -30,11 +30,13 @@ export class LoggingState {
   private entries: LogEntry[] = [];
   private sorted = true;
   private insertCounter = 0;
+  private readonly insertPrefix = randomBytes(6).toString('hex');
 
   constructor(private readonly ctx: GoogleContext) {}
 
-  append(entry: Omit<LogEntry, 'insertId' | 'receiveTimestamp'> & { insertId?: string }): LogEntry {
-    const full: LogEntry = { ...entry, insertId: entry.insertId ?? this.newInsertId(), receiveTimestamp: this.ctx.clock.nowIso() };
+  /** `receiveTimestamp` defaults to now; the world's own entries pass their (replayed) time. */
+  append(entry: Omit<LogEntry, 'insertId' | 'receiveTimestamp'> & { insertId?: string; receiveTimestamp?: string }): LogEntry {
+    const full: LogEntry = { ...entry, insertId: entry.insertId ?? this.newInsertId(), receiveTimestamp: entry.receiveTimestamp ?? this.ctx.clock.nowIso() };
     const last = this.entries[this.entries.length - 1];
     if (last && last.timestamp > full.timestamp) this.sorted = false;
     this.entries.push(full);
@@ -51,7 +53,7 @@ export class LoggingState {
   }
 
   private newInsertId(): string {
-    return `${randomBytes(6).toString('hex')}${(this.insertCounter++).toString(36).padStart(6, '0')}`;
+    return `${this.insertPrefix}${(this.insertCounter++).toString(36).padStart(6, '0')}`;
   }
 }
 

@@ -1,9 +1,9 @@
 // The living VM: status transitions over simulated time, the boot (console, startup script,
 // secrets from Storage decrypted by KMS), and the gitlab-runner process checking in to GitLab.
-import { createHash } from 'node:crypto';
 import type { RunnerHost } from '../world';
 import { kernelLines, runnerLogLine, shutdownLines, syslogTime, systemdLines } from './boot-log';
 import type { GoogleContext } from './context';
+import { hashHex } from './hash';
 import type { Vm } from './compute/model';
 import { SerialPort } from './compute/serial';
 import type { KmsState } from './kms-state';
@@ -20,7 +20,17 @@ export const CHECK_INTERVAL_MS = 3_000;
 const UNHEALTHY_REQUESTS_LIMIT = 3;
 const UNHEALTHY_INTERVAL_MS = 3_600_000;
 
+interface LogIdentity {
+  resource: { type: string; labels: Record<string, string> };
+  labels: Record<string, string>;
+  containerLabels: Record<string, string>;
+  container: Record<string, string>;
+  instance: Record<string, string>;
+}
+
 export class VmLifecycle {
+  private readonly identities = new WeakMap<Vm, LogIdentity>();
+
   constructor(
     private readonly ctx: GoogleContext,
     private readonly storage: StorageState,
@@ -123,7 +133,7 @@ export class VmLifecycle {
           }
         }
       }
-      const containerId = createHash('sha256').update(`${vm.id}:${generation}`).digest('hex');
+      const containerId = hashHex(`${vm.id}:${generation}`, 64);
       this.scriptLog(vm, t, [`+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE}`, containerId]);
       this.scriptLog(vm, t, ['startup-script exit status 0', 'Finished running startup scripts.'], false);
       if (runners) this.startRunnerProcess(vm, generation, t, runners);
@@ -166,15 +176,19 @@ export class VmLifecycle {
   /** Startup-script output: the console, and Cloud Logging like the guest agent does. */
   private scriptLog(vm: Vm, at: number, lines: string[], prefixed = true): void {
     const tag = `${syslogTime(at)} ${vm.name} google_metadata_script_runner[812]:`;
-    this.console(vm, lines.map((l) => `${tag} ${prefixed ? 'startup-script: ' : ''}${l}`));
-    for (const line of lines) {
+    const texts = lines.map((l) => `${prefixed ? 'startup-script: ' : ''}${l}`);
+    this.console(vm, texts.map((t) => `${tag} ${t}`));
+    const timestamp = new Date(at).toISOString();
+    const { resource, labels } = this.logIdentity(vm);
+    for (const message of texts) {
       this.logging.append({
         logName: `projects/${vm.project}/logs/google_metadata_script_runner`,
-        resource: this.resource(vm),
-        timestamp: new Date(at).toISOString(),
-        severity: /ERROR|exit status [1-9]/.test(line) ? 'ERROR' : 'INFO',
-        jsonPayload: { message: `${prefixed ? 'startup-script: ' : ''}${line}`, localTimestamp: new Date(at).toISOString() },
-        labels: { 'compute.googleapis.com/resource_name': vm.name, 'instance_name': vm.name },
+        resource,
+        timestamp,
+        receiveTimestamp: timestamp,
+        severity: /ERROR|exit status [1-9]/.test(message) ? 'ERROR' : 'INFO',
+        jsonPayload: { message, localTimestamp: timestamp },
+        labels,
       });
     }
   }
@@ -182,22 +196,33 @@ export class VmLifecycle {
   /** gitlab-runner container output: the gcplogs driver ships it; journald echoes it on the console. */
   private containerLog(vm: Vm, at: number, severity: Severity, line: string): void {
     this.console(vm, [`${syslogTime(at)} ${vm.name} gitlab-runner[1904]: ${line}`]);
+    const identity = this.logIdentity(vm);
+    const timestamp = new Date(at).toISOString();
     this.logging.append({
       logName: `projects/${vm.project}/logs/gcplogs-docker-driver`,
-      resource: this.resource(vm),
-      timestamp: new Date(at).toISOString(),
+      resource: identity.resource,
+      timestamp,
+      receiveTimestamp: timestamp,
       severity,
-      labels: { container_name: 'gitlab-runner', 'compute.googleapis.com/resource_name': vm.name },
-      jsonPayload: {
-        container: { name: '/gitlab-runner', imageName: RUNNER_IMAGE },
-        instance: { name: vm.name, id: vm.id, zone: vm.zone },
-        data: line,
-      },
+      labels: identity.containerLabels,
+      jsonPayload: { container: identity.container, instance: identity.instance, data: line },
     });
   }
 
-  private resource(vm: Vm) {
-    return { type: 'gce_instance', labels: { instance_id: vm.id, zone: vm.zone, project_id: vm.project } };
+  /** The parts every log entry of a VM shares, built once per VM (seeds write tens of thousands). */
+  private logIdentity(vm: Vm): LogIdentity {
+    let identity = this.identities.get(vm);
+    if (!identity) {
+      identity = {
+        resource: { type: 'gce_instance', labels: { instance_id: vm.id, zone: vm.zone, project_id: vm.project } },
+        labels: { 'compute.googleapis.com/resource_name': vm.name, instance_name: vm.name },
+        containerLabels: { container_name: 'gitlab-runner', 'compute.googleapis.com/resource_name': vm.name },
+        container: { name: '/gitlab-runner', imageName: RUNNER_IMAGE },
+        instance: { name: vm.name, id: vm.id, zone: vm.zone },
+      };
+      this.identities.set(vm, identity);
+    }
+    return identity;
   }
 
   private console(vm: Vm, lines: string[]): void {

@@ -1,6 +1,6 @@
 // Compute Engine resources as the sandbox keeps them, and their REST JSON (compute v1).
-import { createHash } from 'node:crypto';
 import type { GoogleContext } from '../context';
+import { hashBase64 } from '../hash';
 import { rfc3339 } from '../context';
 import type { SerialPort } from './serial';
 
@@ -54,7 +54,7 @@ export const vmKey = (project: string, zone: string, name: string): string => `$
 export const regionOf = (zone: string): string => zone.replace(/-[a-z]$/, '');
 
 export function fingerprint(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest().subarray(0, 8).toString('base64');
+  return hashBase64(JSON.stringify(value));
 }
 
 export function computeLinks(ctx: GoogleContext, project: string) {

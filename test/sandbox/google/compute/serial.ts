@@ -10,7 +10,8 @@ export interface SerialRead {
 }
 
 export class SerialPort {
-  private chunks: Buffer[] = [];
+  /** Text is kept as strings until read (cheap for thousands of idle consoles); cut ends as bytes. */
+  private chunks: Array<string | Buffer> = [];
   private keptBytes = 0;
   /** Total bytes ever written this boot; the offset of the next byte. */
   private written = 0;
@@ -26,11 +27,11 @@ export class SerialPort {
   }
 
   write(text: string): void {
-    const bytes = Buffer.from(text, 'utf8');
-    if (bytes.length === 0) return;
-    this.chunks.push(bytes);
-    this.keptBytes += bytes.length;
-    this.written += bytes.length;
+    const length = Buffer.byteLength(text, 'utf8');
+    if (length === 0) return;
+    this.chunks.push(text);
+    this.keptBytes += length;
+    this.written += length;
     this.trim();
   }
 
@@ -38,7 +39,7 @@ export class SerialPort {
     let start = requestedStart < 0 ? this.written + requestedStart : requestedStart;
     start = Math.max(start, this.oldestKept);
     if (start >= this.written) return { contents: '', start: Math.min(start, this.written), next: this.written };
-    const kept = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const kept = Buffer.concat(this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
     this.chunks = [kept];
     return { contents: kept.subarray(start - this.oldestKept).toString('utf8'), start, next: this.written };
   }
@@ -47,11 +48,12 @@ export class SerialPort {
     while (this.keptBytes > this.capacity) {
       const excess = this.keptBytes - this.capacity;
       const first = this.chunks[0];
-      if (first.length <= excess) {
+      const firstBytes = typeof first === 'string' ? Buffer.byteLength(first, 'utf8') : first.length;
+      if (firstBytes <= excess) {
         this.chunks.shift();
-        this.keptBytes -= first.length;
+        this.keptBytes -= firstBytes;
       } else {
-        this.chunks[0] = first.subarray(excess);
+        this.chunks[0] = (typeof first === 'string' ? Buffer.from(first, 'utf8') : first).subarray(excess);
         this.keptBytes -= excess;
       }
     }

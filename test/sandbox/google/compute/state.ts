@@ -1,7 +1,7 @@
 // Compute Engine state: instances and templates, and the actions that change them. Each action
 // returns the zonal Operation the API would, and moves the VM through VmLifecycle.
-import { createHash } from 'node:crypto';
 import type { GoogleContext } from '../context';
+import { hashHex } from '../hash';
 import { computeAlreadyExists, computeNotFound, legacyError } from '../errors';
 import type { VmLifecycle } from '../vm-lifecycle';
 import { computeLinks, fingerprint, regionOf, vmKey, type Vm, type VmSpec } from './model';
@@ -77,7 +77,7 @@ export class ComputeState {
       labelFingerprint: fingerprint(spec.labels),
       metadataFingerprint: metadataFingerprint(spec.metadata),
       serial: new Map(),
-      systemId: `s_${createHash('sha256').update(id).digest('hex').slice(0, 12)}`,
+      systemId: `s_${hashHex(id, 12)}`,
       bootGeneration: 0,
       ...extras,
     };
@@ -154,11 +154,11 @@ function notReady(vm: Vm) {
 }
 
 function ipFor(region: string, hostIndex: number): string {
-  const prefix = SUBNET_PREFIX[region] ?? `10.${100 + (createHash('sha256').update(region).digest()[0] % 100)}`;
+  const prefix = SUBNET_PREFIX[region] ?? `10.${100 + (parseInt(hashHex(region, 2), 16) % 100)}`;
   return `${prefix}.${Math.floor(hostIndex / 256)}.${hostIndex % 256}`;
 }
 
 function natIpFor(id: string): string {
-  const h = createHash('sha256').update(id).digest();
+  const h = Buffer.from(hashHex(id, 6), 'hex');
   return `34.${40 + (h[0] % 100)}.${h[1]}.${1 + (h[2] % 254)}`;
 }

@@ -11,6 +11,9 @@ const watch = process.argv.includes('--watch');
 const lazyBundles = {
   './gitlab/index': 'gitlab',
   './gcp/compute': 'gcp-compute',
+  './gcp/serial': 'gcp-serial',
+  './gcp/logging': 'gcp-logging',
+  './gitlab/jobs': 'gitlab-jobs',
 };
 
 /** The Compute services the adapters construct clients for. */

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import * as auth from './commands/auth';
 import * as general from './commands/general';
+import * as tail from './commands/tail';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
 import { registerViews } from './views';
@@ -13,6 +14,7 @@ export function activate(context: vscode.ExtensionContext) {
   context.subscriptions.push(services);
   auth.register(context, services);
   general.register(context, services);
+  tail.register(context, services);
   runners.register(context, services);
   pipelines.register(context, services);
   const views = registerViews(context, services);

@@ -3,3 +3,6 @@
 // file (dist/gitlab.js, ...), so activation parses none of them.
 export const loadGitLab = () => import('./gitlab/index');
 export const loadCompute = () => import('./gcp/compute');
+export const loadSerial = () => import('./gcp/serial');
+export const loadLogging = () => import('./gcp/logging');
+export const loadGitLabJobs = () => import('./gitlab/jobs');

@@ -44,21 +44,21 @@ export function serialSource(settings: SerialSettings, vm: VmRef): SerialSource 
 }
 
 /** The runner VMs the settings select, for the palette's picker. */
-export async function listVms(settings: SerialSettings): Promise<Array<VmRef & { status: string }>> {
+export async function listVms(settings: SerialSettings): Promise<Array<VmRef & { status: string; id: string }>> {
   const instances = client(settings);
-  const found: Array<VmRef & { status: string }> = [];
+  const found: Array<VmRef & { status: string; id: string }> = [];
   const filter = settings.instanceFilter || undefined;
   const zones = settings.gcpZones.length ? settings.gcpZones : undefined;
   if (zones) {
     for (const zone of zones) {
       const [list] = await instances.list({ project: settings.gcpProject, zone, filter, maxResults: 500 }, { ...CALL_OPTIONS, autoPaginate: false });
-      for (const i of list ?? []) found.push({ project: settings.gcpProject, zone, name: i.name ?? '', status: i.status ?? '' });
+      for (const i of list ?? []) found.push({ project: settings.gcpProject, zone, name: i.name ?? '', status: i.status ?? '', id: String(i.id ?? '') });
     }
     return found;
   }
   const pages = instances.aggregatedListAsync({ project: settings.gcpProject, filter, maxResults: 500 }, CALL_OPTIONS);
   for await (const [zoneKey, scoped] of pages) {
-    for (const i of scoped.instances ?? []) found.push({ project: settings.gcpProject, zone: zoneKey.replace(/^zones\//, ''), name: i.name ?? '', status: i.status ?? '' });
+    for (const i of scoped.instances ?? []) found.push({ project: settings.gcpProject, zone: zoneKey.replace(/^zones\//, ''), name: i.name ?? '', status: i.status ?? '', id: String(i.id ?? '') });
   }
   return found;
 }

@@ -70,9 +70,19 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
     const object = storage.find(bucket, p.object, q.get('generation'));
     storage.checkPreconditions(object, preconditionsOf(q));
     if (!forceMedia && q.get('alt') !== 'media') return json(200, render(object));
+    const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    const size = object.data.length;
+    let [first, last] = [0, size - 1];
+    if (range && (range[1] || range[2])) {
+      // `bytes=a-b`, `bytes=a-`, or the suffix form `bytes=-n` (the last n bytes).
+      [first, last] = range[1] ? [Number(range[1]), range[2] ? Math.min(Number(range[2]), size - 1) : size - 1] : [Math.max(0, size - Number(range[2])), size - 1];
+      if (first >= size) throw legacyError(416, 'Request range not satisfiable', 'requestedRangeNotSatisfiable');
+    }
+    const partial = range !== null && (first > 0 || last < size - 1);
     return {
-      status: 200,
+      status: partial ? 206 : 200,
       headers: {
+        ...(partial ? { 'content-range': `bytes ${first}-${last}/${size}` } : {}),
         'content-type': object.contentType,
         'x-goog-hash': `crc32c=${object.crc32c},md5=${object.md5Hash}`,
         'x-goog-generation': object.generation,
@@ -82,7 +92,7 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
         'x-goog-storage-class': 'STANDARD',
         etag: etagOf(object),
       },
-      body: object.data,
+      body: partial ? object.data.subarray(first, last + 1) : object.data,
     };
   };
   router.add('GET', '/storage/v1/b/:bucket/o/:object', (req, p) => getObject(req, p, false));

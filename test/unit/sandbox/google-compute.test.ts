@@ -130,6 +130,14 @@ describe('sandbox Compute Engine', () => {
     assert.equal(((await res.json()) as { error: { errors: Array<{ reason: string }> } }).error.errors[0].reason, 'alreadyExists');
   });
 
+  it('treats a repeated requestId as the same request', async () => {
+    const request = { project, zone: ZONE_C, requestId: '6e0b1c52-7d1f-4d8e-9a54-0f3c7b8d9e10', sourceInstanceTemplate: 'global/instanceTemplates/gitlab-runner-template', instanceResource: { name: 'idempotent-1' } };
+    const [first] = await instances.insert(request, noRetry);
+    const [retried] = await instances.insert(request, noRetry);
+    assert.equal((retried.latestResponse as { name?: string }).name, (first.latestResponse as { name?: string }).name);
+    await assert.rejects(instances.insert({ ...request, requestId: '0c4f7f8e-2b55-4d1e-8d0e-5f4e3d2c1b0a' }, noRetry), /already exists/);
+  });
+
   it('records an operation error when the zone has no capacity', async () => {
     sb.google.state.compute.failNextInsert({ code: 'ZONE_RESOURCE_POOL_EXHAUSTED', message: `The zone 'projects/${project}/zones/${ZONE_B}' does not have enough resources available to fulfill the request.`, httpStatus: 503, httpMessage: 'SERVICE UNAVAILABLE' });
     const [lro] = await instances.insert({ project, zone: ZONE_B, sourceInstanceTemplate: 'global/instanceTemplates/gitlab-runner-template', instanceResource: { name: 'unlucky' } }, noRetry);

@@ -50,6 +50,8 @@ describe('sandbox Cloud Storage', () => {
     assert.equal(meta.contentType, 'application/octet-stream');
     const [downloaded] = await bucket.file('secrets/deploy-key.enc').download();
     assert.deepEqual(downloaded, data);
+    const [slice] = await bucket.file('secrets/deploy-key.enc').download({ start: 0, end: 9 });
+    assert.deepEqual(slice, data.subarray(0, 10));
   });
 
   it('uploads resumably, in one request and in chunks', async () => {

@@ -1,6 +1,6 @@
 // Zonal managed instance groups: list/get, listManagedInstances, recreateInstances, and the
 // group's own healing (a member deleted behind its back is created again from the template).
-import { Router, json, readJson } from '../../http';
+import { json, readJson, type Router } from '../../http';
 import type { GoogleContext } from '../context';
 import { rfc3339 } from '../context';
 import { computeNotFound, computeInvalid } from '../errors';
@@ -88,7 +88,7 @@ export function igmRoutes(ctx: GoogleContext, compute: ComputeState, groups: Man
   const render = (g: ManagedGroup) => renderGroup(ctx, g);
   router.add('GET', base, (_req, p) => {
     const items = [...groups.groups.values()].filter((g) => g.project === p.project && g.zone === p.zone).map(render);
-    return json(200, { kind: 'compute#instanceGroupManagerList', id: `projects/${p.project}/zones/${p.zone}/instanceGroupManagers`, items, selfLink: `${computeLinks(ctx, p.project).zone(p.zone)}/instanceGroupManagers` });
+    return json(200, { kind: 'compute#instanceGroupManagerList', id: `projects/${p.project}/zones/${p.zone}/instanceGroupManagers`, ...(items.length ? { items } : {}), selfLink: `${computeLinks(ctx, p.project).zone(p.zone)}/instanceGroupManagers` });
   });
   router.add('GET', `${base}/:igm`, (_req, p) => json(200, render(groups.group(p.project, p.zone, p.igm))));
   router.add('POST', `${base}/:igm/listManagedInstances`, (_req, p) => {

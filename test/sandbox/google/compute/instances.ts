@@ -1,6 +1,6 @@
 // Compute instances REST routes: list (filter, paging), aggregatedList, get, insert, delete,
 // start/stop/reset, setLabels, getSerialPortOutput, and zone operations get/wait/list.
-import { Router, json, readJson } from '../../http';
+import { json, readJson, type Router, type SandboxRequest } from '../../http';
 import type { GoogleContext } from '../context';
 import { offsetFromPageToken, paginate } from '../context';
 import { computeInvalid } from '../errors';
@@ -14,6 +14,16 @@ const ZONES_ALWAYS_LISTED = ['us-central1-a', 'us-central1-b', 'us-central1-c', 
 export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router: Router): void {
   const base = '/compute/v1/projects/:project/zones/:zone';
   const vmOf = (p: Record<string, string>) => compute.vm(p.project, p.zone, p.instance);
+  /** A retried mutation with the same `requestId` gets the original operation back, not a second action. */
+  const once = (req: SandboxRequest, p: Record<string, string>, act: () => Record<string, unknown>) => {
+    const requestId = req.url.searchParams.get('requestId');
+    if (!requestId) return json(200, act());
+    const earlier = compute.operationForRequest(p.project, requestId);
+    if (earlier) return json(200, compute.operations.get(p.project, String(earlier.zone), String(earlier.name)));
+    const op = act();
+    compute.rememberRequest(p.project, requestId, { zone: p.zone, name: String(op.name) });
+    return json(200, op);
+  };
 
   router.add('GET', `${base}/instances`, (req, p) => {
     validateZone(p.zone);
@@ -26,7 +36,7 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
     return json(200, {
       kind: 'compute#instanceList',
       id: `projects/${p.project}/zones/${p.zone}/instances`,
-      items: page,
+      ...(page.length ? { items: page } : {}), // Compute omits empty lists
       ...(nextPageToken ? { nextPageToken } : {}),
       selfLink: `${computeLinks(ctx, p.project).zone(p.zone)}/instances`,
     });
@@ -66,16 +76,16 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
     const name = validateName(body.name);
     const spec = specFrom(body, template?.spec);
     const sourceInstanceTemplate = template ? computeLinks(ctx, p.project).template(template.name) : undefined;
-    return json(200, compute.insert(p.project, p.zone, name, spec, { sourceInstanceTemplate }));
+    return once(req, p, () => compute.insert(p.project, p.zone, name, spec, { sourceInstanceTemplate }));
   });
 
-  router.add('DELETE', `${base}/instances/:instance`, (_req, p) => json(200, compute.delete(vmOf(p))));
-  router.add('POST', `${base}/instances/:instance/stop`, (_req, p) => json(200, compute.stop(vmOf(p))));
-  router.add('POST', `${base}/instances/:instance/start`, (_req, p) => json(200, compute.start(vmOf(p))));
-  router.add('POST', `${base}/instances/:instance/reset`, (_req, p) => json(200, compute.reset(vmOf(p))));
+  router.add('DELETE', `${base}/instances/:instance`, (req, p) => once(req, p, () => compute.delete(vmOf(p))));
+  router.add('POST', `${base}/instances/:instance/stop`, (req, p) => once(req, p, () => compute.stop(vmOf(p))));
+  router.add('POST', `${base}/instances/:instance/start`, (req, p) => once(req, p, () => compute.start(vmOf(p))));
+  router.add('POST', `${base}/instances/:instance/reset`, (req, p) => once(req, p, () => compute.reset(vmOf(p))));
   router.add('POST', `${base}/instances/:instance/setLabels`, (req, p) => {
     const body = readJson<{ labels?: Record<string, string>; labelFingerprint?: string }>(req);
-    return json(200, compute.setLabels(vmOf(p), body.labels ?? {}, body.labelFingerprint));
+    return once(req, p, () => compute.setLabels(vmOf(p), body.labels ?? {}, body.labelFingerprint));
   });
 
   router.add('GET', `${base}/instances/:instance/serialPort`, (req, p) => {

@@ -24,6 +24,7 @@ export class ComputeState {
   readonly templates = new Map<string, InstanceTemplate>();
   private readonly nextHost = new Map<string, number>();
   private readonly pendingInsertFailures: OperationError[] = [];
+  private readonly requests = new Map<string, { zone: string; name: string }>();
   /** Called when a VM is gone for good (managed instance groups heal). */
   onVmDeleted: (vm: Vm) => void = () => {};
 
@@ -50,6 +51,14 @@ export class ComputeState {
     const template = { project, name, id: this.ctx.newNumericId(), createdAt: this.ctx.now(), spec };
     this.templates.set(`${project}/${name}`, template);
     return template;
+  }
+
+  operationForRequest(project: string, requestId: string): { zone: string; name: string } | undefined {
+    return this.requests.get(`${project}/${requestId}`);
+  }
+
+  rememberRequest(project: string, requestId: string, op: { zone: string; name: string }): void {
+    this.requests.set(`${project}/${requestId}`, op);
   }
 
   /** The next insert in `zone` fails in its operation (e.g. ZONE_RESOURCE_POOL_EXHAUSTED). */

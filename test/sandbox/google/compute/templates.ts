@@ -1,5 +1,5 @@
 // Global instance templates: get, list, insert, delete.
-import { Router, json, readJson } from '../../http';
+import { json, readJson, type Router } from '../../http';
 import type { GoogleContext } from '../context';
 import { offsetFromPageToken, paginate, rfc3339 } from '../context';
 import { compileComputeFilter } from './filter';
@@ -19,7 +19,7 @@ export function templateRoutes(ctx: GoogleContext, compute: ComputeState, router
       .map((t) => renderTemplate(ctx, t))
       .filter(matches);
     const { page, nextPageToken } = paginate(all, offsetFromPageToken(q.get('pageToken'), invalidToken), pageSizeOf(q));
-    return json(200, { kind: 'compute#instanceTemplateList', id: `projects/${p.project}/global/instanceTemplates`, items: page, ...(nextPageToken ? { nextPageToken } : {}), selfLink: `${computeLinks(ctx, p.project).project}/global/instanceTemplates` });
+    return json(200, { kind: 'compute#instanceTemplateList', id: `projects/${p.project}/global/instanceTemplates`, ...(page.length ? { items: page } : {}), ...(nextPageToken ? { nextPageToken } : {}), selfLink: `${computeLinks(ctx, p.project).project}/global/instanceTemplates` });
   });
   router.add('GET', `${base}/:template`, (_req, p) => json(200, renderTemplate(ctx, compute.template(p.project, p.template))));
   router.add('POST', base, (req, p) => {

@@ -14,8 +14,8 @@ const RPC_STATUS: Record<number, string> = {
 };
 
 /** Compute Engine and Cloud Storage style: `errors[]` with domain/reason (the "v1 JSON API" error shape). */
-export function legacyError(code: number, message: string, reason: string): HttpError {
-  return new HttpError(code, { error: { code, message, errors: [{ message, domain: 'global', reason }] } });
+export function legacyError(code: number, message: string, reason: string, extra: Record<string, string> = {}): HttpError {
+  return new HttpError(code, { error: { code, message, errors: [{ message, domain: 'global', reason, ...extra }] } });
 }
 
 /** Cloud KMS and Cloud Logging style (google.rpc.Status over JSON). */

@@ -3,7 +3,7 @@
 import { json, readJson, type Router, type SandboxRequest } from '../../http';
 import type { GoogleContext } from '../context';
 import { offsetFromPageToken, paginate } from '../context';
-import { computeInvalid } from '../errors';
+import { computeInvalid, legacyError } from '../errors';
 import { compileComputeFilter } from './filter';
 import { computeLinks, renderVm, type Vm } from './model';
 import type { ComputeState } from './state';
@@ -90,6 +90,8 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
 
   router.add('GET', `${base}/instances/:instance/serialPort`, (req, p) => {
     const vm = vmOf(p);
+    // A stopped VM has no console to read.
+    if (vm.status === 'TERMINATED') throw legacyError(400, `The resource 'projects/${vm.project}/zones/${vm.zone}/instances/${vm.name}' is not ready`, 'resourceNotReady');
     const q = req.url.searchParams;
     const port = Number(q.get('port') ?? 1);
     if (!Number.isInteger(port) || port < 1 || port > 4) throw computeInvalid(`Invalid value for field 'port': '${q.get('port')}'. Must be between 1 and 4.`);

@@ -143,9 +143,9 @@ export class ComputeState {
   }
 
   setLabels(vm: Vm, labels: Record<string, string>, labelFingerprint: string | undefined) {
-    if (!labelFingerprint) throw legacyError(400, "Required field 'labelFingerprint' not specified", 'required');
+    // A missing fingerprint fails the same way as a stale one (an If-Match precondition).
     if (labelFingerprint !== vm.labelFingerprint) {
-      throw legacyError(412, 'Labels fingerprint either invalid or resource labels have changed', 'conditionNotMet');
+      throw legacyError(412, 'Labels fingerprint either invalid or resource labels have changed', 'conditionNotMet', { location: 'If-Match', locationType: 'header' });
     }
     vm.spec.labels = { ...labels };
     vm.labelFingerprint = fingerprint([labels, this.ctx.now()]);

@@ -4,7 +4,7 @@
 
 export interface IntervalOptions {
   fastMs?: number;
-  /** Ceiling while quiet. Keeps a new line visible within ~2 s while the tail is watched. */
+  /** Ceiling while quiet: with request and render time, a new line shows within 2 s while watched. */
   quietMs?: number;
   /** Ceiling while the tail's editor is hidden. */
   hiddenMs?: number;
@@ -30,7 +30,7 @@ export class AdaptiveInterval {
     options: IntervalOptions = {},
   ) {
     this.fastMs = options.fastMs ?? 500;
-    this.quietMs = options.quietMs ?? 1_500;
+    this.quietMs = options.quietMs ?? 1_000;
     this.hiddenMs = options.hiddenMs ?? 10_000;
     this.maxErrorMs = options.maxErrorMs ?? 60_000;
     this.delay = this.fastMs;

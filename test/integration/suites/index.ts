@@ -2,3 +2,4 @@
 import './activation.test';
 import './sign-in.test';
 import './sidebar.test';
+import './tails.test';

@@ -1,0 +1,169 @@
+// Tails in the real VS Code against the sandbox: each tail shows what the source appends after it
+// opened (within 2 s), the serial tail marks lost bytes and a restart, and closing the editor
+// stops the requests (asserted on the sandbox's request log).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { GoogleSandbox } from '../../sandbox/google/index';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { eventually, hasUi, ui } from '../bridge';
+import { applySettings, clearSettings } from '../settings';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The tail's document text, as the editor has it. */
+function documentText(uri: vscode.Uri): string {
+  return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.getText() ?? '';
+}
+
+/** Waits until the document contains `needle`; returns how long it took. */
+async function seen(uri: vscode.Uri, needle: string | RegExp, timeoutMs = 2_000): Promise<number> {
+  const started = Date.now();
+  const text = await eventually(async () => documentText(uri), (t) => (typeof needle === 'string' ? t.includes(needle) : needle.test(t)), timeoutMs + 500);
+  const ms = Date.now() - started;
+  assert.ok(typeof needle === 'string' ? text.includes(needle) : needle.test(text), `${String(needle)} not shown after ${ms} ms; the document ends with:\n${text.slice(-600)}`);
+  return ms;
+}
+
+async function closeTail(uri: vscode.Uri): Promise<void> {
+  const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+  assert.ok(tab, 'the tail has a tab');
+  await vscode.window.tabGroups.close(tab);
+}
+
+suite('Tail runner logs', () => {
+  let sandbox: Sandbox;
+  let google: GoogleSandbox;
+  let project: string;
+  let zone: string;
+
+  /** After closing, a poll already in flight may finish; after that, nothing may reach the server. */
+  async function assertNoRequestAfterClose(matches: (path: string) => boolean): Promise<void> {
+    await sleep(500);
+    const mark = sandbox.requests.mark();
+    await sleep(3_000);
+    const late = sandbox.requests.since(mark).filter((r) => matches(r.path));
+    assert.deepEqual(late.map((r) => `${r.method} ${r.path}`), [], 'requests after the tail closed');
+  }
+
+  suiteSetup(async () => {
+    sandbox = await startSandbox({ seed: 'small' });
+    google = sandbox.world.google as GoogleSandbox;
+    project = sandbox.settings['runnerOps.gcp.project'] as string;
+    zone = (sandbox.settings['runnerOps.gcp.zones'] as string[])[0];
+    await applySettings(sandbox.settings);
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', { url: sandbox.url, token: sandbox.gitlabToken });
+    assert.equal(signedIn.ok, true);
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('runnerOps.signOut');
+    await clearSettings(sandbox.settings);
+    await sandbox.close();
+  });
+
+  test('worker console: new output within 2 s, lost-bytes and restart markers, no request after close', async () => {
+    const vm = google.state.compute.vm(project, zone, 'gitlab-runner-1');
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', { vm: { name: vm.name, zone, id: vm.id } });
+    assert.ok(uri, 'the command returns the tail document');
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    assert.equal(document?.languageId, 'log');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString(), 'the tail is shown');
+    await seen(uri, /systemd|gitlab-runner|startup-script/, 5_000);
+
+    const beforeProbe = sandbox.requests.mark();
+    vm.serial.get(1)!.write('runner-ops probe: console line one\r\n');
+    const ms = await seen(uri, 'runner-ops probe: console line one').catch((e: Error) => {
+      const reads = sandbox.requests.since(beforeProbe).map((r) => `${new Date(r.at).toISOString()} ${r.path} ${r.status}`);
+      throw new Error(`${e.message}\nreads since the write:\n${reads.join('\n')}`);
+    });
+    const reads = sandbox.requests.since(beforeProbe).map((r) => `${new Date(r.at).toISOString()} ${r.ms} ms ${r.path.replace(/.*serialPort/, '')} ${r.status}`);
+    console.log(`    serial: new line shown after ${ms} ms`);
+    assert.ok(ms <= 2_000, `took ${ms} ms; written at ${new Date(sandbox.world.clock.now() - ms).toISOString()}, reads:\n${reads.join('\n')}`);
+
+    // More than the 1 MB the port keeps, between two polls: the tail says how much it missed.
+    vm.serial.get(1)!.write(`${'x'.repeat(1_200_000)}\r\nafter the flood\r\n`);
+    await seen(uri, /\n\[\d+ bytes lost\]\n/);
+    await seen(uri, 'after the flood');
+    if (hasUi) await ui.screenshot('tail-serial-lost-bytes');
+
+    google.state.compute.reset(vm);
+    await seen(uri, /\[VM restarted\]\n/, 5_000);
+    await seen(uri, /\[VM restarted\]\n[\s\S]*SeaBIOS/, 5_000);
+    if (hasUi) await ui.screenshot('tail-serial-restarted');
+
+    await closeTail(uri);
+    await assertNoRequestAfterClose((path) => path.includes('/serialPort'));
+  });
+
+  test('runner container logs: a new entry within 2 s, shown once, no request after close', async () => {
+    const vm = google.state.compute.vm(project, zone, 'gitlab-runner-1');
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailRunnerLog', { vm: { name: vm.name, zone, id: vm.id } });
+    assert.ok(uri);
+    await sleep(1_000);
+    google.state.logging.append({
+      logName: `projects/${project}/logs/gcplogs-docker-driver`,
+      resource: { type: 'gce_instance', labels: { instance_id: vm.id, zone, project_id: project } },
+      timestamp: new Date(sandbox.world.clock.now()).toISOString(),
+      severity: 'ERROR',
+      labels: { container_name: 'gitlab-runner' },
+      jsonPayload: { container: { name: '/gitlab-runner' }, data: 'runner-ops probe: Checking for jobs... forbidden' },
+    });
+    const ms = await seen(uri, /ERROR\s+runner-ops probe: Checking for jobs\.\.\. forbidden/);
+    console.log(`    runner logs: new entry shown after ${ms} ms`);
+    assert.ok(ms <= 2_000, `took ${ms} ms`);
+    await sleep(2_000);
+    assert.equal(documentText(uri).split('runner-ops probe').length - 1, 1, 'the entry is shown once across polls');
+    if (hasUi) await ui.screenshot('tail-runner-logs');
+
+    await closeTail(uri);
+    await assertNoRequestAfterClose((path) => path.startsWith('/v2/entries:list'));
+  });
+
+  test('job trace: follows a running job, sections fold with durations, ends with the job', async () => {
+    const projectPath = encodeURIComponent((sandbox.settings['runnerOps.gitlab.projects'] as string[])[0]);
+    const headers = { 'PRIVATE-TOKEN': sandbox.gitlabToken };
+    const pipeline = (await (await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/pipeline?ref=main`, { method: 'POST', headers })).json()) as { id: number; project_id: number };
+    const jobs = await eventually(
+      async () => (await (await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/pipelines/${pipeline.id}/jobs`, { headers })).json()) as Array<{ id: number; name: string; status: string }>,
+      (list) => list.some((j) => j.status === 'running'),
+    );
+    const running = jobs.find((j) => j.status === 'running');
+    assert.ok(running, 'a job of the new pipeline runs');
+
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailJobLog', { job: { id: running.id, name: running.name, projectId: pipeline.project_id } });
+    assert.ok(uri);
+    await seen(uri, 'Running with gitlab-runner', 3_000);
+    const before = documentText(uri).split('\n').length;
+    await eventually(async () => documentText(uri).split('\n').length, (n) => n > before, 15_000);
+    assert.ok(documentText(uri).split('\n').length > before, 'lines appended to the running job reach the document');
+    assert.doesNotMatch(documentText(uri), /\u001b|section_start|section_end/, 'no escape codes or section markers in the text');
+
+    // Finish the job: the tail shows the end and stops by itself.
+    sandbox.world.clock.advance(60 * 60_000);
+    await seen(uri, /\[job (success|failed)\]$/, 5_000);
+    assert.match(documentText(uri), /Getting source from Git repository \(\d+s\)/, 'section headers carry their duration');
+    const folds = (await vscode.commands.executeCommand<vscode.FoldingRange[]>('vscode.executeFoldingRangeProvider', uri)) ?? [];
+    assert.ok(folds.length >= 3, `job sections fold (${folds.length} ranges)`);
+    if (hasUi) await ui.screenshot('tail-job-trace');
+
+    const mark = sandbox.requests.mark();
+    await sleep(2_500);
+    assert.deepEqual(sandbox.requests.since(mark).filter((r) => r.path.includes(`/jobs/${running.id}`)), [], 'a finished job is not polled');
+    await closeTail(uri);
+  });
+
+  test('a finished job opens its whole trace at once', async () => {
+    const projectPath = encodeURIComponent((sandbox.settings['runnerOps.gitlab.projects'] as string[])[0]);
+    const headers = { 'PRIVATE-TOKEN': sandbox.gitlabToken };
+    const jobs = (await (await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/jobs?per_page=100`, { headers })).json()) as Array<{ id: number; name: string; status: string; pipeline: { project_id: number } }>;
+    const done = jobs.find((j) => j.status === 'success');
+    assert.ok(done, 'the seed has a finished job');
+    const mark = sandbox.requests.mark();
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailJobLog', { job: { id: done.id, name: done.name, projectId: done.pipeline.project_id } });
+    await seen(uri, /Job succeeded\n\[job success\]$/, 3_000);
+    const calls = sandbox.requests.since(mark).filter((r) => r.path.includes(`/jobs/${done.id}`)).map((r) => r.path.replace(/\?.*/, '').replace(/.*\/jobs\//, 'jobs/'));
+    assert.deepEqual(calls, [`jobs/${done.id}`, `jobs/${done.id}/trace`]);
+    await closeTail(uri);
+  });
+});

@@ -120,6 +120,48 @@ describe('sandbox Compute Engine', () => {
     assert.match(String(running.id), /^\d+$/);
   });
 
+  it('returns from wait at its bound with the operation still RUNNING', async () => {
+    const bound = sb.google.state.compute.operations.waitBound;
+    bound.realMs = 150;
+    try {
+      const [lro] = await instances.insert({ project, zone: ZONE_C, sourceInstanceTemplate: 'global/instanceTemplates/gitlab-runner-template', instanceResource: { name: 'slow-1' } }, noRetry);
+      sb.clock.advance(500);
+      const started = Date.now();
+      const [op] = await operations.wait({ project, zone: ZONE_C, operation: (lro.latestResponse as { name: string }).name }, noRetry);
+      assert.equal(op.status, 'RUNNING');
+      assert.ok(Date.now() - started >= 100, 'wait blocked before answering');
+    } finally {
+      bound.realMs = 30_000;
+    }
+  });
+
+  it('inserts from a full body without a template', async () => {
+    const [lro] = await instances.insert(
+      {
+        project,
+        zone: ZONE_C,
+        instanceResource: {
+          name: 'plain-vm',
+          machineType: `zones/${ZONE_C}/machineTypes/e2-small`,
+          labels: { role: 'scratch' },
+          disks: [{ boot: true, autoDelete: true, initializeParams: { sourceImage: 'projects/debian-cloud/global/images/family/debian-12', diskSizeGb: '20' } }],
+          networkInterfaces: [{ network: 'global/networks/default' }],
+        },
+      },
+      noRetry,
+    );
+    sb.clock.advance(8_000);
+    const [op] = await operations.wait({ project, zone: ZONE_C, operation: (lro.latestResponse as { name: string }).name }, noRetry);
+    assert.equal(op.status, 'DONE');
+    const [vm] = await instances.get({ project, zone: ZONE_C, instance: 'plain-vm' }, noRetry);
+    assert.match(String(vm.machineType), /machineTypes\/e2-small$/);
+    assert.equal(vm.disks?.[0].diskSizeGb, '20');
+    assert.equal(vm.networkInterfaces?.[0].accessConfigs?.length ?? 0, 0, 'no access config asked, no external IP');
+    assert.deepEqual(await names(ZONE_C, 'labels.role = scratch'), ['plain-vm']);
+    await assert.rejects(instances.insert({ project, zone: ZONE_C, instanceResource: { name: 'no-type' } }, noRetry), (e: Rejection) => e.code === 3);
+    await assert.rejects(instances.insert({ project, zone: ZONE_C, instanceResource: { name: 'Bad_Name', machineType: 'e2-small' } }, noRetry), (e: Rejection) => e.code === 3);
+  });
+
   it('refuses a duplicate insert with 409 alreadyExists', async () => {
     await assert.rejects(
       instances.insert({ project, zone: ZONE_B, sourceInstanceTemplate: 'global/instanceTemplates/gitlab-runner-template', instanceResource: { name: 'gitlab-runner-1' } }, noRetry),
@@ -161,6 +203,7 @@ describe('sandbox Compute Engine', () => {
     assert.ok(!stopped.networkInterfaces?.[0].accessConfigs?.[0].natIP, 'a stopped VM releases its ephemeral external IP');
     await assert.rejects(instances.stop(target, noRetry), (e: Rejection) => e.code === 3 && /is not ready/.test(String(e.message)));
     await assert.rejects(instances.reset(target, noRetry), (e: Rejection) => e.code === 3);
+    await assert.rejects(instances.getSerialPortOutput({ ...target, port: 1 }, noRetry), (e: Rejection) => e.code === 3, 'a stopped VM has no console');
     await instances.start(target, noRetry);
     assert.equal((await instances.get(target, noRetry))[0].status, 'STAGING');
     sb.clock.advance(4_000);
@@ -228,6 +271,10 @@ describe('sandbox Compute Engine', () => {
       ['google.cloud.compute.v1.InstanceTemplate', `/global/instanceTemplates/gitlab-runner-template`],
       ['google.cloud.compute.v1.OperationList', `/zones/${ZONE_B}/operations`],
     ];
+    const demo = async (path: string, init?: RequestInit) => (await (await fetch(`${sb.url}/compute/v1/projects/${demoProject}${path}`, init)).json()) as never;
+    const igm = `/zones/${ZONE_C}/instanceGroupManagers/gitlab-runner-mig`;
+    assert.ok(fromProto3JSON(protos.lookupType('google.cloud.compute.v1.InstanceGroupManager') as never, await demo(igm)));
+    assert.ok(fromProto3JSON(protos.lookupType('google.cloud.compute.v1.InstanceGroupManagersListManagedInstancesResponse') as never, await demo(`${igm}/listManagedInstances`, { method: 'POST' })));
     for (const [type, path] of cases) {
       const decoded = fromProto3JSON(protos.lookupType(type) as never, await fetchJson(path));
       assert.ok(decoded, type);

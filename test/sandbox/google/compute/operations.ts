@@ -39,13 +39,15 @@ export interface OperationSpec {
   complete?: (at: number) => OperationError | void;
 }
 
-/** Real `wait` returns after about two minutes even if the operation is not DONE. */
-const WAIT_BOUND_SIM_MS = 120_000;
-const WAIT_BOUND_REAL_MS = 30_000;
 const QUEUE_DELAY_MS = 200;
 
 export class Operations {
   private readonly byKey = new Map<string, Operation>();
+  /**
+   * Real `wait` returns after about two minutes even if the operation is not DONE; the real-time
+   * cap keeps a slow simulated clock from holding a request open for minutes.
+   */
+  readonly waitBound = { simulatedMs: 120_000, realMs: 30_000 };
 
   constructor(
     private readonly ctx: GoogleContext,
@@ -82,8 +84,8 @@ export class Operations {
   /** Blocks (in real time) until the operation is DONE or the wait bound passes. */
   async wait(project: string, zone: string, name: string): Promise<Record<string, unknown>> {
     const op = this.find(project, zone, name);
-    const simDeadline = this.ctx.now() + WAIT_BOUND_SIM_MS;
-    const realDeadline = Date.now() + WAIT_BOUND_REAL_MS;
+    const simDeadline = this.ctx.now() + this.waitBound.simulatedMs;
+    const realDeadline = Date.now() + this.waitBound.realMs;
     while (!op.finished && this.ctx.now() < simDeadline && Date.now() < realDeadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       this.tick();

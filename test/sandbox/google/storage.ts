@@ -121,6 +121,22 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
     return { status: 204, body: '' };
   });
 
+  // Copy (e.g. restoring a noncurrent generation as the live one); done in one call, as GCS does for small objects.
+  router.add('POST', '/storage/v1/b/:bucket/o/:object/rewriteTo/b/:destBucket/o/:destObject', (req, p) => {
+    const q = req.url.searchParams;
+    const source = storage.find(storage.bucket(p.bucket), p.object, q.get('sourceGeneration'));
+    const ifSource = q.get('ifSourceGenerationMatch');
+    if (ifSource !== null && ifSource !== source.generation) storage.checkPreconditions(source, { ifGenerationMatch: ifSource });
+    const meta = readJson<UploadMetadata>(req);
+    const copy = storage.write(storage.bucket(p.destBucket), p.destObject, source.data, {
+      contentType: meta.contentType ?? source.contentType,
+      metadata: meta.metadata ?? source.metadata,
+      preconditions: preconditionsOf(q),
+    });
+    const size = String(copy.data.length);
+    return json(200, { kind: 'storage#rewriteResponse', totalBytesRewritten: size, objectSize: size, done: true, resource: render(copy) });
+  });
+
   router.add('POST', '/upload/storage/v1/b/:bucket/o', (req, p) => {
     const bucket = storage.bucket(p.bucket);
     const q = req.url.searchParams;

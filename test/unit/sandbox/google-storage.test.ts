@@ -93,12 +93,20 @@ describe('sandbox Cloud Storage', () => {
     assert.equal((await file.download())[0].toString(), 'generation two');
     const [live] = await bucket.getFiles({ prefix: 'secrets/rotating' });
     assert.equal(live.length, 1);
+    // Roll back: copy the old generation over the live one, guarded by the live generation.
+    const [live2] = await file.getMetadata();
+    await bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).copy(bucket.file('secrets/rotating.enc'), { preconditionOpts: { ifGenerationMatch: Number(live2.generation) } });
+    assert.equal((await file.download())[0].toString(), 'generation one');
+    await assert.rejects(
+      bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).copy(bucket.file('secrets/rotating.enc'), { preconditionOpts: { ifGenerationMatch: Number(live2.generation) } }),
+      (e: Rejection) => e.code === 412,
+    );
     await bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).delete();
     await assert.rejects(bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).download(), (e: Rejection) => e.code === 404);
     await file.delete();
     await assert.rejects(file.download(), (e: Rejection) => e.code === 404);
     const [afterDelete] = await bucket.getFiles({ prefix: 'secrets/rotating', versions: true });
-    assert.equal(afterDelete.length, 1, 'deleting the live object keeps it as noncurrent');
+    assert.equal(afterDelete.length, 2, 'deleting the live object keeps it as noncurrent, next to generation two');
   });
 
   it('lists with prefix, delimiter and paging', async () => {

@@ -158,6 +158,10 @@ describe('sandbox Compute Engine', () => {
     assert.equal(vm.disks?.[0].diskSizeGb, '20');
     assert.equal(vm.networkInterfaces?.[0].accessConfigs?.length ?? 0, 0, 'no access config asked, no external IP');
     assert.deepEqual(await names(ZONE_C, 'labels.role = scratch'), ['plain-vm']);
+    const [newestFirst] = await instances.list({ project, zone: ZONE_C, orderBy: 'creationTimestamp desc' }, noRetry);
+    assert.equal(newestFirst[0].name, 'plain-vm');
+    assert.notEqual((await instances.list({ project, zone: ZONE_C }, noRetry))[0][0].name, 'plain-vm', 'by name otherwise');
+    await assert.rejects(instances.list({ project, zone: ZONE_C, orderBy: 'status' }, noRetry), (e: Rejection) => e.code === 3);
     await assert.rejects(instances.insert({ project, zone: ZONE_C, instanceResource: { name: 'no-type' } }, noRetry), (e: Rejection) => e.code === 3);
     await assert.rejects(instances.insert({ project, zone: ZONE_C, instanceResource: { name: 'Bad_Name', machineType: 'e2-small' } }, noRetry), (e: Rejection) => e.code === 3);
   });

@@ -54,6 +54,20 @@ describe('sandbox Cloud KMS', () => {
     await assert.rejects(kms.getCryptoKey({ name: `${ring}/cryptoKeys/nope` }, noRetry), (e: Rejection) => e.code === 5);
   });
 
+  it('lists rings and keys and patches the rotation schedule', async () => {
+    const [rings] = await kms.listKeyRings({ parent: location }, noRetry);
+    assert.deepEqual(rings.map((r) => r.name), [ring]);
+    const [keys] = await kms.listCryptoKeys({ parent: ring }, noRetry);
+    assert.deepEqual(keys.map((k) => k.name), [key]);
+    const next = { seconds: Math.floor(sb.clock.now() / 1000) + 30 * DAY_S };
+    const [patched] = await kms.updateCryptoKey({ cryptoKey: { name: key, rotationPeriod: { seconds: 90 * DAY_S }, nextRotationTime: next }, updateMask: { paths: ['rotation_period', 'next_rotation_time'] } }, noRetry);
+    assert.equal(String(patched.nextRotationTime?.seconds), String(next.seconds));
+    await assert.rejects(
+      kms.updateCryptoKey({ cryptoKey: { name: key, rotationPeriod: { seconds: 60 } }, updateMask: { paths: ['rotation_period'] } }, noRetry),
+      (e: Rejection) => e.code === 3,
+    );
+  });
+
   it('round-trips with real checksums and additional authenticated data', async () => {
     const enc = await encrypt(key, 'glrt-secret-token', 'config.toml');
     assert.equal(enc.name, `${key}/cryptoKeyVersions/1`);

@@ -29,7 +29,7 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
     validateZone(p.zone);
     const q = req.url.searchParams;
     const matches = compileComputeFilter(q.get('filter'));
-    const all = sortedVms(compute, (vm) => vm.project === p.project && vm.zone === p.zone)
+    const all = orderBy(sortedVms(compute, (vm) => vm.project === p.project && vm.zone === p.zone), q.get('orderBy'))
       .map((vm) => renderVm(ctx, vm))
       .filter(matches);
     const { page, nextPageToken } = paginate(all, offsetFromPageToken(q.get('pageToken'), invalidToken), pageSizeOf(q));
@@ -112,6 +112,13 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
   router.add('GET', `${base}/operations`, (_req, p) =>
     json(200, { kind: 'compute#operationList', id: `projects/${p.project}/zones/${p.zone}/operations`, items: compute.operations.list(p.project, p.zone) }),
   );
+}
+
+/** Compute sorts by name, or newest first with `creationTimestamp desc`; nothing else. */
+function orderBy(vms: Vm[], order: string | null): Vm[] {
+  if (!order || order === 'name') return vms;
+  if (order === 'creationTimestamp desc') return [...vms].sort((a, b) => b.createdAt - a.createdAt);
+  throw computeInvalid(`Invalid value for field 'orderBy': '${order}'. Only ordering by name or creationTimestamp desc is supported.`);
 }
 
 function sortedVms(compute: ComputeState, keep: (vm: Vm) => boolean): Vm[] {

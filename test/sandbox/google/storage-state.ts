@@ -120,7 +120,7 @@ export class StorageState {
       crc32c: crc32cBase64(data),
     };
     const generations = bucket.objects.get(name) ?? [];
-    this.retire(bucket, name, generations, now);
+    this.retire(bucket, generations, now);
     generations.push(object);
     bucket.objects.set(name, generations);
     return object;
@@ -134,13 +134,13 @@ export class StorageState {
     if (generation) {
       generations.splice(generations.indexOf(target), 1);
     } else {
-      this.retire(bucket, name, generations, this.ctx.now());
+      this.retire(bucket, generations, this.ctx.now());
     }
     if (generations.length === 0) bucket.objects.delete(name);
   }
 
   /** The live generation stops being live: noncurrent with versioning, gone without. */
-  private retire(bucket: Bucket, _name: string, generations: StoredObject[], now: number): void {
+  private retire(bucket: Bucket, generations: StoredObject[], now: number): void {
     const last = generations[generations.length - 1];
     if (!last || last.deletedAt !== undefined) return;
     if (bucket.versioning) last.deletedAt = now;

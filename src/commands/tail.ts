@@ -44,10 +44,13 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     open.set(uri.toString(), { uri, session });
     documents.add(uri, session);
     session.onDidChangeState(refreshStatus);
-    session.start();
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(document, 'log');
     await vscode.window.showTextDocument(document, { preview: false });
+    // Polling starts once the editor shows: the first lines then arrive as a change, which loads
+    // the workbench's diff worker (over a second the first time in code-server) right away rather
+    // than on the first new line the operator is waiting for.
+    session.start();
     refreshStatus();
     return uri;
   }

@@ -41,7 +41,8 @@ export interface SeedDeps {
   lifecycle: VmLifecycle;
 }
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 const PROJECT: Record<SeedKind, string> = { small: 'runner-ops-small', demo: 'runner-ops-demo', scale: 'runner-ops-scale' };
 export const TEMPLATE_NAME = 'gitlab-runner-template';
 export const KMS_LOCATION = 'europe-west1';
@@ -93,7 +94,9 @@ export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]
     const createdBy = group && worker === managed ? deps.groups.createdByOf(group) : undefined;
     const vm = compute.createVm(project, worker.zone, worker.name, vmSpec, { sourceInstanceTemplate: templateLink, createdBy });
     if (group && createdBy) group.members.add(vm.name);
-    const uptimeMs = (kind === 'scale' ? 1 + (i % 20) : 2 + i) * DAY_MS + (i % 7) * 3_600_000;
+    // Small and demo workers booted hours ago, so their boot is within Cloud Logging's default
+    // 24 h window; an unhealthy one rebooted with a stale config when GitLab last heard from it.
+    const uptimeMs = !worker.healthy ? 3 * HOUR_MS + 7 * 60_000 : kind === 'scale' ? (1 + (i % 20)) * DAY_MS + (i % 7) * HOUR_MS : (5 + 7 * i) * HOUR_MS;
     vm.createdAt = now - uptimeMs - 60_000;
     deps.lifecycle.alreadyRunning(vm, now - uptimeMs);
   });

@@ -76,7 +76,22 @@ export function computeLinks(ctx: GoogleContext, project: string) {
 
 const IMAGE_LICENSE = 'https://www.googleapis.com/compute/v1/projects/debian-cloud/global/licenses/debian-12-bookworm';
 
+/**
+ * Rendered JSON per VM, reused while nothing it shows has changed: a 2,000-VM aggregated list
+ * renders every VM to evaluate the filter, page after page.
+ */
+const rendered = new WeakMap<Vm, { key: string; json: Record<string, unknown> }>();
+
 export function renderVm(ctx: GoogleContext, vm: Vm): Record<string, unknown> {
+  const key = [ctx.baseUrl, vm.status, vm.labelFingerprint, vm.metadataFingerprint, vm.lastStartAt, vm.lastStopAt, vm.natIP, vm.networkIP].join('|');
+  const cached = rendered.get(vm);
+  if (cached?.key === key) return cached.json;
+  const json = buildVmJson(ctx, vm);
+  rendered.set(vm, { key, json });
+  return json;
+}
+
+function buildVmJson(ctx: GoogleContext, vm: Vm): Record<string, unknown> {
   const links = computeLinks(ctx, vm.project);
   const metadataItems = [...vm.spec.metadata];
   if (vm.createdBy) {

@@ -21,6 +21,8 @@ export interface SeedWorker {
   runnerId: number;
   tags: string[];
   healthy: boolean;
+  /** The internal IP GitLab last saw for this worker; when given, the VM gets it. */
+  ipAddress?: string;
 }
 
 export interface SeedResult {
@@ -92,7 +94,7 @@ export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]
   workers.forEach((worker, i) => {
     const vmSpec: VmSpec = { ...spec, labels: { ...spec.labels, 'runner-id': String(worker.runnerId) }, metadata: spec.metadata, tags: spec.tags };
     const createdBy = group && worker === managed ? deps.groups.createdByOf(group) : undefined;
-    const vm = compute.createVm(project, worker.zone, worker.name, vmSpec, { sourceInstanceTemplate: templateLink, createdBy });
+    const vm = compute.createVm(project, worker.zone, worker.name, vmSpec, { sourceInstanceTemplate: templateLink, createdBy, ...(worker.ipAddress ? { networkIP: worker.ipAddress } : {}) });
     if (group && createdBy) group.members.add(vm.name);
     // Small and demo workers booted hours ago, so their boot is within Cloud Logging's default
     // 24 h window; an unhealthy one rebooted with a stale config when GitLab last heard from it.

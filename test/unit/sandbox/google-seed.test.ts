@@ -17,6 +17,8 @@ describe('demo seed', () => {
   let storage: Storage;
   const fleet = workers(3);
   fleet[2].healthy = false;
+  const withIp = { ...fleet[2], ipAddress: '10.132.0.99' };
+  fleet[2] = withIp;
 
   before(async () => {
     sb = await startGoogleOnly();
@@ -78,6 +80,8 @@ describe('demo seed', () => {
       assert.equal(vm.labels?.role, 'gitlab-runner');
       assert.match(String(vm.metadata?.items?.find((i) => i.key === 'kms-key')?.value), /runner-secrets-key$/);
     }
+    const [unhealthy] = await instances.get({ project: seeded.project, zone: withIp.zone, instance: withIp.name }, noRetry);
+    assert.equal(unhealthy.networkInterfaces?.[0].networkIP, '10.132.0.99', 'the IP GitLab last saw for the worker');
     const accepted = new Set(sb.gitlab.checkIns.filter((c) => c.accepted).map((c) => c.token));
     assert.deepEqual([...accepted].sort(), [fleet[0].runnerToken, fleet[1].runnerToken].sort());
     assert.ok(sb.gitlab.checkIns.some((c) => !c.accepted), 'the unhealthy runner presents a token GitLab refuses');

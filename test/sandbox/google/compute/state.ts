@@ -67,7 +67,7 @@ export class ComputeState {
   }
 
   /** Registers a VM without starting it (seeds and inserts share this). */
-  createVm(project: string, zone: string, name: string, spec: VmSpec, extras: Partial<Pick<Vm, 'createdBy' | 'sourceInstanceTemplate'>> = {}): Vm {
+  createVm(project: string, zone: string, name: string, spec: VmSpec, extras: Partial<Pick<Vm, 'createdBy' | 'sourceInstanceTemplate' | 'networkIP'>> = {}): Vm {
     const key = vmKey(project, zone, name);
     if (this.vms.has(key)) throw computeAlreadyExists(`projects/${project}/zones/${zone}/instances/${name}`);
     const id = this.ctx.newNumericId();

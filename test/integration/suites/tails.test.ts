@@ -99,6 +99,37 @@ suite('Tail runner logs', () => {
     await assertNoRequestAfterClose((path) => path.includes('/serialPort'));
   });
 
+  test('two tails at once; Stop pauses only its own requests, Resume catches up, Clear empties', async () => {
+    const one = google.state.compute.vm(project, zone, 'gitlab-runner-1');
+    const two = google.state.compute.vm(project, zone, 'gitlab-runner-2');
+    const uriOne = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', { vm: { name: one.name, zone, id: one.id } });
+    const uriTwo = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', { vm: { name: two.name, zone, id: two.id } });
+    await seen(uriTwo, /gitlab-runner-2/, 5_000);
+
+    await vscode.commands.executeCommand('runnerOps.stopTail', uriTwo);
+    await sleep(500);
+    const mark = sandbox.requests.mark();
+    two.serial.get(1)!.write('written while stopped\r\n');
+    one.serial.get(1)!.write('the other tail goes on\r\n');
+    await sleep(3_000);
+    const reads = sandbox.requests.since(mark).map((r) => r.path);
+    assert.deepEqual(reads.filter((p) => p.includes('/gitlab-runner-2/serialPort')), [], 'no read for the stopped tail');
+    assert.ok(reads.some((p) => p.includes('/gitlab-runner-1/serialPort')), 'the hidden tail still polls, slowly');
+    assert.doesNotMatch(documentText(uriTwo), /written while stopped/);
+
+    await vscode.commands.executeCommand('runnerOps.resumeTail', uriTwo);
+    await seen(uriTwo, 'written while stopped');
+    await vscode.commands.executeCommand('runnerOps.clearTail', uriTwo);
+    await eventually(async () => documentText(uriTwo), (t) => t === '');
+    assert.equal(documentText(uriTwo), '');
+    two.serial.get(1)!.write('after clear\r\n');
+    await seen(uriTwo, /^after clear$/);
+
+    await closeTail(uriTwo);
+    await closeTail(uriOne);
+    await assertNoRequestAfterClose((path) => path.includes('/serialPort'));
+  });
+
   test('runner container logs: a new entry within 2 s, shown once, no request after close', async () => {
     const vm = google.state.compute.vm(project, zone, 'gitlab-runner-1');
     const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailRunnerLog', { vm: { name: vm.name, zone, id: vm.id } });

@@ -76,4 +76,15 @@ describe('serial console through the Compute client', () => {
     assert.match(String(rebooted.contents), /startup-script exit status 0/);
     await assert.rejects(instances.getSerialPortOutput({ project, zone, instance: 'gitlab-runner-1', port: 9 }, noRetry), (e: { code?: number }) => e.code === 3);
   });
+
+  it('reports lost bytes when a tailer falls more than 1 MiB behind', async () => {
+    const cursor = Number((await read(-1)).next);
+    const port = sb.google.state.compute.vm(project, zone, 'gitlab-runner-1').serial.get(1)!;
+    const line = `${'é'.repeat(511)}\n`; // 1023 bytes of two-byte characters
+    for (let i = 0; i < 1100; i++) port.write(line);
+    const caughtUp = await read(cursor);
+    assert.ok(Number(caughtUp.start) > cursor, 'start moved past the cursor: bytes were lost');
+    assert.equal(Number(caughtUp.next) - Number(caughtUp.start), 1024 * 1024);
+    assert.equal(Number(caughtUp.next), cursor + 1100 * 1023);
+  });
 });

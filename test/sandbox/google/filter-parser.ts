@@ -3,14 +3,14 @@
 export type FilterOp = '=' | '!=' | '>' | '<' | '>=' | '<=' | ':' | 'eq' | 'ne';
 
 export type FilterNode =
-  | { kind: 'cmp'; field: string; op: FilterOp; value: string }
+  | { kind: 'cmp'; field: string; path: string[]; op: FilterOp; value: string }
   | { kind: 'text'; value: string }
   | { kind: 'and' | 'or'; items: FilterNode[] }
   | { kind: 'not'; item: FilterNode };
 
 export class FilterSyntaxError extends Error {}
 
-const FIELD = /[A-Za-z0-9_.\-@/$]/;
+const FIELD = /[A-Za-z0-9_\-@/$]/;
 const SYMBOL_OPS = ['!=', '>=', '<=', '=', '>', '<', ':'] as const;
 
 export function parseFilter(text: string): FilterNode | undefined {
@@ -74,14 +74,38 @@ class Parser {
     this.skipSpace();
     if (this.text[this.pos] === '"' || this.text[this.pos] === "'") return { kind: 'text', value: this.quoted() };
     const start = this.pos;
-    while (this.pos < this.text.length && FIELD.test(this.text[this.pos])) this.pos++;
-    const field = this.text.slice(start, this.pos);
+    const path = this.fieldPath();
+    const field = path.join('.');
     if (!field) throw new FilterSyntaxError(`expected a field at ${start}`);
     const op = this.operator();
     if (!op) return { kind: 'text', value: field };
     this.skipSpace();
     const value = this.value();
-    return { kind: 'cmp', field, op, value };
+    return { kind: 'cmp', field, path, op, value };
+  }
+
+  /** `a.b.c`, where a segment may be quoted to hold dots: `labels."compute.googleapis.com/x"`. */
+  private fieldPath(): string[] {
+    const path: string[] = [];
+    let segment = '';
+    while (this.pos < this.text.length) {
+      const c = this.text[this.pos];
+      if (c === '"' && segment === '' && path.length > 0) {
+        segment = this.quoted();
+        continue;
+      }
+      if (c === '.') {
+        path.push(segment);
+        segment = '';
+        this.pos++;
+        continue;
+      }
+      if (!FIELD.test(c)) break;
+      segment += c;
+      this.pos++;
+    }
+    if (segment || path.length) path.push(segment);
+    return path;
   }
 
   private operator(): FilterOp | undefined {
@@ -138,10 +162,10 @@ class Parser {
   }
 }
 
-/** Reads `a.b.c` from a JSON-like object. */
-export function fieldValue(obj: unknown, path: string): unknown {
+/** Reads `a.b.c` (or the given path segments) from a JSON-like object. */
+export function fieldValue(obj: unknown, path: string | string[]): unknown {
   let current: unknown = obj;
-  for (const part of path.split('.')) {
+  for (const part of typeof path === 'string' ? path.split('.') : path) {
     if (current === null || typeof current !== 'object') return undefined;
     current = (current as Record<string, unknown>)[part];
   }

@@ -135,13 +135,12 @@ function evaluate(node: FilterNode, entry: LogEntry): boolean {
     case 'text':
       return JSON.stringify(entry).includes(node.value);
     case 'cmp':
-      return compare(entry, node.field, node.op, node.value);
+      return compare(entry, node.field, node.path, node.op, node.value);
   }
 }
 
-function compare(entry: LogEntry, rawField: string, op: string, expected: string): boolean {
-  const field = rawField.replace(/"/g, '');
-  const actual = fieldValue(entry, field);
+function compare(entry: LogEntry, field: string, path: string[], op: string, expected: string): boolean {
+  const actual = fieldValue(entry, path);
   if (op === ':' && expected === '*') return actual !== undefined;
   if (actual === undefined) return op === '!=';
   let a: number | string = typeof actual === 'object' ? JSON.stringify(actual) : String(actual);

@@ -36,6 +36,9 @@ describe('sandbox Cloud Logging', () => {
     assert.equal(first.metadata.resource?.labels?.project_id, project);
     assert.match(String((first.data as { data: string }).data), /Runtime platform/);
     assert.ok(first.metadata.insertId);
+    const [byQuotedLabel] = await logging.getEntries({ filter: `labels."compute.googleapis.com/resource_name"="gitlab-runner-1" AND timestamp >= "${since()}"` });
+    assert.ok(byQuotedLabel.length >= entries.length);
+    assert.ok(byQuotedLabel.every((e) => e.metadata.labels?.['compute.googleapis.com/resource_name'] === 'gitlab-runner-1'));
     assert.ok(first.metadata.receiveTimestamp);
   });
 

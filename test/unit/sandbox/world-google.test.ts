@@ -158,3 +158,35 @@ describe('a worker VM booted through Compute shows up online in GitLab (full san
     assert.ok(managers.some((m) => m.ip_address === fresh.networkInterfaces?.[0].networkIP && m.status === 'online'), JSON.stringify(managers));
   });
 });
+
+describe('the demo world (full sandbox)', () => {
+  let sandbox: Sandbox;
+  let instances: InstancesClient;
+
+  before(async () => {
+    sandbox = await startSandbox({ seed: 'demo' });
+    instances = new InstancesClient(gaxOptions(Number(new URL(sandbox.url).port)));
+  });
+  after(async () => {
+    await instances.close();
+    await sandbox.close();
+  });
+
+  it('has every worker RUNNING, and exactly the unhealthy one offline in GitLab', async () => {
+    const api = new Gitlab({ host: sandbox.url, token: sandbox.gitlabToken });
+    const project = String(sandbox.settings['runnerOps.gcp.project']);
+    const filter = String(sandbox.settings['runnerOps.gcp.instanceFilter']);
+    const vms: Array<{ name: string; zone: string; status?: string | null }> = [];
+    for await (const [scope, scoped] of instances.aggregatedListAsync({ project, filter }, noRetry)) {
+      for (const vm of scoped.instances ?? []) vms.push({ name: vm.name!, zone: scope.replace('zones/', ''), status: vm.status });
+    }
+    assert.ok(vms.length >= 2);
+    assert.ok(vms.every((vm) => vm.status === 'RUNNING'));
+    const runners = (await api.Runners.all()) as unknown as Array<{ description: string; status: string }>;
+    const statusOf = new Map(runners.map((r) => [r.description, r.status]));
+    const offline = vms.filter((vm) => statusOf.get(vm.name) !== 'online');
+    assert.equal(offline.length, 1, JSON.stringify([...statusOf]));
+    const [console] = await instances.getSerialPortOutput({ project, zone: offline[0].zone, instance: offline[0].name, port: 1 }, noRetry);
+    assert.match(String(console.contents), /Checking for jobs\.\.\. forbidden/);
+  });
+});

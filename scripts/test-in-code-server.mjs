@@ -38,7 +38,8 @@ const bridge = createServer(async (req, res) => {
       return reply({ ok: true });
     }
     if (!ui || typeof ui[op] !== 'function') return reply({ ok: false, error: `unknown op ${op}` });
-    return reply({ ok: true, result: await ui[op](args) });
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`${op} took over 25 s`)), 25_000).unref());
+    return reply({ ok: true, result: await Promise.race([ui[op](args), timeout]) });
   } catch (error) {
     return reply({ ok: false, error: String(error?.stack ?? error) });
   }
@@ -54,7 +55,7 @@ const server = await startCodeServer({
 const browser = await launchBrowser();
 let exitCode = 1;
 try {
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
   ui = workbenchUi(page, resultsDir);
   const exited = new Promise((resolve) => {
     page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code)));

@@ -3,8 +3,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\"]/g, '\\$&');
-
 export function workbenchUi(page, resultsDir) {
   const container = () => page.locator('.activitybar .action-item a[aria-label^="Runner Ops"], .activitybar .action-item [aria-label^="Runner Ops"]').first();
 
@@ -47,13 +45,6 @@ export function workbenchUi(page, resultsDir) {
     return page.locator('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message').allInnerTexts();
   }
 
-  async function clearNotifications() {
-    await page.keyboard.press('Escape');
-    for (const close of await page.locator('.notifications-toasts .codicon-notifications-clear, .notification-toast .codicon-close').all()) {
-      await close.click().catch(() => undefined);
-    }
-  }
-
   async function screenshot({ name }) {
     mkdirSync(resultsDir, { recursive: true });
     const path = join(resultsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
@@ -63,19 +54,12 @@ export function workbenchUi(page, resultsDir) {
 
   /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
   async function clickRow({ title, label }) {
-    const row = pane(title).locator('.monaco-list-row').filter({ has: page.locator(`.label-name:text-matches("^${escapeRegex(label)}")`) }).first();
-    await row.click({ timeout: 10_000 });
+    const rows = pane(title).locator('.monaco-list-row');
+    const texts = await rows.evaluateAll((elements) => elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()));
+    const index = texts.findIndex((text) => text.startsWith(label));
+    if (index < 0) throw new Error(`no row starting with "${label}" in ${title}; rows: ${texts.join(' | ')}`);
+    await rows.nth(index).click({ timeout: 10_000 });
   }
 
-  /** Clicks a button of the modal dialog on screen, e.g. "Cancel Pipeline". */
-  async function clickDialogButton({ label }) {
-    const button = page.locator('.monaco-dialog-box .dialog-buttons a.monaco-button, .monaco-dialog-box .dialog-buttons .monaco-button').filter({ hasText: label }).first();
-    await button.click({ timeout: 10_000 });
-  }
-
-  async function dialogText() {
-    return (await page.locator('.monaco-dialog-box').allInnerTexts()).join('\n');
-  }
-
-  return { openContainer, readView, notifications, clearNotifications, screenshot, clickRow, clickDialogButton, dialogText };
+  return { openContainer, readView, notifications, screenshot, clickRow };
 }

@@ -2,6 +2,7 @@
 // the network; adapters load on first use (src/lazy.ts).
 import * as vscode from 'vscode';
 import * as auth from './commands/auth';
+import { confirmation } from './commands/confirm';
 import * as general from './commands/general';
 import * as tail from './commands/tail';
 import * as pipelines from './commands/pipelines';
@@ -20,7 +21,7 @@ export function activate(context: vscode.ExtensionContext) {
   const views = registerViews(context, services);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
-  return { services, views };
+  return { services, views, confirmation };
 }
 
 export function deactivate(): void {}

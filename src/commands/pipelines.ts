@@ -5,15 +5,18 @@ import type { Pipeline, PipelineSchedule, Project } from '../core/model';
 import { PollingSet } from '../core/polling';
 import { pipelineStatus } from '../core/status-table';
 import type { Services } from '../services';
+import { confirmation } from './confirm';
 
 type PipelineArg = { pipeline: Pipeline } | undefined;
 
 export function register(context: vscode.ExtensionContext, services: Services): void {
-  const watch = new PollingSet<Pipeline>({
-    poll: async (pipeline) => {
+  // Keyed by pipeline id: cancel then retry of one pipeline is one watch, not two.
+  const watch = new PollingSet<number>({
+    poll: async (pipelineId) => {
       const store = services.store();
       const gitlab = await store.gitlab();
-      if (!gitlab) return 'done';
+      const pipeline = store.findPipeline(pipelineId);
+      if (!gitlab || !pipeline) return 'done';
       const fresh = await gitlab.pipeline(pipeline.projectId, pipeline.id);
       store.updatePipeline(fresh);
       if (store.pipelineJobs.has(pipeline.id)) await store.loadPipelineJobs(pipeline.projectId, pipeline.id);
@@ -30,7 +33,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   );
 }
 
-async function act(services: Services, watch: PollingSet<Pipeline>, node: PipelineArg, action: 'retry' | 'cancel'): Promise<Pipeline | undefined> {
+async function act(services: Services, watch: PollingSet<number>, node: PipelineArg, action: 'retry' | 'cancel'): Promise<Pipeline | undefined> {
   const pipeline = node?.pipeline;
   if (!pipeline) {
     void vscode.window.showInformationMessage(`Choose a pipeline in the Pipelines view to ${action} it.`);
@@ -43,14 +46,14 @@ async function act(services: Services, watch: PollingSet<Pipeline>, node: Pipeli
     return undefined;
   }
   if (action === 'cancel') {
-    const choice = await vscode.window.showWarningMessage(`Cancel pipeline #${pipeline.id} on ${pipeline.ref}? Its running jobs are stopped.`, { modal: true }, 'Cancel Pipeline');
-    if (choice !== 'Cancel Pipeline') return undefined;
+    const confirmed = await confirmation.ask(`Cancel pipeline #${pipeline.id} on ${pipeline.ref}? Its running and pending jobs are stopped.`, 'Cancel Pipeline');
+    if (!confirmed) return undefined;
   }
   store.setBusy(`pipeline:${pipeline.id}`, action === 'retry' ? 'Retrying…' : 'Canceling…', 'pipelines');
   try {
     const updated = action === 'retry' ? await gitlab.retryPipeline(pipeline.projectId, pipeline.id) : await gitlab.cancelPipeline(pipeline.projectId, pipeline.id);
     store.updatePipeline(updated);
-    watch.add(updated);
+    watch.add(updated.id);
     void vscode.window.setStatusBarMessage(`Pipeline #${pipeline.id}: ${action === 'retry' ? 'retried' : 'canceled'}`, 4000);
     return updated;
   } catch (error) {
@@ -68,7 +71,7 @@ async function runSchedule(services: Services, node: { project: Project; schedul
   try {
     await gitlab.playSchedule(node.project.id, node.schedule.id);
     void vscode.window.showInformationMessage(`Schedule "${node.schedule.description}" started a pipeline on ${node.schedule.ref}.`);
-    await store.refresh(['pipelines'], 0);
+    await store.refresh('pipelines');
     await store.loadSchedules(node.project.id);
   } catch (error) {
     void vscode.window.showErrorMessage(`Could not run schedule "${node.schedule.description}": ${(error as Error).message}`);

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Runner } from '../core/model';
 import { tagsLeftWithoutRunner } from '../core/runner-guard';
 import type { Services } from '../services';
+import { confirmation } from './confirm';
 
 type RunnerArg = { runner: Runner } | undefined;
 
@@ -46,12 +47,11 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
   if (paused) {
     const orphaned = tagsLeftWithoutRunner(runner, store.runners.value ?? [runner]);
     if (orphaned.length) {
-      const choice = await vscode.window.showWarningMessage(
+      const confirmed = await confirmation.ask(
         `Pause ${name}? It is the last online runner for ${orphaned.map((t) => `"${t}"`).join(', ')}: jobs needing ${orphaned.length === 1 ? 'it' : 'them'} will wait until a runner is resumed.`,
-        { modal: true },
         'Pause Anyway',
       );
-      if (choice !== 'Pause Anyway') return false;
+      if (!confirmed) return false;
     }
   }
   const gitlab = await store.gitlab();
@@ -77,7 +77,7 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
     return false;
   } finally {
     store.setBusy(`runner:${runner.id}`, undefined, 'runners');
-    void store.refresh(['runners'], 0);
+    void store.refresh('runners');
   }
 }
 

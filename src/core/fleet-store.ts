@@ -30,6 +30,9 @@ export class FleetStore {
   readonly schedules = new Map<number, Loadable<PipelineSchedule[]>>();
   /** Rows with an action in flight, e.g. "Pausing…": key `runner:12`, `pipeline:345`. */
   readonly busy = new Map<string, string>();
+  /** false once we know the source is not configured or signed out: views show their welcome instead. */
+  computeAvailable?: boolean;
+  gitlabAvailable?: boolean;
   private admin?: boolean;
   private readonly inFlight = new Map<FleetArea, Promise<void>>();
   private readonly lastRefresh = new Map<FleetArea, number>();
@@ -47,24 +50,24 @@ export class FleetStore {
   }
 
   /**
-   * Refreshes the areas a view needs. Several views need the same area (VM rows show runners,
-   * job rows show VMs): a refresh in flight is joined, and one younger than `freshMs` reused.
+   * Refreshes what one view shows: its own area now, and the areas it borrows from (VM rows
+   * show runners, job rows show VMs) only when they are older than `borrowedFreshMs`, so three
+   * visible views do not fetch everything three times. A refresh in flight is joined.
    */
-  async refresh(areas: FleetArea[], freshMs = 1_000): Promise<void> {
-    await Promise.all(
-      areas.map((area) => {
-        const running = this.inFlight.get(area);
-        if (running) return running;
-        if (this.sources.now() - (this.lastRefresh.get(area) ?? -Infinity) < freshMs) return undefined;
-        const run = { workers: () => this.refreshWorkers(), runners: () => this.refreshRunners(), pipelines: () => this.refreshPipelines() }[area]()
-          .finally(() => {
-            this.inFlight.delete(area);
-            this.lastRefresh.set(area, this.sources.now());
-          });
-        this.inFlight.set(area, run);
-        return run;
-      }),
-    );
+  async refresh(own: FleetArea, borrowed: FleetArea[] = [], borrowedFreshMs = 30_000): Promise<void> {
+    await Promise.all([this.refreshArea(own, 1_000), ...borrowed.map((area) => this.refreshArea(area, borrowedFreshMs))]);
+  }
+
+  private refreshArea(area: FleetArea, freshMs: number): Promise<void> | undefined {
+    const running = this.inFlight.get(area);
+    if (running) return running;
+    if (this.sources.now() - (this.lastRefresh.get(area) ?? -Infinity) < freshMs) return undefined;
+    const run = { workers: () => this.refreshWorkers(), runners: () => this.refreshRunners(), pipelines: () => this.refreshPipelines() }[area]().finally(() => {
+      this.inFlight.delete(area);
+      this.lastRefresh.set(area, this.sources.now());
+    });
+    this.inFlight.set(area, run);
+    return run;
   }
 
   /** The first error among the areas, for the poller's backoff. */
@@ -78,7 +81,11 @@ export class FleetStore {
 
   async refreshWorkers(): Promise<void> {
     const compute = await this.sources.compute();
-    if (!compute) return;
+    this.computeAvailable = compute !== undefined;
+    if (!compute) {
+      this.emit('workers');
+      return;
+    }
     this.workers = await load(this.workers, () => compute.listWorkers(), this.sources.now, (next) => {
       this.workers = next;
       this.emit('workers');
@@ -96,7 +103,11 @@ export class FleetStore {
 
   async refreshRunners(): Promise<void> {
     const gitlab = await this.sources.gitlab();
-    if (!gitlab) return;
+    this.gitlabAvailable = gitlab !== undefined;
+    if (!gitlab) {
+      this.emit('runners');
+      return;
+    }
     const projects = await this.ensureProjects(gitlab);
     if (!projects) {
       this.runners = { ...this.runners, loading: false, error: this.projects.error };
@@ -113,7 +124,11 @@ export class FleetStore {
 
   async refreshPipelines(): Promise<void> {
     const gitlab = await this.sources.gitlab();
-    if (!gitlab) return;
+    this.gitlabAvailable = gitlab !== undefined;
+    if (!gitlab) {
+      this.emit('pipelines');
+      return;
+    }
     const projects = await this.ensureProjects(gitlab);
     if (!projects) {
       this.emit('pipelines');

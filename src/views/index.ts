@@ -57,7 +57,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
     const scheduler = new PollingScheduler({
       refresh: async () => {
         const s = services.store();
-        await s.refresh(areas);
+        await s.refresh(areas[0], areas.slice(1));
         const error = s.errorOf(areas);
         if (error) throw error;
         return { transitional: transitional(s) };

@@ -38,7 +38,7 @@ export class PipelinesView implements vscode.TreeDataProvider<PipelineNode> {
 
   getChildren(node?: PipelineNode): PipelineNode[] {
     const store = this.store();
-    if (!store) return [];
+    if (!store || store.gitlabAvailable === false) return []; // the welcome content explains what is missing
     if (!node) {
       const { value, error } = store.projects;
       if (error) return [{ kind: 'item', item: errorItem(error, false) }];

@@ -28,7 +28,7 @@ export class RunnersView implements vscode.TreeDataProvider<RunnerNode> {
 
   getChildren(node?: RunnerNode): RunnerNode[] {
     const store = this.store();
-    if (!store) return [];
+    if (!store || store.gitlabAvailable === false) return []; // the welcome content explains what is missing
     if (!node) {
       const { value, error, loading } = store.runners;
       const head: RunnerNode[] = error ? [{ kind: 'item', item: errorItem(error, value !== undefined) }] : [];

@@ -36,7 +36,7 @@ export class WorkersView implements vscode.TreeDataProvider<WorkerNode>, vscode.
 
   getChildren(node?: WorkerNode): WorkerNode[] {
     const store = this.store();
-    if (!store) return [];
+    if (!store || store.computeAvailable === false) return []; // the welcome content explains what is missing
     if (!node) return this.roots(store);
     switch (node.kind) {
       case 'zone':

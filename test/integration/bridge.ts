@@ -1,5 +1,7 @@
 // Inside the extension host, the tests ask the harness (which drives the real workbench in
 // Chromium) what the user sees. Absent under @vscode/test-electron: UI checks are skipped there.
+import * as vscode from 'vscode';
+
 export interface ViewSnapshot {
   title: string;
   expanded: boolean;
@@ -13,7 +15,7 @@ export const hasUi = Boolean(bridgeUrl);
 
 async function call<T>(op: string, args: Record<string, unknown> = {}): Promise<T> {
   if (!bridgeUrl) throw new Error('no UI bridge: run the suite with scripts/test-in-code-server.mjs');
-  const response = await fetch(bridgeUrl, { method: 'POST', body: JSON.stringify({ op, ...args }), headers: { 'content-type': 'application/json' } });
+  const response = await fetch(bridgeUrl, { method: 'POST', body: JSON.stringify({ op, ...args }), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000) });
   const body = (await response.json()) as { ok: boolean; result?: T; error?: string };
   if (!body.ok) throw new Error(`UI bridge ${op} failed: ${body.error}`);
   return body.result as T;
@@ -25,11 +27,11 @@ export const ui = {
   openContainer: () => call<void>('openContainer'),
   readView: (title: string) => call<ViewSnapshot>('readView', { title }),
   notifications: () => call<string[]>('notifications'),
-  clearNotifications: () => call<void>('clearNotifications'),
+  clearNotifications: async () => {
+    await vscode.commands.executeCommand('notifications.clearAll');
+  },
   screenshot: (name: string) => call<string>('screenshot', { name }),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
-  clickDialogButton: (label: string) => call<void>('clickDialogButton', { label }),
-  dialogText: () => call<string>('dialogText'),
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

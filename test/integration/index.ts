@@ -19,7 +19,10 @@ export async function run(): Promise<void> {
     if (!hasUi) return;
     const send = (result: Parameters<typeof ui.report>[0]) => void ui.report(result).catch(() => undefined);
     runner.on('pass', (test) => send({ title: test.fullTitle(), state: 'passed', ms: test.duration }));
-    runner.on('fail', (test, error: Error) => send({ title: test.fullTitle(), state: 'failed', error: error.stack ?? error.message }));
+    runner.on('fail', (test, error: Error) => {
+      send({ title: test.fullTitle(), state: 'failed', error: error.stack ?? error.message });
+      void ui.screenshot(`failed-${test.fullTitle()}`).catch(() => undefined);
+    });
     runner.on('pending', (test) => send({ title: test.fullTitle(), state: 'skipped' }));
   });
 }

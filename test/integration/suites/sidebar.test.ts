@@ -9,18 +9,36 @@ import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
 import { applySettings, clearSettings } from '../settings';
 
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
-const store = (): FleetStore => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports.services.store();
+const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
+const store = (): FleetStore => api().services.store();
+
+/** VS Code refuses modal dialogs during extension tests: record the question and answer it. */
+function answerConfirmations(answer: boolean): string[] {
+  const asked: string[] = [];
+  api().confirmation.ask = async (message: string) => {
+    asked.push(message);
+    return answer;
+  };
+  return asked;
+}
 const untilRows = (title: string, accept: (rows: string[]) => boolean, timeoutMs = 20_000) =>
   eventually(() => ui.readView(title), (v) => accept(rowsOf(v)), timeoutMs).then((v) => {
     assert.ok(accept(rowsOf(v)), `${title} shows:\n${rowsOf(v).join('\n')}`);
     return v;
   });
+/** Fails with `label` when `promise` takes longer than `ms`, so a hang names its step. */
+const within = <T>(ms: number, label: string, promise: Thenable<T>): Promise<T> =>
+  Promise.race([Promise.resolve(promise), new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${label}: no answer within ${ms} ms`)), ms))]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 suite('Sidebar', function () {
   let sandbox: Sandbox;
+  let originalAsk: unknown;
 
   suiteSetup(async function () {
+    await vscode.extensions.getExtension('runner-ops.runner-ops')!.activate();
+    originalAsk = api().confirmation.ask;
+    answerConfirmations(true); // a modal would hang the run: VS Code refuses dialogs in extension tests
     if (!hasUi) this.skip();
     sandbox = await startSandbox({ seed: 'demo' });
     await applySettings(sandbox.settings);
@@ -32,6 +50,7 @@ suite('Sidebar', function () {
 
   suiteTeardown(async () => {
     if (!sandbox) return;
+    api().confirmation.ask = originalAsk;
     await vscode.commands.executeCommand('runnerOps.signOut');
     await clearSettings(sandbox.settings);
     await sandbox.close();
@@ -39,7 +58,6 @@ suite('Sidebar', function () {
 
   test('Runner VMs are grouped by zone, and the VM whose runner is offline is warned and says why', async () => {
     await untilRows('Runner VMs', (rows) => rows.some((r) => r.startsWith('europe-west1-b')) && rows.some((r) => r.startsWith('europe-west1-c')));
-    await ui.clickRow('Runner VMs', 'gitlab-runner-mig');
     const view = await untilRows('Runner VMs', (rows) => rows.some((r) => r.startsWith('gitlab-runner-c —')));
     const warned = view.rows.find((r) => r.text === 'gitlab-runner-c')!;
     assert.match(warned.description, /^runner offline · Running · e2-\S+ · 10\.132\.0\.\d+ · up /);
@@ -61,9 +79,9 @@ suite('Sidebar', function () {
   test('Pipelines list per project; the failed job names its runner and VM', async () => {
     await untilRows('Pipelines', (rows) => rows.some((r) => r.startsWith('infra/runner-fleet')) && rows.some((r) => /^#7 main — Failed/.test(r)));
     await ui.clickRow('Pipelines', '#7 main');
-    const view = await untilRows('Pipelines', (rows) => rows.some((r) => r.startsWith('plan —')));
-    const plan = rowsOf(view).find((r) => r.startsWith('plan —'))!;
-    assert.match(plan, /^plan — Failed · failed on runner #1 'gitlab-runner-a' on VM gitlab-runner-a · /);
+    const failedJob = /^plan — Failed · failed on runner #1 'gitlab-runner-a' on VM gitlab-runner-a · /;
+    const view = await untilRows('Pipelines', (rows) => rows.some((r) => failedJob.test(r)));
+    assert.ok(rowsOf(view).some((r) => /^plan — Failed · 1 job$/.test(r)), 'the stage row sums up its jobs');
     assert.ok(rowsOf(view).some((r) => /^#12 main — Running/.test(r)), 'the running pipeline is listed');
     await ui.screenshot('sidebar-demo');
   });
@@ -71,13 +89,13 @@ suite('Sidebar', function () {
   test('pausing a runner reaches GitLab and shows at once; resuming puts it back', async () => {
     const runner = store().runners.value!.find((r) => r.description === 'gitlab-runner-b')!;
     const mark = sandbox.requests.mark();
-    await vscode.commands.executeCommand('runnerOps.pauseRunner', { runner });
+    await within(10_000, 'pause command', vscode.commands.executeCommand('runnerOps.pauseRunner', { runner }));
     const puts = sandbox.requests.since(mark).filter((r) => r.method === 'PUT').map((r) => `${r.path} ${r.status}`);
     assert.deepEqual(puts, [`/api/v4/runners/${runner.id} 200`]);
     await untilRows('Registered Runners', (rows) => rows.some((r) => /^#2 gitlab-runner-b — Paused/.test(r)));
     const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /Paused runner #2/.test(t)));
     assert.ok(toasts.some((t) => /picks no new jobs until resumed/.test(t)));
-    await vscode.commands.executeCommand('runnerOps.resumeRunner', { runner: { ...runner, paused: true } });
+    await within(10_000, 'resume command', vscode.commands.executeCommand('runnerOps.resumeRunner', { runner: { ...runner, paused: true } }));
     await untilRows('Registered Runners', (rows) => rows.some((r) => /^#2 gitlab-runner-b — Online/.test(r)));
     await ui.clearNotifications();
   });
@@ -85,21 +103,20 @@ suite('Sidebar', function () {
   test('pausing the last online runner for a tag asks first, and nothing is sent when declined', async () => {
     const runner = store().runners.value!.find((r) => r.description === 'gitlab-runner-a')!;
     const mark = sandbox.requests.mark();
-    const pausing = vscode.commands.executeCommand('runnerOps.pauseRunner', { runner });
-    const dialog = await eventually(() => ui.dialogText(), (text) => text.length > 0);
-    assert.match(dialog, /last online runner for "deploy"/);
-    await ui.clickDialogButton('Cancel');
-    await pausing;
+    const asked = answerConfirmations(false);
+    await vscode.commands.executeCommand('runnerOps.pauseRunner', { runner });
+    assert.equal(asked.length, 1);
+    assert.match(asked[0], /^Pause runner #1 'gitlab-runner-a'\? It is the last online runner for "deploy": jobs needing it will wait until a runner is resumed\.$/);
     assert.deepEqual(sandbox.requests.since(mark).filter((r) => r.method === 'PUT'), []);
+    await untilRows('Registered Runners', (rows) => rows.some((r) => /^#1 gitlab-runner-a — Online/.test(r)));
   });
 
   test('cancel asks for confirmation, reaches GitLab, and retry brings the pipeline back', async () => {
     const pipeline = store().findPipeline(12)!;
     const mark = sandbox.requests.mark();
-    const canceling = vscode.commands.executeCommand('runnerOps.cancelPipeline', { pipeline });
-    await eventually(() => ui.dialogText(), (text) => /Cancel pipeline #12/.test(text));
-    await ui.clickDialogButton('Cancel Pipeline');
-    await canceling;
+    const asked = answerConfirmations(true);
+    await vscode.commands.executeCommand('runnerOps.cancelPipeline', { pipeline });
+    assert.match(asked.join('\n'), /^Cancel pipeline #12 on main\? Its running and pending jobs are stopped\.$/);
     await untilRows('Pipelines', (rows) => rows.some((r) => /^#12 main — Canceled/.test(r)));
     await vscode.commands.executeCommand('runnerOps.retryPipeline', { pipeline: store().findPipeline(12)! });
     await untilRows('Pipelines', (rows) => rows.some((r) => /^#12 main — (Pending|Running|Created)/.test(r)));
@@ -107,9 +124,42 @@ suite('Sidebar', function () {
     assert.deepEqual(actions, [`/api/v4/projects/1/pipelines/12/cancel 200`, `/api/v4/projects/1/pipelines/12/retry 201`]);
   });
 
+  test('while a pipeline runs, the Pipelines view polls fast; the other views stay slow', async () => {
+    await untilRows('Pipelines', (rows) => rows.some((r) => /^#12 main — (Pending|Running)/.test(r)));
+    const mark = sandbox.requests.mark();
+    await sleep(10_000);
+    const seen = sandbox.requests.since(mark).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    const pipelineLists = seen.filter((r) => r === 'GET /api/v4/projects/1/pipelines').length;
+    const vmLists = seen.filter((r) => r.startsWith('GET /compute/v1/')).length;
+    assert.ok(pipelineLists >= 3 && pipelineLists <= 6, `pipeline list fetched ${pipelineLists} times in 10 s (fast polling is every 2 s)`);
+    assert.ok(vmLists <= 2, `VMs listed ${vmLists} times in 10 s although none is changing`);
+  });
+
+  test('one visible minute of idle costs a handful of requests', async function () {
+    this.timeout(120_000);
+    await vscode.commands.executeCommand('runnerOps.cancelPipeline', { pipeline: store().findPipeline(12)! });
+    await untilRows('Pipelines', (rows) => rows.some((r) => /^#12 main — Canceled/.test(r)));
+    await sleep(12_000); // the brief watch after cancel ends
+    const running = [...store().pipelines.values()].flatMap((l) => l.value?.pipelines ?? []).filter((p) => ['running', 'pending', 'created'].includes(p.status));
+    assert.deepEqual(running.map((p) => p.id), [], 'the idle minute needs no pipeline in motion');
+    const mark = sandbox.requests.mark();
+    await sleep(60_000);
+    const seen = sandbox.requests.since(mark).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    // Per minute: one slow refresh per view (VM list per zone, runners with changed details, pipelines per project).
+    assert.ok(seen.length >= 3, `views still refresh while visible: ${seen.length} requests`);
+    assert.ok(seen.length <= 20, `an idle minute made ${seen.length} requests:\n${seen.join('\n')}`);
+  });
+
   test('no request at all while every Runner Ops view is hidden', async () => {
     await vscode.commands.executeCommand('workbench.view.explorer');
-    await sleep(1000); // let any refresh already in flight finish
+    // The brief watch after cancel/retry (1 s x 10) may still be finishing: it must end by itself.
+    const deadline = Date.now() + 15_000;
+    for (let quietSince = sandbox.requests.mark(); ; ) {
+      await sleep(2000);
+      if (sandbox.requests.since(quietSince).length === 0) break;
+      assert.ok(Date.now() < deadline, 'requests kept coming while every view was hidden');
+      quietSince = sandbox.requests.mark();
+    }
     const mark = sandbox.requests.mark();
     await sleep(6000); // three fast-poll periods: a running pipeline exists
     assert.deepEqual(sandbox.requests.since(mark).map((r) => `${r.method} ${r.path}`), []);

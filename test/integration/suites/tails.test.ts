@@ -99,7 +99,7 @@ suite('Tail runner logs', () => {
     await assertNoRequestAfterClose((path) => path.includes('/serialPort'));
   });
 
-  test('two tails at once; Stop pauses only its own requests, Resume catches up, Clear empties', async () => {
+  test('two tails at once; Stop pauses only its own requests, Resume catches up, Clear empties, the view follows the end only while it is visible', async () => {
     const one = google.state.compute.vm(project, zone, 'gitlab-runner-1');
     const two = google.state.compute.vm(project, zone, 'gitlab-runner-2');
     const uriOne = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', { vm: { name: one.name, zone, id: one.id } });
@@ -124,6 +124,26 @@ suite('Tail runner logs', () => {
     assert.equal(documentText(uriTwo), '');
     two.serial.get(1)!.write('after clear\r\n');
     await seen(uriTwo, /^after clear$/);
+
+    // Follows the end only while the end is visible: scrolled up, the view stays put.
+    const editor = await vscode.window.showTextDocument(uriOne, { preview: false });
+    one.serial.get(1)!.write(Array.from({ length: 200 }, (_, i) => `filler ${i}\r\n`).join(''));
+    await seen(uriOne, 'filler 199');
+    const lastVisible = () => editor.visibleRanges[editor.visibleRanges.length - 1]?.end.line ?? -1;
+    await eventually(async () => lastVisible(), (line) => line >= editor.document.lineCount - 2);
+    assert.ok(lastVisible() >= editor.document.lineCount - 2, 'following the end at first');
+    editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
+    await eventually(async () => lastVisible(), (line) => line < 100);
+    one.serial.get(1)!.write('while scrolled up\r\n');
+    await seen(uriOne, 'while scrolled up');
+    await sleep(500);
+    assert.ok(lastVisible() < 100, `the view stayed where the operator scrolled (last visible line ${lastVisible()})`);
+    editor.revealRange(new vscode.Range(editor.document.lineCount - 1, 0, editor.document.lineCount - 1, 0));
+    await sleep(500);
+    one.serial.get(1)!.write(Array.from({ length: 100 }, (_, i) => `more ${i}\r\n`).join(''));
+    await seen(uriOne, 'more 99');
+    const following = await eventually(async () => lastVisible(), (line) => line >= editor.document.lineCount - 2);
+    assert.ok(following >= editor.document.lineCount - 2, `back at the end, it follows again (last visible ${following} of ${editor.document.lineCount})`);
 
     await closeTail(uriTwo);
     await closeTail(uriOne);

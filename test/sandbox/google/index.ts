@@ -1,7 +1,7 @@
 // The Google Cloud half of the sandbox: Compute, KMS, Storage and Logging on one router,
 // all driven by one simulated clock and the shared scheduler.
 import type { SandboxClock } from '../clock';
-import { Router, type Handler } from '../http';
+import { HttpError, Router, type Handler } from '../http';
 import type { GitLabWorld, GoogleWorld } from '../world';
 import { igmRoutes, ManagedGroups } from './compute/igm';
 import { instanceRoutes } from './compute/instances';
@@ -9,6 +9,7 @@ import { Operations } from './compute/operations';
 import { ComputeState } from './compute/state';
 import { templateRoutes } from './compute/templates';
 import { createContext } from './context';
+import { legacyError, rpcError } from './errors';
 import { kmsRoutes } from './kms';
 import { KmsState } from './kms-state';
 import { LoggingState, loggingRoutes } from './logging';
@@ -35,9 +36,19 @@ class TickingRouter extends Router {
   }
 
   override add(method: string, pattern: string, handler: Handler): this {
-    return super.add(method, pattern, (req, params) => {
+    const rpcStyle = pattern.startsWith('/v1/') || pattern.startsWith('/v2/');
+    return super.add(method, pattern, async (req, params) => {
       this.beforeEach();
-      return handler(req, params);
+      try {
+        return await handler(req, params);
+      } catch (e) {
+        // The shared readJson speaks GitLab's error shape; Google clients need their own.
+        if (e instanceof HttpError && typeof (e.body as { error?: unknown }).error === 'string') {
+          const message = String((e.body as { error: string }).error);
+          throw rpcStyle ? rpcError(e.status, message) : legacyError(e.status, message, 'parseError');
+        }
+        throw e;
+      }
     });
   }
 }

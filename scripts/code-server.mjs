@@ -47,9 +47,9 @@ const quietSettings = {
  * Starts code-server with a fresh profile. `settings` are merged into the user settings;
  * `env` reaches the extension host. Returns { url, port, workspace, stop }.
  */
-export async function startCodeServer({ settings = {}, env = {}, extensionsDir, log = () => {} } = {}) {
+export async function startCodeServer({ settings = {}, env = {}, extensionsDir, port: wantedPort, log = () => {} } = {}) {
   const entry = installCodeServer();
-  const port = await freePort();
+  const port = wantedPort ?? (await freePort());
   const base = mkdtempSync(join(tmpdir(), 'runner-ops-vscode-'));
   const userDataDir = join(base, 'user-data');
   const workspace = join(base, 'workspace');

@@ -1,5 +1,6 @@
 // The fleet as last fetched: VMs, projects, runners, pipelines and what was expanded, keyed by
 // id, firing one change event per area. Views render from it; commands mutate through it.
+import pLimit from 'p-limit';
 import { load, notLoaded, type Loadable } from './loadable';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, WorkerVm } from './model';
 import type { ComputePort, GitLabPort } from './ports';
@@ -34,6 +35,8 @@ export class FleetStore {
   computeAvailable?: boolean;
   gitlabAvailable?: boolean;
   private admin?: boolean;
+  /** Pipeline details (duration, who triggered it) are not in GitLab's list: fetched per row, kept while unchanged. */
+  private readonly pipelineDetails = new Map<number, Pipeline>();
   private readonly inFlight = new Map<FleetArea, Promise<void>>();
   private readonly lastRefresh = new Map<FleetArea, number>();
   private readonly listeners = new Set<(area: FleetArea) => void>();
@@ -140,6 +143,7 @@ export class FleetStore {
         // Keep as many pipelines as the user loaded: refresh the first page, keep older pages.
         const next = await load(current, async () => {
           const first = await gitlab.pipelines(project.id, 1);
+          first.pipelines = await this.withDetails(gitlab, first.pipelines);
           const older = (current.value?.pipelines ?? []).filter((p) => !first.pipelines.some((f) => f.id === p.id) && p.id < Math.min(...first.pipelines.map((f) => f.id)));
           return { pipelines: [...first.pipelines, ...older], nextPage: older.length ? current.value?.nextPage : first.nextPage };
         }, this.sources.now, (value) => {
@@ -162,6 +166,7 @@ export class FleetStore {
     const page = current.value.nextPage;
     await load(current, async () => {
       const more = await gitlab.pipelines(projectId, page);
+      more.pipelines = await this.withDetails(gitlab, more.pipelines);
       return { pipelines: [...(current.value?.pipelines ?? []), ...more.pipelines], nextPage: more.nextPage };
     }, this.sources.now, (value) => {
       this.pipelines.set(projectId, value);
@@ -196,6 +201,26 @@ export class FleetStore {
     });
   }
 
+  /** One request per pipeline whose list entry changed since its details were fetched (updated_at). */
+  private async withDetails(gitlab: GitLabPort, listed: Pipeline[]): Promise<Pipeline[]> {
+    const limit = pLimit(4);
+    return Promise.all(
+      listed.map((p) =>
+        limit(async () => {
+          const known = this.pipelineDetails.get(p.id);
+          if (known && known.updatedAt === p.updatedAt && known.status === p.status) return known;
+          try {
+            const detailed = { ...p, ...(await gitlab.pipeline(p.projectId, p.id)) };
+            this.pipelineDetails.set(p.id, detailed);
+            return detailed;
+          } catch {
+            return p; // the row still shows what the list said
+          }
+        }),
+      ),
+    );
+  }
+
   findPipeline(pipelineId: number): Pipeline | undefined {
     for (const list of this.pipelines.values()) {
       const found = list.value?.pipelines.find((p) => p.id === pipelineId);
@@ -206,6 +231,7 @@ export class FleetStore {
 
   /** Replaces one pipeline after an action on it (retry, cancel) without refetching the list. */
   updatePipeline(pipeline: Pipeline): void {
+    this.pipelineDetails.set(pipeline.id, pipeline);
     const list = this.pipelines.get(pipeline.projectId);
     if (!list?.value) return;
     list.value.pipelines = list.value.pipelines.map((p) => (p.id === pipeline.id ? pipeline : p));

@@ -6,8 +6,10 @@ const GRPC = { INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, PERMISSI
 
 export function toGcpFailure(error: unknown, service: GcpService, attempted: string): GcpFailure {
   if (error instanceof Error && error.name === 'GcpFailure') return error as GcpFailure;
-  const e = error as { code?: number | string; message?: string; details?: string };
-  const message = (e?.details || e?.message || String(error)).replace(/\s+/g, ' ').slice(0, 300);
+  const e = error as { code?: number | string; message?: unknown; details?: unknown };
+  const text = [e?.details, e?.message].find((v): v is string => typeof v === 'string' && v.length > 0) ?? String(error);
+  // gax prefixes REST errors with "3 INVALID_ARGUMENT: "; the rest is Google's own sentence.
+  const message = text.replace(/^\d+ [A-Z_]+: /, '').replace(/\s+/g, ' ').slice(0, 300);
   const code = typeof e?.code === 'number' ? e.code : undefined;
   if (/SERVICE_DISABLED|has not been used in project|it is disabled/i.test(message)) {
     return new GcpFailure('api-disabled', service, `The ${serviceName(service)} API is disabled in this project. Enable it in the Cloud console (APIs & Services), then refresh.`);

@@ -3,6 +3,7 @@
 import pLimit from 'p-limit';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
 import { createGitLabApi, type GitLabApi } from './client';
+import { GitLabFailure } from '../core/failures';
 import { toGitLabFailure } from './errors';
 
 type Json = Record<string, unknown>;
@@ -61,12 +62,23 @@ export class GitLabFleet {
   async runners(projects: Project[], admin: boolean): Promise<Runner[]> {
     const lists = admin
       ? [await this.call(() => this.api.Runners.all({ perPage: 100 }))]
-      : await Promise.all(projects.map((p) => this.call(() => this.api.Runners.all({ projectId: p.id, perPage: 100 }))));
+      : await Promise.all(projects.map((p) => this.projectRunners(p)));
     const byId = new Map<number, Json>();
     for (const list of lists) for (const r of list as unknown as Json[]) byId.set(r.id as number, r);
     const basics = [...byId.values()];
     const limit = pLimit(PER_RUNNER_PARALLEL);
     return Promise.all(basics.map((basic, index) => (index < MAX_RUNNERS_WITH_DETAILS ? limit(() => this.withDetails(basic)) : toRunner(basic))));
+  }
+
+  private async projectRunners(project: Project): Promise<unknown> {
+    try {
+      return await this.api.Runners.all({ projectId: project.id, perPage: 100 });
+    } catch (error) {
+      const failure = toGitLabFailure(error, this.url);
+      if (failure.kind !== 'forbidden') throw failure;
+      // GitLab lists a project's runners to Maintainers and above only.
+      throw new GitLabFailure('forbidden', `Listing the runners of ${project.path} needs the Maintainer role (or an admin token); the token's user has less. Ask for the role, or sign in with another token.`);
+    }
   }
 
   private async withDetails(basic: Json): Promise<Runner> {

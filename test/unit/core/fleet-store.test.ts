@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { FleetStore } from '../../../src/core/fleet-store';
+import type { Pipeline, Runner, WorkerVm } from '../../../src/core/model';
+import type { ComputePort, GitLabPort } from '../../../src/core/ports';
+
+function world() {
+  const calls: string[] = [];
+  let now = 1_000_000;
+  let vms: WorkerVm[] = [{ id: '1', name: 'gitlab-runner-a', zone: 'europe-west1-b', status: 'RUNNING', machineType: 'e2-standard-2', labels: {} }];
+  let failCompute: Error | undefined;
+  const pipeline = (id: number, status: string, updatedAt: number): Pipeline => ({ id, projectId: 7, ref: 'main', sha: 'abc', source: 'push', status, createdAt: updatedAt, updatedAt, webUrl: '' });
+  let pipelines = [pipeline(2, 'running', 10), pipeline(1, 'success', 5)];
+  const compute: ComputePort = {
+    listWorkers: async () => {
+      calls.push('listWorkers');
+      if (failCompute) throw failCompute;
+      return vms;
+    },
+  };
+  const runner: Runner = { id: 12, description: 'gitlab-runner-a', status: 'online', paused: false, type: 'project_type', tags: [] };
+  const gitlab = {
+    project: async (p: string | number) => (calls.push(`project ${p}`), { id: 7, path: String(p), name: 'fleet', webUrl: '' }),
+    isAdmin: async () => false,
+    runners: async () => (calls.push('runners'), [runner]),
+    pipelines: async () => (calls.push('pipelines'), { pipelines: pipelines.map((p) => ({ ...p, duration: undefined })) }),
+    pipeline: async (_: number, id: number) => (calls.push(`pipeline ${id}`), { ...pipelines.find((p) => p.id === id)!, duration: 42 }),
+  } as unknown as GitLabPort;
+  return {
+    calls,
+    tick: (ms: number) => (now += ms),
+    setVms: (next: WorkerVm[]) => (vms = next),
+    failCompute: (error?: Error) => (failCompute = error),
+    setPipelines: (next: Pipeline[]) => (pipelines = next),
+    pipeline,
+    store: (signedIn = true) => new FleetStore({ compute: async () => compute, gitlab: async () => (signedIn ? gitlab : undefined), projects: ['infra/runner-fleet'], now: () => now }),
+  };
+}
+
+test('a view refreshes its own area now and borrows other areas only when they are 30 s old', async () => {
+  const w = world();
+  const store = w.store();
+  await store.refresh('workers', ['runners']);
+  assert.deepEqual(w.calls.filter((c) => c === 'listWorkers' || c === 'runners'), ['listWorkers', 'runners']);
+  w.calls.length = 0;
+  w.tick(5_000);
+  await store.refresh('runners', ['workers']);
+  assert.deepEqual(w.calls, ['runners'], 'the VM list is 5 s old: borrowed as is');
+  w.calls.length = 0;
+  w.tick(31_000);
+  await store.refresh('runners', ['workers']);
+  assert.deepEqual(w.calls.sort(), ['listWorkers', 'runners']);
+});
+
+test('two views refreshing the same area at once share one request', async () => {
+  const w = world();
+  const store = w.store();
+  await Promise.all([store.refresh('workers'), store.refresh('workers'), store.refresh('runners', ['workers'])]);
+  assert.equal(w.calls.filter((c) => c === 'listWorkers').length, 1);
+});
+
+test('a failed refresh keeps the last VMs on screen and records the error for the view', async () => {
+  const w = world();
+  const store = w.store();
+  await store.refresh('workers');
+  w.failCompute(new Error('Compute Engine did not answer'));
+  w.tick(2_000);
+  await store.refresh('workers');
+  assert.equal(store.workers.value?.[0].name, 'gitlab-runner-a');
+  assert.equal(store.workers.error?.message, 'Compute Engine did not answer');
+  assert.equal(store.errorOf(['workers'])?.message, 'Compute Engine did not answer');
+  w.failCompute(undefined);
+  w.tick(2_000);
+  await store.refresh('workers');
+  assert.equal(store.workers.error, undefined);
+});
+
+test('signed out, GitLab areas are marked unavailable and nothing is requested', async () => {
+  const w = world();
+  const store = w.store(false);
+  await store.refresh('runners');
+  await store.refresh('pipelines');
+  assert.equal(store.gitlabAvailable, false);
+  assert.deepEqual(w.calls, []);
+});
+
+test('pipeline details (duration, who) are fetched once per pipeline until the pipeline changes', async () => {
+  const w = world();
+  const store = w.store();
+  await store.refresh('pipelines');
+  assert.deepEqual(w.calls.filter((c) => c.startsWith('pipeline ')).sort(), ['pipeline 1', 'pipeline 2']);
+  assert.equal(store.findPipeline(1)?.duration, 42);
+  w.calls.length = 0;
+  w.setPipelines([w.pipeline(2, 'success', 20), w.pipeline(1, 'success', 5)]);
+  w.tick(2_000);
+  await store.refresh('pipelines');
+  assert.deepEqual(w.calls.filter((c) => c.startsWith('pipeline ')), ['pipeline 2'], 'only the pipeline that changed');
+  assert.equal(store.findPipeline(2)?.status, 'success');
+});

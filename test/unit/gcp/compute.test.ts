@@ -1,0 +1,75 @@
+// The Compute adapter against the sandbox, through the real client with the descriptor the
+// bundle ships (pruned) or the full one (tests load the package's own).
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { ComputeAdapter, type ComputeSettings } from '../../../src/gcp/compute';
+
+let sandbox: Sandbox;
+let settings: ComputeSettings;
+const adapters: ComputeAdapter[] = [];
+const adapter = (overrides: Partial<ComputeSettings> = {}) => {
+  const a = new ComputeAdapter({ ...settings, ...overrides });
+  adapters.push(a);
+  return a;
+};
+
+before(async () => {
+  sandbox = await startSandbox({ seed: 'demo' });
+  const s = sandbox.settings as Record<string, never>;
+  settings = {
+    gcpProject: s['runnerOps.gcp.project'],
+    gcpZones: s['runnerOps.gcp.zones'],
+    instanceFilter: s['runnerOps.gcp.instanceFilter'],
+    credentials: 'none',
+    endpoints: s['runnerOps.gcp.endpoints'],
+  };
+});
+after(async () => {
+  await Promise.all(adapters.map((a) => a.close()));
+  await sandbox.close();
+});
+
+test('per-zone lists and the aggregated list find the same runner VMs, with IPs, uptime and instance group', async () => {
+  const perZone = await adapter().listWorkers();
+  const aggregated = await adapter({ gcpZones: [] }).listWorkers();
+  const names = (vms: typeof perZone) => vms.map((vm) => `${vm.zone}/${vm.name}`).sort();
+  assert.deepEqual(names(perZone), ['europe-west1-b/gitlab-runner-a', 'europe-west1-b/gitlab-runner-c', 'europe-west1-c/gitlab-runner-b']);
+  assert.deepEqual(names(aggregated), names(perZone));
+  const c = perZone.find((vm) => vm.name === 'gitlab-runner-c')!;
+  assert.equal(c.status, 'RUNNING');
+  assert.match(c.internalIp ?? '', /^10\.132\.0\.\d+$/);
+  assert.equal(c.instanceGroup, 'gitlab-runner-mig');
+  assert.match(c.machineType, /^e2-/);
+  assert.ok(c.lastStartedAt && c.lastStartedAt < Date.now());
+  assert.equal(c.labels.role, 'gitlab-runner');
+});
+
+test('the instance filter reaches Compute and narrows the list', async () => {
+  const mark = sandbox.requests.mark();
+  const vms = await adapter({ instanceFilter: 'name = gitlab-runner-a' }).listWorkers();
+  assert.deepEqual(vms.map((vm) => vm.name), ['gitlab-runner-a']);
+  const sent = sandbox.requests.since(mark).map((r) => decodeURIComponent(r.path));
+  assert.ok(sent.every((p) => p.includes('filter=name = gitlab-runner-a') || p.includes('filter=name+%3D') || /filter=name/.test(p)), sent.join('\n'));
+});
+
+test('a malformed filter says which setting to fix', async () => {
+  await assert.rejects(adapter({ instanceFilter: 'labels.role = (' }).listWorkers(), (e: Error & { kind?: string }) => {
+    assert.equal(e.kind, 'invalid');
+    assert.match(e.message, /runnerOps\.gcp\.instanceFilter/);
+    return true;
+  });
+});
+
+test('an unavailable Compute API fails within seconds with one retry, not minutes of them', async () => {
+  sandbox.faults.add('compute:*=503@1');
+  const mark = sandbox.requests.mark();
+  const started = Date.now();
+  try {
+    await assert.rejects(adapter({ gcpZones: ['europe-west1-b'] }).listWorkers(), (e: Error & { kind?: string }) => e.kind === 'unavailable');
+  } finally {
+    sandbox.faults.clear();
+  }
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+  assert.ok(sandbox.requests.since(mark).length <= 2, `${sandbox.requests.since(mark).length} requests`);
+});

@@ -99,7 +99,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const requests = new RequestLog();
   const faults = new FaultController(options.faults);
   const latencyMs = options.latencyMs ?? 0;
+  // Set once both halves exist (they need the listening URL); the request handler reads them.
+  // eslint-disable-next-line prefer-const
   let routeGitLab: Router | undefined;
+  // eslint-disable-next-line prefer-const
   let routeGoogle: Router | undefined;
   const control = controlRouter(clock, faults, requests);
 

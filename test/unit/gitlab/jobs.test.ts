@@ -2,7 +2,9 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { jobTraceSource, recentJobs } from '../../../src/gitlab/jobs';
+import { JobTraceTailer } from '../../../src/core/tail/job-trace-tailer';
 import { TailSourceFailure } from '../../../src/core/tail/ports';
+import { TailSession } from '../../../src/core/tail/tail-session';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 
 let sandbox: Sandbox;
@@ -26,4 +28,27 @@ test('a finished job\'s status and whole trace, with its section markers', async
 test('a job that does not exist is a permanent failure', async () => {
   const source = jobTraceSource(sandbox.url, sandbox.gitlabToken);
   await assert.rejects(source.job(1, 999_999_999), (e: TailSourceFailure) => e instanceof TailSourceFailure && e.options.permanent === true);
+});
+
+test('a rate-limited job tail waits for the Retry-After GitLab sent, without retrying meanwhile', async () => {
+  const project = (sandbox.settings['runnerOps.gitlab.projects'] as string[])[0];
+  const done = (await recentJobs(sandbox.url, sandbox.gitlabToken, project)).find((j) => j.status === 'success')!;
+  // Timers that record what the session asks for and run only when told.
+  const delays: number[] = [];
+  let due: (() => void) | undefined;
+  const timers = { now: () => Date.now(), clearTimeout: () => undefined, setTimeout: (run: () => void, ms: number) => ((delays.push(ms), (due = run)), 1) };
+  const session = new TailSession('job', new JobTraceTailer(jobTraceSource(sandbox.url, sandbox.gitlabToken), done.projectId, done.id), { maxLines: 100, timers });
+  sandbox.faults.add('gitlab:/api/v4/projects/*/jobs/*=429:retry-after=10');
+  const mark = sandbox.requests.mark();
+  try {
+    session.start();
+    due!();
+    while (!session.lastError) await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    sandbox.faults.clear();
+  }
+  assert.equal(sandbox.requests.since(mark).length, 1, 'one request, no retry storm');
+  assert.ok(delays[delays.length - 1] >= 9_000, `next poll in ${delays[delays.length - 1]} ms`);
+  assert.match(session.buffer.text(), /\[error: .*rate limiting.*; retrying\]/);
+  session.stop();
 });

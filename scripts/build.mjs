@@ -10,10 +10,8 @@ const watch = process.argv.includes('--watch');
 /** import() specifiers in src/lazy.ts -> the bundle that serves them. */
 const lazyBundles = {
   './gitlab/index': 'gitlab',
-  './gcp/compute': 'gcp-compute',
-  './gcp/serial': 'gcp-serial',
+  './gcp/compute-bundle': 'gcp-compute',
   './gcp/logging': 'gcp-logging',
-  './gitlab/jobs': 'gitlab-jobs',
 };
 
 /** The Compute services the adapters construct clients for. */

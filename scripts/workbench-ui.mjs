@@ -35,7 +35,7 @@ export function workbenchUi(page, resultsDir) {
         text: (row.querySelector('.label-name')?.textContent ?? '').trim(),
         description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
         level: Number(row.getAttribute('aria-level') ?? 0),
-        icon: [...(row.querySelector('.custom-view-tree-node-item-icon, .codicon')?.classList ?? [])].join(' '),
+        icon: [...(row.querySelector('.custom-view-tree-node-item-icon')?.classList ?? [])].join(' '),
       })),
     );
     return { title, expanded, welcome, rows };

@@ -1,8 +1,9 @@
 // Adapters that pull in client libraries load on first use, never at activation.
 // The bundler (scripts/build.mjs) turns each import below into a require of its own bundle
-// file (dist/gitlab.js, ...), so activation parses none of them.
+// file (dist/gitlab.js, ...), so activation parses none of them. One bundle per client
+// library, so no library is loaded twice.
 export const loadGitLab = () => import('./gitlab/index');
-export const loadCompute = () => import('./gcp/compute');
-export const loadSerial = () => import('./gcp/serial');
+export const loadCompute = () => import('./gcp/compute-bundle');
 export const loadLogging = () => import('./gcp/logging');
-export const loadGitLabJobs = () => import('./gitlab/jobs');
+export const loadSerial = loadCompute;
+export const loadGitLabJobs = loadGitLab;

@@ -62,9 +62,11 @@ suite('Sidebar', function () {
     const warned = view.rows.find((r) => r.text === 'gitlab-runner-c')!;
     assert.match(warned.description, /^runner offline · Running · e2-\S+ · 10\.132\.0\.\d+ · up /);
     assert.match(warned.label, /warning: Runner #3 'gitlab-runner-c' has not contacted GitLab for 3 h although the VM is running/);
+    assert.match(warned.icon, /codicon-warning/, 'the warned VM shows the warning icon');
     const healthy = view.rows.find((r) => r.text === 'gitlab-runner-a')!;
     assert.match(healthy.description, /^Running · /);
     assert.doesNotMatch(healthy.label, /warning/);
+    assert.doesNotMatch(healthy.icon, /codicon-warning/);
     await ui.clickRow('Runner VMs', 'gitlab-runner-c');
     await untilRows('Runner VMs', (rows) => rows.some((r) => /^#3 gitlab-runner-c — Offline · contacted 3 h ago/.test(r)));
   });
@@ -82,6 +84,8 @@ suite('Sidebar', function () {
     const failedJob = /^plan — Failed · failed on runner #1 'gitlab-runner-a' on VM gitlab-runner-a · /;
     const view = await untilRows('Pipelines', (rows) => rows.some((r) => failedJob.test(r)));
     assert.ok(rowsOf(view).some((r) => /^plan — Failed · 1 job$/.test(r)), 'the stage row sums up its jobs');
+    const failedRow = view.rows.find((r) => failedJob.test(`${r.text} — ${r.description}`))!;
+    assert.match(failedRow.icon, /codicon-error/, 'a failed job shows the error icon');
     assert.ok(rowsOf(view).some((r) => /^#12 main — Running/.test(r)), 'the running pipeline is listed');
     await ui.screenshot('sidebar-demo');
   });

@@ -12,6 +12,8 @@ const lazyBundles = {
   './gitlab/index': 'gitlab',
   './gcp/compute-bundle': 'gcp-compute',
   './gcp/logging': 'gcp-logging',
+  './gcp/secrets-bundle': 'gcp-secrets',
+  './gcp/checklist': 'gcp-checklist',
 };
 
 /** The Compute services the adapters construct clients for. */

@@ -1,0 +1,222 @@
+// The Secrets view's domain: the encrypted objects under the configured prefix, their
+// generations, the bucket's versioning, and what a decrypt check says about each secret.
+// No `vscode`, no client library; the adapters (src/gcp/storage.ts, src/gcp/kms.ts) fill the port.
+// The plaintext never reaches this module: the KMS adapter discards it and reports only a VerifyResult.
+import { formatAgo } from './time-format';
+
+/** One stored generation of an object, as Cloud Storage lists it (with `versions: true`). */
+export interface SecretGeneration {
+  /** The full object name, prefix included. */
+  name: string;
+  generation: string;
+  size: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Set on noncurrent generations (kept by versioning). */
+  deletedAt?: number;
+  md5Hash?: string;
+  crc32c?: string;
+  contentType?: string;
+}
+
+/** A secret: an object with a current generation, and every generation kept (newest first). */
+export interface SecretObject {
+  name: string;
+  current: SecretGeneration;
+  generations: SecretGeneration[];
+}
+
+export interface SecretsBucket {
+  name: string;
+  versioning: boolean;
+}
+
+/** What a decrypt of the current generation showed. */
+export type VerifyResult = { outcome: 'primary' } | { outcome: 'older-version' } | { outcome: 'failed'; reason: string };
+
+export interface SecretsPort {
+  bucket(): Promise<SecretsBucket>;
+  /** Every generation (current and noncurrent) of the objects under `prefix`. */
+  listGenerations(prefix: string): Promise<SecretGeneration[]>;
+  /** Downloads the generation, decrypts it with the key, discards the plaintext. Never throws. */
+  verify(objectName: string, generation: string): Promise<VerifyResult>;
+  close?(): Promise<void>;
+}
+
+/** Groups a listing into secrets: one per object with a current generation, sorted by name. */
+export function toSecrets(listing: readonly SecretGeneration[], prefix: string): SecretObject[] {
+  const byName = new Map<string, SecretGeneration[]>();
+  for (const g of listing) {
+    if (!g.name.startsWith(prefix) || g.name.endsWith('/')) continue; // folder placeholders are not secrets
+    const list = byName.get(g.name) ?? [];
+    list.push(g);
+    byName.set(g.name, list);
+  }
+  const secrets: SecretObject[] = [];
+  for (const [name, generations] of byName) {
+    const current = generations.find((g) => g.deletedAt === undefined);
+    if (!current) continue; // deleted: only noncurrent generations are left
+    generations.sort((a, b) => compareGenerations(b.generation, a.generation));
+    secrets.push({ name, current, generations });
+  }
+  return secrets.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Generations are int64 strings: compare them as numbers without losing precision. */
+export function compareGenerations(a: string, b: string): number {
+  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The row label: the object name without the configured prefix. */
+export function secretLabel(name: string, prefix: string): string {
+  return name.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : name;
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "2.1 KB · updated 3 d ago · 3 versions" (the count only when versioning kept older ones). */
+export function secretDescription(secret: SecretObject, now: number): string {
+  const parts = [formatSize(secret.current.size), `updated ${formatAgo(secret.current.updatedAt, now)}`];
+  if (secret.generations.length > 1) parts.push(`${secret.generations.length} versions`);
+  return parts.join(' · ');
+}
+
+/** A generation's child row: "generation 1712… · current" or "· noncurrent since 3 d ago". */
+export function generationDescription(g: SecretGeneration, now: number): string {
+  const state = g.deletedAt === undefined ? 'current' : `noncurrent since ${formatAgo(g.deletedAt, now)}`;
+  return [formatSize(g.size), `written ${formatAgo(g.createdAt, now)}`, state].join(' · ');
+}
+
+export type VerifyTone = 'ok' | 'warning' | 'error';
+
+/** The sentence a verification outcome shows on its row and in the summary. */
+export function verifySentence(result: VerifyResult): string {
+  switch (result.outcome) {
+    case 'primary':
+      return 'decrypts with the primary version';
+    case 'older-version':
+      return 'decrypts with an older key version (re-encrypt on rotation)';
+    case 'failed':
+      return `cannot be decrypted: ${result.reason}`;
+  }
+}
+
+export function verifyTone(result: VerifyResult): VerifyTone {
+  return result.outcome === 'primary' ? 'ok' : result.outcome === 'older-version' ? 'warning' : 'error';
+}
+
+/** The summary of a verify-all run: "3 secrets: 1 on the primary version, 1 on an older version, 1 cannot be decrypted." */
+export function verifySummary(results: ReadonlyArray<VerifyResult>): string {
+  const count = (o: VerifyResult['outcome']) => results.filter((r) => r.outcome === o).length;
+  const parts = [
+    count('primary') ? `${count('primary')} on the primary version` : '',
+    count('older-version') ? `${count('older-version')} on an older key version (re-encrypt on rotation)` : '',
+    count('failed') ? `${count('failed')} cannot be decrypted` : '',
+  ].filter(Boolean);
+  return `${results.length} secret${results.length === 1 ? '' : 's'} verified: ${parts.join(', ') || 'none'}.`;
+}
+
+/** Why a decrypt failed, from KMS's error: a disabled or destroyed version is FAILED_PRECONDITION. */
+export function decryptFailureReason(code: number | undefined, message: string): string {
+  const said = message.replace(/^\d+ [A-Z_]+: /, '').replace(/\s+/g, ' ').trim().slice(0, 200);
+  switch (code) {
+    case 9: {
+      const state = /current state is:?\s*([A-Z_]+)/.exec(said)?.[1];
+      const version = /cryptoKeyVersions\/(\d+)/.exec(said)?.[1];
+      if (state && version) return `key version ${version} is ${state.toLowerCase().replace(/_/g, ' ')} (enable or restore it to read this secret)`;
+      return `the key version that encrypted it is not enabled (${said})`;
+    }
+    case 3:
+      return `KMS rejected the ciphertext: it was not made by this key or is corrupt (${said})`;
+    case 5:
+      return `the KMS key was not found: check runnerOps.secrets.kmsKey (${said})`;
+    case 7:
+      return `permission denied: the credentials need cloudkms.cryptoKeyVersions.useToDecrypt (${said})`;
+    default:
+      return said || 'unknown error';
+  }
+}
+
+export interface SecretsState {
+  bucket?: SecretsBucket;
+  secrets?: SecretObject[];
+  error?: Error;
+  loading: boolean;
+}
+
+/**
+ * The Secrets view's store: one listing per refresh (the bucket and its objects), and the
+ * verification outcome per secret until the next refresh.
+ */
+export class SecretsStore {
+  state: SecretsState = { loading: false };
+  /** Outcomes by object name; 'running' while a verify is under way. */
+  readonly verified = new Map<string, VerifyResult | 'running'>();
+  private readonly listeners = new Set<() => void>();
+  private generation = 0;
+
+  constructor(
+    private readonly port: () => Promise<SecretsPort>,
+    readonly prefix: string,
+  ) {}
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  async refresh(): Promise<void> {
+    const run = ++this.generation;
+    this.state = { ...this.state, loading: true };
+    this.changed();
+    try {
+      const port = await this.port();
+      const [bucket, listing] = await Promise.all([port.bucket(), port.listGenerations(this.prefix)]);
+      if (run !== this.generation) return;
+      this.verified.clear();
+      this.state = { bucket, secrets: toSecrets(listing, this.prefix), loading: false };
+    } catch (error) {
+      if (run !== this.generation) return;
+      this.verified.clear();
+      this.state = { bucket: undefined, secrets: undefined, error: error as Error, loading: false };
+    }
+    this.changed();
+  }
+
+  async verify(secret: SecretObject): Promise<VerifyResult> {
+    this.verified.set(secret.name, 'running');
+    this.changed();
+    let result: VerifyResult;
+    try {
+      result = await (await this.port()).verify(secret.name, secret.current.generation);
+    } catch (error) {
+      result = { outcome: 'failed', reason: (error as Error).message };
+    }
+    this.verified.set(secret.name, result);
+    this.changed();
+    return result;
+  }
+
+  /** Verifies every listed secret, a few at a time. */
+  async verifyAll(concurrency = 4): Promise<Array<{ secret: SecretObject; result: VerifyResult }>> {
+    const secrets = this.state.secrets ?? [];
+    const out: Array<{ secret: SecretObject; result: VerifyResult }> = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < secrets.length) {
+        const secret = secrets[next++];
+        out.push({ secret, result: await this.verify(secret) });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, secrets.length) }, worker));
+    return out.sort((a, b) => a.secret.name.localeCompare(b.secret.name));
+  }
+}

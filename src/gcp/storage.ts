@@ -1,0 +1,110 @@
+// The Cloud Storage adapter for the Secrets view: the bucket's versioning, every generation of
+// the objects under the prefix, and a download of one generation. Loaded lazily, in the secrets
+// bundle (src/gcp/secrets-bundle.ts), never at activation.
+import { Storage, type File } from '@google-cloud/storage';
+import { PassThroughClient } from 'google-auth-library';
+import type { RunnerOpsSettings } from '../config/settings';
+import { GcpFailure } from '../core/failures';
+import type { SecretGeneration, SecretsBucket } from '../core/secrets';
+
+export type StorageSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints' | 'secretsBucket'>;
+
+/** Answer within seconds; the user refreshes to try again. */
+const TIMEOUT_MS = 20_000;
+const PAGE_SIZE = 1000;
+
+export function storageOptions(settings: Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>): ConstructorParameters<typeof Storage>[0] {
+  const endpoint = settings.endpoints.storage?.trim();
+  return {
+    projectId: settings.gcpProject || undefined,
+    // Storage takes the endpoint as a full URL (unlike the gax clients).
+    apiEndpoint: endpoint ? (endpoint.includes('://') ? endpoint : `https://${endpoint}`).replace(/\/+$/, '') : undefined,
+    authClient: settings.credentials === 'none' ? (new PassThroughClient() as never) : undefined,
+    retryOptions: { maxRetries: 1, totalTimeout: TIMEOUT_MS / 1000 },
+  };
+}
+
+export class SecretsStorage {
+  private readonly storage: Storage;
+
+  constructor(private readonly settings: StorageSettings) {
+    this.storage = new Storage(storageOptions(settings));
+  }
+
+  async bucket(): Promise<SecretsBucket> {
+    const name = this.settings.secretsBucket;
+    try {
+      const [metadata] = await this.storage.bucket(name).getMetadata({ timeout: TIMEOUT_MS } as never);
+      return { name, versioning: Boolean(metadata.versioning?.enabled) };
+    } catch (error) {
+      throw toStorageFailure(error, `read bucket gs://${name}`, name);
+    }
+  }
+
+  async listGenerations(prefix: string): Promise<SecretGeneration[]> {
+    const name = this.settings.secretsBucket;
+    try {
+      const found: SecretGeneration[] = [];
+      let query: Record<string, unknown> | null = { prefix, versions: true, maxResults: PAGE_SIZE, autoPaginate: false };
+      while (query) {
+        const [files, next] = (await this.storage.bucket(name).getFiles(query)) as unknown as [File[], Record<string, unknown> | null];
+        for (const file of files) found.push(toGeneration(file.metadata as Record<string, unknown>));
+        query = next && next.pageToken ? next : null;
+      }
+      return found;
+    } catch (error) {
+      throw toStorageFailure(error, `list gs://${name}/${prefix}`, name);
+    }
+  }
+
+  /** One generation's bytes, checked against its stored CRC32C/MD5 by the client. */
+  async download(objectName: string, generation: string): Promise<Buffer> {
+    const name = this.settings.secretsBucket;
+    try {
+      const [data] = await this.storage.bucket(name).file(objectName, { generation }).download({ validation: 'crc32c' });
+      return data;
+    } catch (error) {
+      throw toStorageFailure(error, `download gs://${name}/${objectName}#${generation}`, name);
+    }
+  }
+}
+
+const time = (value: unknown): number => (typeof value === 'string' ? Date.parse(value) : Number.NaN);
+
+export function toGeneration(m: Record<string, unknown>): SecretGeneration {
+  const created = time(m.timeCreated);
+  const updated = time(m.updated);
+  const deleted = time(m.timeDeleted);
+  return {
+    name: String(m.name),
+    generation: String(m.generation),
+    size: Number(m.size ?? 0),
+    createdAt: created,
+    updatedAt: Number.isNaN(updated) ? created : updated,
+    deletedAt: Number.isNaN(deleted) ? undefined : deleted,
+    md5Hash: typeof m.md5Hash === 'string' ? m.md5Hash : undefined,
+    crc32c: typeof m.crc32c === 'string' ? m.crc32c : undefined,
+    contentType: typeof m.contentType === 'string' ? m.contentType : undefined,
+  };
+}
+
+/** Storage errors carry the HTTP status in `code` (not a gRPC code). */
+export function toStorageFailure(error: unknown, attempted: string, bucket: string): GcpFailure {
+  if (error instanceof GcpFailure) return error;
+  const e = error as { code?: number | string; message?: string };
+  const message = String(e?.message ?? error).replace(/\s+/g, ' ').slice(0, 300);
+  switch (e?.code) {
+    case 404:
+      return new GcpFailure('not-found', 'storage', `Bucket gs://${bucket} or the object was not found (${attempted}). Check runnerOps.secrets.bucket, or create the bucket with versioning.`);
+    case 403: {
+      const permission = /\b(storage\.[a-zA-Z]+\.[a-zA-Z]+)\b/.exec(message)?.[1];
+      return new GcpFailure('permission-denied', 'storage', `Permission denied to ${attempted}${permission ? `: the credentials lack ${permission}` : ''}. Grant a role that includes it (Storage Object Viewer), or check runnerOps.secrets.bucket.`, { permission });
+    }
+    case 401:
+      return new GcpFailure('unauthenticated', 'storage', `Google Cloud rejected the credentials while trying to ${attempted}. Run "gcloud auth application-default login" or set runnerOps.gcp.credentials.`);
+    case 429:
+      return new GcpFailure('rate-limited', 'storage', `Cloud Storage is rate limiting requests (${attempted}). Try again shortly.`);
+    default:
+      return new GcpFailure('unavailable', 'storage', `Could not ${attempted}: ${message}. Check runnerOps.gcp.endpoints and your network.`);
+  }
+}

@@ -97,7 +97,7 @@ suite('Sidebar', function () {
     const puts = sandbox.requests.since(mark).filter((r) => r.method === 'PUT').map((r) => `${r.path} ${r.status}`);
     assert.deepEqual(puts, [`/api/v4/runners/${runner.id} 200`]);
     await untilRows('Registered Runners', (rows) => rows.some((r) => /^#2 gitlab-runner-b — Paused/.test(r)));
-    const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /Paused runner #2/.test(t)));
+    const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /Paused runner #2/.test(t)), 20_000);
     assert.ok(toasts.some((t) => /picks no new jobs until resumed/.test(t)));
     await within(10_000, 'resume command', vscode.commands.executeCommand('runnerOps.resumeRunner', { runner: { ...runner, paused: true } }));
     await untilRows('Registered Runners', (rows) => rows.some((r) => /^#2 gitlab-runner-b — Online/.test(r)));

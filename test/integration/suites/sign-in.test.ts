@@ -39,7 +39,7 @@ suite('Sign in to GitLab', () => {
     assert.deepEqual(reached, ['GET /api/v4/user 401']);
 
     if (hasUi) {
-      const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /rejected the token/.test(t)));
+      const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /rejected the token/.test(t)), 20_000);
       assert.ok(toasts.some((t) => /Sign-in to http:\/\/127\.0\.0\.1:\d+ failed: GitLab at .* rejected the token \(401\)/.test(t)), toasts.join('\n'));
       await ui.screenshot('sign-in-bad-token');
       await ui.clearNotifications();
@@ -53,7 +53,7 @@ suite('Sign in to GitLab', () => {
     assert.equal(result.ok, true);
     assert.equal(result.ok && result.access, 'read-only');
     if (hasUi) {
-      const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /Read-only/.test(t)));
+      const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /Read-only/.test(t)), 20_000);
       assert.ok(toasts.some((t) => /Signed in to GitLab at .* as @\S+\. Read-only/.test(t)), toasts.join('\n'));
       await ui.clearNotifications();
     }

@@ -1,0 +1,185 @@
+// npm run bench: activation cost of each bundle, refresh cost against the sandbox, correlation
+// on the scale fleet, sandbox startup. Method and recorded figures: docs/benchmarks.md.
+//   npm run bench                   everything (~2-3 min on 2 cores)
+//   npm run bench -- --quick        fewer repetitions, for trying the harness
+//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup)
+import { execSync } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+process.env.METADATA_SERVER_DETECTION = 'none';
+// Same guard as the unit tests: nothing may leave the loopback interface.
+require('../test/guard/loopback-only.cjs');
+
+import { buildInto, ROOT } from './build';
+import { activationCases, measureActivation, type ProbeResult } from './activation';
+import { AREAS, loadAdapters, runScenario, type ScenarioResult } from './refresh';
+import { measureCorrelation, runnersWithAllManagers, type CorrelationResult } from './correlation';
+import { measureStartup, type StartupResult } from './sandbox-startup';
+import { fmt, mb, table } from './stats';
+import { startSandbox } from '../test/sandbox/server';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const want = (part: string) => !only || only.includes(part);
+const started = performance.now();
+const log = (msg: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
+const out = (text = '') => process.stdout.write(`${text}\n`);
+
+function machine() {
+  const sh = (cmd: string) => {
+    try {
+      return execSync(cmd, { encoding: 'utf8' }).trim();
+    } catch {
+      return '?';
+    }
+  };
+  return {
+    nproc: sh('nproc'),
+    cpu: cpus()[0]?.model ?? '?',
+    memory: sh('free -h | sed -n 2p').replace(/\s+/g, ' '),
+    totalMemGB: (totalmem() / 1024 ** 3).toFixed(1),
+    loadavg: sh('cat /proc/loadavg'),
+    node: process.version,
+    commit: sh('git -C ' + JSON.stringify(ROOT) + ' rev-parse --short HEAD'),
+    dirty: sh('git -C ' + JSON.stringify(ROOT) + ' status --porcelain -- src scripts | wc -l'),
+    date: new Date().toISOString(),
+  };
+}
+
+async function main() {
+  const results: Record<string, unknown> = { machine: machine(), quick };
+  const m = results.machine as ReturnType<typeof machine>;
+  out(`Runner Ops benchmarks — ${m.date}`);
+  out(`machine: ${m.nproc} cores (${m.cpu}), memory: ${m.memory}, node ${m.node}, load ${m.loadavg}`);
+  out(`source: ${m.commit} (+${m.dirty} changed files in src/ scripts/)${quick ? ', QUICK MODE (fewer repetitions)' : ''}`);
+
+  log('building (production) into a temporary folder…');
+  const prod = buildInto(true);
+  results.build = { productionMs: prod.ms, bundles: prod.bundles };
+
+  // ── 1. bundle sizes and activation ──────────────────────────────────────────
+  if (want('activation')) {
+    const protosJson = join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.json');
+    const { pruneProtos } = (await import(pathToFileURL(join(ROOT, 'scripts/prune-protos.mjs')).href)) as { pruneProtos: (p: string, s: string[]) => unknown };
+    const services = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map((s) => `google.cloud.compute.v1.${s}`);
+    const prunedBytes = Buffer.byteLength(JSON.stringify(pruneProtos(protosJson, services)));
+    const devDist = join(ROOT, 'dist');
+    const devSize = (name: string) => (existsSync(join(devDist, name)) ? mb(statSync(join(devDist, name)).size) : '–');
+    out('\n## Bundle sizes (production build: esbuild --production, minified, no source maps)');
+    out(table(['bundle', 'production', 'dist/ in the tree (dev build, as found)'], prod.bundles.map((b) => [b.name, mb(b.bytes), devSize(b.name)])));
+    out(`Compute descriptor: protos.json ${mb(statSync(protosJson).size)} → pruned to ${services.length} services ${mb(prunedBytes)}; package's static protos.js ${mb(statSync(join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.js')).size)}`);
+    results.protos = { fullBytes: statSync(protosJson).size, prunedBytes };
+
+    const runs = quick ? 3 : 7;
+    const activation = measureActivation(activationCases(prod, runs, quick ? 2 : 5), log);
+    results.activation = activation;
+    out('\n## Activation: require() in a fresh node process (median (min–max, n)), production bundles');
+    out(
+      table(
+        ['module', 'size', 'require', 'heap retained', 'RSS growth', 'first use: construct clients', 'heap after construct'],
+        activation.map((r: ProbeResult) => [r.label, r.bytes ? mb(r.bytes) : 'package', fmt(r.requireMs), fmt(r.heapMB, 'MB', 2), fmt(r.rssMB, 'MB', 1), fmt(r.constructMs), fmt(r.heapAfterConstructMB, 'MB', 1)]),
+      ),
+    );
+    const ext = activation.find((r) => r.label === 'dist/extension.js');
+    if (ext) {
+      out(
+        `activate(stub context): ${ext.activateMs ? fmt(ext.activateMs) : `failed: ${ext.activateError}`}, ${ext.registered} disposables registered; ` +
+          `adapter bundles loaded by activation (views hidden, not configured): ${ext.lazyBundlesAfterActivate?.length ? ext.lazyBundlesAfterActivate.join(', ') : 'none'}`,
+      );
+    }
+  }
+
+  // ── 2./3. refresh against the sandbox, correlation ─────────────────────────
+  const adapters = loadAdapters(prod.dist);
+  const scenarios: Record<string, ScenarioResult[]> = {};
+  const correlation: CorrelationResult[] = [];
+  if (want('refresh') || want('correlation')) {
+    for (const seed of ['demo', 'scale'] as const) {
+      log(`starting sandbox (${seed})…`);
+      const sandbox = await startSandbox({ seed });
+      try {
+        const reps = quick ? 1 : seed === 'scale' ? 3 : 5;
+        const list = [{ label: `${seed}, admin token`, token: 'admin' as const, areas: AREAS, reps }];
+        if (seed === 'scale' && want('refresh')) {
+          list.push({ label: 'scale, no zones set (aggregated list)', token: 'admin', zones: [], areas: ['workers'], reps: quick ? 1 : 3 } as (typeof list)[number]);
+        }
+        scenarios[seed] = [];
+        for (const scenario of list) scenarios[seed].push(await runScenario(sandbox, adapters, scenario, log));
+        const main = scenarios[seed][0];
+        if (seed === 'scale' && want('correlation') && main.workers && main.runners) {
+          log('correlation…');
+          const reps = quick ? 5 : 25;
+          correlation.push(measureCorrelation('as the sidebar loads it (managers for ≤100 runners)', main.workers, main.runners, reps));
+          correlation.push(measureCorrelation('every runner with its managers', main.workers, runnersWithAllManagers(sandbox, main.runners), reps));
+        }
+      } finally {
+        await sandbox.close();
+      }
+    }
+  }
+  if (want('refresh')) {
+    results.refresh = Object.fromEntries(Object.entries(scenarios).map(([k, v]) => [k, v.map(({ workers, runners, ...rest }) => (void workers, void runners, rest))]));
+    out('\n## Refresh through FleetStore + real adapters against the sandbox (wall time: median (min–max, n); requests per pass)');
+    const rows: string[][] = [];
+    for (const list of Object.values(scenarios)) {
+      for (const s of list) {
+        for (const a of s.areas) {
+          for (const [kind, p] of [['cold', a.cold], ['warm', a.warm]] as const) {
+            const reqs = [...new Set(p.requests)].join('/');
+            const byApi = Object.entries(p.byEndpoint).reduce<Record<string, number>>((acc, [k, n]) => ((acc[k.split(' ')[0]] = (acc[k.split(' ')[0]] ?? 0) + n), acc), {});
+            rows.push([s.label, a.area, kind, String(p.rows), fmt(p.ms), reqs, Object.entries(byApi).map(([api, n]) => `${api} ${n}`).join(', ') || '0', p.errors.join('; ') || '']);
+          }
+        }
+      }
+    }
+    out(table(['scenario', 'area', 'pass', 'rows', 'wall time', 'requests', 'by API (last pass)', 'error'], rows));
+    out('\nRequests by endpoint (last repetition of each pass):');
+    for (const list of Object.values(scenarios)) {
+      for (const s of list) {
+        for (const a of s.areas) {
+          for (const [kind, p] of [['cold', a.cold], ['warm', a.warm]] as const) {
+            out(`  ${s.label} · ${a.area} · ${kind}: ${Object.entries(p.byEndpoint).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'}`);
+          }
+        }
+      }
+    }
+  }
+  if (correlation.length) {
+    results.correlation = correlation;
+    out('\n## correlate() on the scale fleet (after 3 warm-up calls; median (min–max, n))');
+    out(table(['input', 'VMs', 'runners', 'managers', 'VMs linked', 'correlate()', 'correlate() + vmWarnings() for every VM'], correlation.map((c) => [c.label, c.vms, c.runners, c.managers, c.linked, fmt(c.ms), fmt(c.withWarningsMs)])));
+  }
+
+  // ── 4. sandbox startup ─────────────────────────────────────────────────────
+  if (want('startup')) {
+    const startup: StartupResult[] = measureStartup(
+      [
+        { seed: 'small', reps: quick ? 2 : 5 },
+        { seed: 'demo', reps: quick ? 2 : 5 },
+        { seed: 'scale', reps: quick ? 1 : 3 },
+      ],
+      log,
+    );
+    results.startup = startup;
+    out('\n## Sandbox startup: startSandbox({ seed }) in a fresh process (median (min–max, n))');
+    out(table(['seed', 'wall', 'CPU (user+sys)', 'heap retained'], startup.map((s) => [s.seed, fmt(s.ms), fmt(s.cpuMs), fmt(s.heapMB, 'MB', 1)])));
+  }
+
+  const total = (performance.now() - started) / 1000;
+  results.totalSeconds = total;
+  writeFileSync(join(__dirname, 'last-run.json'), JSON.stringify(results, null, 2));
+  out(`\ntotal ${total.toFixed(0)} s; raw figures in bench/last-run.json`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -4,7 +4,7 @@
 //   npm run bench -- --quick        fewer repetitions, for trying the harness
 //   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup)
 import { execSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -170,6 +170,7 @@ async function main() {
     out(table(['seed', 'wall', 'CPU (user+sys)', 'heap retained'], startup.map((s) => [s.seed, fmt(s.ms), fmt(s.cpuMs), fmt(s.heapMB, 'MB', 1)])));
   }
 
+  rmSync(prod.dir, { recursive: true, force: true }); // the temporary build (symlinks are removed, not followed)
   const total = (performance.now() - started) / 1000;
   results.totalSeconds = total;
   writeFileSync(join(__dirname, 'last-run.json'), JSON.stringify(results, null, 2));

@@ -1,15 +1,14 @@
-// Registers the five views. The three fleet views render from the shared FleetStore, each with
+// Registers four views (the Bootstrap Checklist registers with its command, src/commands/checklist.ts). The three fleet views render from the shared FleetStore, each with
 // a poller that runs only while its view is visible and the window focused.
 import * as vscode from 'vscode';
-import { configuredParts } from '../config/settings';
 import { correlate, type FleetLinks } from '../core/correlate';
 import type { FleetArea, FleetStore } from '../core/fleet-store';
 import { PollingScheduler } from '../core/polling';
 import { pipelineStatus, vmStatus } from '../core/status-table';
 import type { Services } from '../services';
-import { PendingViewProvider } from './pending-view';
 import { PipelinesView } from './pipelines-view';
 import { RunnersView } from './runners-view';
+import { registerSecretsView } from './secrets-view';
 import { WorkersView } from './workers-view';
 
 export interface FleetViews {
@@ -90,16 +89,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
     { dispose: () => unsubscribe?.() },
   );
 
-  const signedIn = async () => (await services.gitlabSession()) !== undefined;
-  const parts = () => configuredParts(services.settings());
-  const pending: Array<[string, () => Promise<boolean>, string]> = [
-    ['runnerOps.secrets', async () => parts().secrets && (await signedIn()), 'Encrypted secrets appear here.'],
-    ['runnerOps.checklist', async () => parts().any && (await signedIn()), 'Checklist items appear here.'],
-  ];
-  for (const [id, ready, message] of pending) {
-    const provider = new PendingViewProvider(services, ready, message);
-    context.subscriptions.push(vscode.window.createTreeView(id, { treeDataProvider: provider }));
-  }
+  registerSecretsView(context, services);
 
   return {
     workers,

@@ -1,11 +1,12 @@
 // Pipelines: per configured project, its schedules and recent pipelines; a pipeline expands to
 // its stages and jobs, and each job names the runner and VM it ran on.
 import * as vscode from 'vscode';
-import { jobHost, type FleetLinks } from '../core/correlate';
+import { jobHost } from '../core/correlate';
 import type { FleetStore } from '../core/fleet-store';
 import type { Job, Pipeline, PipelineSchedule, Project } from '../core/model';
 import { byPriority, jobStatus, pipelineStatus } from '../core/status-table';
 import { formatAgo, formatDuration } from '../core/time-format';
+import { FleetTree } from './fleet-tree';
 import { errorItem, escapeMd, loadingItem, messageItem, statusIcon } from './presentation';
 import { jobItem } from './runners-view';
 
@@ -22,20 +23,7 @@ export type PipelineNode =
 const CANCELABLE = new Set(['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'scheduled']);
 const RETRYABLE = new Set(['failed', 'canceled']);
 
-export class PipelinesView implements vscode.TreeDataProvider<PipelineNode> {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-
-  constructor(
-    private readonly store: () => FleetStore | undefined,
-    private readonly links: () => FleetLinks,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  fire(): void {
-    this.changed.fire();
-  }
-
+export class PipelinesView extends FleetTree<PipelineNode> {
   getChildren(node?: PipelineNode): PipelineNode[] {
     const store = this.store();
     if (!store || store.gitlabAvailable === false) return []; // the welcome content explains what is missing

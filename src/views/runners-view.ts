@@ -1,41 +1,24 @@
 // Registered Runners: what GitLab knows about each runner, the VM that hosts it, and its recent
 // jobs (fetched when the row is expanded).
 import * as vscode from 'vscode';
-import type { FleetLinks } from '../core/correlate';
-import type { FleetStore } from '../core/fleet-store';
 import type { Job, Runner } from '../core/model';
 import { byPriority, jobStatus, runnerStatus } from '../core/status-table';
 import { formatAgo, formatDuration } from '../core/time-format';
+import { FleetTree } from './fleet-tree';
 import { errorItem, escapeMd, loadingItem, messageItem, statusIcon } from './presentation';
 
 export type RunnerNode = { kind: 'runner'; runner: Runner } | { kind: 'job'; job: Job } | { kind: 'item'; item: vscode.TreeItem };
 
 const TYPE_LABEL: Record<string, string> = { instance_type: 'instance', group_type: 'group', project_type: 'project' };
 
-export class RunnersView implements vscode.TreeDataProvider<RunnerNode> {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-
-  constructor(
-    private readonly store: () => FleetStore | undefined,
-    private readonly links: () => FleetLinks,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  fire(): void {
-    this.changed.fire();
-  }
-
+export class RunnersView extends FleetTree<RunnerNode> {
   getChildren(node?: RunnerNode): RunnerNode[] {
     const store = this.store();
     if (!store || store.gitlabAvailable === false) return []; // the welcome content explains what is missing
     if (!node) {
-      const { value, error, loading } = store.runners;
-      const head: RunnerNode[] = error ? [{ kind: 'item', item: errorItem(error, value !== undefined) }] : [];
-      if (!value) return loading || !error ? [...head, { kind: 'item', item: loadingItem('runners') }] : head;
-      if (value.length === 0) return [...head, { kind: 'item', item: messageItem('No runners are available to the configured projects') }];
-      const sorted = [...value].sort((a, b) => byPriority(runnerStatus(a), runnerStatus(b)) || a.id - b.id);
-      return [...head, ...sorted.map((runner): RunnerNode => ({ kind: 'runner', runner }))];
+      return this.listRows(store.runners, 'runners', 'No runners are available to the configured projects', (runners) =>
+        [...runners].sort((a, b) => byPriority(runnerStatus(a), runnerStatus(b)) || a.id - b.id).map((runner): RunnerNode => ({ kind: 'runner', runner })),
+      );
     }
     if (node.kind !== 'runner') return [];
     const jobs = store.runnerJobs.get(node.runner.id);

@@ -1,12 +1,12 @@
 // Runner VMs: the Compute instances matched by the filter, grouped by zone and instance group,
 // each with the runner(s) it hosts and whether GitLab sees them.
 import * as vscode from 'vscode';
-import type { FleetLinks } from '../core/correlate';
 import type { Runner, WorkerVm } from '../core/model';
 import { byPriority, runnerStatus, vmStatus } from '../core/status-table';
 import { formatAgo, formatUptime } from '../core/time-format';
 import type { FleetStore } from '../core/fleet-store';
-import { errorItem, escapeMd, loadingItem, messageItem, statusIcon } from './presentation';
+import { FleetTree } from './fleet-tree';
+import { errorItem, escapeMd, messageItem, statusIcon } from './presentation';
 
 export type WorkerNode =
   | { kind: 'zone'; zone: string; vms: WorkerVm[] }
@@ -17,20 +17,12 @@ export type WorkerNode =
 
 export const WARNING_SCHEME = 'runner-ops-vm';
 
-export class WorkersView implements vscode.TreeDataProvider<WorkerNode>, vscode.FileDecorationProvider {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDecorationProvider {
   private readonly decorationsChanged = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   readonly onDidChangeFileDecorations = this.decorationsChanged.event;
 
-  constructor(
-    private readonly store: () => FleetStore | undefined,
-    private readonly links: () => FleetLinks,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  fire(): void {
-    this.changed.fire();
+  override fire(): void {
+    super.fire();
     this.decorationsChanged.fire(undefined);
   }
 
@@ -51,13 +43,11 @@ export class WorkersView implements vscode.TreeDataProvider<WorkerNode>, vscode.
   }
 
   private roots(store: FleetStore): WorkerNode[] {
-    const { value, error, loading } = store.workers;
-    const head: WorkerNode[] = error ? [{ kind: 'item', item: errorItem(error, value !== undefined) }] : [];
-    if (!value) return loading || !error ? [...head, { kind: 'item', item: loadingItem('runner VMs') }] : head;
-    if (value.length === 0) return [...head, { kind: 'item', item: messageItem('No VM matches runnerOps.gcp.instanceFilter', 'info') }];
-    const zones = [...new Set(value.map((vm) => vm.zone))].sort();
-    if (zones.length > 1) return [...head, ...zones.map((zone): WorkerNode => ({ kind: 'zone', zone, vms: value.filter((vm) => vm.zone === zone) }))];
-    return [...head, ...this.groupByInstanceGroup(zones[0], value)];
+    return this.listRows(store.workers, 'runner VMs', 'No VM matches runnerOps.gcp.instanceFilter', (vms) => {
+      const zones = [...new Set(vms.map((vm) => vm.zone))].sort();
+      if (zones.length > 1) return zones.map((zone): WorkerNode => ({ kind: 'zone', zone, vms: vms.filter((vm) => vm.zone === zone) }));
+      return this.groupByInstanceGroup(zones[0], vms);
+    });
   }
 
   private groupByInstanceGroup(zone: string, vms: WorkerVm[]): WorkerNode[] {

@@ -2,6 +2,7 @@
 // the network; adapters load on first use (src/lazy.ts).
 import * as vscode from 'vscode';
 import * as auth from './commands/auth';
+import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
 import * as general from './commands/general';
 import * as tail from './commands/tail';
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext) {
   runners.register(context, services);
   pipelines.register(context, services);
   const views = registerViews(context, services);
+  checklist.register(context, services);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
   return { services, views, confirmation };

@@ -3,6 +3,7 @@
 // command that creates what is missing). Pure: the probes fetch, this judges and explains.
 import type { FleetStore } from './fleet-store';
 import type { Runner } from './model';
+import { Priority, type StatusPresentation } from './status-table';
 import { judgeToken, type TokenIdentity } from './token-check';
 
 export type CheckOutcome = 'pass' | 'warn' | 'fail' | 'skipped';
@@ -310,6 +311,20 @@ function judgeRunners(g: GitLabFacts, set: Setter): void {
     });
   }
   set('runner', 'pass', `${online.length} of ${runners.length} runners online: ${online.map(name).join(', ')}${rest ? ` · ${rest}` : ''}`);
+}
+
+const outcomeRow = (label: string, icon: string, color: string | undefined, priority: number): StatusPresentation => Object.freeze({ label, icon, color, priority, transitional: false });
+
+/** How each outcome reads, in the style of status-table: codicon id and theme colour id. */
+const CHECK_STATUSES: Record<CheckOutcome, StatusPresentation> = {
+  pass: outcomeRow('Passed', 'pass-filled', 'testing.iconPassed', Priority.settled),
+  warn: outcomeRow('Warning', 'warning', 'list.warningForeground', Priority.warning),
+  fail: outcomeRow('Failed', 'error', 'testing.iconFailed', Priority.failure),
+  skipped: outcomeRow('Skipped', 'circle-slash', 'disabledForeground', Priority.inactive),
+};
+
+export function checkStatus(outcome: CheckOutcome): StatusPresentation {
+  return CHECK_STATUSES[outcome];
 }
 
 /** Whether the checklist is green: nothing failed (warnings and skips of passed prerequisites allowed). */

@@ -4,6 +4,12 @@ import pLimit from 'p-limit';
 import { load, notLoaded, type Loadable } from './loadable';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, WorkerVm } from './model';
 import type { ComputePort, GitLabPort } from './ports';
+import { pipelineStatus } from './status-table';
+
+/** A project with no pipeline in motion is re-listed at the slow pace even when another view polls fast. */
+const QUIET_PROJECT_REFRESH_MS = 55_000;
+/** Pipeline details fetched per list and refresh (GitLab's list lacks duration and user). */
+export const MAX_PIPELINE_DETAILS = 10;
 
 export type FleetArea = 'workers' | 'runners' | 'pipelines';
 
@@ -37,6 +43,9 @@ export class FleetStore {
   private admin?: boolean;
   /** Pipeline details (duration, who triggered it) are not in GitLab's list: fetched per row, kept while unchanged. */
   private readonly pipelineDetails = new Map<number, Pipeline>();
+  /** One limiter for all projects, so 20 projects do not mean 80 requests in flight. */
+  private readonly detailsLimit = pLimit(4);
+  private readonly projectRefreshedAt = new Map<number, number>();
   private readonly inFlight = new Map<FleetArea, Promise<void>>();
   private readonly lastRefresh = new Map<FleetArea, number>();
   private readonly listeners = new Set<(area: FleetArea) => void>();
@@ -137,8 +146,14 @@ export class FleetStore {
       this.emit('pipelines');
       return;
     }
+    // Fast polls are for what is moving: a project with nothing running waits for the slow pace.
+    const now = this.sources.now();
+    const due = projects.filter(
+      (p) => !this.pipelines.get(p.id)?.value || this.inMotion(p.id) || now - (this.projectRefreshedAt.get(p.id) ?? -Infinity) >= QUIET_PROJECT_REFRESH_MS,
+    );
     await Promise.all(
-      projects.map(async (project) => {
+      due.map(async (project) => {
+        this.projectRefreshedAt.set(project.id, now);
         const current = this.pipelines.get(project.id) ?? notLoaded<PipelineList>();
         // Keep as many pipelines as the user loaded: refresh the first page, keep older pages.
         const next = await load(current, async () => {
@@ -153,10 +168,22 @@ export class FleetStore {
         this.pipelines.set(project.id, next);
       }),
     );
-    for (const [pipelineId] of this.pipelineJobs) {
+    // Expanded pipelines show their jobs: re-read those of pipelines still moving (or that just stopped).
+    for (const [pipelineId, jobs] of this.pipelineJobs) {
       const pipeline = this.findPipeline(pipelineId);
-      if (pipeline) await this.loadPipelineJobs(pipeline.projectId, pipelineId);
+      const jobsMoving = (jobs.value ?? []).some((j) => pipelineStatus(j.status).transitional);
+      if (pipeline && (pipelineStatus(pipeline.status).transitional || jobsMoving)) await this.loadPipelineJobs(pipeline.projectId, pipelineId);
     }
+  }
+
+  private inMotion(projectId: number): boolean {
+    return (this.pipelines.get(projectId)?.value?.pipelines ?? []).some((p) => pipelineStatus(p.status).transitional);
+  }
+
+  /** The user asked for a refresh: nothing counts as fresh any more. */
+  invalidate(): void {
+    this.lastRefresh.clear();
+    this.projectRefreshedAt.clear();
   }
 
   async loadMorePipelines(projectId: number): Promise<void> {
@@ -201,14 +228,19 @@ export class FleetStore {
     });
   }
 
-  /** One request per pipeline whose list entry changed since its details were fetched (updated_at). */
+  /**
+   * One request per pipeline whose list entry changed since its details were fetched
+   * (updated_at), and at most MAX_PIPELINE_DETAILS per list: the rest keep the list's data
+   * until a later refresh fills them in.
+   */
   private async withDetails(gitlab: GitLabPort, listed: Pipeline[]): Promise<Pipeline[]> {
-    const limit = pLimit(4);
+    let budget = MAX_PIPELINE_DETAILS;
     return Promise.all(
-      listed.map((p) =>
-        limit(async () => {
-          const known = this.pipelineDetails.get(p.id);
-          if (known && known.updatedAt === p.updatedAt && known.status === p.status) return known;
+      listed.map((p) => {
+        const known = this.pipelineDetails.get(p.id);
+        if (known && known.updatedAt === p.updatedAt && known.status === p.status) return known;
+        if (budget-- <= 0) return known ? { ...known, ...p, duration: known.duration, user: known.user } : p;
+        return this.detailsLimit(async () => {
           try {
             const detailed = { ...p, ...(await gitlab.pipeline(p.projectId, p.id)) };
             this.pipelineDetails.set(p.id, detailed);
@@ -216,8 +248,8 @@ export class FleetStore {
           } catch {
             return p; // the row still shows what the list said
           }
-        }),
-      ),
+        });
+      }),
     );
   }
 

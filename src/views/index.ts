@@ -77,6 +77,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
 
   context.subscriptions.push(
     services.onRefresh(() => {
+      services.store().invalidate();
       for (const s of schedulers) void s.refreshNow();
     }),
     services.onStoreReplaced((s) => {

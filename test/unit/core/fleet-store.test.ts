@@ -97,3 +97,37 @@ test('pipeline details (duration, who) are fetched once per pipeline until the p
   assert.deepEqual(w.calls.filter((c) => c.startsWith('pipeline ')), ['pipeline 2'], 'only the pipeline that changed');
   assert.equal(store.findPipeline(2)?.status, 'success');
 });
+
+test('a project with nothing running is not re-listed by fast polls; a running one is, and a manual refresh re-lists all', async () => {
+  const w = world();
+  w.setPipelines([w.pipeline(1, 'success', 5)]);
+  const store = w.store();
+  await store.refresh('pipelines');
+  w.calls.length = 0;
+  w.tick(2_000);
+  await store.refresh('pipelines');
+  assert.deepEqual(w.calls.filter((c) => c === 'pipelines'), [], 'quiet project, 2 s later: no list request');
+  w.tick(60_000);
+  await store.refresh('pipelines');
+  assert.deepEqual(w.calls.filter((c) => c === 'pipelines'), ['pipelines'], 'the slow pace still re-lists it');
+  w.calls.length = 0;
+  w.tick(2_000);
+  store.invalidate();
+  await store.refresh('pipelines');
+  assert.deepEqual(w.calls.filter((c) => c === 'pipelines'), ['pipelines'], 'the user asked');
+});
+
+test('pipeline details are bounded per list: at most MAX_PIPELINE_DETAILS requests, the rest on later refreshes', async () => {
+  const { MAX_PIPELINE_DETAILS } = await import('../../../src/core/fleet-store');
+  const w = world();
+  w.setPipelines(Array.from({ length: 25 }, (_, i) => w.pipeline(100 - i, 'success', 1_000 - i)));
+  const store = w.store();
+  await store.refresh('pipelines');
+  assert.equal(w.calls.filter((c) => c.startsWith('pipeline ')).length, MAX_PIPELINE_DETAILS);
+  assert.equal(store.findPipeline(100)?.duration, 42, 'the newest rows get details first');
+  assert.equal(store.findPipeline(76)?.duration, undefined);
+  w.calls.length = 0;
+  store.invalidate();
+  await store.refresh('pipelines');
+  assert.equal(w.calls.filter((c) => c.startsWith('pipeline ')).length, MAX_PIPELINE_DETAILS, 'the next ten');
+});

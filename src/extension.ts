@@ -8,6 +8,7 @@ import * as general from './commands/general';
 import * as tail from './commands/tail';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
+import * as secrets from './commands/secrets';
 import { registerViews } from './views';
 import { Services } from './services';
 
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext) {
   tail.register(context, services);
   runners.register(context, services);
   pipelines.register(context, services);
+  secrets.register(context, services);
   const views = registerViews(context, services);
   checklist.register(context, services);
   void services.updateContext();

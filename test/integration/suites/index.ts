@@ -3,3 +3,4 @@ import './activation.test';
 import './sign-in.test';
 import './sidebar.test';
 import './tails.test';
+import './secrets.test';

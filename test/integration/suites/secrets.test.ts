@@ -1,0 +1,121 @@
+// The Secrets view in the real VS Code against the demo sandbox: one row per encrypted object
+// (with generations), shown even while signed out of GitLab; Verify All reports per secret which
+// key version decrypts it; a disabled version reads "cannot be decrypted"; versioning off is
+// warned. No plaintext ever reaches a row or a notification.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { GoogleSandbox } from '../../sandbox/google/index';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
+import { applySettings, clearSettings } from '../settings';
+
+const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
+const untilRows = (accept: (rows: string[]) => boolean, timeoutMs = 20_000) =>
+  eventually(() => ui.readView('Secrets'), (v) => accept(rowsOf(v)), timeoutMs).then((v) => {
+    assert.ok(accept(rowsOf(v)), `Secrets shows:\n${rowsOf(v).join('\n')}\nwelcome: ${v.welcome}`);
+    return v;
+  });
+/** Bits of the seeded plaintexts (SSH/SA private keys, runner tokens) that must never show. */
+const PLAINTEXT = /PRIVATE KEY|BEGIN |glrt-|service_account|client_email|concurrent\s*=/;
+
+function assertNoPlaintext(view: ViewSnapshot, notes: string[]): void {
+  for (const r of view.rows) assert.doesNotMatch(`${r.text} ${r.description} ${r.label}`, PLAINTEXT);
+  for (const n of notes) assert.doesNotMatch(n, PLAINTEXT);
+}
+
+suite('Secrets', function () {
+  let sandbox: Sandbox;
+  let google: GoogleSandbox;
+
+  suiteSetup(async function () {
+    await vscode.extensions.getExtension('runner-ops.runner-ops')!.activate();
+    if (!hasUi) this.skip();
+    sandbox = await startSandbox({ seed: 'demo' });
+    google = sandbox.world.google as GoogleSandbox;
+    await applySettings(sandbox.settings);
+    await ui.clearNotifications();
+    await ui.openContainer();
+  });
+
+  suiteTeardown(async () => {
+    if (!sandbox) return;
+    await vscode.commands.executeCommand('runnerOps.signOut');
+    await clearSettings(sandbox.settings);
+    await sandbox.close();
+  });
+
+  test('rows list each secret with size, age and versions, even signed out of GitLab', async () => {
+    const view = await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')) && rows.some((r) => r.startsWith('sa-key.json.enc —')));
+    const rows = rowsOf(view);
+    const bucket = sandbox.settings['runnerOps.secrets.bucket'] as string;
+    assert.ok(rows.some((r) => r.startsWith(`gs://${bucket}/runners/ — versioning on · `)), rows.join('\n'));
+    assert.ok(rows.some((r) => /^deploy-key\.enc — \d+(\.\d)? (B|KB) · updated (just now|.* ago)$/.test(r)), rows.join('\n'));
+    assert.ok(rows.some((r) => /^gitlab-runner-a\/config\.toml\.enc — .* · 2 versions$/.test(r)), rows.join('\n'));
+    assert.equal(view.welcome, '');
+  });
+
+  test('Verify All: the deploy key decrypts with the primary version, the SA key with an older one', async () => {
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', { url: sandbox.url, token: sandbox.gitlabToken });
+    assert.equal(signedIn.ok, true);
+    await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')));
+    const mark = sandbox.requests.mark();
+    const results = await vscode.commands.executeCommand<Array<{ name: string; result: { outcome: string } }>>('runnerOps.verifyAllSecrets');
+    assert.ok(results && results.length >= 4, JSON.stringify(results));
+    const decrypts = sandbox.requests.since(mark).filter((r) => r.path.includes(':decrypt'));
+    assert.equal(decrypts.length, results.length, 'one decrypt per secret');
+    const view = await untilRows(
+      (rows) =>
+        rows.some((r) => r.startsWith('deploy-key.enc — decrypts with the primary version · ')) &&
+        rows.some((r) => r.startsWith('sa-key.json.enc — decrypts with an older key version (re-encrypt on rotation) · ')),
+    );
+    const sa = view.rows.find((r) => r.text === 'sa-key.json.enc')!;
+    assert.match(sa.icon, /codicon-warning/);
+    const deploy = view.rows.find((r) => r.text === 'deploy-key.enc')!;
+    assert.match(deploy.icon, /codicon-pass/);
+    const notes = await eventually(() => ui.notifications(), (n) => n.some((t) => /secrets verified/.test(t)));
+    assert.ok(notes.some((t) => /sa-key\.json\.enc decrypts with an older key version/.test(t)), notes.join('\n'));
+    assertNoPlaintext(view, notes);
+    await ui.clearNotifications();
+  });
+
+  test('a disabled key version: the secret "cannot be decrypted", and says which version', async () => {
+    const key = google.state.kms.key(sandbox.settings['runnerOps.secrets.kmsKey'] as string);
+    google.state.kms.setVersionState(key, key.versions[0], 'DISABLED');
+    try {
+      await vscode.commands.executeCommand('runnerOps.verifyAllSecrets');
+      const view = await untilRows((rows) => rows.some((r) => r.startsWith('sa-key.json.enc — cannot be decrypted: key version 1 is disabled')));
+      assert.match(view.rows.find((r) => r.text === 'sa-key.json.enc')!.icon, /codicon-error/);
+      const notes = await ui.notifications();
+      assertNoPlaintext(view, notes);
+    } finally {
+      google.state.kms.setVersionState(key, key.versions[0], 'ENABLED');
+      await ui.clearNotifications();
+    }
+  });
+
+  test('refresh clears the outcomes; versioning off is a warning row', async () => {
+    const bucket = google.state.storage.bucket(sandbox.settings['runnerOps.secrets.bucket'] as string);
+    bucket.versioning = false;
+    try {
+      await vscode.commands.executeCommand('runnerOps.refresh');
+      const view = await untilRows((rows) => rows.some((r) => r.startsWith('Versioning is off: a bad rotation cannot be rolled back')));
+      assert.ok(rowsOf(view).every((r) => !/decrypts|cannot be decrypted/.test(r)), rowsOf(view).join('\n'));
+    } finally {
+      bucket.versioning = true;
+    }
+    await vscode.commands.executeCommand('runnerOps.refresh');
+    await untilRows((rows) => rows.some((r) => r.includes('versioning on')));
+  });
+
+  test('a missing bucket is an error row that names the setting', async () => {
+    const bucket = sandbox.settings['runnerOps.secrets.bucket'] as string;
+    await vscode.workspace.getConfiguration().update('runnerOps.secrets.bucket', 'no-such-bucket', vscode.ConfigurationTarget.Global);
+    try {
+      const view = await untilRows((rows) => rows.some((r) => /not found/.test(r)));
+      assert.match(view.rows[0].icon, /codicon-error/);
+    } finally {
+      await vscode.workspace.getConfiguration().update('runnerOps.secrets.bucket', bucket, vscode.ConfigurationTarget.Global);
+    }
+    await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')));
+  });
+});

@@ -72,7 +72,7 @@ export class ChecklistView implements vscode.TreeDataProvider<CheckResult>, vsco
     item.iconPath = new vscode.ThemeIcon(status.icon, status.color ? new vscode.ThemeColor(status.color) : undefined);
     const fix = [result.fix?.text, result.fix?.command && !result.fix.text ? `Fix: ${result.fix.command.title}` : undefined].filter(Boolean).join('\n');
     item.tooltip = `${status.label}: ${result.detail}${fix ? `\n\n${fix}` : ''}`;
-    item.accessibilityInformation = { label: `${result.title}: ${status.label}. ${result.detail}` };
+    item.accessibilityInformation = { label: `${result.title}: ${status.label}. ${result.detail}${fix ? ` ${fix.replace(/\n/g, ' ')}` : ''}` };
     item.contextValue = `check.${result.outcome}`;
     if (result.fix?.command) item.command = { command: result.fix.command.id, title: result.fix.command.title, arguments: result.fix.command.args };
     return item;

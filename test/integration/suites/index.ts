@@ -4,3 +4,4 @@ import './sign-in.test';
 import './sidebar.test';
 import './tails.test';
 import './secrets.test';
+import './checklist.test';

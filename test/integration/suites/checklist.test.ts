@@ -1,0 +1,74 @@
+// The Bootstrap Checklist in the real workbench against the demo sandbox: signed out, the
+// GitLab row fails with "Sign in" while the Google checks run; signed in, every row passes;
+// a missing key fails its row with the gcloud command that creates it.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { CheckResult } from '../../../src/core/checklist';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
+import { applySettings, clearSettings } from '../settings';
+
+const TITLE = 'Bootstrap Checklist';
+const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
+const untilView = (accept: (view: ViewSnapshot) => boolean, timeoutMs = 30_000) =>
+  eventually(() => ui.readView(TITLE), accept, timeoutMs).then((v) => {
+    assert.ok(accept(v), `${TITLE} shows:\n${rowsOf(v).join('\n')}\n${v.welcome}`);
+    return v;
+  });
+const row = (view: ViewSnapshot, text: string) => view.rows.find((r) => r.text === text);
+const TITLES = ['GitLab access', 'Google Cloud credentials', 'KMS key ring', 'KMS key', 'Secrets bucket', 'Encrypted secrets', 'Registered runner'];
+
+suite('Checklist', function () {
+  let sandbox: Sandbox;
+
+  suiteSetup(async function () {
+    await vscode.extensions.getExtension('runner-ops.runner-ops')!.activate();
+    if (!hasUi) this.skip();
+    sandbox = await startSandbox({ seed: 'demo' });
+    await applySettings(sandbox.settings);
+    await ui.clearNotifications();
+    await ui.openContainer();
+  });
+
+  suiteTeardown(async () => {
+    if (!sandbox) return;
+    await vscode.commands.executeCommand('runnerOps.signOut');
+    await clearSettings(sandbox.settings);
+    await sandbox.close();
+  });
+
+  test('signed out: the GitLab row fails with Sign in, the Google rows still pass, the runner row is skipped', async () => {
+    const view = await untilView((v) => row(v, 'GitLab access')?.description.startsWith('Not signed in') === true && row(v, 'KMS key')?.icon.includes('codicon-pass-filled') === true);
+    assert.deepEqual(view.rows.map((r) => r.text), TITLES);
+    assert.equal(view.welcome, '', 'no welcome hides the rows');
+    assert.match(row(view, 'GitLab access')!.icon, /codicon-error/);
+    assert.match(row(view, 'GitLab access')!.label, /Fix: Sign in to GitLab/);
+    assert.match(row(view, 'Registered runner')!.icon, /codicon-circle-slash/);
+    assert.equal(row(view, 'Registered runner')!.description, 'Skipped because GitLab access failed.');
+  });
+
+  test('signed in to the demo fleet, every row passes and the command reports green', async () => {
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', { url: sandbox.url, token: sandbox.gitlabToken });
+    assert.equal(signedIn.ok, true);
+    await ui.clearNotifications();
+    const view = await untilView((v) => v.rows.length === 7 && v.rows.every((r) => r.icon.includes('codicon-pass-filled')));
+    assert.match(row(view, 'GitLab access')!.description, /^Signed in to http:\/\/127\.0\.0\.1:\d+ as @\S+ · scopes api · 2 projects reachable$/);
+    assert.match(row(view, 'Registered runner')!.description, /^2 of 3 runners online: /);
+    await ui.screenshot('checklist-green');
+    const results = await vscode.commands.executeCommand<CheckResult[]>('runnerOps.runChecklist');
+    assert.deepEqual(results.map((r) => r.outcome), Array(7).fill('pass'));
+  });
+
+  test('a kmsKey naming a missing key fails the key row with the gcloud command that creates it', async () => {
+    const missing = (sandbox.settings['runnerOps.secrets.kmsKey'] as string).replace(/cryptoKeys\/.*$/, 'cryptoKeys/missing-key');
+    await vscode.workspace.getConfiguration('runnerOps').update('secrets.kmsKey', missing, vscode.ConfigurationTarget.Global);
+    const view = await untilView((v) => row(v, 'KMS key')?.icon.includes('codicon-error') === true);
+    const key = row(view, 'KMS key')!;
+    assert.match(key.description, /^Key missing-key does not exist in key ring /);
+    assert.match(key.label, /Create it: gcloud kms keys create missing-key --keyring \S+ --location \S+ --project \S+ --purpose encryption --rotation-period 90d --next-rotation-time \d{4}-/);
+    assert.match(row(view, 'KMS key ring')!.icon, /codicon-pass-filled/);
+    await ui.screenshot('checklist-missing-key');
+    await vscode.workspace.getConfiguration('runnerOps').update('secrets.kmsKey', sandbox.settings['runnerOps.secrets.kmsKey'], vscode.ConfigurationTarget.Global);
+    await untilView((v) => row(v, 'KMS key')?.icon.includes('codicon-pass-filled') === true);
+  });
+});

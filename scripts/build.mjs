@@ -13,7 +13,6 @@ const lazyBundles = {
   './gcp/compute-bundle': 'gcp-compute',
   './gcp/logging': 'gcp-logging',
   './gcp/secrets-bundle': 'gcp-secrets',
-  './gcp/checklist': 'gcp-checklist',
 };
 
 /** The Compute services the adapters construct clients for. */

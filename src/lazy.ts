@@ -6,6 +6,6 @@ export const loadGitLab = () => import('./gitlab/index');
 export const loadCompute = () => import('./gcp/compute-bundle');
 export const loadLogging = () => import('./gcp/logging');
 export const loadSecrets = () => import('./gcp/secrets-bundle');
-export const loadChecklist = () => import('./gcp/checklist');
+export const loadChecklist = loadSecrets;
 export const loadSerial = loadCompute;
 export const loadGitLabJobs = loadGitLab;

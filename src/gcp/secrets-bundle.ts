@@ -1,11 +1,12 @@
-// The secrets bundle (dist/gcp-secrets.js): the Storage and KMS adapters behind the Secrets
-// view's port, loaded together on first use (src/lazy.ts).
+// The secrets bundle (dist/gcp-secrets.js): everything on Storage and KMS (the Secrets view's
+// port and the checklist's probes) in one bundle, so the two libraries load once (src/lazy.ts).
 import type { SecretsPort } from '../core/secrets';
 import { KmsDecryptCheck, type KmsSettings } from './kms';
 import { SecretsStorage, type StorageSettings } from './storage';
 
 export { KmsDecryptCheck } from './kms';
 export { SecretsStorage } from './storage';
+export { ChecklistAdapter } from './checklist';
 
 export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPort {
   const storage = new SecretsStorage(settings);

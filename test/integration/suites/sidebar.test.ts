@@ -58,7 +58,8 @@ suite('Sidebar', function () {
 
   test('Runner VMs are grouped by zone, and the VM whose runner is offline is warned and says why', async () => {
     await untilRows('Runner VMs', (rows) => rows.some((r) => r.startsWith('europe-west1-b')) && rows.some((r) => r.startsWith('europe-west1-c')));
-    const view = await untilRows('Runner VMs', (rows) => rows.some((r) => r.startsWith('gitlab-runner-c —')));
+    // The warning needs GitLab's side too: it appears once the runners have loaded.
+    const view = await untilRows('Runner VMs', (rows) => rows.some((r) => r.startsWith('gitlab-runner-c — runner offline')));
     const warned = view.rows.find((r) => r.text === 'gitlab-runner-c')!;
     assert.match(warned.description, /^runner offline · Running · e2-\S+ · 10\.132\.0\.\d+ · up /);
     assert.match(warned.label, /warning: Runner #3 'gitlab-runner-c' has not contacted GitLab for 3 h although the VM is running/);

@@ -56,13 +56,16 @@ export class GitLabFleet {
   }
 
   /**
-   * Runners available to the projects (project, group and instance runners), or every runner
-   * when the token is an admin's. Each with its details and managers (tags, version, ips).
+   * Runners available to the projects (project, group and instance runners), plus all instance
+   * runners when the token is an admin's. Each with its details and managers (tags, version, ips).
    */
   async runners(projects: Project[], admin: boolean): Promise<Runner[]> {
-    const lists = admin
-      ? [await this.call(() => this.api.Runners.all({ perPage: 100 }))]
-      : await Promise.all(projects.map((p) => this.projectRunners(p)));
+    // The projects' own and group runners (plus the instance runners they may use), and, for
+    // an admin, every instance runner; never every project runner of the whole instance.
+    const lists = await Promise.all([
+      ...projects.map((p) => this.projectRunners(p)),
+      ...(admin ? [this.call(() => this.api.Runners.all({ type: 'instance_type', perPage: 100 }))] : []),
+    ]);
     const byId = new Map<number, Json>();
     for (const list of lists) for (const r of list as unknown as Json[]) byId.set(r.id as number, r);
     const basics = [...byId.values()];

@@ -35,7 +35,11 @@ test('details and managers of a runner whose contact did not change are not fetc
   await fleet.runners([project], true);
   const offline = paths(mark).filter((p) => p === 'GET /api/v4/runners/3' || p === 'GET /api/v4/runners/3/managers');
   assert.deepEqual(offline, [], 'runner #3 has not contacted GitLab for 3 h: its cached details stand');
-  assert.ok(paths(mark).includes('GET /api/v4/runners/all'));
+  assert.ok(paths(mark).includes(`GET /api/v4/projects/${project.id}/runners`));
+  assert.ok(
+    sandbox.requests.since(mark).some((r) => r.path.startsWith('/api/v4/runners/all?') && r.path.includes('type=instance_type')),
+    'an admin also sees the instance runners, and only those, from /runners/all',
+  );
 });
 
 test('a non-admin token asks for its projects\' runners, never /runners/all, and a missing role is named', async () => {

@@ -60,11 +60,19 @@ export class GitLabFleet {
    * runners when the token is an admin's. Each with its details and managers (tags, version, ips).
    */
   async runners(projects: Project[], admin: boolean): Promise<Runner[]> {
-    // The projects' own and group runners (plus the instance runners they may use), and, for
-    // an admin, every instance runner; never every project runner of the whole instance.
+    // Per project only its own runners, per namespace its group runners. The instance runners are
+    // the same for every project: read them once, from /runners/all for an admin, else through
+    // the first project. Listing a project's runners unfiltered would page through every
+    // instance runner again for each project.
     const lists = await Promise.all([
-      ...projects.map((p) => this.projectRunners(p)),
-      ...(admin ? [this.call(() => this.api.Runners.all({ type: 'instance_type', perPage: 100 }))] : []),
+      ...projects.map((p) => this.projectRunners(p, 'project_type')),
+      // Projects in one namespace share its (and its ancestors') group runners: ask once per namespace.
+      ...[...new Map(projects.map((p) => [p.namespaceId ?? `project:${p.id}`, p])).values()].map((p) => this.projectRunners(p, 'group_type')),
+      admin
+        ? this.call(() => this.api.Runners.all({ type: 'instance_type', perPage: 100 }))
+        : projects[0]
+          ? this.projectRunners(projects[0], 'instance_type')
+          : Promise.resolve([]),
     ]);
     const byId = new Map<number, Json>();
     for (const list of lists) for (const r of list as unknown as Json[]) byId.set(r.id as number, r);
@@ -73,9 +81,9 @@ export class GitLabFleet {
     return Promise.all(basics.map((basic, index) => (index < MAX_RUNNERS_WITH_DETAILS ? limit(() => this.withDetails(basic)) : toRunner(basic))));
   }
 
-  private async projectRunners(project: Project): Promise<unknown> {
+  private async projectRunners(project: Project, type: 'project_type' | 'group_type' | 'instance_type'): Promise<unknown> {
     try {
-      return await this.api.Runners.all({ projectId: project.id, perPage: 100 });
+      return await this.api.Runners.all({ projectId: project.id, type, perPage: 100 });
     } catch (error) {
       const failure = toGitLabFailure(error, this.url);
       if (failure.kind !== 'forbidden') throw failure;

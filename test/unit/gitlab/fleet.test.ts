@@ -28,6 +28,17 @@ test('runners come with tags, version and their hosts from the managers endpoint
   assert.equal(a.ipAddress, undefined, 'the runner-level ip is blank since GitLab 17 and must not be invented');
 });
 
+test('two projects of one group: their group runners are listed once, the instance runners once', async () => {
+  const projects = [await fleet.project('infra/runner-fleet'), await fleet.project('infra/version-updater')];
+  const mark = sandbox.requests.mark();
+  const runners = await fleet.runners(projects, true);
+  const lists = sandbox.requests.since(mark).map((r) => r.path).filter((p) => /\/runners(\/all)?\?/.test(p));
+  assert.equal(lists.filter((p) => p.includes('type=group_type')).length, 1);
+  assert.equal(lists.filter((p) => p.includes('type=project_type')).length, 2);
+  assert.equal(lists.filter((p) => p.includes('type=instance_type')).length, 1);
+  assert.deepEqual(runners.map((r) => r.type).sort(), ['group_type', 'instance_type', 'project_type']);
+});
+
 test('details and managers of a runner whose contact did not change are not fetched again', async () => {
   const project = await fleet.project('infra/runner-fleet');
   await fleet.runners([project], true);

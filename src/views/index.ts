@@ -41,27 +41,38 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
     { id: 'runnerOps.pipelines', provider: pipelines as never, areas: ['pipelines', 'runners', 'workers'], transitional: (s) => [...s.pipelines.values()].some((l) => (l.value?.pipelines ?? []).some((p) => pipelineStatus(p.status).transitional)) },
   ];
 
-  const schedulers: PollingScheduler[] = [];
+  /** Per view: its scheduler and whether what it shows is in motion, for the nudge below. */
+  const paced: Array<{ scheduler: PollingScheduler; areas: FleetArea[]; transitional: (s: FleetStore) => boolean; inMotion: boolean }> = [];
   const areaViews = new Map<FleetArea, Array<{ fire(): void }>>([['workers', [workers, runners, pipelines]], ['runners', [runners, workers, pipelines]], ['pipelines', [pipelines]]]);
   let unsubscribe: (() => void) | undefined;
   const subscribe = (s: FleetStore) => {
     unsubscribe?.();
     unsubscribe = s.onChange((area) => {
       for (const view of areaViews.get(area) ?? []) view.fire();
+      // An action (retry, resume…) can set something in motion between two slow polls: a
+      // visible view then switches to the fast pace now rather than at its next slow poll.
+      for (const view of paced) {
+        if (!view.areas.includes(area) || view.inMotion || !view.scheduler.active || !view.transitional(s)) continue;
+        view.inMotion = true; // until a refresh says otherwise: one nudge, no loop
+        void view.scheduler.refreshNow();
+      }
     });
   };
   subscribe(services.store());
 
   for (const { id, provider, areas, transitional } of fleetViews) {
+    const pace = { areas, transitional, inMotion: false } as (typeof paced)[number];
     const scheduler = new PollingScheduler({
       refresh: async () => {
         const s = services.store();
         await s.refresh(areas[0], areas.slice(1));
+        pace.inMotion = transitional(s);
         const error = s.errorOf(areas);
         if (error) throw error;
-        return { transitional: transitional(s) };
+        return { transitional: pace.inMotion };
       },
     });
+    pace.scheduler = scheduler;
     const view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true });
     scheduler.setFocused(vscode.window.state.focused);
     scheduler.setVisible(view.visible);
@@ -71,21 +82,21 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
       view.onDidChangeVisibility((e) => scheduler.setVisible(e.visible)),
       vscode.window.onDidChangeWindowState((e) => scheduler.setFocused(e.focused)),
     );
-    schedulers.push(scheduler);
+    paced.push(pace);
   }
   context.subscriptions.push(vscode.window.registerFileDecorationProvider(workers));
 
   context.subscriptions.push(
     services.onRefresh(() => {
       services.store().invalidate();
-      for (const s of schedulers) void s.refreshNow();
+      for (const { scheduler } of paced) void scheduler.refreshNow();
     }),
     services.onStoreReplaced((s) => {
       linksMemo = undefined;
       if (s) subscribe(s);
       for (const { provider } of fleetViews) provider.fire();
       // A new project, token or filter: read everything again, now, for the views on screen.
-      for (const scheduler of schedulers) if (scheduler.active) void scheduler.refreshNow();
+      for (const { scheduler } of paced) if (scheduler.active) void scheduler.refreshNow();
     }),
     { dispose: () => unsubscribe?.() },
   );
@@ -97,7 +108,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
     runners,
     pipelines,
     refreshAll: async () => {
-      await Promise.all(schedulers.map((s) => s.refreshNow()));
+      await Promise.all(paced.map(({ scheduler }) => scheduler.refreshNow()));
     },
   };
 }

@@ -26,7 +26,15 @@ export const hello = (meta: { vscodeVersion: string; appName: string }) => call<
 export const ui = {
   openContainer: () => call<void>('openContainer'),
   readView: (title: string) => call<ViewSnapshot>('readView', { title }),
-  notifications: () => call<string[]>('notifications'),
+  /** Every notification of this session, toasts and those already gone from view (the center). */
+  notifications: async () => {
+    await vscode.commands.executeCommand('notifications.showList');
+    try {
+      return await call<string[]>('notifications');
+    } finally {
+      await vscode.commands.executeCommand('notifications.hideList');
+    }
+  },
   clearNotifications: async () => {
     await vscode.commands.executeCommand('notifications.clearAll');
   },

@@ -19,25 +19,48 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['vscode'], message: 'src/core must not import vscode: put the glue in src/views or src/commands.' },
-          { group: ['@gitbeaker/*', '@google-cloud/*', 'google-gax', 'google-auth-library'], message: 'src/core must not import a client library: go through a port implemented in src/gitlab or src/gcp.' },
-          { group: ['../gitlab/*', '../gcp/*', '../views/*', '../commands/*', '../config/*'], message: 'src/core depends on nothing outside src/core.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['vscode'],
+              message: 'src/core must not import vscode: put the glue in src/views or src/commands.',
+            },
+            {
+              group: ['@gitbeaker/*', '@google-cloud/*', 'google-gax', 'google-auth-library'],
+              message:
+                'src/core must not import a client library: go through a port implemented in src/gitlab or src/gcp.',
+            },
+            {
+              group: ['../gitlab/*', '../gcp/*', '../views/*', '../commands/*', '../config/*'],
+              message: 'src/core depends on nothing outside src/core.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/**/*.ts'],
     ignores: ['src/lazy.ts', 'src/gitlab/**', 'src/gcp/**', 'src/core/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@gitbeaker/*', '@google-cloud/*', 'google-gax'], message: 'Client libraries load lazily through src/lazy.ts, never at activation.' },
-          { group: ['**/gitlab/*', '**/gcp/*'], allowTypeImports: true, message: 'Adapters load lazily through src/lazy.ts; import only their types.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@gitbeaker/*', '@google-cloud/*', 'google-gax'],
+              message: 'Client libraries load lazily through src/lazy.ts, never at activation.',
+            },
+            {
+              group: ['**/gitlab/*', '**/gcp/*'],
+              allowTypeImports: true,
+              message: 'Adapters load lazily through src/lazy.ts; import only their types.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

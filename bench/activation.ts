@@ -58,13 +58,28 @@ export function activationCases(build: Build, runs: number, packageRuns: number)
   const cases: ProbeCase[] = build.bundles.map(({ name }) => ({
     label: `dist/${name}`,
     file: join(build.dist, name),
-    flags: name === 'extension.js' ? ['--vscode-stub', '--activate'] : name === 'gcp-compute.js' ? ['--construct-compute=adapter'] : [],
+    flags:
+      name === 'extension.js'
+        ? ['--vscode-stub', '--activate']
+        : name === 'gcp-compute.js'
+          ? ['--construct-compute=adapter']
+          : [],
     runs,
   }));
   const compute = join(ROOT, 'node_modules/@google-cloud/compute');
   cases.push(
-    { label: '@google-cloud/compute (package index)', file: compute, flags: ['--construct-compute=package'], runs: packageRuns },
-    { label: '@google-cloud/compute …/v1/instances_client (full descriptor)', file: join(compute, 'build/src/v1/instances_client.js'), flags: [], runs: packageRuns },
+    {
+      label: '@google-cloud/compute (package index)',
+      file: compute,
+      flags: ['--construct-compute=package'],
+      runs: packageRuns,
+    },
+    {
+      label: '@google-cloud/compute …/v1/instances_client (full descriptor)',
+      file: join(compute, 'build/src/v1/instances_client.js'),
+      flags: [],
+      runs: packageRuns,
+    },
   );
   return cases;
 }
@@ -84,7 +99,8 @@ export function measureActivation(cases: ProbeCase[], progress: (msg: string) =>
     };
     let bytes: number | undefined;
     try {
-      bytes = statSync(c.file).isFile() && !c.flags.some((f) => f.startsWith('--after=')) ? statSync(c.file).size : undefined;
+      bytes =
+        statSync(c.file).isFile() && !c.flags.some((f) => f.startsWith('--after=')) ? statSync(c.file).size : undefined;
     } catch {
       bytes = undefined;
     }

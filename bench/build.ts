@@ -18,11 +18,16 @@ export interface Build {
 /** `node scripts/build.mjs [--production]` run in a folder of symlinks to src/, scripts/, node_modules/…; output lands in <folder>/dist. */
 export function buildInto(production: boolean): Build {
   const dir = mkdtempSync(join(tmpdir(), 'runner-ops-bench-'));
-  for (const entry of ['src', 'scripts', 'test', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(ROOT, entry), join(dir, entry));
+  for (const entry of ['src', 'scripts', 'test', 'node_modules', 'package.json', 'tsconfig.json'])
+    symlinkSync(join(ROOT, entry), join(dir, entry));
   const started = performance.now();
-  const run = spawnSync(process.execPath, ['scripts/build.mjs', ...(production ? ['--production'] : [])], { cwd: dir, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['scripts/build.mjs', ...(production ? ['--production'] : [])], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const ms = performance.now() - started;
-  if (run.status !== 0) throw new Error(`build failed (${production ? 'production' : 'dev'}):\n${run.stderr}${run.stdout}`);
+  if (run.status !== 0)
+    throw new Error(`build failed (${production ? 'production' : 'dev'}):\n${run.stderr}${run.stdout}`);
   const dist = join(dir, 'dist');
   const bundles = readdirSync(dist)
     .filter((f) => f.endsWith('.js'))

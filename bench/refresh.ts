@@ -59,7 +59,10 @@ export function endpointOf(r: LoggedRequest): string {
   if (r.api === 'gitlab') {
     path = path.replace(/^\/api\/v4/, '').replace(/\/projects\/[^/]+/, '/projects/:id');
   } else {
-    path = path.replace(/\/projects\/[^/]+/, '/projects/:p').replace(/\/zones\/[^/]+/, '/zones/:zone').replace(/\/instances\/[^/]+/, '/instances/:name');
+    path = path
+      .replace(/\/projects\/[^/]+/, '/projects/:p')
+      .replace(/\/zones\/[^/]+/, '/zones/:zone')
+      .replace(/\/instances\/[^/]+/, '/instances/:name');
   }
   path = path.replace(/\/\d+(?=\/|$)/g, '/:id');
   return `${r.api} ${r.method} ${path}`;
@@ -81,7 +84,12 @@ function errorOf(store: FleetStore, area: FleetArea): string | undefined {
   return store.errorOf([area])?.message;
 }
 
-export async function runScenario(sandbox: Sandbox, adapters: Adapters, scenario: Scenario, progress: (m: string) => void): Promise<ScenarioResult> {
+export async function runScenario(
+  sandbox: Sandbox,
+  adapters: Adapters,
+  scenario: Scenario,
+  progress: (m: string) => void,
+): Promise<ScenarioResult> {
   const s = sandbox.settings;
   const computeSettings = {
     gcpProject: s['runnerOps.gcp.project'] as string,
@@ -101,14 +109,24 @@ export async function runScenario(sandbox: Sandbox, adapters: Adapters, scenario
     const compute = new adapters.ComputeAdapter(computeSettings);
     const gitlab = new adapters.GitLabFleet(sandbox.url, token);
     let now = Date.now();
-    const store = new FleetStore({ compute: async () => compute, gitlab: async () => gitlab, projects: s['runnerOps.gitlab.projects'] as string[], now: () => now });
+    const store = new FleetStore({
+      compute: async () => compute,
+      gitlab: async () => gitlab,
+      projects: s['runnerOps.gitlab.projects'] as string[],
+      now: () => now,
+    });
     const pass = async (area: FleetArea): Promise<PassResult> => {
       const mark = sandbox.requests.mark();
       const t0 = performance.now();
       await store.refresh(area);
       const ms = performance.now() - t0;
       await new Promise((r) => setImmediate(r)); // the log entry is added on the response's 'close'
-      return { ms, requests: sandbox.requests.since(mark).filter((r) => r.api !== 'sandbox'), error: errorOf(store, area), rows: rowsOf(store, area) };
+      return {
+        ms,
+        requests: sandbox.requests.since(mark).filter((r) => r.api !== 'sandbox'),
+        error: errorOf(store, area),
+        rows: rowsOf(store, area),
+      };
     };
     for (const area of scenario.areas) cold.get(area)!.push(await pass(area));
     now += 60_000; // past every freshness window: the next refresh really goes out, with caches hot
@@ -126,7 +144,11 @@ export async function runScenario(sandbox: Sandbox, adapters: Adapters, scenario
   });
   return {
     label: scenario.label,
-    areas: scenario.areas.map((area) => ({ area, cold: summarizePasses(cold.get(area)!), warm: summarizePasses(warm.get(area)!) })),
+    areas: scenario.areas.map((area) => ({
+      area,
+      cold: summarizePasses(cold.get(area)!),
+      warm: summarizePasses(warm.get(area)!),
+    })),
     workers: last?.workers.value,
     runners: last?.runners.value,
   };

@@ -12,7 +12,10 @@ const MB = 1024 * 1024;
 const result = {};
 
 if (has('--vscode-stub')) require('./vscode-stub.cjs');
-const gc = () => { global.gc(); global.gc(); };
+const gc = () => {
+  global.gc();
+  global.gc();
+};
 
 // --after=<path>: require that module first (not counted), to see what `file` adds on top of it.
 const after = flag('--after');
@@ -28,7 +31,9 @@ result.heapDeltaMB = (process.memoryUsage().heapUsed - heap0) / MB;
 result.rssDeltaMB = (process.memoryUsage().rss - rss0) / MB;
 
 function lazyBundlesLoaded() {
-  return Object.keys(require.cache).filter((k) => /[\\/](gitlab|gitlab-jobs|gcp-[a-z]+)\.js$/.test(k)).map((k) => path.basename(k));
+  return Object.keys(require.cache)
+    .filter((k) => /[\\/](gitlab|gitlab-jobs|gcp-[a-z]+)\.js$/.test(k))
+    .map((k) => path.basename(k));
 }
 
 async function main() {
@@ -55,7 +60,13 @@ async function main() {
     const endpoint = { apiEndpoint: '127.0.0.1', port: 9, protocol: 'http' };
     const t2 = performance.now();
     if (construct === 'adapter') {
-      new mod.ComputeAdapter({ gcpProject: 'bench-project', gcpZones: [], instanceFilter: '', credentials: 'none', endpoints: { compute: 'http://127.0.0.1:9' } });
+      new mod.ComputeAdapter({
+        gcpProject: 'bench-project',
+        gcpZones: [],
+        instanceFilter: '',
+        credentials: 'none',
+        endpoints: { compute: 'http://127.0.0.1:9' },
+      });
     } else {
       const { PassThroughClient } = require('google-auth-library');
       new mod.InstancesClient({ ...endpoint, authClient: new PassThroughClient() });

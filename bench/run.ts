@@ -24,10 +24,14 @@ import { startSandbox } from '../test/sandbox/server';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const want = (part: string) => !only || only.includes(part);
 const started = performance.now();
-const log = (msg: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
+const log = (msg: string) =>
+  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
 const out = (text = '') => process.stdout.write(`${text}\n`);
 
 function machine() {
@@ -56,7 +60,9 @@ async function main() {
   const m = results.machine as ReturnType<typeof machine>;
   out(`Runner Ops benchmarks — ${m.date}`);
   out(`machine: ${m.nproc} cores (${m.cpu}), memory: ${m.memory}, node ${m.node}, load ${m.loadavg}`);
-  out(`source: ${m.commit} (+${m.dirty} changed files in src/ scripts/)${quick ? ', QUICK MODE (fewer repetitions)' : ''}`);
+  out(
+    `source: ${m.commit} (+${m.dirty} changed files in src/ scripts/)${quick ? ', QUICK MODE (fewer repetitions)' : ''}`,
+  );
 
   log('building (production) into a temporary folder…');
   const prod = buildInto(true);
@@ -65,14 +71,25 @@ async function main() {
   // ── 1. bundle sizes and activation ──────────────────────────────────────────
   if (want('activation')) {
     const protosJson = join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.json');
-    const { pruneProtos } = (await import(pathToFileURL(join(ROOT, 'scripts/prune-protos.mjs')).href)) as { pruneProtos: (p: string, s: string[]) => unknown };
-    const services = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map((s) => `google.cloud.compute.v1.${s}`);
+    const { pruneProtos } = (await import(pathToFileURL(join(ROOT, 'scripts/prune-protos.mjs')).href)) as {
+      pruneProtos: (p: string, s: string[]) => unknown;
+    };
+    const services = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
+      (s) => `google.cloud.compute.v1.${s}`,
+    );
     const prunedBytes = Buffer.byteLength(JSON.stringify(pruneProtos(protosJson, services)));
     const devDist = join(ROOT, 'dist');
     const devSize = (name: string) => (existsSync(join(devDist, name)) ? mb(statSync(join(devDist, name)).size) : '–');
     out('\n## Bundle sizes (production build: esbuild --production, minified, no source maps)');
-    out(table(['bundle', 'production', 'dist/ in the tree (dev build, as found)'], prod.bundles.map((b) => [b.name, mb(b.bytes), devSize(b.name)])));
-    out(`Compute descriptor: protos.json ${mb(statSync(protosJson).size)} → pruned to ${services.length} services ${mb(prunedBytes)}; package's static protos.js ${mb(statSync(join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.js')).size)}`);
+    out(
+      table(
+        ['bundle', 'production', 'dist/ in the tree (dev build, as found)'],
+        prod.bundles.map((b) => [b.name, mb(b.bytes), devSize(b.name)]),
+      ),
+    );
+    out(
+      `Compute descriptor: protos.json ${mb(statSync(protosJson).size)} → pruned to ${services.length} services ${mb(prunedBytes)}; package's static protos.js ${mb(statSync(join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.js')).size)}`,
+    );
     results.protos = { fullBytes: statSync(protosJson).size, prunedBytes };
 
     const runs = quick ? 3 : 7;
@@ -81,8 +98,24 @@ async function main() {
     out('\n## Activation: require() in a fresh node process (median (min–max, n)), production bundles');
     out(
       table(
-        ['module', 'size', 'require', 'heap retained', 'RSS growth', 'first use: construct clients', 'heap after construct'],
-        activation.map((r: ProbeResult) => [r.label, r.bytes ? mb(r.bytes) : 'package', fmt(r.requireMs), fmt(r.heapMB, 'MB', 2), fmt(r.rssMB, 'MB', 1), fmt(r.constructMs), fmt(r.heapAfterConstructMB, 'MB', 1)]),
+        [
+          'module',
+          'size',
+          'require',
+          'heap retained',
+          'RSS growth',
+          'first use: construct clients',
+          'heap after construct',
+        ],
+        activation.map((r: ProbeResult) => [
+          r.label,
+          r.bytes ? mb(r.bytes) : 'package',
+          fmt(r.requireMs),
+          fmt(r.heapMB, 'MB', 2),
+          fmt(r.rssMB, 'MB', 1),
+          fmt(r.constructMs),
+          fmt(r.heapAfterConstructMB, 'MB', 1),
+        ]),
       ),
     );
     const ext = activation.find((r) => r.label === 'dist/extension.js');
@@ -106,7 +139,13 @@ async function main() {
         const reps = quick ? 1 : seed === 'scale' ? 3 : 5;
         const list = [{ label: `${seed}, admin token`, token: 'admin' as const, areas: AREAS, reps }];
         if (seed === 'scale' && want('refresh')) {
-          list.push({ label: 'scale, no zones set (aggregated list)', token: 'admin', zones: [], areas: ['workers'], reps: quick ? 1 : 3 } as (typeof list)[number]);
+          list.push({
+            label: 'scale, no zones set (aggregated list)',
+            token: 'admin',
+            zones: [],
+            areas: ['workers'],
+            reps: quick ? 1 : 3,
+          } as (typeof list)[number]);
         }
         scenarios[seed] = [];
         for (const scenario of list) scenarios[seed].push(await runScenario(sandbox, adapters, scenario, log));
@@ -114,8 +153,17 @@ async function main() {
         if (seed === 'scale' && want('correlation') && main.workers && main.runners) {
           log('correlation…');
           const reps = quick ? 5 : 25;
-          correlation.push(measureCorrelation('as the sidebar loads it (managers for ≤100 runners)', main.workers, main.runners, reps));
-          correlation.push(measureCorrelation('every runner with its managers', main.workers, runnersWithAllManagers(sandbox, main.runners), reps));
+          correlation.push(
+            measureCorrelation('as the sidebar loads it (managers for ≤100 runners)', main.workers, main.runners, reps),
+          );
+          correlation.push(
+            measureCorrelation(
+              'every runner with its managers',
+              main.workers,
+              runnersWithAllManagers(sandbox, main.runners),
+              reps,
+            ),
+          );
         }
       } finally {
         await sandbox.close();
@@ -123,16 +171,40 @@ async function main() {
     }
   }
   if (want('refresh')) {
-    results.refresh = Object.fromEntries(Object.entries(scenarios).map(([k, v]) => [k, v.map(({ workers, runners, ...rest }) => (void workers, void runners, rest))]));
-    out('\n## Refresh through FleetStore + real adapters against the sandbox (wall time: median (min–max, n); requests per pass)');
+    results.refresh = Object.fromEntries(
+      Object.entries(scenarios).map(([k, v]) => [
+        k,
+        v.map(({ workers, runners, ...rest }) => (void workers, void runners, rest)),
+      ]),
+    );
+    out(
+      '\n## Refresh through FleetStore + real adapters against the sandbox (wall time: median (min–max, n); requests per pass)',
+    );
     const rows: string[][] = [];
     for (const list of Object.values(scenarios)) {
       for (const s of list) {
         for (const a of s.areas) {
-          for (const [kind, p] of [['cold', a.cold], ['warm', a.warm]] as const) {
+          for (const [kind, p] of [
+            ['cold', a.cold],
+            ['warm', a.warm],
+          ] as const) {
             const reqs = [...new Set(p.requests)].join('/');
-            const byApi = Object.entries(p.byEndpoint).reduce<Record<string, number>>((acc, [k, n]) => ((acc[k.split(' ')[0]] = (acc[k.split(' ')[0]] ?? 0) + n), acc), {});
-            rows.push([s.label, a.area, kind, String(p.rows), fmt(p.ms), reqs, Object.entries(byApi).map(([api, n]) => `${api} ${n}`).join(', ') || '0', p.errors.join('; ') || '']);
+            const byApi = Object.entries(p.byEndpoint).reduce<Record<string, number>>(
+              (acc, [k, n]) => ((acc[k.split(' ')[0]] = (acc[k.split(' ')[0]] ?? 0) + n), acc),
+              {},
+            );
+            rows.push([
+              s.label,
+              a.area,
+              kind,
+              String(p.rows),
+              fmt(p.ms),
+              reqs,
+              Object.entries(byApi)
+                .map(([api, n]) => `${api} ${n}`)
+                .join(', ') || '0',
+              p.errors.join('; ') || '',
+            ]);
           }
         }
       }
@@ -142,8 +214,17 @@ async function main() {
     for (const list of Object.values(scenarios)) {
       for (const s of list) {
         for (const a of s.areas) {
-          for (const [kind, p] of [['cold', a.cold], ['warm', a.warm]] as const) {
-            out(`  ${s.label} · ${a.area} · ${kind}: ${Object.entries(p.byEndpoint).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'}`);
+          for (const [kind, p] of [
+            ['cold', a.cold],
+            ['warm', a.warm],
+          ] as const) {
+            out(
+              `  ${s.label} · ${a.area} · ${kind}: ${
+                Object.entries(p.byEndpoint)
+                  .map(([k, n]) => `${n}× ${k}`)
+                  .join(', ') || 'none'
+              }`,
+            );
           }
         }
       }
@@ -152,7 +233,12 @@ async function main() {
   if (correlation.length) {
     results.correlation = correlation;
     out('\n## correlate() on the scale fleet (after 3 warm-up calls; median (min–max, n))');
-    out(table(['input', 'VMs', 'runners', 'managers', 'VMs linked', 'correlate()', 'correlate() + vmWarnings() for every VM'], correlation.map((c) => [c.label, c.vms, c.runners, c.managers, c.linked, fmt(c.ms), fmt(c.withWarningsMs)])));
+    out(
+      table(
+        ['input', 'VMs', 'runners', 'managers', 'VMs linked', 'correlate()', 'correlate() + vmWarnings() for every VM'],
+        correlation.map((c) => [c.label, c.vms, c.runners, c.managers, c.linked, fmt(c.ms), fmt(c.withWarningsMs)]),
+      ),
+    );
   }
 
   // ── 4. sandbox startup ─────────────────────────────────────────────────────
@@ -167,7 +253,12 @@ async function main() {
     );
     results.startup = startup;
     out('\n## Sandbox startup: startSandbox({ seed }) in a fresh process (median (min–max, n))');
-    out(table(['seed', 'wall', 'CPU (user+sys)', 'heap retained'], startup.map((s) => [s.seed, fmt(s.ms), fmt(s.cpuMs), fmt(s.heapMB, 'MB', 1)])));
+    out(
+      table(
+        ['seed', 'wall', 'CPU (user+sys)', 'heap retained'],
+        startup.map((s) => [s.seed, fmt(s.ms), fmt(s.cpuMs), fmt(s.heapMB, 'MB', 1)]),
+      ),
+    );
   }
 
   rmSync(prod.dir, { recursive: true, force: true }); // the temporary build (symlinks are removed, not followed)

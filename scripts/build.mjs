@@ -16,7 +16,9 @@ const lazyBundles = {
 };
 
 /** The Compute services the adapters construct clients for. */
-const computeServices = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map((s) => `google.cloud.compute.v1.${s}`);
+const computeServices = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
+  (s) => `google.cloud.compute.v1.${s}`,
+);
 
 // Compute's per-service clients all require ../../protos/protos.json (all of Compute Engine);
 // hand them a descriptor pruned to the services above.
@@ -34,7 +36,11 @@ const prunedComputeProtos = {
 const lazyPlugin = {
   name: 'lazy-adapters',
   setup(build) {
-    const filter = new RegExp(`^(${Object.keys(lazyBundles).map((k) => k.replace(/[./]/g, '\\$&')).join('|')})$`);
+    const filter = new RegExp(
+      `^(${Object.keys(lazyBundles)
+        .map((k) => k.replace(/[./]/g, '\\$&'))
+        .join('|')})$`,
+    );
     build.onResolve({ filter }, (args) => {
       if (!args.importer.endsWith('src/lazy.ts')) return undefined;
       return { path: `./${lazyBundles[args.path]}.js`, external: true };

@@ -10,7 +10,10 @@ import { chromium } from 'playwright-core';
 export const root = resolve(new URL('..', import.meta.url).pathname);
 
 export function installCodeServer() {
-  const out = execFileSync('bash', [join(root, 'scripts/install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [join(root, 'scripts/install-code-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return out.trim().split('\n').pop();
 }
 
@@ -47,7 +50,13 @@ const quietSettings = {
  * Starts code-server with a fresh profile. `settings` are merged into the user settings;
  * `env` reaches the extension host. Returns { url, port, workspace, stop }.
  */
-export async function startCodeServer({ settings = {}, env = {}, extensionsDir, port: wantedPort, log = () => {} } = {}) {
+export async function startCodeServer({
+  settings = {},
+  env = {},
+  extensionsDir,
+  port: wantedPort,
+  log = () => {},
+} = {}) {
   const entry = installCodeServer();
   const port = wantedPort ?? (await freePort());
   const base = mkdtempSync(join(tmpdir(), 'runner-ops-vscode-'));
@@ -57,9 +66,20 @@ export async function startCodeServer({ settings = {}, env = {}, extensionsDir, 
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
   const args = [
-    entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir ?? join(base, 'extensions'), workspace,
+    entry,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir ?? join(base, 'extensions'),
+    workspace,
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env, METADATA_SERVER_DETECTION: 'none' },
@@ -81,12 +101,13 @@ export async function startCodeServer({ settings = {}, env = {}, extensionsDir, 
     if (Date.now() > deadline) throw new Error('code-server did not start within 60 s');
     await new Promise((r) => setTimeout(r, 200));
   }
-  const stop = () => new Promise((done) => {
-    if (child.exitCode !== null) return done();
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
+  const stop = () =>
+    new Promise((done) => {
+      if (child.exitCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
   return { url, port, workspace, userDataDir, stop, child };
 }
 
@@ -94,15 +115,27 @@ export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
 /** URL that opens the workbench on the workspace with this extension in development mode. */
 export function workbenchUrl({ url, port, workspace }, { testsPath } = {}) {
   const remote = (path) => `vscode-remote://127.0.0.1:${port}${path}`;
-  const payload = [['extensionDevelopmentPath', remote(root)], ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  const payload = [
+    ['extensionDevelopmentPath', remote(root)],
+    ['skipWelcome', 'true'],
+    ['skipReleaseNotes', 'true'],
+  ];
   if (testsPath) payload.push(['extensionTestsPath', remote(testsPath)]);
   return `${url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

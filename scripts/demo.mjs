@@ -15,7 +15,9 @@ const option = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const screenshot = option('--screenshot');
-const unknown = args.filter((a, i) => a.startsWith('--') && !['--screenshot', '--port'].includes(a) && args[i - 1] !== '--screenshot');
+const unknown = args.filter(
+  (a, i) => a.startsWith('--') && !['--screenshot', '--port'].includes(a) && args[i - 1] !== '--screenshot',
+);
 if (unknown.length || (args.includes('--screenshot') && !screenshot)) {
   console.error('usage: npm run demo [-- --screenshot FILE] [--port N]');
   process.exit(2);
@@ -36,7 +38,12 @@ function startSandbox() {
       if (found.SANDBOX_URL && found.SANDBOX_GITLAB_TOKEN && found.SANDBOX_SETTINGS) {
         lines.removeAllListeners('line');
         lines.on('line', () => undefined);
-        resolveStart({ child, url: found.SANDBOX_URL, token: found.SANDBOX_GITLAB_TOKEN, settings: JSON.parse(found.SANDBOX_SETTINGS) });
+        resolveStart({
+          child,
+          url: found.SANDBOX_URL,
+          token: found.SANDBOX_GITLAB_TOKEN,
+          settings: JSON.parse(found.SANDBOX_SETTINGS),
+        });
       }
     });
     child.once('exit', (code) => reject(new Error(`the sandbox exited with ${code} before it was ready`)));
@@ -78,7 +85,8 @@ if (screenshot) {
       for (;;) {
         const view = await ui.readView({ title });
         if (accept(view.rows.map((r) => r.text))) return;
-        if (Date.now() > deadline) throw new Error(`${title} did not fill in: ${view.rows.map((r) => r.text).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`${title} did not fill in: ${view.rows.map((r) => r.text).join(', ')}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     };

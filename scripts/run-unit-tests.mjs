@@ -15,7 +15,16 @@ const only = process.argv.slice(2);
 const files = only.length ? only : find('test/unit').sort();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--require', './test/guard/loopback-only.cjs', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  [
+    '--import',
+    'tsx',
+    '--require',
+    './test/guard/loopback-only.cjs',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=1',
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, METADATA_SERVER_DETECTION: 'none' } },
 );
 process.exit(result.status ?? 1);

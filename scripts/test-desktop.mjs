@@ -16,6 +16,7 @@ try {
   });
 } catch (error) {
   console.error(`desktop integration run failed: ${error instanceof Error ? error.message : error}`);
-  if (!process.env.VSCODE_EXECUTABLE) console.error('No VS Code could be downloaded here? Set VSCODE_EXECUTABLE to a local VS Code binary.');
+  if (!process.env.VSCODE_EXECUTABLE)
+    console.error('No VS Code could be downloaded here? Set VSCODE_EXECUTABLE to a local VS Code binary.');
   process.exit(1);
 }

@@ -30,7 +30,13 @@ const bridge = createServer(async (req, res) => {
       results.push(args);
       const mark = { passed: '✔', failed: '✘', skipped: '-' }[args.state] ?? '?';
       console.log(`  ${mark} ${args.title}${args.ms !== undefined ? ` (${args.ms} ms)` : ''}`);
-      if (args.error) console.log(args.error.split('\n').map((l) => `      ${l}`).join('\n'));
+      if (args.error)
+        console.log(
+          args.error
+            .split('\n')
+            .map((l) => `      ${l}`)
+            .join('\n'),
+        );
       return reply({ ok: true });
     }
     if (op === 'hello') {
@@ -38,7 +44,9 @@ const bridge = createServer(async (req, res) => {
       return reply({ ok: true });
     }
     if (!ui || typeof ui[op] !== 'function') return reply({ ok: false, error: `unknown op ${op}` });
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`${op} took over 25 s`)), 25_000).unref());
+    const timeout = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`${op} took over 25 s`)), 25_000).unref(),
+    );
     return reply({ ok: true, result: await Promise.race([ui[op](args), timeout]) });
   } catch (error) {
     return reply({ ok: false, error: String(error?.stack ?? error) });
@@ -49,7 +57,10 @@ const bridgeUrl = `http://127.0.0.1:${bridge.address().port}/`;
 
 const started = Date.now();
 const server = await startCodeServer({
-  env: { RUNNER_OPS_UI_BRIDGE: bridgeUrl, ...(process.env.RUNNER_OPS_TEST_GREP ? { RUNNER_OPS_TEST_GREP: process.env.RUNNER_OPS_TEST_GREP } : {}) },
+  env: {
+    RUNNER_OPS_UI_BRIDGE: bridgeUrl,
+    ...(process.env.RUNNER_OPS_TEST_GREP ? { RUNNER_OPS_TEST_GREP: process.env.RUNNER_OPS_TEST_GREP } : {}),
+  },
   log: (line) => verbose && process.stderr.write(line),
 });
 const browser = await launchBrowser();
@@ -67,7 +78,8 @@ try {
   await page.goto(workbenchUrl(server, { testsPath: join(root, 'out/integration/index.js') }));
   const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_TIMEOUT_MS).unref());
   const outcome = await Promise.race([exited, timeout]);
-  if (outcome === 'timeout') console.error(`integration: the suite did not finish within ${RUN_TIMEOUT_MS / 60_000} minutes`);
+  if (outcome === 'timeout')
+    console.error(`integration: the suite did not finish within ${RUN_TIMEOUT_MS / 60_000} minutes`);
   else exitCode = outcome;
   await ui.screenshot({ name: 'final' }).catch(() => undefined);
 } finally {
@@ -80,7 +92,9 @@ const count = (state) => results.filter((r) => r.state === state).length;
 const passed = count('passed');
 const failed = count('failed');
 const skipped = count('skipped');
-console.log(`integration: ran inside VS Code ${meta.vscodeVersion ?? '?'} (${meta.appName ?? 'code-server'}) in ${Math.round((Date.now() - started) / 1000)} s; screenshots in test-results/`);
+console.log(
+  `integration: ran inside VS Code ${meta.vscodeVersion ?? '?'} (${meta.appName ?? 'code-server'}) in ${Math.round((Date.now() - started) / 1000)} s; screenshots in test-results/`,
+);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 if (exitCode === 0 && failed > 0) exitCode = 1;
 if (exitCode === 0 && passed === 0) {

@@ -4,7 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function workbenchUi(page, resultsDir) {
-  const container = () => page.locator('.activitybar .action-item a[aria-label^="Runner Ops"], .activitybar .action-item [aria-label^="Runner Ops"]').first();
+  const container = () =>
+    page
+      .locator(
+        '.activitybar .action-item a[aria-label^="Runner Ops"], .activitybar .action-item [aria-label^="Runner Ops"]',
+      )
+      .first();
 
   async function openContainer() {
     await page.waitForSelector('.monaco-workbench .activitybar', { timeout: 60_000 });
@@ -16,7 +21,10 @@ export function workbenchUi(page, resultsDir) {
   }
 
   function pane(title) {
-    return page.locator('.sidebar .pane').filter({ has: page.locator(`.pane-header h3.title:text-is("${title}")`) }).first();
+    return page
+      .locator('.sidebar .pane')
+      .filter({ has: page.locator(`.pane-header h3.title:text-is("${title}")`) })
+      .first();
   }
 
   async function readView({ title }) {
@@ -28,7 +36,14 @@ export function workbenchUi(page, resultsDir) {
       await header.click();
       expanded = (await header.getAttribute('aria-expanded')) === 'true';
     }
-    const welcome = ((await p.locator('.welcome-view-content').allInnerTexts().catch(() => [])).join('\n')).trim();
+    const welcome = (
+      await p
+        .locator('.welcome-view-content')
+        .allInnerTexts()
+        .catch(() => [])
+    )
+      .join('\n')
+      .trim();
     const rows = await p.locator('.monaco-list-row').evaluateAll((elements) =>
       elements.map((row) => ({
         label: row.getAttribute('aria-label') ?? '',
@@ -42,7 +57,11 @@ export function workbenchUi(page, resultsDir) {
   }
 
   async function notifications() {
-    return page.locator('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message').allInnerTexts();
+    return page
+      .locator(
+        '.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message',
+      )
+      .allInnerTexts();
   }
 
   async function screenshot({ name }) {
@@ -55,7 +74,9 @@ export function workbenchUi(page, resultsDir) {
   /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
   async function clickRow({ title, label }) {
     const rows = pane(title).locator('.monaco-list-row');
-    const texts = await rows.evaluateAll((elements) => elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()));
+    const texts = await rows.evaluateAll((elements) =>
+      elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()),
+    );
     const index = texts.findIndex((text) => text.startsWith(label));
     if (index < 0) throw new Error(`no row starting with "${label}" in ${title}; rows: ${texts.join(' | ')}`);
     await rows.nth(index).click({ timeout: 10_000 });

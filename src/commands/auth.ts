@@ -5,7 +5,8 @@ import { judgeToken } from '../core/token-check';
 import { loadGitLab } from '../lazy';
 import type { Services } from '../services';
 
-export type SignInResult = { ok: true; url: string; username: string; access: 'full' | 'read-only' } | { ok: false; message: string };
+export type SignInResult =
+  { ok: true; url: string; username: string; access: 'full' | 'read-only' } | { ok: false; message: string };
 
 interface SignInArgs {
   url?: string;
@@ -42,7 +43,9 @@ async function signIn(services: Services, args?: SignInArgs): Promise<SignInResu
     const verdict = judgeToken(identity, new Date());
     await services.sessions.save(host, token);
     if (normalizeSafely(services.settings().gitlabUrl) !== host) {
-      await vscode.workspace.getConfiguration('runnerOps').update('gitlab.url', host, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('runnerOps')
+        .update('gitlab.url', host, vscode.ConfigurationTarget.Global);
     }
     await services.updateContext();
     services.refresh();
@@ -64,7 +67,12 @@ function normalizeSafely(url: string): string | undefined {
   }
 }
 
-async function report(message: string, interactive: boolean, services: Services, args?: SignInArgs): Promise<SignInResult> {
+async function report(
+  message: string,
+  interactive: boolean,
+  services: Services,
+  args?: SignInArgs,
+): Promise<SignInResult> {
   const choice = await Promise.race([
     vscode.window.showErrorMessage(message, ...(interactive ? ['Try Again'] : [])),
     // Scripted callers get their answer without waiting for the notification to be dismissed.
@@ -111,5 +119,7 @@ async function signOut(services: Services): Promise<void> {
   }
   await services.sessions.delete(session.url);
   await services.updateContext();
-  void vscode.window.showInformationMessage(`Signed out of GitLab at ${session.url}. The token was removed from secret storage.`);
+  void vscode.window.showInformationMessage(
+    `Signed out of GitLab at ${session.url}. The token was removed from secret storage.`,
+  );
 }

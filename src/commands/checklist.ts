@@ -39,7 +39,13 @@ async function runBootstrapChecklist(services: Services): Promise<CheckResult[]>
   const google = new ChecklistAdapter(settings);
   try {
     return await runChecklist(
-      { gcpProject: settings.gcpProject, kmsKey: settings.kmsKey, bucket: settings.secretsBucket, prefix: settings.secretsPrefix, now: Date.now() },
+      {
+        gcpProject: settings.gcpProject,
+        kmsKey: settings.kmsKey,
+        bucket: settings.secretsBucket,
+        prefix: settings.secretsPrefix,
+        now: Date.now(),
+      },
       gitlab,
       google,
     );

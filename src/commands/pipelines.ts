@@ -25,15 +25,31 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   });
   context.subscriptions.push(
     { dispose: () => watch.dispose() },
-    vscode.commands.registerCommand('runnerOps.retryPipeline', (node: PipelineArg) => act(services, watch, node, 'retry')),
-    vscode.commands.registerCommand('runnerOps.cancelPipeline', (node: PipelineArg) => act(services, watch, node, 'cancel')),
-    vscode.commands.registerCommand('runnerOps.openPipelineInGitLab', (node: PipelineArg) => node?.pipeline && vscode.env.openExternal(vscode.Uri.parse(node.pipeline.webUrl))),
-    vscode.commands.registerCommand('runnerOps.loadMorePipelines', (node: { project: Project }) => services.store().loadMorePipelines(node.project.id)),
-    vscode.commands.registerCommand('runnerOps.runSchedule', (node: { project: Project; schedule: PipelineSchedule }) => runSchedule(services, node)),
+    vscode.commands.registerCommand('runnerOps.retryPipeline', (node: PipelineArg) =>
+      act(services, watch, node, 'retry'),
+    ),
+    vscode.commands.registerCommand('runnerOps.cancelPipeline', (node: PipelineArg) =>
+      act(services, watch, node, 'cancel'),
+    ),
+    vscode.commands.registerCommand(
+      'runnerOps.openPipelineInGitLab',
+      (node: PipelineArg) => node?.pipeline && vscode.env.openExternal(vscode.Uri.parse(node.pipeline.webUrl)),
+    ),
+    vscode.commands.registerCommand('runnerOps.loadMorePipelines', (node: { project: Project }) =>
+      services.store().loadMorePipelines(node.project.id),
+    ),
+    vscode.commands.registerCommand('runnerOps.runSchedule', (node: { project: Project; schedule: PipelineSchedule }) =>
+      runSchedule(services, node),
+    ),
   );
 }
 
-async function act(services: Services, watch: PollingSet<number>, node: PipelineArg, action: 'retry' | 'cancel'): Promise<Pipeline | undefined> {
+async function act(
+  services: Services,
+  watch: PollingSet<number>,
+  node: PipelineArg,
+  action: 'retry' | 'cancel',
+): Promise<Pipeline | undefined> {
   const pipeline = node?.pipeline;
   if (!pipeline) {
     void vscode.window.showInformationMessage(`Choose a pipeline in the Pipelines view to ${action} it.`);
@@ -46,15 +62,24 @@ async function act(services: Services, watch: PollingSet<number>, node: Pipeline
     return undefined;
   }
   if (action === 'cancel') {
-    const confirmed = await confirmation.ask(`Cancel pipeline #${pipeline.id} on ${pipeline.ref}? Its running and pending jobs are stopped.`, 'Cancel Pipeline');
+    const confirmed = await confirmation.ask(
+      `Cancel pipeline #${pipeline.id} on ${pipeline.ref}? Its running and pending jobs are stopped.`,
+      'Cancel Pipeline',
+    );
     if (!confirmed) return undefined;
   }
   store.setBusy(`pipeline:${pipeline.id}`, action === 'retry' ? 'Retrying…' : 'Canceling…', 'pipelines');
   try {
-    const updated = action === 'retry' ? await gitlab.retryPipeline(pipeline.projectId, pipeline.id) : await gitlab.cancelPipeline(pipeline.projectId, pipeline.id);
+    const updated =
+      action === 'retry'
+        ? await gitlab.retryPipeline(pipeline.projectId, pipeline.id)
+        : await gitlab.cancelPipeline(pipeline.projectId, pipeline.id);
     store.updatePipeline(updated);
     watch.add(updated.id);
-    void vscode.window.setStatusBarMessage(`Pipeline #${pipeline.id}: ${action === 'retry' ? 'retried' : 'canceled'}`, 4000);
+    void vscode.window.setStatusBarMessage(
+      `Pipeline #${pipeline.id}: ${action === 'retry' ? 'retried' : 'canceled'}`,
+      4000,
+    );
     return updated;
   } catch (error) {
     void vscode.window.showErrorMessage(`Could not ${action} pipeline #${pipeline.id}: ${(error as Error).message}`);
@@ -70,10 +95,14 @@ async function runSchedule(services: Services, node: { project: Project; schedul
   if (!gitlab || !node?.schedule) return;
   try {
     await gitlab.playSchedule(node.project.id, node.schedule.id);
-    void vscode.window.showInformationMessage(`Schedule "${node.schedule.description}" started a pipeline on ${node.schedule.ref}.`);
+    void vscode.window.showInformationMessage(
+      `Schedule "${node.schedule.description}" started a pipeline on ${node.schedule.ref}.`,
+    );
     await store.refresh('pipelines');
     await store.loadSchedules(node.project.id);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Could not run schedule "${node.schedule.description}": ${(error as Error).message}`);
+    void vscode.window.showErrorMessage(
+      `Could not run schedule "${node.schedule.description}": ${(error as Error).message}`,
+    );
   }
 }

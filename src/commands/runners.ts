@@ -11,7 +11,9 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   context.subscriptions.push(
     vscode.commands.registerCommand('runnerOps.pauseRunner', (node: RunnerArg) => setPaused(services, node, true)),
     vscode.commands.registerCommand('runnerOps.resumeRunner', (node: RunnerArg) => setPaused(services, node, false)),
-    vscode.commands.registerCommand('runnerOps.openRunnerInGitLab', (node: RunnerArg) => withRunner(services, node, (runner) => openRunner(services, runner))),
+    vscode.commands.registerCommand('runnerOps.openRunnerInGitLab', (node: RunnerArg) =>
+      withRunner(services, node, (runner) => openRunner(services, runner)),
+    ),
     vscode.commands.registerCommand('runnerOps.copyRunnerId', (node: RunnerArg) =>
       withRunner(services, node, async (runner) => {
         await vscode.env.clipboard.writeText(String(runner.id));
@@ -21,7 +23,11 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   );
 }
 
-async function withRunner(services: Services, node: RunnerArg, action: (runner: Runner) => Promise<void>): Promise<void> {
+async function withRunner(
+  services: Services,
+  node: RunnerArg,
+  action: (runner: Runner) => Promise<void>,
+): Promise<void> {
   const runner = node?.runner ?? (await pickRunner(services));
   if (runner) await action(runner);
 }
@@ -29,11 +35,17 @@ async function withRunner(services: Services, node: RunnerArg, action: (runner: 
 async function pickRunner(services: Services): Promise<Runner | undefined> {
   const runners = services.store().runners.value;
   if (!runners?.length) {
-    void vscode.window.showWarningMessage('No runners loaded yet: open the Registered Runners view (and sign in to GitLab) first.');
+    void vscode.window.showWarningMessage(
+      'No runners loaded yet: open the Registered Runners view (and sign in to GitLab) first.',
+    );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    runners.map((runner) => ({ label: `#${runner.id} ${runner.description}`, description: `${runner.status}${runner.paused ? ', paused' : ''}`, runner })),
+    runners.map((runner) => ({
+      label: `#${runner.id} ${runner.description}`,
+      description: `${runner.status}${runner.paused ? ', paused' : ''}`,
+      runner,
+    })),
     { placeHolder: 'Choose a runner' },
   );
   return picked?.runner;
@@ -56,7 +68,9 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
   }
   const gitlab = await store.gitlab();
   if (!gitlab) {
-    void vscode.window.showErrorMessage('Sign in to GitLab first.', 'Sign In').then((c) => c && vscode.commands.executeCommand('runnerOps.signIn'));
+    void vscode.window
+      .showErrorMessage('Sign in to GitLab first.', 'Sign In')
+      .then((c) => c && vscode.commands.executeCommand('runnerOps.signIn'));
     return false;
   }
   store.setBusy(`runner:${runner.id}`, paused ? 'Pausing…' : 'Resuming…', 'runners');
@@ -65,15 +79,19 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
     store.updateRunner(updated);
     if (paused) {
       // A paused runner is never left without saying so: offer the way back right here.
-      void vscode.window.showInformationMessage(`Paused ${name}: it picks no new jobs until resumed.`, 'Resume').then((choice) => {
-        if (choice === 'Resume') void setPaused(services, { runner: updated }, false);
-      });
+      void vscode.window
+        .showInformationMessage(`Paused ${name}: it picks no new jobs until resumed.`, 'Resume')
+        .then((choice) => {
+          if (choice === 'Resume') void setPaused(services, { runner: updated }, false);
+        });
     } else {
       void vscode.window.showInformationMessage(`Resumed ${name}.`);
     }
     return true;
   } catch (error) {
-    void vscode.window.showErrorMessage(`Could not ${paused ? 'pause' : 'resume'} ${name}: ${(error as Error).message}`);
+    void vscode.window.showErrorMessage(
+      `Could not ${paused ? 'pause' : 'resume'} ${name}: ${(error as Error).message}`,
+    );
     return false;
   } finally {
     store.setBusy(`runner:${runner.id}`, undefined, 'runners');

@@ -2,7 +2,15 @@
 // key (checksums sent and verified), and report which key version could. The plaintext stays
 // inside the KMS adapter and is discarded there; only the outcome reaches the row and the message.
 import * as vscode from 'vscode';
-import { secretLabel, verifySentence, verifySummary, verifyTone, type SecretObject, type SecretsStore, type VerifyResult } from '../core/secrets';
+import {
+  secretLabel,
+  verifySentence,
+  verifySummary,
+  verifyTone,
+  type SecretObject,
+  type SecretsStore,
+  type VerifyResult,
+} from '../core/secrets';
 import type { Services } from '../services';
 import { secretsStore } from '../views/secrets-view';
 
@@ -18,9 +26,9 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 async function loadedStore(services: Services): Promise<SecretsStore | undefined> {
   const store = secretsStore(services);
   if (!store) {
-    void vscode.window.showWarningMessage('Configure runnerOps.secrets.bucket and runnerOps.secrets.kmsKey first.', 'Open Settings').then(
-      (c) => c && vscode.commands.executeCommand('runnerOps.openSettings', 'runnerOps.secrets'),
-    );
+    void vscode.window
+      .showWarningMessage('Configure runnerOps.secrets.bucket and runnerOps.secrets.kmsKey first.', 'Open Settings')
+      .then((c) => c && vscode.commands.executeCommand('runnerOps.openSettings', 'runnerOps.secrets'));
     return undefined;
   }
   if (!store.state.secrets) await store.refresh();
@@ -44,7 +52,9 @@ async function verifyOne(services: Services, node: SecretArg): Promise<VerifyRes
     secret = picked?.secret;
   }
   if (!secret) return undefined;
-  const result = await vscode.window.withProgress({ location: { viewId: 'runnerOps.secrets' } }, () => store.verify(secret));
+  const result = await vscode.window.withProgress({ location: { viewId: 'runnerOps.secrets' } }, () =>
+    store.verify(secret),
+  );
   const message = `${secretLabel(secret.name, prefix)} ${verifySentence(result)}.`;
   const tone = verifyTone(result);
   if (tone === 'ok') void vscode.window.showInformationMessage(message);
@@ -56,11 +66,15 @@ async function verifyOne(services: Services, node: SecretArg): Promise<VerifyRes
 async function verifyAll(services: Services): Promise<Array<{ name: string; result: VerifyResult }> | undefined> {
   const store = await loadedStore(services);
   if (!store) return undefined;
-  const results = await vscode.window.withProgress({ location: { viewId: 'runnerOps.secrets' } }, () => store.verifyAll());
+  const results = await vscode.window.withProgress({ location: { viewId: 'runnerOps.secrets' } }, () =>
+    store.verifyAll(),
+  );
   const summary = verifySummary(results.map((r) => r.result));
   const failed = results.filter((r) => r.result.outcome === 'failed');
   const older = results.filter((r) => r.result.outcome === 'older-version');
-  const named = [...failed, ...older].map((r) => `${secretLabel(r.secret.name, store.prefix)} ${verifySentence(r.result)}`);
+  const named = [...failed, ...older].map(
+    (r) => `${secretLabel(r.secret.name, store.prefix)} ${verifySentence(r.result)}`,
+  );
   const message = named.length ? `${summary} ${named.join('; ')}.` : summary;
   if (failed.length) void vscode.window.showErrorMessage(message);
   else if (older.length) void vscode.window.showWarningMessage(message);

@@ -34,13 +34,21 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   const updateContext = async () => {
     const session = active();
     await vscode.commands.executeCommand('setContext', 'runnerOps.tailLive', session?.state === 'live');
-    await vscode.commands.executeCommand('setContext', 'runnerOps.tailStopped', session?.state === 'stopped' || session?.state === 'failed');
+    await vscode.commands.executeCommand(
+      'setContext',
+      'runnerOps.tailStopped',
+      session?.state === 'stopped' || session?.state === 'failed',
+    );
   };
 
   async function openTail(title: string, tailer: Tailer): Promise<vscode.Uri> {
     const maxLines = vscode.workspace.getConfiguration('runnerOps').get<number>('logs.maxLines', 10_000);
     const session = new TailSession(title, tailer, { maxLines });
-    const uri = vscode.Uri.from({ scheme: TAIL_SCHEME, path: `/${title.replace(/[\\/]/g, '-')}.log`, query: `tail=${nextId++}` });
+    const uri = vscode.Uri.from({
+      scheme: TAIL_SCHEME,
+      path: `/${title.replace(/[\\/]/g, '-')}.log`,
+      query: `tail=${nextId++}`,
+    });
     open.set(uri.toString(), { uri, session });
     documents.add(uri, session);
     session.onDidChangeState(refreshStatus);
@@ -80,10 +88,16 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 
   async function pickVm(): Promise<VmArg | undefined> {
     const serial = await loadSerial();
-    const vms = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Listing runner VMs' }, () => serial.listVms(services.settings()));
+    const vms = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Listing runner VMs' },
+      () => serial.listVms(services.settings()),
+    );
     const picked = await vscode.window.showQuickPick(
       vms.map((vm) => ({ label: vm.name, description: `${vm.zone} · ${vm.status}`, vm })),
-      { title: 'Tail which runner VM?', placeHolder: vms.length ? undefined : 'No VM matches runnerOps.gcp.instanceFilter' },
+      {
+        title: 'Tail which runner VM?',
+        placeHolder: vms.length ? undefined : 'No VM matches runnerOps.gcp.instanceFilter',
+      },
     );
     return picked && { vm: { ...picked.vm } };
   }
@@ -93,13 +107,19 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     if (!target) return undefined;
     let port = arg?.port ?? 1;
     if (!arg?.vm) {
-      const choice = await vscode.window.showQuickPick(['1', '2', '3', '4'], { title: 'Serial port (1 is the console)' });
+      const choice = await vscode.window.showQuickPick(['1', '2', '3', '4'], {
+        title: 'Serial port (1 is the console)',
+      });
       if (!choice) return undefined;
       port = Number(choice);
     }
     const settings = services.settings();
     const serial = await loadSerial();
-    const source = serial.serialSource(settings, { project: settings.gcpProject, zone: target.vm.zone, name: target.vm.name });
+    const source = serial.serialSource(settings, {
+      project: settings.gcpProject,
+      zone: target.vm.zone,
+      name: target.vm.name,
+    });
     return openTail(`${target.vm.name} serial ${port}`, new SerialTailer(source, port));
   }
 
@@ -107,8 +127,15 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     const target = arg?.vm ? arg : await pickVm();
     if (!target) return undefined;
     const settings = services.settings();
-    const template = vscode.workspace.getConfiguration('runnerOps').get<string>('logs.runnerLogFilter', '') || DEFAULT_RUNNER_LOG_FILTER;
-    const values: Record<string, string> = { instanceId: target.vm.id ?? '', instanceName: target.vm.name, zone: target.vm.zone, project: settings.gcpProject };
+    const template =
+      vscode.workspace.getConfiguration('runnerOps').get<string>('logs.runnerLogFilter', '') ||
+      DEFAULT_RUNNER_LOG_FILTER;
+    const values: Record<string, string> = {
+      instanceId: target.vm.id ?? '',
+      instanceName: target.vm.name,
+      zone: target.vm.zone,
+      project: settings.gcpProject,
+    };
     const filter = template.replace(/\$\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
     const logging = await loadLogging();
     return openTail(`${target.vm.name} gitlab-runner`, new LogEntryTailer(logging.logEntrySource(settings), filter));
@@ -117,7 +144,9 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   async function tailJobLog(arg?: JobArg): Promise<vscode.Uri | undefined> {
     const session = await services.gitlabSession();
     if (!session) {
-      void vscode.window.showWarningMessage('Sign in to GitLab to follow a job trace.', 'Sign in').then((a) => a && vscode.commands.executeCommand('runnerOps.signIn'));
+      void vscode.window
+        .showWarningMessage('Sign in to GitLab to follow a job trace.', 'Sign in')
+        .then((a) => a && vscode.commands.executeCommand('runnerOps.signIn'));
       return undefined;
     }
     const jobs = await loadGitLabJobs();
@@ -133,7 +162,10 @@ export function register(context: vscode.ExtensionContext, services: Services): 
       job = picked?.job;
     }
     if (!job) return undefined;
-    return openTail(`job ${job.id}${job.name ? ` ${job.name}` : ''}`, new JobTraceTailer(jobs.jobTraceSource(session.url, session.token), job.projectId, job.id));
+    return openTail(
+      `job ${job.id}${job.name ? ` ${job.name}` : ''}`,
+      new JobTraceTailer(jobs.jobTraceSource(session.url, session.token), job.projectId, job.id),
+    );
   }
 
   const withErrors =
@@ -142,7 +174,9 @@ export function register(context: vscode.ExtensionContext, services: Services): 
       try {
         return await run(...args);
       } catch (error) {
-        void vscode.window.showErrorMessage(`Cannot open the tail: ${error instanceof Error ? error.message : String(error)}`);
+        void vscode.window.showErrorMessage(
+          `Cannot open the tail: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return undefined;
       }
     };
@@ -155,10 +189,15 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     vscode.commands.registerCommand('runnerOps.tailRunnerLog', withErrors(tailRunnerLog)),
     vscode.commands.registerCommand('runnerOps.tailJobLog', withErrors(tailJobLog)),
     vscode.commands.registerCommand('runnerOps.stopTail', (uri?: vscode.Uri) => (active(uri)?.stop(), updateContext())),
-    vscode.commands.registerCommand('runnerOps.resumeTail', (uri?: vscode.Uri) => (active(uri)?.start(), updateContext())),
+    vscode.commands.registerCommand(
+      'runnerOps.resumeTail',
+      (uri?: vscode.Uri) => (active(uri)?.start(), updateContext()),
+    ),
     vscode.commands.registerCommand('runnerOps.clearTail', (uri?: vscode.Uri) => active(uri)?.clear()),
     vscode.commands.registerCommand('runnerOps.showTails', async () => {
-      const picked = await vscode.window.showQuickPick([...open.values()].map((t) => ({ label: t.session.title, description: t.session.state, uri: t.uri })));
+      const picked = await vscode.window.showQuickPick(
+        [...open.values()].map((t) => ({ label: t.session.title, description: t.session.state, uri: t.uri })),
+      );
       if (picked) await vscode.window.showTextDocument(picked.uri, { preview: false });
     }),
     vscode.window.tabGroups.onDidChangeTabs(closeTailsWithoutTabs),

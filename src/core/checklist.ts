@@ -47,7 +47,9 @@ export const KMS_KEY_FORMAT = 'projects/PROJECT/locations/LOCATION/keyRings/RING
 
 /** Parses runnerOps.secrets.kmsKey; undefined when it is not a full key resource name. */
 export function parseKmsKeyName(name: string): KmsKeyName | undefined {
-  const m = name.trim().match(/^projects\/([^/\s]+)\/locations\/([^/\s]+)\/keyRings\/([^/\s]+)\/cryptoKeys\/([^/\s]+)$/);
+  const m = name
+    .trim()
+    .match(/^projects\/([^/\s]+)\/locations\/([^/\s]+)\/keyRings\/([^/\s]+)\/cryptoKeys\/([^/\s]+)$/);
   if (!m) return undefined;
   const [, project, location, ring, key] = m;
   const ringName = `projects/${project}/locations/${location}/keyRings/${ring}`;
@@ -86,10 +88,18 @@ export interface GitLabReadOptions {
 
 /** What GitLab says: the token, the configured projects and their runners (through the fleet store). */
 export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
-  const facts: GitLabFacts = { configured: o.configured, signedIn: o.session !== undefined, host: o.session?.url ?? o.host, projects: o.projects };
+  const facts: GitLabFacts = {
+    configured: o.configured,
+    signedIn: o.session !== undefined,
+    host: o.session?.url ?? o.host,
+    projects: o.projects,
+  };
   if (!o.configured || !o.session) return facts;
   const { url, token } = o.session;
-  const [identity] = await Promise.all([o.identity(url, token).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))), o.store.refresh('runners')]);
+  const [identity] = await Promise.all([
+    o.identity(url, token).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+    o.store.refresh('runners'),
+  ]);
   facts.identity = identity;
   facts.projectsError = o.store.projects.error;
   if (!facts.projectsError) facts.runners = o.store.runners.error ?? o.store.runners.value;
@@ -114,7 +124,9 @@ export interface GoogleProbes {
   objects(bucket: string, prefix: string): Promise<string[]>;
 }
 
-const settingsFix = (section: string, title = 'Open Settings'): CheckFix => ({ command: { id: 'runnerOps.openSettings', title, args: [section] } });
+const settingsFix = (section: string, title = 'Open Settings'): CheckFix => ({
+  command: { id: 'runnerOps.openSettings', title, args: [section] },
+});
 const SIGN_IN: CheckFix = { command: { id: 'runnerOps.signIn', title: 'Sign in to GitLab' } };
 const RERUN: CheckFix = { command: { id: 'runnerOps.runChecklist', title: 'Run the checklist again' } };
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
@@ -129,7 +141,11 @@ export function createKeyCommand(k: KmsKeyName, now: number): string {
 }
 
 /** The outcome of each check, in CHECKS order, for what the probes found. */
-export async function runChecklist(input: ChecklistInput, gitlab: GitLabFacts, google: GoogleProbes): Promise<CheckResult[]> {
+export async function runChecklist(
+  input: ChecklistInput,
+  gitlab: GitLabFacts,
+  google: GoogleProbes,
+): Promise<CheckResult[]> {
   const results = new Map<CheckId, CheckResult>();
   const set = (id: CheckId, outcome: CheckOutcome, detail: string, fix?: CheckFix) => {
     results.set(id, { id, title: CHECKS.find((c) => c.id === id)!.title, outcome, detail, fix });
@@ -153,9 +169,16 @@ export async function runChecklist(input: ChecklistInput, gitlab: GitLabFacts, g
 type Setter = (id: CheckId, outcome: CheckOutcome, detail: string, fix?: CheckFix) => void;
 
 function judgeGitLab(g: GitLabFacts, set: Setter): void {
-  if (!g.configured) return set('gitlab', 'fail', 'No GitLab server or project is configured (runnerOps.gitlab.url, runnerOps.gitlab.projects).', settingsFix('runnerOps.gitlab', 'Configure GitLab'));
+  if (!g.configured)
+    return set(
+      'gitlab',
+      'fail',
+      'No GitLab server or project is configured (runnerOps.gitlab.url, runnerOps.gitlab.projects).',
+      settingsFix('runnerOps.gitlab', 'Configure GitLab'),
+    );
   if (!g.signedIn) return set('gitlab', 'fail', `Not signed in to GitLab at ${g.host}.`, SIGN_IN);
-  if (g.identity instanceof Error) return set('gitlab', 'fail', `GitLab at ${g.host} refused the token: ${messageOf(g.identity)}`, SIGN_IN);
+  if (g.identity instanceof Error)
+    return set('gitlab', 'fail', `GitLab at ${g.host} refused the token: ${messageOf(g.identity)}`, SIGN_IN);
   let notes: string[] = [];
   let readOnly = false;
   if (g.identity) {
@@ -167,15 +190,30 @@ function judgeGitLab(g: GitLabFacts, set: Setter): void {
       return set('gitlab', 'fail', messageOf(e), SIGN_IN);
     }
   }
-  if (g.projectsError) return set('gitlab', 'fail', `Signed in, but the configured projects cannot be read: ${messageOf(g.projectsError)}`, settingsFix('runnerOps.gitlab.projects', 'Check the projects'));
+  if (g.projectsError)
+    return set(
+      'gitlab',
+      'fail',
+      `Signed in, but the configured projects cannot be read: ${messageOf(g.projectsError)}`,
+      settingsFix('runnerOps.gitlab.projects', 'Check the projects'),
+    );
   const who = g.identity && !(g.identity instanceof Error) ? ` as @${g.identity.username}` : '';
   const scope = g.identity?.scopes ? ` · scopes ${g.identity.scopes.join(', ')}` : '';
   const detail = `Signed in to ${g.host}${who}${scope} · ${g.projects.length} project${g.projects.length === 1 ? '' : 's'} reachable`;
-  if (readOnly || notes.length) return set('gitlab', 'warn', `${detail}. ${notes.join(' ')}`, { ...SIGN_IN, text: 'Sign in with a token that has the api scope.' });
+  if (readOnly || notes.length)
+    return set('gitlab', 'warn', `${detail}. ${notes.join(' ')}`, {
+      ...SIGN_IN,
+      text: 'Sign in with a token that has the api scope.',
+    });
   set('gitlab', 'pass', detail);
 }
 
-async function judgeGoogle(input: ChecklistInput, google: GoogleProbes, set: Setter, blocked: (id: CheckId) => boolean): Promise<void> {
+async function judgeGoogle(
+  input: ChecklistInput,
+  google: GoogleProbes,
+  set: Setter,
+  blocked: (id: CheckId) => boolean,
+): Promise<void> {
   const keyName = parseKmsKeyName(input.kmsKey);
   const keyFix = settingsFix('runnerOps.secrets.kmsKey', 'Set the KMS key');
   const badKey = input.kmsKey.trim()
@@ -186,7 +224,12 @@ async function judgeGoogle(input: ChecklistInput, google: GoogleProbes, set: Set
   // (2) Credentials and endpoint: the key ring get doubles as the cheap call.
   let ringExists = false;
   if (!project) {
-    set('gcp', 'fail', 'No Google Cloud project is configured (runnerOps.gcp.project).', settingsFix('runnerOps.gcp', 'Configure Google Cloud'));
+    set(
+      'gcp',
+      'fail',
+      'No Google Cloud project is configured (runnerOps.gcp.project).',
+      settingsFix('runnerOps.gcp', 'Configure Google Cloud'),
+    );
   } else {
     try {
       if (keyName) ringExists = await google.keyRing(keyName.ringName);
@@ -215,7 +258,13 @@ async function judgeGoogle(input: ChecklistInput, google: GoogleProbes, set: Set
   const bucket = input.bucket.trim();
   let bucketOk = false;
   if (!blocked('bucket')) {
-    if (!bucket) set('bucket', 'fail', 'runnerOps.secrets.bucket is not set.', settingsFix('runnerOps.secrets.bucket', 'Set the bucket'));
+    if (!bucket)
+      set(
+        'bucket',
+        'fail',
+        'runnerOps.secrets.bucket is not set.',
+        settingsFix('runnerOps.secrets.bucket', 'Set the bucket'),
+      );
     else {
       try {
         const found = await google.bucket(bucket);
@@ -226,7 +275,12 @@ async function judgeGoogle(input: ChecklistInput, google: GoogleProbes, set: Set
           });
         } else if (!found.versioning) {
           bucketOk = true;
-          set('bucket', 'warn', `Bucket gs://${bucket} exists but versioning is off: a rotation cannot be rolled back.`, { text: `Turn versioning on: gcloud storage buckets update gs://${bucket} --versioning` });
+          set(
+            'bucket',
+            'warn',
+            `Bucket gs://${bucket} exists but versioning is off: a rotation cannot be rolled back.`,
+            { text: `Turn versioning on: gcloud storage buckets update gs://${bucket} --versioning` },
+          );
         } else {
           bucketOk = true;
           set('bucket', 'pass', `Bucket gs://${bucket} exists, versioning on.`);
@@ -246,9 +300,19 @@ async function judgeKey(k: KmsKeyName, now: number, google: GoogleProbes, set: S
   } catch (e) {
     return set('key', 'fail', `Cannot read key ${k.key}: ${messageOf(e)}`, RERUN);
   }
-  if (!facts) return set('key', 'fail', `Key ${k.key} does not exist in key ring ${k.ring}.`, { text: `Create it: ${createKeyCommand(k, now)}` });
+  if (!facts)
+    return set('key', 'fail', `Key ${k.key} does not exist in key ring ${k.ring}.`, {
+      text: `Create it: ${createKeyCommand(k, now)}`,
+    });
   if (facts.purpose !== 'ENCRYPT_DECRYPT') {
-    return set('key', 'fail', `Key ${k.key} has purpose ${facts.purpose}; secrets need a symmetric ENCRYPT_DECRYPT key.`, { text: `Create a symmetric key: ${createKeyCommand(k, now)} (under a new name), then set runnerOps.secrets.kmsKey to it.` });
+    return set(
+      'key',
+      'fail',
+      `Key ${k.key} has purpose ${facts.purpose}; secrets need a symmetric ENCRYPT_DECRYPT key.`,
+      {
+        text: `Create a symmetric key: ${createKeyCommand(k, now)} (under a new name), then set runnerOps.secrets.kmsKey to it.`,
+      },
+    );
   }
   if (!facts.primary) {
     return set('key', 'fail', `Key ${k.key} has no primary version, so nothing can be encrypted.`, {
@@ -263,16 +327,31 @@ async function judgeKey(k: KmsKeyName, now: number, google: GoogleProbes, set: S
   }
   if (!facts.rotationPeriodSec) {
     const next = new Date(now + DAY_SEC * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    return set('key', 'warn', `Key ${k.key} is usable (primary version ${version} ENABLED) but has no rotation period.`, {
-      text: `Set one: gcloud kms keys update ${k.key} --keyring ${k.ring} --location ${k.location} --project ${k.project} --rotation-period 90d --next-rotation-time ${next}`,
-    });
+    return set(
+      'key',
+      'warn',
+      `Key ${k.key} is usable (primary version ${version} ENABLED) but has no rotation period.`,
+      {
+        text: `Set one: gcloud kms keys update ${k.key} --keyring ${k.ring} --location ${k.location} --project ${k.project} --rotation-period 90d --next-rotation-time ${next}`,
+      },
+    );
   }
-  set('key', 'pass', `Key ${k.key}: ENCRYPT_DECRYPT, primary version ${version} ENABLED, rotates every ${formatPeriod(facts.rotationPeriodSec)}.`);
+  set(
+    'key',
+    'pass',
+    `Key ${k.key}: ENCRYPT_DECRYPT, primary version ${version} ENABLED, rotates every ${formatPeriod(facts.rotationPeriodSec)}.`,
+  );
 }
 
 const MAX_LISTED = 4;
 
-async function judgeSecrets(bucket: string, rawPrefix: string, k: KmsKeyName | undefined, google: GoogleProbes, set: Setter): Promise<void> {
+async function judgeSecrets(
+  bucket: string,
+  rawPrefix: string,
+  k: KmsKeyName | undefined,
+  google: GoogleProbes,
+  set: Setter,
+): Promise<void> {
   const prefix = rawPrefix.trim();
   const where = `gs://${bucket}/${prefix}`;
   let names: string[];
@@ -282,38 +361,64 @@ async function judgeSecrets(bucket: string, rawPrefix: string, k: KmsKeyName | u
     return set('secrets', 'fail', `Cannot list ${where}: ${messageOf(e)}`, RERUN);
   }
   const shown = names.map((n) => n.slice(prefix.length));
-  const listed = shown.slice(0, MAX_LISTED).join(', ') + (shown.length > MAX_LISTED ? `, … (${shown.length - MAX_LISTED} more)` : '');
-  const keyFlags = k ? `--key ${k.key} --keyring ${k.ring} --location ${k.location} --project ${k.project}` : '--key KEY --keyring RING --location LOCATION';
+  const listed =
+    shown.slice(0, MAX_LISTED).join(', ') +
+    (shown.length > MAX_LISTED ? `, … (${shown.length - MAX_LISTED} more)` : '');
+  const keyFlags = k
+    ? `--key ${k.key} --keyring ${k.ring} --location ${k.location} --project ${k.project}`
+    : '--key KEY --keyring RING --location LOCATION';
   const upload = `gcloud kms encrypt ${keyFlags} --plaintext-file config.toml --ciphertext-file config.toml.enc && gcloud storage cp config.toml.enc ${where}RUNNER/config.toml.enc`;
-  if (names.length === 0) return set('secrets', 'fail', `No secrets under ${where}.`, { text: `Encrypt and upload the runner's config.toml: ${upload}` });
+  if (names.length === 0)
+    return set('secrets', 'fail', `No secrets under ${where}.`, {
+      text: `Encrypt and upload the runner's config.toml: ${upload}`,
+    });
   if (!names.some((n) => /config\.toml/.test(n))) {
-    return set('secrets', 'fail', `No config.toml under ${where} (found ${names.length}: ${listed}).`, { text: `Encrypt and upload the runner's config.toml: ${upload}` });
+    return set('secrets', 'fail', `No config.toml under ${where} (found ${names.length}: ${listed}).`, {
+      text: `Encrypt and upload the runner's config.toml: ${upload}`,
+    });
   }
   set('secrets', 'pass', `${names.length} object${names.length === 1 ? '' : 's'} under ${where}: ${listed}`);
 }
 
-const REGISTER = 'Create a project runner in GitLab (Settings → CI/CD → Runners → New project runner), then on the VM: gitlab-runner register --url GITLAB_URL --token glrt-…';
+const REGISTER =
+  'Create a project runner in GitLab (Settings → CI/CD → Runners → New project runner), then on the VM: gitlab-runner register --url GITLAB_URL --token glrt-…';
 
 function judgeRunners(g: GitLabFacts, set: Setter): void {
   const runners = g.runners;
   if (runners === undefined) return set('runner', 'skipped', 'Skipped: the runners were not read.');
   if (runners instanceof Error) return set('runner', 'fail', `Cannot list the runners: ${messageOf(runners)}`, RERUN);
   const register = { text: REGISTER.replace('GITLAB_URL', g.host) };
-  if (runners.length === 0) return set('runner', 'fail', 'No runner is registered for the configured projects.', register);
+  if (runners.length === 0)
+    return set('runner', 'fail', 'No runner is registered for the configured projects.', register);
   const name = (r: Runner) => `#${r.id} ${r.description || '(no description)'}`;
   const online = runners.filter((r) => r.status === 'online' && !r.paused);
   const paused = runners.filter((r) => r.paused);
   const others = runners.filter((r) => r.status !== 'online' && !r.paused);
-  const rest = [paused.length ? `paused: ${paused.map(name).join(', ')}` : '', others.length ? `not online: ${others.map((r) => `${name(r)} (${r.status})`).join(', ')}` : ''].filter(Boolean).join('; ');
+  const rest = [
+    paused.length ? `paused: ${paused.map(name).join(', ')}` : '',
+    others.length ? `not online: ${others.map((r) => `${name(r)} (${r.status})`).join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   if (online.length === 0) {
-    return set('runner', 'fail', `${runners.length} runner${runners.length === 1 ? '' : 's'} registered, none online and active${rest ? ` (${rest})` : ''}.`, {
-      text: 'Start the runner VM or its gitlab-runner container, or resume a paused runner; see the Runner VMs view.',
-    });
+    return set(
+      'runner',
+      'fail',
+      `${runners.length} runner${runners.length === 1 ? '' : 's'} registered, none online and active${rest ? ` (${rest})` : ''}.`,
+      {
+        text: 'Start the runner VM or its gitlab-runner container, or resume a paused runner; see the Runner VMs view.',
+      },
+    );
   }
-  set('runner', 'pass', `${online.length} of ${runners.length} runners online: ${online.map(name).join(', ')}${rest ? ` · ${rest}` : ''}`);
+  set(
+    'runner',
+    'pass',
+    `${online.length} of ${runners.length} runners online: ${online.map(name).join(', ')}${rest ? ` · ${rest}` : ''}`,
+  );
 }
 
-const outcomeRow = (label: string, icon: string, color: string | undefined, priority: number): StatusPresentation => Object.freeze({ label, icon, color, priority, transitional: false });
+const outcomeRow = (label: string, icon: string, color: string | undefined, priority: number): StatusPresentation =>
+  Object.freeze({ label, icon, color, priority, transitional: false });
 
 /** How each outcome reads, in the style of status-table: codicon id and theme colour id. */
 const CHECK_STATUSES: Record<CheckOutcome, StatusPresentation> = {

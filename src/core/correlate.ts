@@ -62,7 +62,15 @@ function claimsOf(runner: Runner, index: VmIndex): { claims: Claim[]; ambiguity?
     // The most recently contacted manager comes first and speaks for the VM.
     if (claims.some((c) => c.vm === vm)) return;
     const contactedAt = manager ? manager.contactedAt : runner.contactedAt;
-    claims.push({ runner, vm, rule, how, manager, contactedAt, hostKey: manager ? `system:${manager.systemId}` : `runner:${runner.id}` });
+    claims.push({
+      runner,
+      vm,
+      rule,
+      how,
+      manager,
+      contactedAt,
+      hostKey: manager ? `system:${manager.systemId}` : `runner:${runner.id}`,
+    });
   };
 
   for (const manager of newestFirst(runner.managers ?? [])) {
@@ -73,7 +81,8 @@ function claimsOf(runner: Runner, index: VmIndex): { claims: Claim[]; ambiguity?
     }
     if (byIp.length > 1) noteAmbiguity(`Manager IP ${manager.ipAddress}`, byIp);
     const bySystemId = index.bySystemId(manager.systemId);
-    if (bySystemId.length === 1) claim(bySystemId[0], 'manager-system-id', `matched by system id ${manager.systemId}`, manager);
+    if (bySystemId.length === 1)
+      claim(bySystemId[0], 'manager-system-id', `matched by system id ${manager.systemId}`, manager);
     else if (bySystemId.length > 1) noteAmbiguity(`System id ${manager.systemId}`, bySystemId);
   }
   if (claims.length > 0) return { claims };
@@ -87,7 +96,8 @@ function claimsOf(runner: Runner, index: VmIndex): { claims: Claim[]; ambiguity?
 
   const legacyIp = runner.ipAddress?.trim();
   const byLegacyIp = legacyIp ? index.byIp(legacyIp) : [];
-  if (byLegacyIp.length === 1) claim(byLegacyIp[0], 'runner-ip', `matched by the runner's IP ${legacyIp} (deprecated field)`);
+  if (byLegacyIp.length === 1)
+    claim(byLegacyIp[0], 'runner-ip', `matched by the runner's IP ${legacyIp} (deprecated field)`);
   else if (byLegacyIp.length > 1) noteAmbiguity(`Runner IP ${legacyIp}`, byLegacyIp);
   return { claims, ambiguity };
 }
@@ -104,7 +114,8 @@ function keepCurrentHosts(claims: Claim[]): Claim[] {
   return [...byVm.values()].flatMap((vmClaims) => {
     const latestByHost = new Map<string, number>();
     for (const c of vmClaims) {
-      if (c.contactedAt !== undefined) latestByHost.set(c.hostKey, Math.max(c.contactedAt, latestByHost.get(c.hostKey) ?? -Infinity));
+      if (c.contactedAt !== undefined)
+        latestByHost.set(c.hostKey, Math.max(c.contactedAt, latestByHost.get(c.hostKey) ?? -Infinity));
     }
     const newest = Math.max(...latestByHost.values());
     return vmClaims.filter((c) => {

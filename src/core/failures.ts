@@ -1,7 +1,8 @@
 // Failures the views show as nodes and the commands as messages: each says what went wrong and
 // what fixes it, and never carries a token or a secret.
 
-export type GitLabFailureKind = 'unauthorized' | 'forbidden' | 'not-found' | 'rate-limited' | 'server' | 'timeout' | 'network' | 'bad-request';
+export type GitLabFailureKind =
+  'unauthorized' | 'forbidden' | 'not-found' | 'rate-limited' | 'server' | 'timeout' | 'network' | 'bad-request';
 
 export interface FailureDetails {
   retryAfterSeconds?: number;
@@ -22,7 +23,11 @@ export class GitLabFailure extends Error {
     const said = serverMessage ? ` GitLab said: "${serverMessage.slice(0, 200)}".` : '';
     switch (true) {
       case status === 401:
-        return new GitLabFailure('unauthorized', `GitLab at ${host} rejected the token (401): it is wrong, expired or revoked. Sign in again with a valid personal access token.`, details);
+        return new GitLabFailure(
+          'unauthorized',
+          `GitLab at ${host} rejected the token (401): it is wrong, expired or revoked. Sign in again with a valid personal access token.`,
+          details,
+        );
       case status === 403:
         return new GitLabFailure(
           'forbidden',
@@ -32,9 +37,17 @@ export class GitLabFailure extends Error {
           details,
         );
       case status === 404:
-        return new GitLabFailure('not-found', `Not found on GitLab at ${host} (404), or the token's user cannot see it.${said}`, details);
+        return new GitLabFailure(
+          'not-found',
+          `Not found on GitLab at ${host} (404), or the token's user cannot see it.${said}`,
+          details,
+        );
       case status === 429:
-        return new GitLabFailure('rate-limited', `GitLab at ${host} is rate limiting requests (429)${details.retryAfterSeconds ? `; retrying in ${details.retryAfterSeconds} s` : ''}.`, details);
+        return new GitLabFailure(
+          'rate-limited',
+          `GitLab at ${host} is rate limiting requests (429)${details.retryAfterSeconds ? `; retrying in ${details.retryAfterSeconds} s` : ''}.`,
+          details,
+        );
       case status >= 500:
         return new GitLabFailure('server', `GitLab at ${host} had an error (${status}). Try again shortly.`, details);
       case status === 400:
@@ -46,7 +59,8 @@ export class GitLabFailure extends Error {
 }
 
 export type GcpService = 'compute' | 'kms' | 'storage' | 'logging';
-export type GcpFailureKind = 'api-disabled' | 'permission-denied' | 'unauthenticated' | 'not-found' | 'invalid' | 'rate-limited' | 'unavailable';
+export type GcpFailureKind =
+  'api-disabled' | 'permission-denied' | 'unauthenticated' | 'not-found' | 'invalid' | 'rate-limited' | 'unavailable';
 
 export class GcpFailure extends Error {
   constructor(

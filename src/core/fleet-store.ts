@@ -67,17 +67,26 @@ export class FleetStore {
    * visible views do not fetch everything three times. A refresh in flight is joined.
    */
   async refresh(own: FleetArea, borrowed: FleetArea[] = [], borrowedFreshMs = 30_000): Promise<void> {
-    await Promise.all([this.refreshArea(own, 1_000), ...borrowed.map((area) => this.refreshArea(area, borrowedFreshMs))]);
+    await Promise.all([
+      this.refreshArea(own, 1_000),
+      ...borrowed.map((area) => this.refreshArea(area, borrowedFreshMs)),
+    ]);
   }
 
   private refreshArea(area: FleetArea, freshMs: number): Promise<void> | undefined {
     const running = this.inFlight.get(area);
     if (running) return running;
     if (this.sources.now() - (this.lastRefresh.get(area) ?? -Infinity) < freshMs) return undefined;
-    const run = { workers: () => this.refreshWorkers(), runners: () => this.refreshRunners(), pipelines: () => this.refreshPipelines() }[area]().finally(() => {
-      this.inFlight.delete(area);
-      this.lastRefresh.set(area, this.sources.now());
-    });
+    const run = {
+      workers: () => this.refreshWorkers(),
+      runners: () => this.refreshRunners(),
+      pipelines: () => this.refreshPipelines(),
+    }
+      [area]()
+      .finally(() => {
+        this.inFlight.delete(area);
+        this.lastRefresh.set(area, this.sources.now());
+      });
     this.inFlight.set(area, run);
     return run;
   }
@@ -85,7 +94,12 @@ export class FleetStore {
   /** The first error among the areas, for the poller's backoff. */
   errorOf(areas: FleetArea[]): Error | undefined {
     for (const area of areas) {
-      const error = area === 'workers' ? this.workers.error : area === 'runners' ? (this.runners.error ?? this.projects.error) : [...this.pipelines.values()].find((p) => p.error)?.error ?? this.projects.error;
+      const error =
+        area === 'workers'
+          ? this.workers.error
+          : area === 'runners'
+            ? (this.runners.error ?? this.projects.error)
+            : ([...this.pipelines.values()].find((p) => p.error)?.error ?? this.projects.error);
       if (error) return error;
     }
     return undefined;
@@ -98,17 +112,27 @@ export class FleetStore {
       this.emit('workers');
       return;
     }
-    this.workers = await load(this.workers, () => compute.listWorkers(), this.sources.now, (next) => {
-      this.workers = next;
-      this.emit('workers');
-    });
+    this.workers = await load(
+      this.workers,
+      () => compute.listWorkers(),
+      this.sources.now,
+      (next) => {
+        this.workers = next;
+        this.emit('workers');
+      },
+    );
   }
 
   private async ensureProjects(gitlab: GitLabPort): Promise<Project[] | undefined> {
     if (this.projects.value && !this.projects.error) return this.projects.value;
-    this.projects = await load(this.projects, () => Promise.all(this.sources.projects.map((p) => gitlab.project(p))), this.sources.now, (next) => {
-      this.projects = next;
-    });
+    this.projects = await load(
+      this.projects,
+      () => Promise.all(this.sources.projects.map((p) => gitlab.project(p))),
+      this.sources.now,
+      (next) => {
+        this.projects = next;
+      },
+    );
     if (this.admin === undefined && !this.projects.error) this.admin = await gitlab.isAdmin().catch(() => false);
     return this.projects.error ? undefined : this.projects.value;
   }
@@ -126,11 +150,16 @@ export class FleetStore {
       this.emit('runners');
       return;
     }
-    this.runners = await load(this.runners, () => gitlab.runners(projects, this.admin === true), this.sources.now, (next) => {
-      this.runners = next;
-      this.emit('runners');
-      this.emit('workers'); // VM rows show their runners
-    });
+    this.runners = await load(
+      this.runners,
+      () => gitlab.runners(projects, this.admin === true),
+      this.sources.now,
+      (next) => {
+        this.runners = next;
+        this.emit('runners');
+        this.emit('workers'); // VM rows show their runners
+      },
+    );
     for (const id of this.runnerJobs.keys()) await this.loadRunnerJobs(id);
   }
 
@@ -149,22 +178,36 @@ export class FleetStore {
     // Fast polls are for what is moving: a project with nothing running waits for the slow pace.
     const now = this.sources.now();
     const due = projects.filter(
-      (p) => !this.pipelines.get(p.id)?.value || this.inMotion(p.id) || now - (this.projectRefreshedAt.get(p.id) ?? -Infinity) >= QUIET_PROJECT_REFRESH_MS,
+      (p) =>
+        !this.pipelines.get(p.id)?.value ||
+        this.inMotion(p.id) ||
+        now - (this.projectRefreshedAt.get(p.id) ?? -Infinity) >= QUIET_PROJECT_REFRESH_MS,
     );
     await Promise.all(
       due.map(async (project) => {
         this.projectRefreshedAt.set(project.id, now);
         const current = this.pipelines.get(project.id) ?? notLoaded<PipelineList>();
         // Keep as many pipelines as the user loaded: refresh the first page, keep older pages.
-        const next = await load(current, async () => {
-          const first = await gitlab.pipelines(project.id, 1);
-          first.pipelines = await this.withDetails(gitlab, first.pipelines);
-          const older = (current.value?.pipelines ?? []).filter((p) => !first.pipelines.some((f) => f.id === p.id) && p.id < Math.min(...first.pipelines.map((f) => f.id)));
-          return { pipelines: [...first.pipelines, ...older], nextPage: older.length ? current.value?.nextPage : first.nextPage };
-        }, this.sources.now, (value) => {
-          this.pipelines.set(project.id, value);
-          this.emit('pipelines');
-        });
+        const next = await load(
+          current,
+          async () => {
+            const first = await gitlab.pipelines(project.id, 1);
+            first.pipelines = await this.withDetails(gitlab, first.pipelines);
+            const older = (current.value?.pipelines ?? []).filter(
+              (p) =>
+                !first.pipelines.some((f) => f.id === p.id) && p.id < Math.min(...first.pipelines.map((f) => f.id)),
+            );
+            return {
+              pipelines: [...first.pipelines, ...older],
+              nextPage: older.length ? current.value?.nextPage : first.nextPage,
+            };
+          },
+          this.sources.now,
+          (value) => {
+            this.pipelines.set(project.id, value);
+            this.emit('pipelines');
+          },
+        );
         this.pipelines.set(project.id, next);
       }),
     );
@@ -172,7 +215,8 @@ export class FleetStore {
     for (const [pipelineId, jobs] of this.pipelineJobs) {
       const pipeline = this.findPipeline(pipelineId);
       const jobsMoving = (jobs.value ?? []).some((j) => pipelineStatus(j.status).transitional);
-      if (pipeline && (pipelineStatus(pipeline.status).transitional || jobsMoving)) await this.loadPipelineJobs(pipeline.projectId, pipelineId);
+      if (pipeline && (pipelineStatus(pipeline.status).transitional || jobsMoving))
+        await this.loadPipelineJobs(pipeline.projectId, pipelineId);
     }
   }
 
@@ -191,41 +235,61 @@ export class FleetStore {
     const current = this.pipelines.get(projectId);
     if (!gitlab || !current?.value?.nextPage) return;
     const page = current.value.nextPage;
-    await load(current, async () => {
-      const more = await gitlab.pipelines(projectId, page);
-      more.pipelines = await this.withDetails(gitlab, more.pipelines);
-      return { pipelines: [...(current.value?.pipelines ?? []), ...more.pipelines], nextPage: more.nextPage };
-    }, this.sources.now, (value) => {
-      this.pipelines.set(projectId, value);
-      this.emit('pipelines');
-    });
+    await load(
+      current,
+      async () => {
+        const more = await gitlab.pipelines(projectId, page);
+        more.pipelines = await this.withDetails(gitlab, more.pipelines);
+        return { pipelines: [...(current.value?.pipelines ?? []), ...more.pipelines], nextPage: more.nextPage };
+      },
+      this.sources.now,
+      (value) => {
+        this.pipelines.set(projectId, value);
+        this.emit('pipelines');
+      },
+    );
   }
 
   async loadPipelineJobs(projectId: number, pipelineId: number): Promise<void> {
     const gitlab = await this.sources.gitlab();
     if (!gitlab) return;
-    await load(this.pipelineJobs.get(pipelineId) ?? notLoaded<Job[]>(), () => gitlab.pipelineJobs(projectId, pipelineId), this.sources.now, (value) => {
-      this.pipelineJobs.set(pipelineId, value);
-      this.emit('pipelines');
-    });
+    await load(
+      this.pipelineJobs.get(pipelineId) ?? notLoaded<Job[]>(),
+      () => gitlab.pipelineJobs(projectId, pipelineId),
+      this.sources.now,
+      (value) => {
+        this.pipelineJobs.set(pipelineId, value);
+        this.emit('pipelines');
+      },
+    );
   }
 
   async loadRunnerJobs(runnerId: number): Promise<void> {
     const gitlab = await this.sources.gitlab();
     if (!gitlab) return;
-    await load(this.runnerJobs.get(runnerId) ?? notLoaded<Job[]>(), () => gitlab.runnerJobs(runnerId, 10), this.sources.now, (value) => {
-      this.runnerJobs.set(runnerId, value);
-      this.emit('runners');
-    });
+    await load(
+      this.runnerJobs.get(runnerId) ?? notLoaded<Job[]>(),
+      () => gitlab.runnerJobs(runnerId, 10),
+      this.sources.now,
+      (value) => {
+        this.runnerJobs.set(runnerId, value);
+        this.emit('runners');
+      },
+    );
   }
 
   async loadSchedules(projectId: number): Promise<void> {
     const gitlab = await this.sources.gitlab();
     if (!gitlab) return;
-    await load(this.schedules.get(projectId) ?? notLoaded<PipelineSchedule[]>(), () => gitlab.schedules(projectId), this.sources.now, (value) => {
-      this.schedules.set(projectId, value);
-      this.emit('pipelines');
-    });
+    await load(
+      this.schedules.get(projectId) ?? notLoaded<PipelineSchedule[]>(),
+      () => gitlab.schedules(projectId),
+      this.sources.now,
+      (value) => {
+        this.schedules.set(projectId, value);
+        this.emit('pipelines');
+      },
+    );
   }
 
   /**
@@ -272,7 +336,14 @@ export class FleetStore {
 
   updateRunner(runner: Runner): void {
     if (!this.runners.value) return;
-    this.runners = { ...this.runners, value: this.runners.value.map((r) => (r.id === runner.id ? { ...r, ...runner, managers: r.managers, tags: runner.tags.length ? runner.tags : r.tags } : r)) };
+    this.runners = {
+      ...this.runners,
+      value: this.runners.value.map((r) =>
+        r.id === runner.id
+          ? { ...r, ...runner, managers: r.managers, tags: runner.tags.length ? runner.tags : r.tags }
+          : r,
+      ),
+    };
     this.emit('runners');
     this.emit('workers');
   }

@@ -6,15 +6,22 @@ export class InvalidGitLabUrl extends Error {}
 /** `https://gitlab.example.com/` -> `https://gitlab.example.com`; keeps a sub-path install (`/gitlab`). */
 export function normalizeGitLabUrl(input: string): string {
   const trimmed = input.trim();
-  if (!trimmed) throw new InvalidGitLabUrl('The GitLab URL is empty. Enter the address of your GitLab server, e.g. https://gitlab.example.com');
+  if (!trimmed)
+    throw new InvalidGitLabUrl(
+      'The GitLab URL is empty. Enter the address of your GitLab server, e.g. https://gitlab.example.com',
+    );
   let url: URL;
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
   } catch {
-    throw new InvalidGitLabUrl(`"${trimmed}" is not a URL. Enter the address of your GitLab server, e.g. https://gitlab.example.com`);
+    throw new InvalidGitLabUrl(
+      `"${trimmed}" is not a URL. Enter the address of your GitLab server, e.g. https://gitlab.example.com`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidGitLabUrl(`"${trimmed}" uses ${url.protocol}; GitLab is reached over https (or http for a local server).`);
+    throw new InvalidGitLabUrl(
+      `"${trimmed}" uses ${url.protocol}; GitLab is reached over https (or http for a local server).`,
+    );
   }
   if (url.username || url.password) {
     throw new InvalidGitLabUrl('Put the token in the token prompt, not in the URL.');

@@ -9,7 +9,12 @@ export interface Loadable<T> {
 export const notLoaded = <T>(): Loadable<T> => ({ loading: false });
 
 /** Runs `fetch`, keeping the previous value while loading and after a failure (stale beats empty). */
-export async function load<T>(current: Loadable<T>, fetch: () => Promise<T>, now: () => number, changed: (next: Loadable<T>) => void): Promise<Loadable<T>> {
+export async function load<T>(
+  current: Loadable<T>,
+  fetch: () => Promise<T>,
+  now: () => number,
+  changed: (next: Loadable<T>) => void,
+): Promise<Loadable<T>> {
   changed({ ...current, loading: true });
   try {
     const next = { value: await fetch(), loading: false, loadedAt: now() };

@@ -2,7 +2,15 @@
 // Times are epoch milliseconds; ids are strings where the APIs' int64 would overflow a number.
 
 export type VmStatus =
-  | 'PROVISIONING' | 'STAGING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'SUSPENDING' | 'SUSPENDED' | 'REPAIRING' | 'TERMINATED';
+  | 'PROVISIONING'
+  | 'STAGING'
+  | 'RUNNING'
+  | 'STOPPING'
+  | 'STOPPED'
+  | 'SUSPENDING'
+  | 'SUSPENDED'
+  | 'REPAIRING'
+  | 'TERMINATED';
 
 export interface WorkerVm {
   id: string; // Compute instance id (int64 as string)
@@ -56,8 +64,18 @@ export interface Runner {
 }
 
 export type PipelineStatus =
-  | 'created' | 'waiting_for_resource' | 'preparing' | 'pending' | 'running' | 'success' | 'failed' | 'canceled'
-  | 'canceling' | 'skipped' | 'manual' | 'scheduled';
+  | 'created'
+  | 'waiting_for_resource'
+  | 'preparing'
+  | 'pending'
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'canceled'
+  | 'canceling'
+  | 'skipped'
+  | 'manual'
+  | 'scheduled';
 
 export interface JobRunnerRef {
   id: number;

@@ -101,7 +101,8 @@ export class PollingScheduler {
   /** The delay the next automatic run waits after the previous one ended. */
   get currentDelayMs(): number {
     const interval = this.transitional ? this.fastMs : this.slowMs;
-    const backoff = this.consecutiveErrors === 0 ? interval : Math.min(this.maxBackoffMs, interval * 2 ** this.consecutiveErrors);
+    const backoff =
+      this.consecutiveErrors === 0 ? interval : Math.min(this.maxBackoffMs, interval * 2 ** this.consecutiveErrors);
     return Math.max(backoff, this.retryAfterMs);
   }
 
@@ -129,10 +130,13 @@ export class PollingScheduler {
     if (!this.active || this.inFlight) return;
     const dueIn = this.lastRunAt === undefined ? 0 : this.lastRunAt + this.currentDelayMs - this.clock.now();
     // Coming back into view after the data went stale refreshes at once; a quick toggle does not.
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      void this.refreshNow();
-    }, Math.max(0, dueIn));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.refreshNow();
+      },
+      Math.max(0, dueIn),
+    );
   }
 
   private clearTimer(): void {

@@ -32,7 +32,8 @@ export interface SecretsBucket {
 }
 
 /** What a decrypt of the current generation showed. */
-export type VerifyResult = { outcome: 'primary' } | { outcome: 'older-version' } | { outcome: 'failed'; reason: string };
+export type VerifyResult =
+  { outcome: 'primary' } | { outcome: 'older-version' } | { outcome: 'failed'; reason: string };
 
 export interface SecretsPort {
   bucket(): Promise<SecretsBucket>;
@@ -122,12 +123,17 @@ export function verifySummary(results: ReadonlyArray<VerifyResult>): string {
 
 /** Why a decrypt failed, from KMS's error: a disabled or destroyed version is FAILED_PRECONDITION. */
 export function decryptFailureReason(code: number | undefined, message: string): string {
-  const said = message.replace(/^\d+ [A-Z_]+: /, '').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const said = message
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
   switch (code) {
     case 9: {
       const state = /current state is:?\s*([A-Z_]+)/.exec(said)?.[1];
       const version = /cryptoKeyVersions\/(\d+)/.exec(said)?.[1];
-      if (state && version) return `key version ${version} is ${state.toLowerCase().replace(/_/g, ' ')} (enable or restore it to read this secret)`;
+      if (state && version)
+        return `key version ${version} is ${state.toLowerCase().replace(/_/g, ' ')} (enable or restore it to read this secret)`;
       return `the key version that encrypted it is not enabled (${said})`;
     }
     case 3:

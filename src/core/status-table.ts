@@ -26,8 +26,13 @@ export const Priority = {
   inactive: 60,
 } as const;
 
-const row = (label: string, icon: string, color: string | undefined, priority: number, transitional = false): StatusPresentation =>
-  Object.freeze({ label, icon, color, priority, transitional });
+const row = (
+  label: string,
+  icon: string,
+  color: string | undefined,
+  priority: number,
+  transitional = false,
+): StatusPresentation => Object.freeze({ label, icon, color, priority, transitional });
 
 export const UNKNOWN_STATUS: StatusPresentation = row('Unknown', 'question', undefined, Priority.unknown);
 
@@ -69,7 +74,12 @@ const PIPELINE_STATUSES: Record<PipelineStatus, StatusPresentation> = {
   scheduled: row('Scheduled', 'calendar', undefined, Priority.needsAction),
 };
 
-export const ALLOWED_FAILURE: StatusPresentation = row('Failed (allowed)', 'warning', 'charts.yellow', Priority.warning);
+export const ALLOWED_FAILURE: StatusPresentation = row(
+  'Failed (allowed)',
+  'warning',
+  'charts.yellow',
+  Priority.warning,
+);
 
 /** Looks up own keys only, so a status such as `constructor` is unknown rather than a prototype member. */
 function lookup<K extends string>(table: Record<K, StatusPresentation>, status: string): StatusPresentation {

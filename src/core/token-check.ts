@@ -21,10 +21,16 @@ export interface TokenVerdict {
 export class TokenRejected extends Error {}
 
 export function judgeToken(identity: TokenIdentity, now: Date): TokenVerdict {
-  if (identity.revoked) throw new TokenRejected('This token has been revoked. Create a new personal access token with the api scope.');
-  if (identity.active === false) throw new TokenRejected('This token is not active (expired or revoked). Create a new personal access token with the api scope.');
+  if (identity.revoked)
+    throw new TokenRejected('This token has been revoked. Create a new personal access token with the api scope.');
+  if (identity.active === false)
+    throw new TokenRejected(
+      'This token is not active (expired or revoked). Create a new personal access token with the api scope.',
+    );
   if (identity.expiresAt && Date.parse(`${identity.expiresAt}T23:59:59Z`) < now.getTime()) {
-    throw new TokenRejected(`This token expired on ${identity.expiresAt}. Create a new personal access token with the api scope.`);
+    throw new TokenRejected(
+      `This token expired on ${identity.expiresAt}. Create a new personal access token with the api scope.`,
+    );
   }
   const notes: string[] = [];
   if (identity.expiresAt) {
@@ -35,7 +41,9 @@ export function judgeToken(identity: TokenIdentity, now: Date): TokenVerdict {
   if (!scopes) return { access: 'full', notes };
   if (scopes.includes('api')) return { access: 'full', notes };
   if (scopes.includes('read_api')) {
-    notes.push('Read-only: the token has read_api but not api, so pausing runners and retrying or cancelling pipelines will be refused.');
+    notes.push(
+      'Read-only: the token has read_api but not api, so pausing runners and retrying or cancelling pipelines will be refused.',
+    );
     return { access: 'read-only', notes };
   }
   throw new TokenRejected(

@@ -16,9 +16,26 @@ const MAX_OBJECTS = 200;
 
 export type ChecklistSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
-const enumName = (value: unknown, names: Record<number, string>): string => (typeof value === 'number' ? (names[value] ?? String(value)) : String(value ?? 'UNSPECIFIED'));
-const PURPOSES: Record<number, string> = { 0: 'CRYPTO_KEY_PURPOSE_UNSPECIFIED', 1: 'ENCRYPT_DECRYPT', 5: 'ASYMMETRIC_SIGN', 6: 'ASYMMETRIC_DECRYPT', 7: 'RAW_ENCRYPT_DECRYPT', 9: 'MAC' };
-const STATES: Record<number, string> = { 0: 'CRYPTO_KEY_VERSION_STATE_UNSPECIFIED', 1: 'ENABLED', 2: 'DISABLED', 3: 'DESTROYED', 4: 'DESTROY_SCHEDULED', 5: 'PENDING_GENERATION', 6: 'PENDING_IMPORT', 7: 'IMPORT_FAILED' };
+const enumName = (value: unknown, names: Record<number, string>): string =>
+  typeof value === 'number' ? (names[value] ?? String(value)) : String(value ?? 'UNSPECIFIED');
+const PURPOSES: Record<number, string> = {
+  0: 'CRYPTO_KEY_PURPOSE_UNSPECIFIED',
+  1: 'ENCRYPT_DECRYPT',
+  5: 'ASYMMETRIC_SIGN',
+  6: 'ASYMMETRIC_DECRYPT',
+  7: 'RAW_ENCRYPT_DECRYPT',
+  9: 'MAC',
+};
+const STATES: Record<number, string> = {
+  0: 'CRYPTO_KEY_VERSION_STATE_UNSPECIFIED',
+  1: 'ENABLED',
+  2: 'DISABLED',
+  3: 'DESTROYED',
+  4: 'DESTROY_SCHEDULED',
+  5: 'PENDING_GENERATION',
+  6: 'PENDING_IMPORT',
+  7: 'IMPORT_FAILED',
+};
 
 const seconds = (d: { seconds?: unknown; nanos?: unknown } | null | undefined): number | undefined => {
   if (!d || d.seconds === undefined || d.seconds === null) return undefined;
@@ -36,7 +53,9 @@ export class ChecklistAdapter implements GoogleProbes {
     this.storage = new Storage({
       projectId: settings.gcpProject || undefined,
       ...(endpoint ? { apiEndpoint: endpoint.includes('://') ? endpoint : `https://${endpoint}` } : {}),
-      ...(settings.credentials === 'none' ? { authClient: new PassThroughClient() as unknown as StorageOptions['authClient'] } : {}),
+      ...(settings.credentials === 'none'
+        ? { authClient: new PassThroughClient() as unknown as StorageOptions['authClient'] }
+        : {}),
       retryOptions: { maxRetries: 1, totalTimeout: 15 },
     });
   }
@@ -66,7 +85,8 @@ export class ChecklistAdapter implements GoogleProbes {
       return {
         purpose: enumName(key.purpose, PURPOSES),
         rotationPeriodSec: seconds(key.rotationPeriod),
-        nextRotationTime: seconds(key.nextRotationTime) === undefined ? undefined : seconds(key.nextRotationTime)! * 1000,
+        nextRotationTime:
+          seconds(key.nextRotationTime) === undefined ? undefined : seconds(key.nextRotationTime)! * 1000,
         primary: key.primary?.name ? { name: key.primary.name, state: enumName(key.primary.state, STATES) } : undefined,
       };
     } catch (e) {
@@ -87,7 +107,9 @@ export class ChecklistAdapter implements GoogleProbes {
 
   async objects(bucket: string, prefix: string): Promise<string[]> {
     try {
-      const [files] = await this.storage.bucket(bucket).getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: MAX_OBJECTS });
+      const [files] = await this.storage
+        .bucket(bucket)
+        .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: MAX_OBJECTS });
       return files.map((f) => f.name);
     } catch (e) {
       throw storageFailure(e, `list gs://${bucket}/${prefix}`);
@@ -103,5 +125,14 @@ export class ChecklistAdapter implements GoogleProbes {
 function storageFailure(e: unknown, attempted: string) {
   const status = (e as { code?: number }).code;
   const grpc = status === 403 ? 7 : status === 401 ? 16 : status === 429 ? 8 : status === 400 ? 3 : undefined;
-  return toGcpFailure(grpc === undefined ? e : Object.assign(Object.create(Object.getPrototypeOf(e) as object) as object, e as object, { code: grpc, message: (e as Error).message }), 'storage', attempted);
+  return toGcpFailure(
+    grpc === undefined
+      ? e
+      : Object.assign(Object.create(Object.getPrototypeOf(e) as object) as object, e as object, {
+          code: grpc,
+          message: (e as Error).message,
+        }),
+    'storage',
+    attempted,
+  );
 }

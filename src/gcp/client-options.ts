@@ -13,7 +13,10 @@ export type GaxClientOptions = ClientOptions;
 type GaxSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
 export function gaxOptions(settings: GaxSettings, service: GaxService): GaxClientOptions {
-  const options: ClientOptions = { projectId: settings.gcpProject || undefined, fallback: service === 'compute' ? undefined : true };
+  const options: ClientOptions = {
+    projectId: settings.gcpProject || undefined,
+    fallback: service === 'compute' ? undefined : true,
+  };
   const endpoint = settings.endpoints[service]?.trim();
   if (endpoint) {
     // gax wants host, port and protocol apart: "127.0.0.1:8080" alone would go to port 443.

@@ -17,7 +17,10 @@ const CALL = { timeout: 20_000, maxRetries: 1 };
 const LIST_CALL = { ...CALL, autoPaginate: false };
 const PAGE_SIZE = 500;
 
-export type ComputeSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'gcpZones' | 'instanceFilter' | 'credentials' | 'endpoints'>;
+export type ComputeSettings = Pick<
+  RunnerOpsSettings,
+  'gcpProject' | 'gcpZones' | 'instanceFilter' | 'credentials' | 'endpoints'
+>;
 
 export class ComputeAdapter {
   private readonly instances: InstancesClient;
@@ -37,7 +40,10 @@ export class ComputeAdapter {
         const perZone = await Promise.all(
           zones.map(async (zone) => {
             const found: WorkerVm[] = [];
-            for await (const instance of this.instances.listAsync({ project, zone, filter, maxResults: PAGE_SIZE }, LIST_CALL)) {
+            for await (const instance of this.instances.listAsync(
+              { project, zone, filter, maxResults: PAGE_SIZE },
+              LIST_CALL,
+            )) {
               found.push(toWorkerVm(instance));
             }
             return found;
@@ -46,7 +52,10 @@ export class ComputeAdapter {
         return perZone.flat();
       }
       const found: WorkerVm[] = [];
-      for await (const [, scoped] of this.instances.aggregatedListAsync({ project, filter, maxResults: PAGE_SIZE }, LIST_CALL)) {
+      for await (const [, scoped] of this.instances.aggregatedListAsync(
+        { project, filter, maxResults: PAGE_SIZE },
+        LIST_CALL,
+      )) {
         for (const instance of scoped.instances ?? []) found.push(toWorkerVm(instance));
       }
       return found;

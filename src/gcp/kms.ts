@@ -30,18 +30,30 @@ export class KmsDecryptCheck {
   async check(ciphertext: Buffer): Promise<VerifyResult> {
     let response;
     try {
-      [response] = await this.client.decrypt({ name: this.settings.kmsKey, ciphertext, ciphertextCrc32c: { value: crc32c(ciphertext) } }, CALL);
+      [response] = await this.client.decrypt(
+        { name: this.settings.kmsKey, ciphertext, ciphertextCrc32c: { value: crc32c(ciphertext) } },
+        CALL,
+      );
     } catch (error) {
       const e = error as { code?: number; details?: unknown; message?: unknown };
-      const said = [e?.details, e?.message].find((v): v is string => typeof v === 'string' && v.length > 0) ?? String(error);
-      return { outcome: 'failed', reason: decryptFailureReason(typeof e?.code === 'number' ? e.code : undefined, said) };
+      const said =
+        [e?.details, e?.message].find((v): v is string => typeof v === 'string' && v.length > 0) ?? String(error);
+      return {
+        outcome: 'failed',
+        reason: decryptFailureReason(typeof e?.code === 'number' ? e.code : undefined, said),
+      };
     }
     const plaintext = response.plaintext;
     try {
-      const bytes = typeof plaintext === 'string' ? Buffer.from(plaintext, 'base64') : Buffer.from(plaintext ?? new Uint8Array());
+      const bytes =
+        typeof plaintext === 'string' ? Buffer.from(plaintext, 'base64') : Buffer.from(plaintext ?? new Uint8Array());
       const intact = response.plaintextCrc32c != null && Number(response.plaintextCrc32c.value) === crc32c(bytes);
       bytes.fill(0);
-      if (!intact) return { outcome: 'failed', reason: 'the plaintext KMS returned failed its CRC32C check (corrupted in transit): try again' };
+      if (!intact)
+        return {
+          outcome: 'failed',
+          reason: 'the plaintext KMS returned failed its CRC32C check (corrupted in transit): try again',
+        };
       return response.usedPrimary ? { outcome: 'primary' } : { outcome: 'older-version' };
     } finally {
       if (plaintext instanceof Uint8Array) plaintext.fill(0);

@@ -23,7 +23,8 @@ export function entryMessage(data: unknown): string {
   if (typeof data === 'string') return data;
   if (data && typeof data === 'object') {
     const payload = data as Record<string, unknown>;
-    for (const key of ['message', 'data', 'msg', 'log']) if (typeof payload[key] === 'string') return payload[key] as string;
+    for (const key of ['message', 'data', 'msg', 'log'])
+      if (typeof payload[key] === 'string') return payload[key] as string;
     return JSON.stringify(payload);
   }
   return '';
@@ -56,14 +57,12 @@ export function logEntrySource(settings: LoggingSettings): LogEntrySource {
           gaxOptions: GAX_OPTIONS,
         })) as unknown as [RawEntry[], { pageToken?: string } | null];
         return {
-          entries: entries.map(
-            (e): LogEntry => ({
-              insertId: e.metadata.insertId ?? '',
-              timestamp: toIso(e.metadata.timestamp),
-              severity: severityName(e.metadata.severity),
-              message: entryMessage(e.data ?? e.metadata.textPayload),
-            }),
-          ),
+          entries: entries.map((e): LogEntry => ({
+            insertId: e.metadata.insertId ?? '',
+            timestamp: toIso(e.metadata.timestamp),
+            severity: severityName(e.metadata.severity),
+            message: entryMessage(e.data ?? e.metadata.textPayload),
+          })),
           nextPageToken: nextRequest?.pageToken || undefined,
         };
       } catch (error) {

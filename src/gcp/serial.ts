@@ -15,7 +15,10 @@ export interface VmRef {
   name: string;
 }
 
-export type SerialSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints' | 'instanceFilter' | 'gcpZones'>;
+export type SerialSettings = Pick<
+  RunnerOpsSettings,
+  'gcpProject' | 'credentials' | 'endpoints' | 'instanceFilter' | 'gcpZones'
+>;
 
 let cached: { key: string; client: InstancesClient } | undefined;
 
@@ -33,7 +36,10 @@ export function serialSource(settings: SerialSettings, vm: VmRef): SerialSource 
   return {
     async read(port: number, start: number): Promise<SerialRead> {
       try {
-        const [output] = await instances.getSerialPortOutput({ project: vm.project, zone: vm.zone, instance: vm.name, port, start }, CALL_OPTIONS);
+        const [output] = await instances.getSerialPortOutput(
+          { project: vm.project, zone: vm.zone, instance: vm.name, port, start },
+          CALL_OPTIONS,
+        );
         // int64 fields arrive as strings.
         return { contents: output.contents ?? '', start: Number(output.start ?? 0), next: Number(output.next ?? 0) };
       } catch (error) {
@@ -51,14 +57,31 @@ export async function listVms(settings: SerialSettings): Promise<Array<VmRef & {
   const zones = settings.gcpZones.length ? settings.gcpZones : undefined;
   if (zones) {
     for (const zone of zones) {
-      const [list] = await instances.list({ project: settings.gcpProject, zone, filter, maxResults: 500 }, { ...CALL_OPTIONS, autoPaginate: false });
-      for (const i of list ?? []) found.push({ project: settings.gcpProject, zone, name: i.name ?? '', status: i.status ?? '', id: String(i.id ?? '') });
+      const [list] = await instances.list(
+        { project: settings.gcpProject, zone, filter, maxResults: 500 },
+        { ...CALL_OPTIONS, autoPaginate: false },
+      );
+      for (const i of list ?? [])
+        found.push({
+          project: settings.gcpProject,
+          zone,
+          name: i.name ?? '',
+          status: i.status ?? '',
+          id: String(i.id ?? ''),
+        });
     }
     return found;
   }
   const pages = instances.aggregatedListAsync({ project: settings.gcpProject, filter, maxResults: 500 }, CALL_OPTIONS);
   for await (const [zoneKey, scoped] of pages) {
-    for (const i of scoped.instances ?? []) found.push({ project: settings.gcpProject, zone: zoneKey.replace(/^zones\//, ''), name: i.name ?? '', status: i.status ?? '', id: String(i.id ?? '') });
+    for (const i of scoped.instances ?? [])
+      found.push({
+        project: settings.gcpProject,
+        zone: zoneKey.replace(/^zones\//, ''),
+        name: i.name ?? '',
+        status: i.status ?? '',
+        id: String(i.id ?? ''),
+      });
   }
   return found;
 }

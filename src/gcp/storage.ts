@@ -13,12 +13,16 @@ export type StorageSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credential
 const TIMEOUT_MS = 20_000;
 const PAGE_SIZE = 1000;
 
-export function storageOptions(settings: Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>): ConstructorParameters<typeof Storage>[0] {
+export function storageOptions(
+  settings: Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>,
+): ConstructorParameters<typeof Storage>[0] {
   const endpoint = settings.endpoints.storage?.trim();
   return {
     projectId: settings.gcpProject || undefined,
     // Storage takes the endpoint as a full URL (unlike the gax clients).
-    apiEndpoint: endpoint ? (endpoint.includes('://') ? endpoint : `https://${endpoint}`).replace(/\/+$/, '') : undefined,
+    apiEndpoint: endpoint
+      ? (endpoint.includes('://') ? endpoint : `https://${endpoint}`).replace(/\/+$/, '')
+      : undefined,
     authClient: settings.credentials === 'none' ? (new PassThroughClient() as never) : undefined,
     retryOptions: { maxRetries: 1, totalTimeout: TIMEOUT_MS / 1000 },
   };
@@ -45,9 +49,17 @@ export class SecretsStorage {
     const name = this.settings.secretsBucket;
     try {
       const found: SecretGeneration[] = [];
-      let query: Record<string, unknown> | null = { prefix, versions: true, maxResults: PAGE_SIZE, autoPaginate: false };
+      let query: Record<string, unknown> | null = {
+        prefix,
+        versions: true,
+        maxResults: PAGE_SIZE,
+        autoPaginate: false,
+      };
       while (query) {
-        const [files, next] = (await this.storage.bucket(name).getFiles(query)) as unknown as [File[], Record<string, unknown> | null];
+        const [files, next] = (await this.storage.bucket(name).getFiles(query)) as unknown as [
+          File[],
+          Record<string, unknown> | null,
+        ];
         for (const file of files) found.push(toGeneration(file.metadata as Record<string, unknown>));
         query = next && next.pageToken ? next : null;
       }
@@ -61,7 +73,10 @@ export class SecretsStorage {
   async download(objectName: string, generation: string): Promise<Buffer> {
     const name = this.settings.secretsBucket;
     try {
-      const [data] = await this.storage.bucket(name).file(objectName, { generation }).download({ validation: 'crc32c' });
+      const [data] = await this.storage
+        .bucket(name)
+        .file(objectName, { generation })
+        .download({ validation: 'crc32c' });
       return data;
     } catch (error) {
       throw toStorageFailure(error, `download gs://${name}/${objectName}#${generation}`, name);
@@ -92,19 +107,42 @@ export function toGeneration(m: Record<string, unknown>): SecretGeneration {
 export function toStorageFailure(error: unknown, attempted: string, bucket: string): GcpFailure {
   if (error instanceof GcpFailure) return error;
   const e = error as { code?: number | string; message?: string };
-  const message = String(e?.message ?? error).replace(/\s+/g, ' ').slice(0, 300);
+  const message = String(e?.message ?? error)
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
   switch (e?.code) {
     case 404:
-      return new GcpFailure('not-found', 'storage', `Bucket gs://${bucket} or the object was not found (${attempted}). Check runnerOps.secrets.bucket, or create the bucket with versioning.`);
+      return new GcpFailure(
+        'not-found',
+        'storage',
+        `Bucket gs://${bucket} or the object was not found (${attempted}). Check runnerOps.secrets.bucket, or create the bucket with versioning.`,
+      );
     case 403: {
       const permission = /\b(storage\.[a-zA-Z]+\.[a-zA-Z]+)\b/.exec(message)?.[1];
-      return new GcpFailure('permission-denied', 'storage', `Permission denied to ${attempted}${permission ? `: the credentials lack ${permission}` : ''}. Grant a role that includes it (Storage Object Viewer), or check runnerOps.secrets.bucket.`, { permission });
+      return new GcpFailure(
+        'permission-denied',
+        'storage',
+        `Permission denied to ${attempted}${permission ? `: the credentials lack ${permission}` : ''}. Grant a role that includes it (Storage Object Viewer), or check runnerOps.secrets.bucket.`,
+        { permission },
+      );
     }
     case 401:
-      return new GcpFailure('unauthenticated', 'storage', `Google Cloud rejected the credentials while trying to ${attempted}. Run "gcloud auth application-default login" or set runnerOps.gcp.credentials.`);
+      return new GcpFailure(
+        'unauthenticated',
+        'storage',
+        `Google Cloud rejected the credentials while trying to ${attempted}. Run "gcloud auth application-default login" or set runnerOps.gcp.credentials.`,
+      );
     case 429:
-      return new GcpFailure('rate-limited', 'storage', `Cloud Storage is rate limiting requests (${attempted}). Try again shortly.`);
+      return new GcpFailure(
+        'rate-limited',
+        'storage',
+        `Cloud Storage is rate limiting requests (${attempted}). Try again shortly.`,
+      );
     default:
-      return new GcpFailure('unavailable', 'storage', `Could not ${attempted}: ${message}. Check runnerOps.gcp.endpoints and your network.`);
+      return new GcpFailure(
+        'unavailable',
+        'storage',
+        `Could not ${attempted}: ${message}. Check runnerOps.gcp.endpoints and your network.`,
+      );
   }
 }

@@ -21,6 +21,7 @@ export function toTailFailure(error: unknown, what: string): TailSourceFailure {
   if (typeof code === 'number' && PERMANENT.has(code)) {
     return new TailSourceFailure(`${what}: ${PERMANENT.get(code)} (${short})`, { permanent: true });
   }
-  if (code === RESOURCE_EXHAUSTED) return new TailSourceFailure(`${what}: quota exceeded, waiting`, { retryAfterMs: QUOTA_WAIT_MS });
+  if (code === RESOURCE_EXHAUSTED)
+    return new TailSourceFailure(`${what}: quota exceeded, waiting`, { retryAfterMs: QUOTA_WAIT_MS });
   return new TailSourceFailure(`${what}: ${short}`);
 }

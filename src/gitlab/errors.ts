@@ -4,7 +4,8 @@ import { GitLabFailure } from '../core/failures';
 
 export function toGitLabFailure(error: unknown, host: string): GitLabFailure {
   if (error instanceof GitLabFailure) return error;
-  if (error instanceof GitbeakerTimeoutError) return new GitLabFailure('timeout', `GitLab at ${host} did not answer in time.`);
+  if (error instanceof GitbeakerTimeoutError)
+    return new GitLabFailure('timeout', `GitLab at ${host} did not answer in time.`);
   if (error instanceof GitbeakerRequestError) {
     const response = (error.cause as { response?: Response } | undefined)?.response;
     const status = response?.status;
@@ -17,5 +18,8 @@ export function toGitLabFailure(error: unknown, host: string): GitLabFailure {
   }
   const cause = (error as { cause?: { code?: string } })?.cause;
   const code = cause?.code ?? (error as { code?: string })?.code;
-  return new GitLabFailure('network', `Cannot reach GitLab at ${host}${code ? ` (${code})` : ''}. Check the URL and your network.`);
+  return new GitLabFailure(
+    'network',
+    `Cannot reach GitLab at ${host}${code ? ` (${code})` : ''}. Check the URL and your network.`,
+  );
 }

@@ -25,7 +25,10 @@ export class GitLabFleet {
   /** Details and managers change only when contacted_at does (design.md): cache by it. */
   private readonly runnerCache = new Map<number, { contactedAt?: string; runner: Runner }>();
 
-  constructor(readonly url: string, token: string) {
+  constructor(
+    readonly url: string,
+    token: string,
+  ) {
     this.api = createGitLabApi(url, token);
   }
 
@@ -67,7 +70,9 @@ export class GitLabFleet {
     const lists = await Promise.all([
       ...projects.map((p) => this.projectRunners(p, 'project_type')),
       // Projects in one namespace share its (and its ancestors') group runners: ask once per namespace.
-      ...[...new Map(projects.map((p) => [p.namespaceId ?? `project:${p.id}`, p])).values()].map((p) => this.projectRunners(p, 'group_type')),
+      ...[...new Map(projects.map((p) => [p.namespaceId ?? `project:${p.id}`, p])).values()].map((p) =>
+        this.projectRunners(p, 'group_type'),
+      ),
       admin
         ? this.call(() => this.api.Runners.all({ type: 'instance_type', perPage: 100 }))
         : projects[0]
@@ -78,17 +83,27 @@ export class GitLabFleet {
     for (const list of lists) for (const r of list as unknown as Json[]) byId.set(r.id as number, r);
     const basics = [...byId.values()];
     const limit = pLimit(PER_RUNNER_PARALLEL);
-    return Promise.all(basics.map((basic, index) => (index < MAX_RUNNERS_WITH_DETAILS ? limit(() => this.withDetails(basic)) : toRunner(basic))));
+    return Promise.all(
+      basics.map((basic, index) =>
+        index < MAX_RUNNERS_WITH_DETAILS ? limit(() => this.withDetails(basic)) : toRunner(basic),
+      ),
+    );
   }
 
-  private async projectRunners(project: Project, type: 'project_type' | 'group_type' | 'instance_type'): Promise<unknown> {
+  private async projectRunners(
+    project: Project,
+    type: 'project_type' | 'group_type' | 'instance_type',
+  ): Promise<unknown> {
     try {
       return await this.api.Runners.all({ projectId: project.id, type, perPage: 100 });
     } catch (error) {
       const failure = toGitLabFailure(error, this.url);
       if (failure.kind !== 'forbidden') throw failure;
       // GitLab lists a project's runners to Maintainers and above only.
-      throw new GitLabFailure('forbidden', `Listing the runners of ${project.path} needs the Maintainer role (or an admin token); the token's user has less. Ask for the role, or sign in with another token.`);
+      throw new GitLabFailure(
+        'forbidden',
+        `Listing the runners of ${project.path} needs the Maintainer role (or an admin token); the token's user has less. Ask for the role, or sign in with another token.`,
+      );
     }
   }
 
@@ -127,7 +142,9 @@ export class GitLabFleet {
   }
 
   async runnerJobs(runnerId: number, count = 10): Promise<Job[]> {
-    const jobs = await this.call(() => this.api.Runners.allJobs(runnerId, { perPage: count, maxPages: 1, orderBy: 'id', sort: 'desc' } as never));
+    const jobs = await this.call(() =>
+      this.api.Runners.allJobs(runnerId, { perPage: count, maxPages: 1, orderBy: 'id', sort: 'desc' } as never),
+    );
     return (jobs as unknown as Json[]).map(toJob);
   }
 
@@ -139,26 +156,47 @@ export class GitLabFleet {
 
   async pipelines(projectId: number, page = 1, perPage = 20): Promise<PipelinePage> {
     const result = (await this.call(() =>
-      this.api.Pipelines.all(projectId, { page, perPage, maxPages: 1, showExpanded: true, orderBy: 'id', sort: 'desc' } as never),
+      this.api.Pipelines.all(projectId, {
+        page,
+        perPage,
+        maxPages: 1,
+        showExpanded: true,
+        orderBy: 'id',
+        sort: 'desc',
+      } as never),
     )) as unknown as { data: Json[]; paginationInfo: { next: number | null } };
-    return { pipelines: result.data.map((p) => toPipeline(p, projectId)), nextPage: result.paginationInfo.next ?? undefined };
+    return {
+      pipelines: result.data.map((p) => toPipeline(p, projectId)),
+      nextPage: result.paginationInfo.next ?? undefined,
+    };
   }
 
   async pipeline(projectId: number, pipelineId: number): Promise<Pipeline> {
-    return toPipeline((await this.call(() => this.api.Pipelines.show(projectId, pipelineId))) as unknown as Json, projectId);
+    return toPipeline(
+      (await this.call(() => this.api.Pipelines.show(projectId, pipelineId))) as unknown as Json,
+      projectId,
+    );
   }
 
   async pipelineJobs(projectId: number, pipelineId: number): Promise<Job[]> {
     const jobs = await this.call(() => this.api.Jobs.all(projectId, { pipelineId, perPage: 100 }));
-    return (jobs as unknown as Json[]).map((j) => toJob({ ...j, project_id: projectId, pipeline: j.pipeline ?? { id: pipelineId } }));
+    return (jobs as unknown as Json[]).map((j) =>
+      toJob({ ...j, project_id: projectId, pipeline: j.pipeline ?? { id: pipelineId } }),
+    );
   }
 
   async retryPipeline(projectId: number, pipelineId: number): Promise<Pipeline> {
-    return toPipeline((await this.call(() => this.api.Pipelines.retry(projectId, pipelineId))) as unknown as Json, projectId);
+    return toPipeline(
+      (await this.call(() => this.api.Pipelines.retry(projectId, pipelineId))) as unknown as Json,
+      projectId,
+    );
   }
 
   async cancelPipeline(projectId: number, pipelineId: number): Promise<Pipeline> {
-    return toPipeline((await this.call(() => this.api.Pipelines.cancel(projectId, pipelineId))) as unknown as Json, projectId);
+    return toPipeline(
+      (await this.call(() => this.api.Pipelines.cancel(projectId, pipelineId))) as unknown as Json,
+      projectId,
+    );
   }
 
   async schedules(projectId: number): Promise<PipelineSchedule[]> {
@@ -172,7 +210,9 @@ export class GitLabFleet {
       nextRunAt: time(s.next_run_at),
       active: s.active !== false,
       ownerUsername: str((s.owner as Json | undefined)?.username),
-      lastPipeline: s.last_pipeline ? { id: (s.last_pipeline as Json).id as number, status: str((s.last_pipeline as Json).status) ?? '' } : undefined,
+      lastPipeline: s.last_pipeline
+        ? { id: (s.last_pipeline as Json).id as number, status: str((s.last_pipeline as Json).status) ?? '' }
+        : undefined,
     }));
   }
 
@@ -234,8 +274,14 @@ export function toJob(j: Json): Job {
     webUrl: str(j.web_url),
     tags: Array.isArray(j.tag_list) ? (j.tag_list as string[]) : [],
     runner: runner ? { id: runner.id as number, description: str(runner.description) ?? '' } : undefined,
-    runnerManager: manager ? { systemId: str(manager.system_id) ?? '', ipAddress: str(manager.ip_address) || undefined } : undefined,
+    runnerManager: manager
+      ? { systemId: str(manager.system_id) ?? '', ipAddress: str(manager.ip_address) || undefined }
+      : undefined,
     pipelineId: ((j.pipeline as Json | undefined)?.id as number) ?? 0,
-    projectId: num(j.project_id) ?? num((j.project as Json | undefined)?.id) ?? num((j.pipeline as Json | undefined)?.project_id) ?? 0,
+    projectId:
+      num(j.project_id) ??
+      num((j.project as Json | undefined)?.id) ??
+      num((j.pipeline as Json | undefined)?.project_id) ??
+      0,
   };
 }

@@ -16,7 +16,11 @@ export async function fetchJobTrace(api: GitLabApi, projectId: number, jobId: nu
   return typeof trace === 'string' ? trace : String(trace ?? '');
 }
 
-export async function fetchJob(api: GitLabApi, projectId: number, jobId: number): Promise<Pick<Job, 'id' | 'name' | 'status' | 'projectId'>> {
+export async function fetchJob(
+  api: GitLabApi,
+  projectId: number,
+  jobId: number,
+): Promise<Pick<Job, 'id' | 'name' | 'status' | 'projectId'>> {
   const job = (await api.Jobs.show(projectId, jobId)) as { id: number; name: string; status: string };
   return { id: job.id, name: job.name, status: job.status, projectId };
 }
@@ -42,13 +46,23 @@ export function jobTraceSource(url: string, token: string): JobTraceSource {
 }
 
 /** Recent jobs of a project, for the palette's picker (running ones first). */
-export async function recentJobs(url: string, token: string, project: string | number): Promise<Array<{ id: number; name: string; status: string; projectId: number }>> {
+export async function recentJobs(
+  url: string,
+  token: string,
+  project: string | number,
+): Promise<Array<{ id: number; name: string; status: string; projectId: number }>> {
   const api = createGitLabApi(url, token);
   try {
     const projectInfo = (await api.Projects.show(project)) as { id: number };
-    const jobs = (await api.Jobs.all(projectInfo.id, { perPage: 30, maxPages: 1 })) as Array<{ id: number; name: string; status: string }>;
+    const jobs = (await api.Jobs.all(projectInfo.id, { perPage: 30, maxPages: 1 })) as Array<{
+      id: number;
+      name: string;
+      status: string;
+    }>;
     const rank = (s: string) => (s === 'running' ? 0 : s === 'pending' ? 1 : 2);
-    return jobs.map((j) => ({ id: j.id, name: j.name, status: j.status, projectId: projectInfo.id })).sort((a, b) => rank(a.status) - rank(b.status));
+    return jobs
+      .map((j) => ({ id: j.id, name: j.name, status: j.status, projectId: projectInfo.id }))
+      .sort((a, b) => rank(a.status) - rank(b.status));
   } catch (error) {
     throw toGitLabFailure(error, url);
   }

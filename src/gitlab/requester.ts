@@ -1,7 +1,12 @@
 // gitbeaker's own request handler retries 429/502 ten times over about four minutes. Ours
 // retries a transient failure once or twice, honours a short Retry-After, and otherwise
 // hands the failure to the caller (whose poller backs off) so the UI answers within seconds.
-import { createRequesterFn, GitbeakerRequestError, GitbeakerTimeoutError, getMatchingRateLimiter } from '@gitbeaker/requester-utils';
+import {
+  createRequesterFn,
+  GitbeakerRequestError,
+  GitbeakerTimeoutError,
+  getMatchingRateLimiter,
+} from '@gitbeaker/requester-utils';
 import type { RateLimiters, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
 
 const TRANSIENT = new Set([429, 502, 503, 504]);
@@ -51,7 +56,15 @@ async function fail(request: Request, response: Response): Promise<never> {
 }
 
 async function handle(endpoint: string, options?: HandlerOptions) {
-  const { rateLimiters, agent, asStream = false, prefixUrl, searchParams, method, ...init } = options ?? ({} as HandlerOptions);
+  const {
+    rateLimiters,
+    agent,
+    asStream = false,
+    prefixUrl,
+    searchParams,
+    method,
+    ...init
+  } = options ?? ({} as HandlerOptions);
   const base = prefixUrl && !prefixUrl.endsWith('/') ? `${prefixUrl}/` : prefixUrl;
   const url = new URL(endpoint, base);
   url.search = searchParams ?? '';
@@ -59,20 +72,25 @@ async function handle(endpoint: string, options?: HandlerOptions) {
   for (let attempt = 0; ; attempt += 1) {
     const request = new Request(url, { ...(init as RequestInit), method });
     await rateLimit();
-    const response = await fetch(request, agent ? ({ dispatcher: agent } as unknown as RequestInit) : undefined).catch((e: Error) => {
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new GitbeakerTimeoutError('Query timeout was reached');
-      throw e;
-    });
+    const response = await fetch(request, agent ? ({ dispatcher: agent } as unknown as RequestInit) : undefined).catch(
+      (e: Error) => {
+        if (e.name === 'TimeoutError' || e.name === 'AbortError')
+          throw new GitbeakerTimeoutError('Query timeout was reached');
+        throw e;
+      },
+    );
     if (response.ok) return parse(response, asStream);
     const wait = retryAfterMs(response, attempt);
-    const retryable = TRANSIENT.has(response.status) && method === 'GET' && attempt + 1 < MAX_ATTEMPTS && wait <= MAX_INLINE_WAIT_MS;
+    const retryable =
+      TRANSIENT.has(response.status) && method === 'GET' && attempt + 1 < MAX_ATTEMPTS && wait <= MAX_INLINE_WAIT_MS;
     if (!retryable) return fail(request, response);
     await response.body?.cancel().catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 
-export const boundedRequesterFn: (options: ResourceOptions) => ReturnType<ReturnType<typeof createRequesterFn>> = createRequesterFn(
-  (_service, requestOptions) => Promise.resolve(requestOptions),
-  handle as Parameters<typeof createRequesterFn>[1],
-);
+export const boundedRequesterFn: (options: ResourceOptions) => ReturnType<ReturnType<typeof createRequesterFn>> =
+  createRequesterFn(
+    (_service, requestOptions) => Promise.resolve(requestOptions),
+    handle as Parameters<typeof createRequesterFn>[1],
+  );

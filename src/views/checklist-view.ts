@@ -42,7 +42,9 @@ export class ChecklistView implements vscode.TreeDataProvider<CheckResult>, vsco
       return this.running;
     }
     this.stale = false;
-    const run = Promise.resolve(vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW } }, () => this.check()))
+    const run = Promise.resolve(
+      vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW } }, () => this.check()),
+    )
       .then(async (results) => {
         this.results = results;
         this.changed.fire();
@@ -70,11 +72,23 @@ export class ChecklistView implements vscode.TreeDataProvider<CheckResult>, vsco
     item.id = result.id;
     item.description = result.detail;
     item.iconPath = new vscode.ThemeIcon(status.icon, status.color ? new vscode.ThemeColor(status.color) : undefined);
-    const fix = [result.fix?.text, result.fix?.command && !result.fix.text ? `Fix: ${result.fix.command.title}` : undefined].filter(Boolean).join('\n');
+    const fix = [
+      result.fix?.text,
+      result.fix?.command && !result.fix.text ? `Fix: ${result.fix.command.title}` : undefined,
+    ]
+      .filter(Boolean)
+      .join('\n');
     item.tooltip = `${status.label}: ${result.detail}${fix ? `\n\n${fix}` : ''}`;
-    item.accessibilityInformation = { label: `${result.title}: ${status.label}. ${result.detail}${fix ? ` ${fix.replace(/\n/g, ' ')}` : ''}` };
+    item.accessibilityInformation = {
+      label: `${result.title}: ${status.label}. ${result.detail}${fix ? ` ${fix.replace(/\n/g, ' ')}` : ''}`,
+    };
     item.contextValue = `check.${result.outcome}`;
-    if (result.fix?.command) item.command = { command: result.fix.command.id, title: result.fix.command.title, arguments: result.fix.command.args };
+    if (result.fix?.command)
+      item.command = {
+        command: result.fix.command.id,
+        title: result.fix.command.title,
+        arguments: result.fix.command.args,
+      };
     return item;
   }
 

@@ -29,8 +29,15 @@ export abstract class FleetTree<T> implements vscode.TreeDataProvider<T> {
    * The rows of a fetched list: an error row first when the last fetch failed (the last known
    * rows stay below it), a loading row until the first answer, a message when it is empty.
    */
-  protected listRows<V>(list: Loadable<V[]> | undefined, what: string, empty: string, rows: (value: V[]) => T[]): Array<T | ItemNode> {
-    const head: ItemNode[] = list?.error ? [{ kind: 'item', item: errorItem(list.error, list.value !== undefined) }] : [];
+  protected listRows<V>(
+    list: Loadable<V[]> | undefined,
+    what: string,
+    empty: string,
+    rows: (value: V[]) => T[],
+  ): Array<T | ItemNode> {
+    const head: ItemNode[] = list?.error
+      ? [{ kind: 'item', item: errorItem(list.error, list.value !== undefined) }]
+      : [];
     if (!list?.value) return list?.error && !list.loading ? head : [...head, { kind: 'item', item: loadingItem(what) }];
     if (list.value.length === 0) return [...head, { kind: 'item', item: messageItem(empty) }];
     return [...head, ...rows(list.value)];

@@ -35,15 +35,47 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
   const runners = new RunnersView(store, links);
   const pipelines = new PipelinesView(store, links);
 
-  const fleetViews: Array<{ id: string; provider: vscode.TreeDataProvider<unknown> & { fire(): void }; areas: FleetArea[]; transitional: (s: FleetStore) => boolean }> = [
-    { id: 'runnerOps.workers', provider: workers as never, areas: ['workers', 'runners'], transitional: (s) => (s.workers.value ?? []).some((vm) => vmStatus(vm.status).transitional) },
-    { id: 'runnerOps.runners', provider: runners as never, areas: ['runners', 'workers'], transitional: (s) => [...s.busy.keys()].some((k) => k.startsWith('runner:')) },
-    { id: 'runnerOps.pipelines', provider: pipelines as never, areas: ['pipelines', 'runners', 'workers'], transitional: (s) => [...s.pipelines.values()].some((l) => (l.value?.pipelines ?? []).some((p) => pipelineStatus(p.status).transitional)) },
+  const fleetViews: Array<{
+    id: string;
+    provider: vscode.TreeDataProvider<unknown> & { fire(): void };
+    areas: FleetArea[];
+    transitional: (s: FleetStore) => boolean;
+  }> = [
+    {
+      id: 'runnerOps.workers',
+      provider: workers as never,
+      areas: ['workers', 'runners'],
+      transitional: (s) => (s.workers.value ?? []).some((vm) => vmStatus(vm.status).transitional),
+    },
+    {
+      id: 'runnerOps.runners',
+      provider: runners as never,
+      areas: ['runners', 'workers'],
+      transitional: (s) => [...s.busy.keys()].some((k) => k.startsWith('runner:')),
+    },
+    {
+      id: 'runnerOps.pipelines',
+      provider: pipelines as never,
+      areas: ['pipelines', 'runners', 'workers'],
+      transitional: (s) =>
+        [...s.pipelines.values()].some((l) =>
+          (l.value?.pipelines ?? []).some((p) => pipelineStatus(p.status).transitional),
+        ),
+    },
   ];
 
   /** Per view: its scheduler and whether what it shows is in motion, for the nudge below. */
-  const paced: Array<{ scheduler: PollingScheduler; areas: FleetArea[]; transitional: (s: FleetStore) => boolean; inMotion: boolean }> = [];
-  const areaViews = new Map<FleetArea, Array<{ fire(): void }>>([['workers', [workers, runners, pipelines]], ['runners', [runners, workers, pipelines]], ['pipelines', [pipelines]]]);
+  const paced: Array<{
+    scheduler: PollingScheduler;
+    areas: FleetArea[];
+    transitional: (s: FleetStore) => boolean;
+    inMotion: boolean;
+  }> = [];
+  const areaViews = new Map<FleetArea, Array<{ fire(): void }>>([
+    ['workers', [workers, runners, pipelines]],
+    ['runners', [runners, workers, pipelines]],
+    ['pipelines', [pipelines]],
+  ]);
   let unsubscribe: (() => void) | undefined;
   const subscribe = (s: FleetStore) => {
     unsubscribe?.();

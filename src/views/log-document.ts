@@ -10,7 +10,9 @@ export const TAIL_SCHEME = 'runner-ops-log';
 /** ANSI colour names -> the terminal theme colours, so traces look as they do in a terminal. */
 const themeColour = (name: string) => new vscode.ThemeColor(`terminal.ansi${name[0].toUpperCase()}${name.slice(1)}`);
 
-export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.FoldingRangeProvider, vscode.Disposable {
+export class LogDocuments
+  implements vscode.TextDocumentContentProvider, vscode.FoldingRangeProvider, vscode.Disposable
+{
   private readonly sessions = new Map<string, TailSession>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
@@ -62,7 +64,8 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     for (const section of session.sections()) {
       const start = session.buffer.documentLine(section.startLine);
       const end = section.endLine === undefined ? document.lineCount - 1 : session.buffer.documentLine(section.endLine);
-      if (start !== undefined && end !== undefined && end > start) ranges.push(new vscode.FoldingRange(start, end, vscode.FoldingRangeKind.Region));
+      if (start !== undefined && end !== undefined && end > start)
+        ranges.push(new vscode.FoldingRange(start, end, vscode.FoldingRangeKind.Region));
     }
     return ranges;
   }
@@ -109,7 +112,10 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     let type = this.decorationTypes.get(key);
     if (!type) {
       const [fg, bold] = key.split('|');
-      type = vscode.window.createTextEditorDecorationType({ color: fg.startsWith('#') ? fg : fg ? themeColour(fg) : undefined, fontWeight: bold ? 'bold' : undefined });
+      type = vscode.window.createTextEditorDecorationType({
+        color: fg.startsWith('#') ? fg : fg ? themeColour(fg) : undefined,
+        fontWeight: bold ? 'bold' : undefined,
+      });
       this.decorationTypes.set(key, type);
     }
     return type;

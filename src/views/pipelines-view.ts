@@ -78,7 +78,8 @@ export class PipelinesView extends FleetTree<PipelineNode> {
     if (jobs.error && !jobs.value) return [{ kind: 'item', item: errorItem(jobs.error, false) }];
     const byStage = new Map<string, Job[]>();
     // GitLab lists jobs newest first; stages run in the order their first job was created.
-    for (const job of [...(jobs.value ?? [])].sort((a, b) => a.id - b.id)) byStage.set(job.stage, [...(byStage.get(job.stage) ?? []), job]);
+    for (const job of [...(jobs.value ?? [])].sort((a, b) => a.id - b.id))
+      byStage.set(job.stage, [...(byStage.get(job.stage) ?? []), job]);
     return [...byStage].map(([stage, stageJobs]) => ({ kind: 'stage', pipeline, stage, jobs: stageJobs }));
   }
 
@@ -107,7 +108,19 @@ export class PipelinesView extends FleetTree<PipelineNode> {
         const item = new vscode.TreeItem(s.description || `Schedule #${s.id}`);
         item.id = `schedule:${node.project.id}/${s.id}`;
         item.iconPath = new vscode.ThemeIcon(s.active ? 'watch' : 'circle-slash');
-        item.description = [s.cron, s.cronTimezone, s.ref, s.active ? (s.nextRunAt ? `next ${new Date(s.nextRunAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : undefined) : 'inactive', s.lastPipeline ? `last: ${s.lastPipeline.status}` : undefined].filter(Boolean).join(' · ');
+        item.description = [
+          s.cron,
+          s.cronTimezone,
+          s.ref,
+          s.active
+            ? s.nextRunAt
+              ? `next ${new Date(s.nextRunAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+              : undefined
+            : 'inactive',
+          s.lastPipeline ? `last: ${s.lastPipeline.status}` : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ');
         item.tooltip = `Run "${s.description}" now with the Play button`;
         item.contextValue = 'schedule';
         return item;
@@ -144,22 +157,33 @@ export class PipelinesView extends FleetTree<PipelineNode> {
     const item = new vscode.TreeItem(`#${pipeline.id} ${pipeline.ref}`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `pipeline:${pipeline.id}`;
     item.iconPath = busy ? new vscode.ThemeIcon('loading~spin') : statusIcon(status);
-    item.description = busy ?? [
-      status.label,
-      pipeline.source,
-      pipeline.duration !== undefined && pipeline.duration !== null ? formatDuration(pipeline.duration) : undefined,
-      pipeline.user ? `@${pipeline.user.username}` : undefined,
-      formatAgo(pipeline.createdAt, now),
-    ].filter(Boolean).join(' · ');
+    item.description =
+      busy ??
+      [
+        status.label,
+        pipeline.source,
+        pipeline.duration !== undefined && pipeline.duration !== null ? formatDuration(pipeline.duration) : undefined,
+        pipeline.user ? `@${pipeline.user.username}` : undefined,
+        formatAgo(pipeline.createdAt, now),
+      ]
+        .filter(Boolean)
+        .join(' · ');
     item.tooltip = new vscode.MarkdownString(
       [
         `**Pipeline #${pipeline.id}** on \`${escapeMd(pipeline.ref)}\` — ${status.label}`,
         `Source: ${pipeline.source} · Commit: \`${pipeline.sha.slice(0, 8)}\``,
         pipeline.user ? `Triggered by ${escapeMd(pipeline.user.name)} (@${escapeMd(pipeline.user.username)})` : '',
         `Created ${new Date(pipeline.createdAt).toISOString()}`,
-      ].filter(Boolean).join('\n\n'),
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
     );
-    const actions = [CANCELABLE.has(pipeline.status) ? 'cancelable' : '', RETRYABLE.has(pipeline.status) ? 'retryable' : ''].filter(Boolean).join('.');
+    const actions = [
+      CANCELABLE.has(pipeline.status) ? 'cancelable' : '',
+      RETRYABLE.has(pipeline.status) ? 'retryable' : '',
+    ]
+      .filter(Boolean)
+      .join('.');
     item.contextValue = `pipeline.${pipeline.status}${actions ? `.${actions}` : ''}`;
     return item;
   }

@@ -13,13 +13,22 @@ function fixFor(error: Error): { command: vscode.Command; hint: string } {
     case 'unauthorized':
       return { command: { title: 'Sign in', command: 'runnerOps.signIn' }, hint: 'Click to sign in again.' };
     case 'forbidden':
-      return { command: { title: 'Sign in', command: 'runnerOps.signIn' }, hint: 'Click to sign in with a token that has the api scope.' };
+      return {
+        command: { title: 'Sign in', command: 'runnerOps.signIn' },
+        hint: 'Click to sign in with a token that has the api scope.',
+      };
     case 'not-found':
-      return { command: { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps'] }, hint: 'Click to check the settings.' };
+      return {
+        command: { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps'] },
+        hint: 'Click to check the settings.',
+      };
     case 'permission-denied':
     case 'api-disabled':
     case 'unauthenticated':
-      return { command: { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps.gcp'] }, hint: 'Click to check the Google Cloud settings.' };
+      return {
+        command: { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps.gcp'] },
+        hint: 'Click to check the Google Cloud settings.',
+      };
     default:
       return { command: { title: 'Retry', command: 'runnerOps.refresh' }, hint: 'Click to retry.' };
   }

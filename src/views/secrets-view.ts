@@ -38,7 +38,14 @@ class SecretsSource {
   current(): SecretsStore | undefined {
     const settings = this.services.settings();
     if (!configuredParts(settings).secrets) return undefined;
-    const key = JSON.stringify([settings.gcpProject, settings.credentials, settings.endpoints, settings.secretsBucket, settings.secretsPrefix, settings.kmsKey]);
+    const key = JSON.stringify([
+      settings.gcpProject,
+      settings.credentials,
+      settings.endpoints,
+      settings.secretsBucket,
+      settings.secretsPrefix,
+      settings.kmsKey,
+    ]);
     if (!this.store || key !== this.key) {
       this.close();
       this.key = key;
@@ -103,7 +110,8 @@ export class SecretsView implements vscode.TreeDataProvider<SecretNode> {
   }
 
   getChildren(node?: SecretNode): SecretNode[] {
-    if (node?.kind === 'secret') return node.secret.generations.map((generation) => ({ kind: 'generation', secret: node.secret, generation }));
+    if (node?.kind === 'secret')
+      return node.secret.generations.map((generation) => ({ kind: 'generation', secret: node.secret, generation }));
     if (node) return [];
     const store = secretsStore(this.services);
     if (!store) return []; // the welcome content says what to configure
@@ -114,8 +122,14 @@ export class SecretsView implements vscode.TreeDataProvider<SecretNode> {
       return [{ kind: 'item', item: loadingItem('secrets') }];
     }
     const settings = this.services.settings();
-    const head: SecretNode[] = [{ kind: 'item', item: bucketItem(bucket.name, settings.secretsPrefix, bucket.versioning, secrets.length) }];
-    if (secrets.length === 0) return [...head, { kind: 'item', item: messageItem(`No objects under gs://${bucket.name}/${settings.secretsPrefix}`, 'info') }];
+    const head: SecretNode[] = [
+      { kind: 'item', item: bucketItem(bucket.name, settings.secretsPrefix, bucket.versioning, secrets.length) },
+    ];
+    if (secrets.length === 0)
+      return [
+        ...head,
+        { kind: 'item', item: messageItem(`No objects under gs://${bucket.name}/${settings.secretsPrefix}`, 'info') },
+      ];
     return [...head, ...secrets.map((secret): SecretNode => ({ kind: 'secret', secret }))];
   }
 
@@ -187,7 +201,11 @@ function bucketItem(bucket: string, prefix: string, versioning: boolean, count: 
     item.contextValue = 'secretsBucket.unversioned';
     return item;
   }
-  const item = messageItem(`gs://${bucket}/${prefix}`, 'archive', `Bucket gs://${bucket}: versioning on, older generations are kept.`);
+  const item = messageItem(
+    `gs://${bucket}/${prefix}`,
+    'archive',
+    `Bucket gs://${bucket}: versioning on, older generations are kept.`,
+  );
   item.description = `versioning on · ${count} secret${count === 1 ? '' : 's'}`;
   item.contextValue = 'secretsBucket';
   return item;

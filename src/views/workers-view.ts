@@ -45,14 +45,20 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
   private roots(store: FleetStore): WorkerNode[] {
     return this.listRows(store.workers, 'runner VMs', 'No VM matches runnerOps.gcp.instanceFilter', (vms) => {
       const zones = [...new Set(vms.map((vm) => vm.zone))].sort();
-      if (zones.length > 1) return zones.map((zone): WorkerNode => ({ kind: 'zone', zone, vms: vms.filter((vm) => vm.zone === zone) }));
+      if (zones.length > 1)
+        return zones.map((zone): WorkerNode => ({ kind: 'zone', zone, vms: vms.filter((vm) => vm.zone === zone) }));
       return this.groupByInstanceGroup(zones[0], vms);
     });
   }
 
   private groupByInstanceGroup(zone: string, vms: WorkerVm[]): WorkerNode[] {
     const groups = [...new Set(vms.map((vm) => vm.instanceGroup).filter((g): g is string => Boolean(g)))].sort();
-    const grouped: WorkerNode[] = groups.map((group) => ({ kind: 'group', zone, group, vms: vms.filter((vm) => vm.instanceGroup === group) }));
+    const grouped: WorkerNode[] = groups.map((group) => ({
+      kind: 'group',
+      zone,
+      group,
+      vms: vms.filter((vm) => vm.instanceGroup === group),
+    }));
     const single: WorkerNode[] = sortVms(vms.filter((vm) => !vm.instanceGroup)).map((vm) => ({ kind: 'vm', vm }));
     return [...grouped, ...single];
   }
@@ -63,7 +69,8 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
       return [{ kind: 'item', item: messageItem('Sign in to GitLab to see the runner on this VM', 'account') }];
     }
     const runners = this.links().runnersOfVm(vm.id);
-    if (runners.length === 0) return [{ kind: 'item', item: messageItem('No registered runner found on this VM', 'question') }];
+    if (runners.length === 0)
+      return [{ kind: 'item', item: messageItem('No registered runner found on this VM', 'question') }];
     return runners.map((runner) => ({ kind: 'hosted', vm, runner }));
   }
 
@@ -99,11 +106,28 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
     const warnings = this.links().vmWarnings(vm, this.now());
     const item = new vscode.TreeItem(vm.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `vm:${vm.zone}/${vm.name}`;
-    item.resourceUri = vscode.Uri.from({ scheme: WARNING_SCHEME, path: `/${vm.zone}/${vm.name}`, query: warnings.length ? 'warn' : '' });
-    item.iconPath = warnings.length ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : statusIcon(status);
-    const up = vm.status === 'RUNNING' && vm.lastStartedAt ? `up ${formatUptime(vm.lastStartedAt, this.now())}` : undefined;
-    item.description = [warnings.length ? runnerProblem(warnings[0]) : undefined, status.label, vm.machineType, vm.internalIp, up].filter(Boolean).join(' · ');
-    const labels = Object.entries(vm.labels).map(([k, v]) => `\`${k}=${v}\``).join(' ');
+    item.resourceUri = vscode.Uri.from({
+      scheme: WARNING_SCHEME,
+      path: `/${vm.zone}/${vm.name}`,
+      query: warnings.length ? 'warn' : '',
+    });
+    item.iconPath = warnings.length
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : statusIcon(status);
+    const up =
+      vm.status === 'RUNNING' && vm.lastStartedAt ? `up ${formatUptime(vm.lastStartedAt, this.now())}` : undefined;
+    item.description = [
+      warnings.length ? runnerProblem(warnings[0]) : undefined,
+      status.label,
+      vm.machineType,
+      vm.internalIp,
+      up,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    const labels = Object.entries(vm.labels)
+      .map(([k, v]) => `\`${k}=${v}\``)
+      .join(' ');
     item.tooltip = new vscode.MarkdownString(
       [
         `**${escapeMd(vm.name)}** — ${status.label}`,
@@ -113,11 +137,15 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
         vm.instanceGroup ? `Managed instance group: ${escapeMd(vm.instanceGroup)}` : '',
         up ? `Running since ${new Date(vm.lastStartedAt!).toISOString()} (${up})` : '',
         labels ? `Labels: ${labels}` : '',
-      ].filter(Boolean).join('\n\n'),
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
       true,
     );
     item.contextValue = `vm.${vm.status.toLowerCase()}${warnings.length ? '.warned' : ''}`;
-    item.accessibilityInformation = { label: `${vm.name}, ${status.label}${warnings.length ? `, warning: ${warnings.join(' ')}` : ''}` };
+    item.accessibilityInformation = {
+      label: `${vm.name}, ${status.label}${warnings.length ? `, warning: ${warnings.join(' ')}` : ''}`,
+    };
     return item;
   }
 
@@ -135,7 +163,11 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
     if (uri.scheme !== WARNING_SCHEME || uri.query !== 'warn') return undefined;
-    return { badge: '!', color: new vscode.ThemeColor('list.warningForeground'), tooltip: 'Its runner is not online in GitLab' };
+    return {
+      badge: '!',
+      color: new vscode.ThemeColor('list.warningForeground'),
+      tooltip: 'Its runner is not online in GitLab',
+    };
   }
 }
 

@@ -43,7 +43,12 @@ for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny']) 
   const originalPromise = dns.promises[name];
   if (originalPromise) {
     dns.promises[name] = function (host, ...rest) {
-      if (!isLoopback(host)) return Promise.reject(Object.assign(new Error(`loopback guard: dns.promises.${name} to "${host}" refused in tests`), { code: 'ERR_LOOPBACK_GUARD' }));
+      if (!isLoopback(host))
+        return Promise.reject(
+          Object.assign(new Error(`loopback guard: dns.promises.${name} to "${host}" refused in tests`), {
+            code: 'ERR_LOOPBACK_GUARD',
+          }),
+        );
       return originalPromise.call(this, host, ...rest);
     };
   }

@@ -15,7 +15,12 @@ export const hasUi = Boolean(bridgeUrl);
 
 async function call<T>(op: string, args: Record<string, unknown> = {}): Promise<T> {
   if (!bridgeUrl) throw new Error('no UI bridge: run the suite with scripts/test-in-code-server.mjs');
-  const response = await fetch(bridgeUrl, { method: 'POST', body: JSON.stringify({ op, ...args }), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000) });
+  const response = await fetch(bridgeUrl, {
+    method: 'POST',
+    body: JSON.stringify({ op, ...args }),
+    headers: { 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(30_000),
+  });
   const body = (await response.json()) as { ok: boolean; result?: T; error?: string };
   if (!body.ok) throw new Error(`UI bridge ${op} failed: ${body.error}`);
   return body.result as T;
@@ -45,7 +50,11 @@ export const ui = {
 };
 
 /** Polls `read` until `accept` holds or the time is up; returns the last value read. */
-export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!accept(value) && Date.now() < deadline) {

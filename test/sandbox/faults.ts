@@ -52,7 +52,9 @@ export interface FaultRule {
 export class FaultSpecError extends Error {}
 
 function fail(rule: string, why: string): never {
-  throw new FaultSpecError(`invalid fault rule "${rule}": ${why}. Expected [API:]GLOB=ACTION[@RATE], e.g. gitlab:/api/v4/runners*=503@0.5`);
+  throw new FaultSpecError(
+    `invalid fault rule "${rule}": ${why}. Expected [API:]GLOB=ACTION[@RATE], e.g. gitlab:/api/v4/runners*=503@0.5`,
+  );
 }
 
 function nonNegativeInt(text: string, rule: string, what: string): number {
@@ -64,15 +66,24 @@ function parseAction(text: string, rule: string): FaultAction {
   if (text === 'reset') return { kind: 'reset' };
   if (text === 'truncate') return { kind: 'truncate' };
   const timed = /^(slow|latency):(.*)$/.exec(text);
-  if (timed) return { kind: timed[1] as 'slow' | 'latency', ms: nonNegativeInt(timed[2], rule, `${timed[1]} milliseconds`) };
+  if (timed)
+    return { kind: timed[1] as 'slow' | 'latency', ms: nonNegativeInt(timed[2], rule, `${timed[1]} milliseconds`) };
   const rateLimited = /^429(?::retry-after=(.*))?$/.exec(text);
-  if (rateLimited) return { kind: 'status', status: 429, retryAfter: rateLimited[1] === undefined ? 1 : nonNegativeInt(rateLimited[1], rule, 'retry-after seconds') };
+  if (rateLimited)
+    return {
+      kind: 'status',
+      status: 429,
+      retryAfter: rateLimited[1] === undefined ? 1 : nonNegativeInt(rateLimited[1], rule, 'retry-after seconds'),
+    };
   if (/^\d{3}$/.test(text)) {
     const status = Number(text);
     if (status < 400 || status > 599) fail(rule, `status ${status} is not an error status (400..599)`);
     return { kind: 'status', status };
   }
-  return fail(rule, `unknown action "${text}" (use a status like 503, 429[:retry-after=S], reset, truncate, slow:MS or latency:MS)`);
+  return fail(
+    rule,
+    `unknown action "${text}" (use a status like 503, 429[:retry-after=S], reset, truncate, slow:MS or latency:MS)`,
+  );
 }
 
 function globToRegex(glob: string): RegExp {
@@ -90,7 +101,8 @@ export function parseFaultRule(text: string): FaultRule {
   if (at >= 0) {
     const rateText = actionText.slice(at + 1);
     rate = Number(rateText);
-    if (rateText === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) fail(rule, `rate must be a number between 0 and 1, got "${rateText}"`);
+    if (rateText === '' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+      fail(rule, `rate must be a number between 0 and 1, got "${rateText}"`);
     actionText = actionText.slice(0, at);
   }
   let api: FaultApi = '*';
@@ -98,7 +110,8 @@ export function parseFaultRule(text: string): FaultRule {
   const colon = target.indexOf(':');
   if (colon >= 0) {
     const name = target.slice(0, colon);
-    if (name !== '*' && !(APIS as readonly string[]).includes(name)) fail(rule, `unknown API "${name}" (use ${APIS.join(', ')} or *)`);
+    if (name !== '*' && !(APIS as readonly string[]).includes(name))
+      fail(rule, `unknown API "${name}" (use ${APIS.join(', ')} or *)`);
     api = name as FaultApi;
     glob = target.slice(colon + 1);
   }
@@ -191,7 +204,12 @@ const GOOGLE_STATUS: Record<number, [status: string, reason: string]> = {
   504: ['DEADLINE_EXCEEDED', 'backendError'],
 };
 
-export function apiError(api: ApiName, status: number, message?: string, headers: Record<string, string> = {}): SandboxResponse {
+export function apiError(
+  api: ApiName,
+  status: number,
+  message?: string,
+  headers: Record<string, string> = {},
+): SandboxResponse {
   const phrase = STATUS_CODES[status] ?? 'Error';
   if (api === 'gitlab' || api === 'sandbox' || api === 'unknown') {
     // Rack::Attack's throttle answer is plain text; Grape's are JSON.
@@ -200,11 +218,16 @@ export function apiError(api: ApiName, status: number, message?: string, headers
     if (status === 405) return { status, headers, body: { error: '405 Not Allowed' } };
     return { status, headers, body: { message: message ?? `${status} ${phrase}` } };
   }
-  const [grpcStatus, reason] = GOOGLE_STATUS[status] ?? (status >= 500 ? ['UNKNOWN', 'backendError'] : ['FAILED_PRECONDITION', 'failedPrecondition']);
-  const text = message ?? (status === 429 ? 'Quota exceeded.' : status >= 500 ? 'The service is currently unavailable.' : phrase);
+  const [grpcStatus, reason] =
+    GOOGLE_STATUS[status] ??
+    (status >= 500 ? ['UNKNOWN', 'backendError'] : ['FAILED_PRECONDITION', 'failedPrecondition']);
+  const text =
+    message ?? (status === 429 ? 'Quota exceeded.' : status >= 500 ? 'The service is currently unavailable.' : phrase);
   return {
     status,
     headers,
-    body: { error: { code: status, message: text, errors: [{ message: text, domain: 'global', reason }], status: grpcStatus } },
+    body: {
+      error: { code: status, message: text, errors: [{ message: text, domain: 'global', reason }], status: grpcStatus },
+    },
   };
 }

@@ -46,10 +46,12 @@ export class Router {
 
   add(method: string, pattern: string, handler: Handler): this {
     const names: string[] = [];
-    const source = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/([:*])(\w+)/g, (_m, kind: string, name: string) => {
-      names.push(name);
-      return kind === ':' ? '([^/]+?)' : '(.+?)';
-    });
+    const source = pattern
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/([:*])(\w+)/g, (_m, kind: string, name: string) => {
+        names.push(name);
+        return kind === ':' ? '([^/]+?)' : '(.+?)';
+      });
     this.routes.push({ method, regex: new RegExp(`^${source}$`), names, handler });
     return this;
   }

@@ -16,14 +16,17 @@ class UsageError extends Error {}
 
 function number(flag: string, value: string | undefined, min: number): number {
   const n = Number(value);
-  if (value === undefined || value === '' || !Number.isFinite(n) || n < min) throw new UsageError(`${flag} needs a number >= ${min}, got ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (value === undefined || value === '' || !Number.isFinite(n) || n < min)
+    throw new UsageError(`${flag} needs a number >= ${min}, got ${value === undefined ? 'nothing' : `"${value}"`}`);
   return n;
 }
 
 export function parseArgs(argv: string[]): SandboxOptions {
   const options: SandboxOptions = { seed: 'demo', port: 0 };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const [flag, inline] = argv[i].includes('=')
+      ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)]
+      : [argv[i], undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--port': {
@@ -34,7 +37,8 @@ export function parseArgs(argv: string[]): SandboxOptions {
       }
       case '--seed': {
         const seed = value();
-        if (!SEED_KINDS.includes(seed as SeedKind)) throw new UsageError(`--seed must be one of ${SEED_KINDS.join(', ')}, got "${seed ?? ''}"`);
+        if (!SEED_KINDS.includes(seed as SeedKind))
+          throw new UsageError(`--seed must be one of ${SEED_KINDS.join(', ')}, got "${seed ?? ''}"`);
         options.seed = seed as SeedKind;
         break;
       }

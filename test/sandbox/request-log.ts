@@ -21,7 +21,12 @@ export function apiOf(pathname: string): ApiName {
   if (pathname.startsWith('/api/v4/') || pathname === '/api/v4') return 'gitlab';
   if (pathname.startsWith('/compute/')) return 'compute';
   if (pathname.startsWith('/v1/projects/')) return 'kms';
-  if (pathname.startsWith('/storage/') || pathname.startsWith('/upload/storage/') || pathname.startsWith('/download/storage/')) return 'storage';
+  if (
+    pathname.startsWith('/storage/') ||
+    pathname.startsWith('/upload/storage/') ||
+    pathname.startsWith('/download/storage/')
+  )
+    return 'storage';
   if (pathname.startsWith('/v2/')) return 'logging';
   if (pathname.startsWith('/_sandbox/')) return 'sandbox';
   return 'unknown';

@@ -57,29 +57,61 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 const step = (command: string, ...output: string[]) => ({ command, output });
-function job(name: string, stage: string, tags: string[], durationSec: number, script: JobDefinition['script'], extra: Partial<JobDefinition> = {}): JobDefinition {
+function job(
+  name: string,
+  stage: string,
+  tags: string[],
+  durationSec: number,
+  script: JobDefinition['script'],
+  extra: Partial<JobDefinition> = {},
+): JobDefinition {
   return { name, stage, tags, durationSec, outcome: 'success', allowFailure: false, script, ...extra };
 }
 
 const FLEET_JOBS: JobDefinition[] = [
   job('terraform:fmt', 'validate', ['gcp'], 35, [step('terraform fmt -check -recursive')]),
-  job('terraform:validate', 'validate', ['gcp'], 50, [step('terraform init -backend=false', 'Initializing provider plugins...', 'Terraform has been successfully initialized!'), step('terraform validate', 'Success! The configuration is valid.')]),
+  job('terraform:validate', 'validate', ['gcp'], 50, [
+    step(
+      'terraform init -backend=false',
+      'Initializing provider plugins...',
+      'Terraform has been successfully initialized!',
+    ),
+    step('terraform validate', 'Success! The configuration is valid.'),
+  ]),
   job('plan', 'plan', ['gcp', 'terraform'], 150, [
     step('terraform init', 'Initializing the backend...', 'Terraform has been successfully initialized!'),
-    step('terraform plan -out=plan.tfplan', 'google_compute_instance.runner["a"]: Refreshing state...', 'google_compute_instance.runner["b"]: Refreshing state...', 'No changes. Your infrastructure matches the configuration.'),
+    step(
+      'terraform plan -out=plan.tfplan',
+      'google_compute_instance.runner["a"]: Refreshing state...',
+      'google_compute_instance.runner["b"]: Refreshing state...',
+      'No changes. Your infrastructure matches the configuration.',
+    ),
   ]),
-  job('apply', 'apply', ['gcp', 'deploy'], 120, [step('terraform apply -auto-approve plan.tfplan', 'Apply complete! Resources: 0 added, 0 changed, 0 destroyed.')]),
+  job('apply', 'apply', ['gcp', 'deploy'], 120, [
+    step('terraform apply -auto-approve plan.tfplan', 'Apply complete! Resources: 0 added, 0 changed, 0 destroyed.'),
+  ]),
 ];
 
 const UPDATER_JOBS: JobDefinition[] = [
-  job('check-versions', 'check', ['gcp'], 60, [step('./scripts/latest-runner-version.sh', 'current: 17.11.0', 'latest:  17.11.1')]),
-  job('open-merge-request', 'update', ['gcp'], 45, [step('./scripts/bump-runner-version.sh 17.11.1', 'Created branch update-runner-17.11.1', 'Opened merge request !42')]),
+  job('check-versions', 'check', ['gcp'], 60, [
+    step('./scripts/latest-runner-version.sh', 'current: 17.11.0', 'latest:  17.11.1'),
+  ]),
+  job('open-merge-request', 'update', ['gcp'], 45, [
+    step(
+      './scripts/bump-runner-version.sh 17.11.1',
+      'Created branch update-runner-17.11.1',
+      'Opened merge request !42',
+    ),
+  ]),
 ];
 
 const SMALL_JOBS: JobDefinition[] = [
   job('build', 'build', ['gcp'], 20, [step('make build', 'go build ./...')]),
   job('test', 'test', ['gcp'], 30, [step('make test', 'ok  	example.com/app	0.412s')]),
-  job('lint', 'test', [], 10, [step('make lint', 'main.go:12:2: unused variable x')], { outcome: 'failed', allowFailure: true }),
+  job('lint', 'test', [], 10, [step('make lint', 'main.go:12:2: unused variable x')], {
+    outcome: 'failed',
+    allowFailure: true,
+  }),
   job('deploy', 'deploy', ['gcp', 'deploy'], 15, [step('make deploy', 'deployed revision 42')]),
 ];
 
@@ -101,7 +133,9 @@ function picker(gitlab: GitLabHalf, project: ProjectRecord, fleet: Fleet[], rand
     const fits = fleet.filter(
       (f) =>
         gitlab.sim.servesProject(f.runner, project) &&
-        (definition.tags.length === 0 ? f.runner.runUntagged : definition.tags.every((t) => f.runner.tagList.includes(t))),
+        (definition.tags.length === 0
+          ? f.runner.runUntagged
+          : definition.tags.every((t) => f.runner.tagList.includes(t))),
     );
     const pick = fits[random.int(0, Math.max(0, fits.length - 1))] ?? fleet[0];
     return { runner: pick.runner, manager: pick.manager };
@@ -121,21 +155,65 @@ function people(seeder: GitLabSeeder): { admin: UserRecord; dev: UserRecord; tok
   return { admin, dev, tokens };
 }
 
-function addWorker(seeder: GitLabSeeder, runner: RunnerRecord, zone: string, ip: string, healthy: boolean, fleet: Fleet[]): void {
+function addWorker(
+  seeder: GitLabSeeder,
+  runner: RunnerRecord,
+  zone: string,
+  ip: string,
+  healthy: boolean,
+  fleet: Fleet[],
+): void {
   // A healthy worker's runner was polling a moment ago; an unhealthy one went quiet ~3 h ago.
   const manager = seeder.manager(runner, ip, healthy ? 3_000 : 3 * HOUR + 7 * MINUTE);
-  fleet.push({ runner, manager, worker: { name: runner.description, zone, runnerToken: runner.token, runnerId: runner.id, tags: runner.tagList, healthy } });
+  fleet.push({
+    runner,
+    manager,
+    worker: {
+      name: runner.description,
+      zone,
+      runnerToken: runner.token,
+      runnerId: runner.id,
+      tags: runner.tagList,
+      healthy,
+    },
+  });
 }
 
-function seedDemo(seeder: GitLabSeeder, now: number): { tokens: SeedTokens; projects: ProjectRecord[]; fleet: Fleet[] } {
+function seedDemo(
+  seeder: GitLabSeeder,
+  now: number,
+): { tokens: SeedTokens; projects: ProjectRecord[]; fleet: Fleet[] } {
   const { admin, dev, tokens } = people(seeder);
   const infra = seeder.group('infra', 'infra', [admin]);
-  const fleetProject = seeder.project(infra.id, 'runner-fleet', 'runner-fleet', 'Terraform for the self-hosted GitLab runners', admin, ['validate', 'plan', 'apply'], FLEET_JOBS);
-  const updater = seeder.project(infra.id, 'version-updater', 'version-updater', 'Keeps gitlab-runner up to date', admin, ['check', 'update'], UPDATER_JOBS);
+  const fleetProject = seeder.project(
+    infra.id,
+    'runner-fleet',
+    'runner-fleet',
+    'Terraform for the self-hosted GitLab runners',
+    admin,
+    ['validate', 'plan', 'apply'],
+    FLEET_JOBS,
+  );
+  const updater = seeder.project(
+    infra.id,
+    'version-updater',
+    'version-updater',
+    'Keeps gitlab-runner up to date',
+    admin,
+    ['check', 'update'],
+    UPDATER_JOBS,
+  );
   for (const p of [fleetProject, updater]) p.members.set(dev.id, 30);
 
   const fleet: Fleet[] = [];
-  const a = seeder.runner('project_type', 'gitlab-runner-a', ['gcp', 'terraform', 'deploy'], { projectIds: [fleetProject.id] }, admin, 120);
+  const a = seeder.runner(
+    'project_type',
+    'gitlab-runner-a',
+    ['gcp', 'terraform', 'deploy'],
+    { projectIds: [fleetProject.id] },
+    admin,
+    120,
+  );
   const b = seeder.runner('group_type', 'gitlab-runner-b', ['gcp', 'terraform'], { groupId: infra.id }, admin, 120);
   const c = seeder.runner('instance_type', 'gitlab-runner-c', ['gcp', 'docker'], {}, admin, 45);
   addWorker(seeder, a, 'europe-west1-b', '10.132.0.2', true, fleet);
@@ -150,10 +228,22 @@ function seedDemo(seeder: GitLabSeeder, now: number): { tokens: SeedTokens; proj
   const pickUpdater = picker(seeder.gitlab, updater, fleet, seeder.random);
   const pastFleet = [70, 52, 49, 30, 26, 20, 7];
   pastFleet.forEach((hoursAgo, i) => {
-    seeder.pastPipeline(fleetProject, { createdAt: now - hoursAgo * HOUR, source: i % 3 === 0 ? 'web' : 'push', user: i % 2 ? dev : admin, pickRunner: pickFleet, failJob: hoursAgo === 7 ? 'plan' : undefined });
+    seeder.pastPipeline(fleetProject, {
+      createdAt: now - hoursAgo * HOUR,
+      source: i % 3 === 0 ? 'web' : 'push',
+      user: i % 2 ? dev : admin,
+      pickRunner: pickFleet,
+      failJob: hoursAgo === 7 ? 'plan' : undefined,
+    });
   });
   for (const daysAgo of [4, 3, 2, 1]) {
-    const p = seeder.pastPipeline(updater, { createdAt: now - daysAgo * 24 * HOUR - 2 * HOUR, source: 'schedule', user: admin, pickRunner: pickUpdater, scheduleId: nightly.id });
+    const p = seeder.pastPipeline(updater, {
+      createdAt: now - daysAgo * 24 * HOUR - 2 * HOUR,
+      source: 'schedule',
+      user: admin,
+      pickRunner: pickUpdater,
+      scheduleId: nightly.id,
+    });
     nightly.lastPipelineId = p.id;
   }
   // One pipeline running right now, driven by the simulation from a couple of minutes ago.
@@ -163,10 +253,21 @@ function seedDemo(seeder: GitLabSeeder, now: number): { tokens: SeedTokens; proj
   return { tokens, projects: [fleetProject, updater], fleet };
 }
 
-function seedSmall(seeder: GitLabSeeder, now: number): { tokens: SeedTokens; projects: ProjectRecord[]; fleet: Fleet[] } {
+function seedSmall(
+  seeder: GitLabSeeder,
+  now: number,
+): { tokens: SeedTokens; projects: ProjectRecord[]; fleet: Fleet[] } {
   const { admin, dev, tokens } = people(seeder);
   const group = seeder.group('qa', 'qa', [admin]);
-  const app = seeder.project(group.id, 'app', 'app', 'Sample application', admin, ['build', 'test', 'deploy'], SMALL_JOBS);
+  const app = seeder.project(
+    group.id,
+    'app',
+    'app',
+    'Sample application',
+    admin,
+    ['build', 'test', 'deploy'],
+    SMALL_JOBS,
+  );
   app.members.set(dev.id, 30);
   const fleet: Fleet[] = [];
   const shared = seeder.runner('instance_type', 'gitlab-runner-1', ['gcp'], {}, admin, 30);
@@ -180,26 +281,61 @@ function seedSmall(seeder: GitLabSeeder, now: number): { tokens: SeedTokens; pro
   return { tokens, projects: [app], fleet };
 }
 
-function seedScale(seeder: GitLabSeeder, now: number): { tokens: SeedTokens; projects: ProjectRecord[]; fleet: Fleet[] } {
+function seedScale(
+  seeder: GitLabSeeder,
+  now: number,
+): { tokens: SeedTokens; projects: ProjectRecord[]; fleet: Fleet[] } {
   const { admin, dev, tokens } = people(seeder);
   const group = seeder.group('fleet', 'fleet', [admin]);
   const zones = ['us-central1-a', 'us-central1-b', 'europe-west1-b', 'europe-west1-c'];
   const projects: ProjectRecord[] = [];
   for (let i = 1; i <= 20; i++) {
-    const p = seeder.project(group.id, `service-${String(i).padStart(2, '0')}`, `service-${String(i).padStart(2, '0')}`, `Service ${i}`, admin, ['build', 'test', 'deploy'], SMALL_JOBS);
+    const p = seeder.project(
+      group.id,
+      `service-${String(i).padStart(2, '0')}`,
+      `service-${String(i).padStart(2, '0')}`,
+      `Service ${i}`,
+      admin,
+      ['build', 'test', 'deploy'],
+      SMALL_JOBS,
+    );
     p.members.set(dev.id, 30);
     projects.push(p);
   }
   const fleet: Fleet[] = [];
   for (let i = 0; i < 2000; i++) {
     const kind = i % 10 === 0 ? 'instance_type' : i % 3 === 0 ? 'group_type' : 'project_type';
-    const runner = seeder.runner(kind, `gitlab-runner-${String(i).padStart(4, '0')}`, ['gcp', ...(i % 2 ? ['deploy'] : [])], kind === 'group_type' ? { groupId: group.id } : kind === 'project_type' ? { projectIds: [projects[i % projects.length].id] } : {}, admin, 30 + (i % 300));
-    addWorker(seeder, runner, zones[i % zones.length], `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${(i & 255) + 2 > 255 ? 1 : (i & 255) + 2}`, i % 25 !== 7, fleet);
+    const runner = seeder.runner(
+      kind,
+      `gitlab-runner-${String(i).padStart(4, '0')}`,
+      ['gcp', ...(i % 2 ? ['deploy'] : [])],
+      kind === 'group_type'
+        ? { groupId: group.id }
+        : kind === 'project_type'
+          ? { projectIds: [projects[i % projects.length].id] }
+          : {},
+      admin,
+      30 + (i % 300),
+    );
+    addWorker(
+      seeder,
+      runner,
+      zones[i % zones.length],
+      `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${(i & 255) + 2 > 255 ? 1 : (i & 255) + 2}`,
+      i % 25 !== 7,
+      fleet,
+    );
   }
   for (const p of projects) {
     const pick = picker(seeder.gitlab, p, fleet.slice(0, 200), seeder.random);
     for (let k = 0; k < 100; k++) {
-      seeder.pastPipeline(p, { createdAt: now - (100 - k) * 45 * MINUTE, source: k % 10 === 0 ? 'schedule' : 'push', user: k % 2 ? dev : admin, pickRunner: pick, failJob: k % 17 === 3 ? 'test' : undefined });
+      seeder.pastPipeline(p, {
+        createdAt: now - (100 - k) * 45 * MINUTE,
+        source: k % 10 === 0 ? 'schedule' : 'push',
+        user: k % 2 ? dev : admin,
+        pickRunner: pick,
+        failJob: k % 17 === 3 ? 'test' : undefined,
+      });
     }
   }
   seeder.schedule(projects[0], admin, 'Nightly build', '0 2 * * *', 'UTC');
@@ -208,8 +344,13 @@ function seedScale(seeder: GitLabSeeder, now: number): { tokens: SeedTokens; pro
 
 export function seedWorld(kind: SeedKind, halves: Halves): SeedResult {
   const now = halves.clock.now();
-  const seeder = new GitLabSeeder(halves.gitlab, now, new SeedRandom(kind === 'small' ? 11 : kind === 'demo' ? 22 : 33));
-  const built = kind === 'small' ? seedSmall(seeder, now) : kind === 'demo' ? seedDemo(seeder, now) : seedScale(seeder, now);
+  const seeder = new GitLabSeeder(
+    halves.gitlab,
+    now,
+    new SeedRandom(kind === 'small' ? 11 : kind === 'demo' ? 22 : 33),
+  );
+  const built =
+    kind === 'small' ? seedSmall(seeder, now) : kind === 'demo' ? seedDemo(seeder, now) : seedScale(seeder, now);
   const workers = built.fleet.map((f) => f.worker);
   const google = halves.google.seed(kind, workers);
   return {

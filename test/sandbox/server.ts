@@ -43,7 +43,8 @@ function encode(response: SandboxResponse): { headers: Record<string, string>; b
   else if (typeof response.body === 'string') body = Buffer.from(response.body, 'utf8');
   else {
     body = Buffer.from(JSON.stringify(response.body), 'utf8');
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
   }
   headers['content-length'] = String(body.length);
   return { headers, body };
@@ -60,7 +61,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 async function dispatch(router: Router, api: ApiName, req: SandboxRequest): Promise<SandboxResponse> {
   const match = router.match(req.method, req.url.pathname);
-  if (match === undefined) return apiError(api, 404, api === 'gitlab' || api === 'unknown' ? undefined : `The requested URL ${req.url.pathname} was not found on this server.`);
+  if (match === undefined)
+    return apiError(
+      api,
+      404,
+      api === 'gitlab' || api === 'unknown'
+        ? undefined
+        : `The requested URL ${req.url.pathname} was not found on this server.`,
+    );
   if (match === 'method-not-allowed') return apiError(api, 405);
   try {
     return await match.handler(req, match.params);
@@ -115,7 +123,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const at = clock.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const api = apiOf(url.pathname);
-    const entry = { method: req.method ?? 'GET', path: url.pathname + url.search, status: 0, ms: 0, at, api, fault: undefined as string | undefined };
+    const entry = {
+      method: req.method ?? 'GET',
+      path: url.pathname + url.search,
+      status: 0,
+      ms: 0,
+      at,
+      api,
+      fault: undefined as string | undefined,
+    };
     res.on('close', () => {
       entry.status = res.headersSent ? res.statusCode : 0;
       entry.ms = Math.round((performance.now() - started) * 10) / 10;
@@ -134,7 +150,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return;
       }
       if (fault?.action.kind === 'status') {
-        const headers: Record<string, string> = fault.action.retryAfter === undefined ? {} : { 'retry-after': String(fault.action.retryAfter) };
+        const headers: Record<string, string> =
+          fault.action.retryAfter === undefined ? {} : { 'retry-after': String(fault.action.retryAfter) };
         return await send(res, apiError(api, fault.action.status, undefined, headers), undefined);
       }
       const router = api === 'gitlab' ? routeGitLab : routeGoogle;
@@ -212,11 +229,19 @@ function controlRouter(clock: SandboxClock, faults: FaultController, requests: R
     clock.advance(ms);
     return json(200, { now: clock.nowIso() });
   });
-  router.add('GET', '/_sandbox/faults', () => json(200, faults.list().map((r) => r.source)));
+  router.add('GET', '/_sandbox/faults', () =>
+    json(
+      200,
+      faults.list().map((r) => r.source),
+    ),
+  );
   router.add('POST', '/_sandbox/faults', (req) => {
     const { spec } = readJson<{ spec?: string }>(req);
     try {
-      return json(201, faults.add(String(spec ?? '')).map((r) => r.source));
+      return json(
+        201,
+        faults.add(String(spec ?? '')).map((r) => r.source),
+      );
     } catch (e) {
       if (e instanceof FaultSpecError) throw new HttpError(400, { error: e.message });
       throw e;
@@ -226,6 +251,8 @@ function controlRouter(clock: SandboxClock, faults: FaultController, requests: R
     faults.clear();
     return { status: 204 };
   });
-  router.add('GET', '/_sandbox/requests', (req) => json(200, requests.since(Number(req.url.searchParams.get('since') ?? 0))));
+  router.add('GET', '/_sandbox/requests', (req) =>
+    json(200, requests.since(Number(req.url.searchParams.get('since') ?? 0))),
+  );
   return router;
 }

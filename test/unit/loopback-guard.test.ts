@@ -16,10 +16,13 @@ test('a DNS lookup of a non-loopback name is refused', async () => {
 });
 
 test('fetch to a real API host fails with the guard as its cause', async () => {
-  await assert.rejects(fetch('https://compute.googleapis.com/compute/v1/projects'), (error: Error & { cause?: { code?: string } }) => {
-    assert.equal(error.cause?.code, 'ERR_LOOPBACK_GUARD');
-    return true;
-  });
+  await assert.rejects(
+    fetch('https://compute.googleapis.com/compute/v1/projects'),
+    (error: Error & { cause?: { code?: string } }) => {
+      assert.equal(error.cause?.code, 'ERR_LOOPBACK_GUARD');
+      return true;
+    },
+  );
 });
 
 test('loopback traffic still works', async () => {

@@ -50,7 +50,11 @@ export class JobTraceTailer implements Tailer {
   }
 
   sections() {
-    return this.parser.sections.map((s) => ({ ...s, startLine: s.startLine + this.base, endLine: s.endLine === undefined ? undefined : s.endLine + this.base }));
+    return this.parser.sections.map((s) => ({
+      ...s,
+      startLine: s.startLine + this.base,
+      endLine: s.endLine === undefined ? undefined : s.endLine + this.base,
+    }));
   }
 
   /** The header line gets the section's duration, as GitLab shows it on the right. */

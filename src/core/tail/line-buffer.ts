@@ -87,7 +87,9 @@ export class LineBuffer {
 
   /** What the document shows, the drop marker first. */
   lines(): TailLine[] {
-    return this.droppedByCap > 0 ? [{ text: droppedMarker(this.droppedByCap), marker: true }, ...this.kept] : [...this.kept];
+    return this.droppedByCap > 0
+      ? [{ text: droppedMarker(this.droppedByCap), marker: true }, ...this.kept]
+      : [...this.kept];
   }
 
   text(): string {

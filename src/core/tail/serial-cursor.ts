@@ -13,10 +13,7 @@ import type { SerialRead } from './ports';
 const REPLACEMENT = '\uFFFD';
 const REPLACEMENT_BYTES = 3;
 
-export type SerialEvent =
-  | { kind: 'text'; text: string }
-  | { kind: 'lost'; bytes: number }
-  | { kind: 'restarted' };
+export type SerialEvent = { kind: 'text'; text: string } | { kind: 'lost'; bytes: number } | { kind: 'restarted' };
 
 export interface SerialStep {
   events: SerialEvent[];
@@ -81,4 +78,3 @@ export class SerialCursor {
 export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
-

@@ -22,7 +22,8 @@ export class SerialTailer implements Tailer {
     const read = await this.source.read(this.port, this.cursor.nextStart());
     const step = this.cursor.accept(read);
     for (const event of step.events) {
-      if (event.kind === 'text') buffer.appendText(event.text.replace(CSI, '').replace(/\r+\n/g, '\n').replace(/\r/g, ''));
+      if (event.kind === 'text')
+        buffer.appendText(event.text.replace(CSI, '').replace(/\r+\n/g, '\n').replace(/\r/g, ''));
       else if (event.kind === 'lost') buffer.appendMarker(lostMarker(event.bytes));
       else buffer.appendMarker(RESTART_MARKER);
     }

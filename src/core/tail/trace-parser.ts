@@ -81,7 +81,12 @@ export class TraceParser {
   }
 
   private start(name: string, at: number, options = ''): void {
-    const section: TraceSection = { name, startLine: this.emitted - 1, startedAt: at, collapsed: /collapsed=true/.test(options) };
+    const section: TraceSection = {
+      name,
+      startLine: this.emitted - 1,
+      startedAt: at,
+      collapsed: /collapsed=true/.test(options),
+    };
     this.open.push(section);
     this.sections.push(section);
   }

@@ -13,24 +13,39 @@ suite('Activation', () => {
     assert.ok(extension, `${EXTENSION_ID} is not installed`);
     if (hasUi) await ui.openContainer();
     else await vscode.commands.executeCommand('workbench.view.extension.runnerOps');
-    await eventually(async () => extension.isActive, (active) => active);
+    await eventually(
+      async () => extension.isActive,
+      (active) => active,
+    );
     assert.equal(extension.isActive, true);
   });
 
   test('activation loads no Google client and no GitLab client', () => {
     const loaded = Object.keys(require.cache);
-    const heavy = loaded.filter((path) => /[\\/](@google-cloud|google-gax|googleapis|@gitbeaker)[\\/]|[\\/]dist[\\/](gitlab|gcp-[\w-]+)\.js$/.test(path));
+    const heavy = loaded.filter((path) =>
+      /[\\/](@google-cloud|google-gax|googleapis|@gitbeaker)[\\/]|[\\/]dist[\\/](gitlab|gcp-[\w-]+)\.js$/.test(path),
+    );
     assert.deepEqual(heavy, [], 'modules loaded during activation');
-    assert.ok(loaded.some((path) => /[\\/]dist[\\/]extension\.js$/.test(path)), 'dist/extension.js should be loaded (sanity check of this test)');
+    assert.ok(
+      loaded.some((path) => /[\\/]dist[\\/]extension\.js$/.test(path)),
+      'dist/extension.js should be loaded (sanity check of this test)',
+    );
   });
 
   test('the Runner Ops container shows its five views, each with welcome content before configuration', async function () {
     if (!hasUi) this.skip();
     await ui.openContainer();
     for (const title of VIEWS) {
-      const view = await eventually(() => ui.readView(title), (v) => v.welcome.length > 0);
+      const view = await eventually(
+        () => ui.readView(title),
+        (v) => v.welcome.length > 0,
+      );
       assert.equal(view.rows.length, 0, `${title} should have no rows before configuration`);
-      assert.match(view.welcome, /not configured|No Google Cloud project|No GitLab server|No secrets bucket/i, `${title} welcome: ${view.welcome}`);
+      assert.match(
+        view.welcome,
+        /not configured|No Google Cloud project|No GitLab server|No secrets bucket/i,
+        `${title} welcome: ${view.welcome}`,
+      );
     }
     await ui.screenshot('activation-welcome');
   });

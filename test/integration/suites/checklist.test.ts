@@ -16,7 +16,15 @@ const untilView = (accept: (view: ViewSnapshot) => boolean, timeoutMs = 30_000) 
     return v;
   });
 const row = (view: ViewSnapshot, text: string) => view.rows.find((r) => r.text === text);
-const TITLES = ['GitLab access', 'Google Cloud credentials', 'KMS key ring', 'KMS key', 'Secrets bucket', 'Encrypted secrets', 'Registered runner'];
+const TITLES = [
+  'GitLab access',
+  'Google Cloud credentials',
+  'KMS key ring',
+  'KMS key',
+  'Secrets bucket',
+  'Encrypted secrets',
+  'Registered runner',
+];
 
 suite('Checklist', function () {
   let sandbox: Sandbox;
@@ -38,8 +46,15 @@ suite('Checklist', function () {
   });
 
   test('signed out: the GitLab row fails with Sign in, the Google rows still pass, the runner row is skipped', async () => {
-    const view = await untilView((v) => row(v, 'GitLab access')?.description.startsWith('Not signed in') === true && row(v, 'KMS key')?.icon.includes('codicon-pass-filled') === true);
-    assert.deepEqual(view.rows.map((r) => r.text), TITLES);
+    const view = await untilView(
+      (v) =>
+        row(v, 'GitLab access')?.description.startsWith('Not signed in') === true &&
+        row(v, 'KMS key')?.icon.includes('codicon-pass-filled') === true,
+    );
+    assert.deepEqual(
+      view.rows.map((r) => r.text),
+      TITLES,
+    );
     assert.equal(view.welcome, '', 'no welcome hides the rows');
     assert.match(row(view, 'GitLab access')!.icon, /codicon-error/);
     assert.match(row(view, 'GitLab access')!.label, /Fix: Sign in to GitLab/);
@@ -48,27 +63,48 @@ suite('Checklist', function () {
   });
 
   test('signed in to the demo fleet, every row passes and the command reports green', async () => {
-    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', { url: sandbox.url, token: sandbox.gitlabToken });
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+      url: sandbox.url,
+      token: sandbox.gitlabToken,
+    });
     assert.equal(signedIn.ok, true);
     await ui.clearNotifications();
-    const view = await untilView((v) => v.rows.length === 7 && v.rows.every((r) => r.icon.includes('codicon-pass-filled')));
-    assert.match(row(view, 'GitLab access')!.description, /^Signed in to http:\/\/127\.0\.0\.1:\d+ as @\S+ · scopes api · 2 projects reachable$/);
+    const view = await untilView(
+      (v) => v.rows.length === 7 && v.rows.every((r) => r.icon.includes('codicon-pass-filled')),
+    );
+    assert.match(
+      row(view, 'GitLab access')!.description,
+      /^Signed in to http:\/\/127\.0\.0\.1:\d+ as @\S+ · scopes api · 2 projects reachable$/,
+    );
     assert.match(row(view, 'Registered runner')!.description, /^2 of 3 runners online: /);
     await ui.screenshot('checklist-green');
     const results = await vscode.commands.executeCommand<CheckResult[]>('runnerOps.runChecklist');
-    assert.deepEqual(results.map((r) => r.outcome), Array(7).fill('pass'));
+    assert.deepEqual(
+      results.map((r) => r.outcome),
+      Array(7).fill('pass'),
+    );
   });
 
   test('a kmsKey naming a missing key fails the key row with the gcloud command that creates it', async () => {
-    const missing = (sandbox.settings['runnerOps.secrets.kmsKey'] as string).replace(/cryptoKeys\/.*$/, 'cryptoKeys/missing-key');
-    await vscode.workspace.getConfiguration('runnerOps').update('secrets.kmsKey', missing, vscode.ConfigurationTarget.Global);
+    const missing = (sandbox.settings['runnerOps.secrets.kmsKey'] as string).replace(
+      /cryptoKeys\/.*$/,
+      'cryptoKeys/missing-key',
+    );
+    await vscode.workspace
+      .getConfiguration('runnerOps')
+      .update('secrets.kmsKey', missing, vscode.ConfigurationTarget.Global);
     const view = await untilView((v) => row(v, 'KMS key')?.icon.includes('codicon-error') === true);
     const key = row(view, 'KMS key')!;
     assert.match(key.description, /^Key missing-key does not exist in key ring /);
-    assert.match(key.label, /Create it: gcloud kms keys create missing-key --keyring \S+ --location \S+ --project \S+ --purpose encryption --rotation-period 90d --next-rotation-time \d{4}-/);
+    assert.match(
+      key.label,
+      /Create it: gcloud kms keys create missing-key --keyring \S+ --location \S+ --project \S+ --purpose encryption --rotation-period 90d --next-rotation-time \d{4}-/,
+    );
     assert.match(row(view, 'KMS key ring')!.icon, /codicon-pass-filled/);
     await ui.screenshot('checklist-missing-key');
-    await vscode.workspace.getConfiguration('runnerOps').update('secrets.kmsKey', sandbox.settings['runnerOps.secrets.kmsKey'], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('runnerOps')
+      .update('secrets.kmsKey', sandbox.settings['runnerOps.secrets.kmsKey'], vscode.ConfigurationTarget.Global);
     await untilView((v) => row(v, 'KMS key')?.icon.includes('codicon-pass-filled') === true);
   });
 });

@@ -11,7 +11,11 @@ import { applySettings, clearSettings } from '../settings';
 
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
 const untilRows = (accept: (rows: string[]) => boolean, timeoutMs = 20_000) =>
-  eventually(() => ui.readView('Secrets'), (v) => accept(rowsOf(v)), timeoutMs).then((v) => {
+  eventually(
+    () => ui.readView('Secrets'),
+    (v) => accept(rowsOf(v)),
+    timeoutMs,
+  ).then((v) => {
     assert.ok(accept(rowsOf(v)), `Secrets shows:\n${rowsOf(v).join('\n')}\nwelcome: ${v.welcome}`);
     return v;
   });
@@ -45,35 +49,61 @@ suite('Secrets', function () {
   });
 
   test('rows list each secret with size, age and versions, even signed out of GitLab', async () => {
-    const view = await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')) && rows.some((r) => r.startsWith('sa-key.json.enc —')));
+    const view = await untilRows(
+      (rows) =>
+        rows.some((r) => r.startsWith('deploy-key.enc —')) && rows.some((r) => r.startsWith('sa-key.json.enc —')),
+    );
     const rows = rowsOf(view);
     const bucket = sandbox.settings['runnerOps.secrets.bucket'] as string;
-    assert.ok(rows.some((r) => r.startsWith(`gs://${bucket}/runners/ — versioning on · `)), rows.join('\n'));
-    assert.ok(rows.some((r) => /^deploy-key\.enc — \d+(\.\d)? (B|KB) · updated (just now|.* ago)$/.test(r)), rows.join('\n'));
-    assert.ok(rows.some((r) => /^gitlab-runner-a\/config\.toml\.enc — .* · 2 versions$/.test(r)), rows.join('\n'));
+    assert.ok(
+      rows.some((r) => r.startsWith(`gs://${bucket}/runners/ — versioning on · `)),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /^deploy-key\.enc — \d+(\.\d)? (B|KB) · updated (just now|.* ago)$/.test(r)),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /^gitlab-runner-a\/config\.toml\.enc — .* · 2 versions$/.test(r)),
+      rows.join('\n'),
+    );
     assert.equal(view.welcome, '');
   });
 
   test('Verify All: the deploy key decrypts with the primary version, the SA key with an older one', async () => {
-    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', { url: sandbox.url, token: sandbox.gitlabToken });
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+      url: sandbox.url,
+      token: sandbox.gitlabToken,
+    });
     assert.equal(signedIn.ok, true);
     await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')));
     const mark = sandbox.requests.mark();
-    const results = await vscode.commands.executeCommand<Array<{ name: string; result: { outcome: string } }>>('runnerOps.verifyAllSecrets');
+    const results =
+      await vscode.commands.executeCommand<Array<{ name: string; result: { outcome: string } }>>(
+        'runnerOps.verifyAllSecrets',
+      );
     assert.ok(results && results.length >= 4, JSON.stringify(results));
     const decrypts = sandbox.requests.since(mark).filter((r) => r.path.includes(':decrypt'));
     assert.equal(decrypts.length, results.length, 'one decrypt per secret');
     const view = await untilRows(
       (rows) =>
         rows.some((r) => r.startsWith('deploy-key.enc — decrypts with the primary version · ')) &&
-        rows.some((r) => r.startsWith('sa-key.json.enc — decrypts with an older key version (re-encrypt on rotation) · ')),
+        rows.some((r) =>
+          r.startsWith('sa-key.json.enc — decrypts with an older key version (re-encrypt on rotation) · '),
+        ),
     );
     const sa = view.rows.find((r) => r.text === 'sa-key.json.enc')!;
     assert.match(sa.icon, /codicon-warning/);
     const deploy = view.rows.find((r) => r.text === 'deploy-key.enc')!;
     assert.match(deploy.icon, /codicon-pass/);
-    const notes = await eventually(() => ui.notifications(), (n) => n.some((t) => /secrets verified/.test(t)));
-    assert.ok(notes.some((t) => /sa-key\.json\.enc decrypts with an older key version/.test(t)), notes.join('\n'));
+    const notes = await eventually(
+      () => ui.notifications(),
+      (n) => n.some((t) => /secrets verified/.test(t)),
+    );
+    assert.ok(
+      notes.some((t) => /sa-key\.json\.enc decrypts with an older key version/.test(t)),
+      notes.join('\n'),
+    );
     assertNoPlaintext(view, notes);
     await ui.clearNotifications();
   });
@@ -83,7 +113,9 @@ suite('Secrets', function () {
     google.state.kms.setVersionState(key, key.versions[0], 'DISABLED');
     try {
       await vscode.commands.executeCommand('runnerOps.verifyAllSecrets');
-      const view = await untilRows((rows) => rows.some((r) => r.startsWith('sa-key.json.enc — cannot be decrypted: key version 1 is disabled')));
+      const view = await untilRows((rows) =>
+        rows.some((r) => r.startsWith('sa-key.json.enc — cannot be decrypted: key version 1 is disabled')),
+      );
       assert.match(view.rows.find((r) => r.text === 'sa-key.json.enc')!.icon, /codicon-error/);
       const notes = await ui.notifications();
       assertNoPlaintext(view, notes);
@@ -98,8 +130,13 @@ suite('Secrets', function () {
     bucket.versioning = false;
     try {
       await vscode.commands.executeCommand('runnerOps.refresh');
-      const view = await untilRows((rows) => rows.some((r) => r.startsWith('Versioning is off: a bad rotation cannot be rolled back')));
-      assert.ok(rowsOf(view).every((r) => !/decrypts|cannot be decrypted/.test(r)), rowsOf(view).join('\n'));
+      const view = await untilRows((rows) =>
+        rows.some((r) => r.startsWith('Versioning is off: a bad rotation cannot be rolled back')),
+      );
+      assert.ok(
+        rowsOf(view).every((r) => !/decrypts|cannot be decrypted/.test(r)),
+        rowsOf(view).join('\n'),
+      );
     } finally {
       bucket.versioning = true;
     }
@@ -109,12 +146,16 @@ suite('Secrets', function () {
 
   test('a missing bucket is an error row that names the setting', async () => {
     const bucket = sandbox.settings['runnerOps.secrets.bucket'] as string;
-    await vscode.workspace.getConfiguration().update('runnerOps.secrets.bucket', 'no-such-bucket', vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration()
+      .update('runnerOps.secrets.bucket', 'no-such-bucket', vscode.ConfigurationTarget.Global);
     try {
       const view = await untilRows((rows) => rows.some((r) => /not found/.test(r)));
       assert.match(view.rows[0].icon, /codicon-error/);
     } finally {
-      await vscode.workspace.getConfiguration().update('runnerOps.secrets.bucket', bucket, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration()
+        .update('runnerOps.secrets.bucket', bucket, vscode.ConfigurationTarget.Global);
     }
     await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')));
   });

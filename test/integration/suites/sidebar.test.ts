@@ -22,13 +22,20 @@ function answerConfirmations(answer: boolean): string[] {
   return asked;
 }
 const untilRows = (title: string, accept: (rows: string[]) => boolean, timeoutMs = 20_000) =>
-  eventually(() => ui.readView(title), (v) => accept(rowsOf(v)), timeoutMs).then((v) => {
+  eventually(
+    () => ui.readView(title),
+    (v) => accept(rowsOf(v)),
+    timeoutMs,
+  ).then((v) => {
     assert.ok(accept(rowsOf(v)), `${title} shows:\n${rowsOf(v).join('\n')}`);
     return v;
   });
 /** Fails with `label` when `promise` takes longer than `ms`, so a hang names its step. */
 const within = <T>(ms: number, label: string, promise: Thenable<T>): Promise<T> =>
-  Promise.race([Promise.resolve(promise), new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${label}: no answer within ${ms} ms`)), ms))]);
+  Promise.race([
+    Promise.resolve(promise),
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${label}: no answer within ${ms} ms`)), ms)),
+  ]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 suite('Sidebar', function () {
@@ -42,7 +49,10 @@ suite('Sidebar', function () {
     if (!hasUi) this.skip();
     sandbox = await startSandbox({ seed: 'demo' });
     await applySettings(sandbox.settings);
-    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', { url: sandbox.url, token: sandbox.gitlabToken });
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+      url: sandbox.url,
+      token: sandbox.gitlabToken,
+    });
     assert.equal(signedIn.ok, true);
     await ui.clearNotifications();
     await ui.openContainer();
@@ -57,37 +67,69 @@ suite('Sidebar', function () {
   });
 
   test('Runner VMs are grouped by zone, and the VM whose runner is offline is warned and says why', async () => {
-    await untilRows('Runner VMs', (rows) => rows.some((r) => r.startsWith('europe-west1-b')) && rows.some((r) => r.startsWith('europe-west1-c')));
+    await untilRows(
+      'Runner VMs',
+      (rows) => rows.some((r) => r.startsWith('europe-west1-b')) && rows.some((r) => r.startsWith('europe-west1-c')),
+    );
     // The warning needs GitLab's side too: it appears once the runners have loaded.
-    const view = await untilRows('Runner VMs', (rows) => rows.some((r) => r.startsWith('gitlab-runner-c — runner offline')));
+    const view = await untilRows('Runner VMs', (rows) =>
+      rows.some((r) => r.startsWith('gitlab-runner-c — runner offline')),
+    );
     const warned = view.rows.find((r) => r.text === 'gitlab-runner-c')!;
     assert.match(warned.description, /^runner offline · Running · e2-\S+ · 10\.132\.0\.\d+ · up /);
-    assert.match(warned.label, /warning: Runner #3 'gitlab-runner-c' has not contacted GitLab for 3 h although the VM is running/);
+    assert.match(
+      warned.label,
+      /warning: Runner #3 'gitlab-runner-c' has not contacted GitLab for 3 h although the VM is running/,
+    );
     assert.match(warned.icon, /codicon-warning/, 'the warned VM shows the warning icon');
     const healthy = view.rows.find((r) => r.text === 'gitlab-runner-a')!;
     assert.match(healthy.description, /^Running · /);
     assert.doesNotMatch(healthy.label, /warning/);
     assert.doesNotMatch(healthy.icon, /codicon-warning/);
     await ui.clickRow('Runner VMs', 'gitlab-runner-c');
-    await untilRows('Runner VMs', (rows) => rows.some((r) => /^#3 gitlab-runner-c — Offline · contacted 3 h ago/.test(r)));
+    await untilRows('Runner VMs', (rows) =>
+      rows.some((r) => /^#3 gitlab-runner-c — Offline · contacted 3 h ago/.test(r)),
+    );
   });
 
   test('Registered Runners show status, type, tags, version, last contact and their VM', async () => {
-    const view = await untilRows('Registered Runners', (rows) => rows.length >= 3 && rows.some((r) => r.includes('on gitlab-runner-b')));
+    const view = await untilRows(
+      'Registered Runners',
+      (rows) => rows.length >= 3 && rows.some((r) => r.includes('on gitlab-runner-b')),
+    );
     const rows = rowsOf(view);
-    assert.ok(rows.some((r) => /^#1 gitlab-runner-a — Online · project · gcp, terraform, deploy · v17\.11\.0 · .* · on gitlab-runner-a$/.test(r)), rows.join('\n'));
-    assert.ok(rows.some((r) => /^#3 gitlab-runner-c — Offline · instance · .* · 3 h ago · on gitlab-runner-c$/.test(r)), rows.join('\n'));
+    assert.ok(
+      rows.some((r) =>
+        /^#1 gitlab-runner-a — Online · project · gcp, terraform, deploy · v17\.11\.0 · .* · on gitlab-runner-a$/.test(
+          r,
+        ),
+      ),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /^#3 gitlab-runner-c — Offline · instance · .* · 3 h ago · on gitlab-runner-c$/.test(r)),
+      rows.join('\n'),
+    );
   });
 
   test('Pipelines list per project; the failed job names its runner and VM', async () => {
-    await untilRows('Pipelines', (rows) => rows.some((r) => r.startsWith('infra/runner-fleet')) && rows.some((r) => /^#7 main — Failed/.test(r)));
+    await untilRows(
+      'Pipelines',
+      (rows) => rows.some((r) => r.startsWith('infra/runner-fleet')) && rows.some((r) => /^#7 main — Failed/.test(r)),
+    );
     await ui.clickRow('Pipelines', '#7 main');
     const failedJob = /^plan — Failed · failed on runner #1 'gitlab-runner-a' on VM gitlab-runner-a · /;
     const view = await untilRows('Pipelines', (rows) => rows.some((r) => failedJob.test(r)));
-    assert.ok(rowsOf(view).some((r) => /^plan — Failed · 1 job$/.test(r)), 'the stage row sums up its jobs');
+    assert.ok(
+      rowsOf(view).some((r) => /^plan — Failed · 1 job$/.test(r)),
+      'the stage row sums up its jobs',
+    );
     const failedRow = view.rows.find((r) => failedJob.test(`${r.text} — ${r.description}`))!;
     assert.match(failedRow.icon, /codicon-error/, 'a failed job shows the error icon');
-    assert.ok(rowsOf(view).some((r) => /^#12 main — Running/.test(r)), 'the running pipeline is listed');
+    assert.ok(
+      rowsOf(view).some((r) => /^#12 main — Running/.test(r)),
+      'the running pipeline is listed',
+    );
     await ui.screenshot('sidebar-demo');
   });
 
@@ -95,12 +137,23 @@ suite('Sidebar', function () {
     const runner = store().runners.value!.find((r) => r.description === 'gitlab-runner-b')!;
     const mark = sandbox.requests.mark();
     await within(10_000, 'pause command', vscode.commands.executeCommand('runnerOps.pauseRunner', { runner }));
-    const puts = sandbox.requests.since(mark).filter((r) => r.method === 'PUT').map((r) => `${r.path} ${r.status}`);
+    const puts = sandbox.requests
+      .since(mark)
+      .filter((r) => r.method === 'PUT')
+      .map((r) => `${r.path} ${r.status}`);
     assert.deepEqual(puts, [`/api/v4/runners/${runner.id} 200`]);
     await untilRows('Registered Runners', (rows) => rows.some((r) => /^#2 gitlab-runner-b — Paused/.test(r)));
-    const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /Paused runner #2/.test(t)), 20_000);
+    const toasts = await eventually(
+      () => ui.notifications(),
+      (n) => n.some((t) => /Paused runner #2/.test(t)),
+      20_000,
+    );
     assert.ok(toasts.some((t) => /picks no new jobs until resumed/.test(t)));
-    await within(10_000, 'resume command', vscode.commands.executeCommand('runnerOps.resumeRunner', { runner: { ...runner, paused: true } }));
+    await within(
+      10_000,
+      'resume command',
+      vscode.commands.executeCommand('runnerOps.resumeRunner', { runner: { ...runner, paused: true } }),
+    );
     await untilRows('Registered Runners', (rows) => rows.some((r) => /^#2 gitlab-runner-b — Online/.test(r)));
     await ui.clearNotifications();
   });
@@ -111,8 +164,14 @@ suite('Sidebar', function () {
     const asked = answerConfirmations(false);
     await vscode.commands.executeCommand('runnerOps.pauseRunner', { runner });
     assert.equal(asked.length, 1);
-    assert.match(asked[0], /^Pause runner #1 'gitlab-runner-a'\? It is the last online runner for "deploy": jobs needing it will wait until a runner is resumed\.$/);
-    assert.deepEqual(sandbox.requests.since(mark).filter((r) => r.method === 'PUT'), []);
+    assert.match(
+      asked[0],
+      /^Pause runner #1 'gitlab-runner-a'\? It is the last online runner for "deploy": jobs needing it will wait until a runner is resumed\.$/,
+    );
+    assert.deepEqual(
+      sandbox.requests.since(mark).filter((r) => r.method === 'PUT'),
+      [],
+    );
     await untilRows('Registered Runners', (rows) => rows.some((r) => /^#1 gitlab-runner-a — Online/.test(r)));
   });
 
@@ -125,8 +184,14 @@ suite('Sidebar', function () {
     await untilRows('Pipelines', (rows) => rows.some((r) => /^#12 main — Canceled/.test(r)));
     await vscode.commands.executeCommand('runnerOps.retryPipeline', { pipeline: store().findPipeline(12)! });
     await untilRows('Pipelines', (rows) => rows.some((r) => /^#12 main — (Pending|Running|Created)/.test(r)));
-    const actions = sandbox.requests.since(mark).filter((r) => r.method === 'POST').map((r) => `${r.path} ${r.status}`);
-    assert.deepEqual(actions, [`/api/v4/projects/1/pipelines/12/cancel 200`, `/api/v4/projects/1/pipelines/12/retry 201`]);
+    const actions = sandbox.requests
+      .since(mark)
+      .filter((r) => r.method === 'POST')
+      .map((r) => `${r.path} ${r.status}`);
+    assert.deepEqual(actions, [
+      `/api/v4/projects/1/pipelines/12/cancel 200`,
+      `/api/v4/projects/1/pipelines/12/retry 201`,
+    ]);
   });
 
   test('while a pipeline runs, the Pipelines view polls fast; the other views stay slow', async () => {
@@ -136,7 +201,10 @@ suite('Sidebar', function () {
     const seen = sandbox.requests.since(mark).map((r) => `${r.method} ${r.path.split('?')[0]}`);
     const pipelineLists = seen.filter((r) => r === 'GET /api/v4/projects/1/pipelines').length;
     const vmLists = seen.filter((r) => r.startsWith('GET /compute/v1/')).length;
-    assert.ok(pipelineLists >= 3 && pipelineLists <= 6, `pipeline list fetched ${pipelineLists} times in 10 s (fast polling is every 2 s)`);
+    assert.ok(
+      pipelineLists >= 3 && pipelineLists <= 6,
+      `pipeline list fetched ${pipelineLists} times in 10 s (fast polling is every 2 s)`,
+    );
     assert.ok(vmLists <= 2, `VMs listed ${vmLists} times in 10 s although none is changing`);
   });
 
@@ -145,8 +213,14 @@ suite('Sidebar', function () {
     await vscode.commands.executeCommand('runnerOps.cancelPipeline', { pipeline: store().findPipeline(12)! });
     await untilRows('Pipelines', (rows) => rows.some((r) => /^#12 main — Canceled/.test(r)));
     await sleep(12_000); // the brief watch after cancel ends
-    const running = [...store().pipelines.values()].flatMap((l) => l.value?.pipelines ?? []).filter((p) => ['running', 'pending', 'created'].includes(p.status));
-    assert.deepEqual(running.map((p) => p.id), [], 'the idle minute needs no pipeline in motion');
+    const running = [...store().pipelines.values()]
+      .flatMap((l) => l.value?.pipelines ?? [])
+      .filter((p) => ['running', 'pending', 'created'].includes(p.status));
+    assert.deepEqual(
+      running.map((p) => p.id),
+      [],
+      'the idle minute needs no pipeline in motion',
+    );
     const mark = sandbox.requests.mark();
     await sleep(60_000);
     const seen = sandbox.requests.since(mark).map((r) => `${r.method} ${r.path.split('?')[0]}`);
@@ -159,7 +233,7 @@ suite('Sidebar', function () {
     await vscode.commands.executeCommand('workbench.view.explorer');
     // The brief watch after cancel/retry (1 s x 10) may still be finishing: it must end by itself.
     const deadline = Date.now() + 15_000;
-    for (let quietSince = sandbox.requests.mark(); ; ) {
+    for (let quietSince = sandbox.requests.mark(); ;) {
       await sleep(2000);
       if (sandbox.requests.since(quietSince).length === 0) break;
       assert.ok(Date.now() < deadline, 'requests kept coming while every view was hidden');
@@ -167,7 +241,10 @@ suite('Sidebar', function () {
     }
     const mark = sandbox.requests.mark();
     await sleep(6000); // three fast-poll periods: a running pipeline exists
-    assert.deepEqual(sandbox.requests.since(mark).map((r) => `${r.method} ${r.path}`), []);
+    assert.deepEqual(
+      sandbox.requests.since(mark).map((r) => `${r.method} ${r.path}`),
+      [],
+    );
     await ui.openContainer();
   });
 });

@@ -9,7 +9,8 @@ import { eventually, hasUi, ui } from '../bridge';
 import { applySettings, clearSettings } from '../settings';
 
 type SignInResult = { ok: true; url: string; username: string; access: string } | { ok: false; message: string };
-const signIn = (url: string, token: string) => vscode.commands.executeCommand<SignInResult>('runnerOps.signIn', { url, token });
+const signIn = (url: string, token: string) =>
+  vscode.commands.executeCommand<SignInResult>('runnerOps.signIn', { url, token });
 const SIGNED_OUT = /not signed in to GitLab/;
 
 suite('Sign in to GitLab', () => {
@@ -35,12 +36,24 @@ suite('Sign in to GitLab', () => {
     assert.match(result.ok ? '' : result.message, /rejected the token \(401\).*Sign in again/);
     assert.doesNotMatch(result.ok ? '' : result.message, new RegExp(wrong));
 
-    const reached = sandbox.requests.since(mark).filter((r) => r.api === 'gitlab').map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`);
+    const reached = sandbox.requests
+      .since(mark)
+      .filter((r) => r.api === 'gitlab')
+      .map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`);
     assert.deepEqual(reached, ['GET /api/v4/user 401']);
 
     if (hasUi) {
-      const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /rejected the token/.test(t)), 20_000);
-      assert.ok(toasts.some((t) => /Sign-in to http:\/\/127\.0\.0\.1:\d+ failed: GitLab at .* rejected the token \(401\)/.test(t)), toasts.join('\n'));
+      const toasts = await eventually(
+        () => ui.notifications(),
+        (n) => n.some((t) => /rejected the token/.test(t)),
+        20_000,
+      );
+      assert.ok(
+        toasts.some((t) =>
+          /Sign-in to http:\/\/127\.0\.0\.1:\d+ failed: GitLab at .* rejected the token \(401\)/.test(t),
+        ),
+        toasts.join('\n'),
+      );
       await ui.screenshot('sign-in-bad-token');
       await ui.clearNotifications();
       const runners = await ui.readView('Registered Runners');
@@ -53,8 +66,15 @@ suite('Sign in to GitLab', () => {
     assert.equal(result.ok, true);
     assert.equal(result.ok && result.access, 'read-only');
     if (hasUi) {
-      const toasts = await eventually(() => ui.notifications(), (n) => n.some((t) => /Read-only/.test(t)), 20_000);
-      assert.ok(toasts.some((t) => /Signed in to GitLab at .* as @\S+\. Read-only/.test(t)), toasts.join('\n'));
+      const toasts = await eventually(
+        () => ui.notifications(),
+        (n) => n.some((t) => /Read-only/.test(t)),
+        20_000,
+      );
+      assert.ok(
+        toasts.some((t) => /Signed in to GitLab at .* as @\S+\. Read-only/.test(t)),
+        toasts.join('\n'),
+      );
       await ui.clearNotifications();
     }
     await vscode.commands.executeCommand('runnerOps.signOut');
@@ -67,11 +87,17 @@ suite('Sign in to GitLab', () => {
     assert.equal(result.ok && result.url, sandbox.url);
     assert.equal(result.ok && result.access, 'full');
 
-    const reached = sandbox.requests.since(mark).filter((r) => r.api === 'gitlab').map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`);
+    const reached = sandbox.requests
+      .since(mark)
+      .filter((r) => r.api === 'gitlab')
+      .map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`);
     assert.deepEqual(reached.slice(0, 2), ['GET /api/v4/user 200', 'GET /api/v4/personal_access_tokens/self 200']);
 
     if (hasUi) {
-      const runners = await eventually(() => ui.readView('Registered Runners'), (v) => !SIGNED_OUT.test(v.welcome));
+      const runners = await eventually(
+        () => ui.readView('Registered Runners'),
+        (v) => !SIGNED_OUT.test(v.welcome),
+      );
       assert.doesNotMatch(runners.welcome, SIGNED_OUT);
       await ui.screenshot('sign-in-signed-in');
     }
@@ -89,7 +115,10 @@ suite('Sign in to GitLab', () => {
       await applySettings({ 'runnerOps.gitlab.url': otherUrl });
       await vscode.commands.executeCommand('runnerOps.refresh');
       if (hasUi) {
-        const runners = await eventually(() => ui.readView('Registered Runners'), (v) => SIGNED_OUT.test(v.welcome));
+        const runners = await eventually(
+          () => ui.readView('Registered Runners'),
+          (v) => SIGNED_OUT.test(v.welcome),
+        );
         assert.match(runners.welcome, SIGNED_OUT);
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -101,7 +130,10 @@ suite('Sign in to GitLab', () => {
     }
     if (hasUi) {
       // Back on the original host, the stored token is found again.
-      const runners = await eventually(() => ui.readView('Registered Runners'), (v) => !SIGNED_OUT.test(v.welcome));
+      const runners = await eventually(
+        () => ui.readView('Registered Runners'),
+        (v) => !SIGNED_OUT.test(v.welcome),
+      );
       assert.doesNotMatch(runners.welcome, SIGNED_OUT);
     }
   });
@@ -109,7 +141,10 @@ suite('Sign in to GitLab', () => {
   test('sign out removes the token and the views return to the signed-out state', async () => {
     await vscode.commands.executeCommand('runnerOps.signOut');
     if (hasUi) {
-      const runners = await eventually(() => ui.readView('Registered Runners'), (v) => SIGNED_OUT.test(v.welcome));
+      const runners = await eventually(
+        () => ui.readView('Registered Runners'),
+        (v) => SIGNED_OUT.test(v.welcome),
+      );
       assert.match(runners.welcome, SIGNED_OUT);
     }
     const mark = sandbox.requests.mark();

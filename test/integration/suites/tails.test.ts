@@ -20,14 +20,23 @@ function documentText(uri: vscode.Uri): string {
 /** Waits until the document contains `needle`; returns how long it took. */
 async function seen(uri: vscode.Uri, needle: string | RegExp, timeoutMs = 2_000): Promise<number> {
   const started = Date.now();
-  const text = await eventually(async () => documentText(uri), (t) => (typeof needle === 'string' ? t.includes(needle) : needle.test(t)), timeoutMs + 500);
+  const text = await eventually(
+    async () => documentText(uri),
+    (t) => (typeof needle === 'string' ? t.includes(needle) : needle.test(t)),
+    timeoutMs + 500,
+  );
   const ms = Date.now() - started;
-  assert.ok(typeof needle === 'string' ? text.includes(needle) : needle.test(text), `${String(needle)} not shown after ${ms} ms; the document ends with:\n${text.slice(-600)}`);
+  assert.ok(
+    typeof needle === 'string' ? text.includes(needle) : needle.test(text),
+    `${String(needle)} not shown after ${ms} ms; the document ends with:\n${text.slice(-600)}`,
+  );
   return ms;
 }
 
 async function closeTail(uri: vscode.Uri): Promise<void> {
-  const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+  const tab = vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
   assert.ok(tab, 'the tail has a tab');
   await vscode.window.tabGroups.close(tab);
 }
@@ -44,7 +53,11 @@ suite('Tail runner logs', () => {
     const mark = sandbox.requests.mark();
     await sleep(3_000);
     const late = sandbox.requests.since(mark).filter((r) => matches(r.path));
-    assert.deepEqual(late.map((r) => `${r.method} ${r.path}`), [], 'requests after the tail closed');
+    assert.deepEqual(
+      late.map((r) => `${r.method} ${r.path}`),
+      [],
+      'requests after the tail closed',
+    );
   }
 
   suiteSetup(async () => {
@@ -53,7 +66,10 @@ suite('Tail runner logs', () => {
     project = sandbox.settings['runnerOps.gcp.project'] as string;
     zone = (sandbox.settings['runnerOps.gcp.zones'] as string[])[0];
     await applySettings({ ...sandbox.settings, 'runnerOps.logs.maxLines': MAX_LINES });
-    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', { url: sandbox.url, token: sandbox.gitlabToken });
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+      url: sandbox.url,
+      token: sandbox.gitlabToken,
+    });
     assert.equal(signedIn.ok, true);
   });
 
@@ -69,7 +85,9 @@ suite('Tail runner logs', () => {
 
   test('worker console: new output within 2 s, lost-bytes and restart markers, no request after close', async () => {
     const vm = google.state.compute.vm(project, zone, 'gitlab-runner-1');
-    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', { vm: { name: vm.name, zone, id: vm.id } });
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', {
+      vm: { name: vm.name, zone, id: vm.id },
+    });
     assert.ok(uri, 'the command returns the tail document');
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     assert.equal(document?.languageId, 'log');
@@ -79,18 +97,28 @@ suite('Tail runner logs', () => {
     const beforeProbe = sandbox.requests.mark();
     vm.serial.get(1)!.write('runner-ops probe: console line one\r\n');
     const ms = await seen(uri, 'runner-ops probe: console line one').catch((e: Error) => {
-      const reads = sandbox.requests.since(beforeProbe).map((r) => `${new Date(r.at).toISOString()} ${r.path} ${r.status}`);
+      const reads = sandbox.requests
+        .since(beforeProbe)
+        .map((r) => `${new Date(r.at).toISOString()} ${r.path} ${r.status}`);
       throw new Error(`${e.message}\nreads since the write:\n${reads.join('\n')}`);
     });
-    const reads = sandbox.requests.since(beforeProbe).map((r) => `${new Date(r.at).toISOString()} ${r.ms} ms ${r.path.replace(/.*serialPort/, '')} ${r.status}`);
+    const reads = sandbox.requests
+      .since(beforeProbe)
+      .map((r) => `${new Date(r.at).toISOString()} ${r.ms} ms ${r.path.replace(/.*serialPort/, '')} ${r.status}`);
     vm.serial.get(1)!.write('runner-ops probe: console line two\r\n');
     const ms2 = await seen(uri, 'runner-ops probe: console line two');
     console.log(`    serial: new line shown after ${ms} ms, the next after ${ms2} ms`);
     assert.ok(ms2 <= 2_000, `second line took ${ms2} ms`);
-    assert.ok(ms <= 2_000, `took ${ms} ms (the next line ${ms2} ms); written at ${new Date(sandbox.world.clock.now() - ms).toISOString()}, reads:\n${reads.join('\n')}`);
+    assert.ok(
+      ms <= 2_000,
+      `took ${ms} ms (the next line ${ms2} ms); written at ${new Date(sandbox.world.clock.now() - ms).toISOString()}, reads:\n${reads.join('\n')}`,
+    );
 
     // More than the 1 MB the port keeps, between two polls: the tail says how much it missed.
-    const flood = Array.from({ length: 600 }, (_, i) => `flood ${String(i).padStart(3, '0')} ${'x'.repeat(1990)}\r\n`).join('');
+    const flood = Array.from(
+      { length: 600 },
+      (_, i) => `flood ${String(i).padStart(3, '0')} ${'x'.repeat(1990)}\r\n`,
+    ).join('');
     vm.serial.get(1)!.write(`${flood}after the flood\r\n`);
     await seen(uri, 'after the flood', 5_000);
     // The kept window starts inside a line: its rest follows the marker, then whole lines.
@@ -101,7 +129,11 @@ suite('Tail runner logs', () => {
     vm.serial.get(1)!.write(Array.from({ length: MAX_LINES }, (_, i) => `short line ${i}\r\n`).join(''));
     await seen(uri, `short line ${MAX_LINES - 1}`, 5_000);
     assert.match(documentText(uri), /^\[\d+ older lines dropped\]\nshort line \d+\n/);
-    assert.equal(vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())!.lineCount, MAX_LINES + 1, 'the cap holds');
+    assert.equal(
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())!.lineCount,
+      MAX_LINES + 1,
+      'the cap holds',
+    );
 
     google.state.compute.reset(vm);
     await seen(uri, /\[VM restarted\]\nSeaBIOS/, 10_000);
@@ -114,8 +146,12 @@ suite('Tail runner logs', () => {
   test('two tails at once; Stop pauses only its own requests, Resume catches up, Clear empties, the view follows the end only while it is visible', async () => {
     const one = google.state.compute.vm(project, zone, 'gitlab-runner-1');
     const two = google.state.compute.vm(project, zone, 'gitlab-runner-2');
-    const uriOne = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', { vm: { name: one.name, zone, id: one.id } });
-    const uriTwo = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', { vm: { name: two.name, zone, id: two.id } });
+    const uriOne = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', {
+      vm: { name: one.name, zone, id: one.id },
+    });
+    const uriTwo = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', {
+      vm: { name: two.name, zone, id: two.id },
+    });
     await seen(uriTwo, /gitlab-runner-2/, 5_000);
 
     await vscode.commands.executeCommand('runnerOps.stopTail', uriTwo);
@@ -125,14 +161,24 @@ suite('Tail runner logs', () => {
     one.serial.get(1)!.write('the other tail goes on\r\n');
     await sleep(3_000);
     const reads = sandbox.requests.since(mark).map((r) => r.path);
-    assert.deepEqual(reads.filter((p) => p.includes('/gitlab-runner-2/serialPort')), [], 'no read for the stopped tail');
-    assert.ok(reads.some((p) => p.includes('/gitlab-runner-1/serialPort')), 'the hidden tail still polls, slowly');
+    assert.deepEqual(
+      reads.filter((p) => p.includes('/gitlab-runner-2/serialPort')),
+      [],
+      'no read for the stopped tail',
+    );
+    assert.ok(
+      reads.some((p) => p.includes('/gitlab-runner-1/serialPort')),
+      'the hidden tail still polls, slowly',
+    );
     assert.doesNotMatch(documentText(uriTwo), /written while stopped/);
 
     await vscode.commands.executeCommand('runnerOps.resumeTail', uriTwo);
     await seen(uriTwo, 'written while stopped');
     await vscode.commands.executeCommand('runnerOps.clearTail', uriTwo);
-    await eventually(async () => documentText(uriTwo), (t) => t === '');
+    await eventually(
+      async () => documentText(uriTwo),
+      (t) => t === '',
+    );
     assert.equal(documentText(uriTwo), '');
     two.serial.get(1)!.write('after clear\r\n');
     await seen(uriTwo, /^after clear$/);
@@ -142,10 +188,16 @@ suite('Tail runner logs', () => {
     one.serial.get(1)!.write(Array.from({ length: 200 }, (_, i) => `filler ${i}\r\n`).join(''));
     await seen(uriOne, 'filler 199');
     const lastVisible = () => editor.visibleRanges[editor.visibleRanges.length - 1]?.end.line ?? -1;
-    await eventually(async () => lastVisible(), (line) => line >= editor.document.lineCount - 2);
+    await eventually(
+      async () => lastVisible(),
+      (line) => line >= editor.document.lineCount - 2,
+    );
     assert.ok(lastVisible() >= editor.document.lineCount - 2, 'following the end at first');
     editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
-    await eventually(async () => lastVisible(), (line) => line < 100);
+    await eventually(
+      async () => lastVisible(),
+      (line) => line < 100,
+    );
     one.serial.get(1)!.write('while scrolled up\r\n');
     await seen(uriOne, 'while scrolled up');
     await sleep(500);
@@ -154,8 +206,14 @@ suite('Tail runner logs', () => {
     await sleep(500);
     one.serial.get(1)!.write(Array.from({ length: 100 }, (_, i) => `more ${i}\r\n`).join(''));
     await seen(uriOne, 'more 99');
-    const following = await eventually(async () => lastVisible(), (line) => line >= editor.document.lineCount - 2);
-    assert.ok(following >= editor.document.lineCount - 2, `back at the end, it follows again (last visible ${following} of ${editor.document.lineCount})`);
+    const following = await eventually(
+      async () => lastVisible(),
+      (line) => line >= editor.document.lineCount - 2,
+    );
+    assert.ok(
+      following >= editor.document.lineCount - 2,
+      `back at the end, it follows again (last visible ${following} of ${editor.document.lineCount})`,
+    );
 
     await closeTail(uriTwo);
     await closeTail(uriOne);
@@ -164,7 +222,9 @@ suite('Tail runner logs', () => {
 
   test('runner container logs: a new entry within 2 s, shown once, no request after close', async () => {
     const vm = google.state.compute.vm(project, zone, 'gitlab-runner-1');
-    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailRunnerLog', { vm: { name: vm.name, zone, id: vm.id } });
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailRunnerLog', {
+      vm: { name: vm.name, zone, id: vm.id },
+    });
     assert.ok(uri);
     await sleep(1_000);
     google.state.logging.append({
@@ -189,46 +249,77 @@ suite('Tail runner logs', () => {
   test('job trace: follows a running job, sections fold with durations, ends with the job', async () => {
     const projectPath = encodeURIComponent((sandbox.settings['runnerOps.gitlab.projects'] as string[])[0]);
     const headers = { 'PRIVATE-TOKEN': sandbox.gitlabToken };
-    const pipeline = (await (await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/pipeline?ref=main`, { method: 'POST', headers })).json()) as { id: number; project_id: number };
+    const pipeline = (await (
+      await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/pipeline?ref=main`, { method: 'POST', headers })
+    ).json()) as { id: number; project_id: number };
     const jobs = await eventually(
-      async () => (await (await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/pipelines/${pipeline.id}/jobs`, { headers })).json()) as Array<{ id: number; name: string; status: string }>,
+      async () =>
+        (await (
+          await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/pipelines/${pipeline.id}/jobs`, { headers })
+        ).json()) as Array<{ id: number; name: string; status: string }>,
       (list) => list.some((j) => j.status === 'running'),
     );
     const running = jobs.find((j) => j.status === 'running');
     assert.ok(running, 'a job of the new pipeline runs');
 
-    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailJobLog', { job: { id: running.id, name: running.name, projectId: pipeline.project_id } });
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailJobLog', {
+      job: { id: running.id, name: running.name, projectId: pipeline.project_id },
+    });
     assert.ok(uri);
     await seen(uri, 'Running with gitlab-runner', 3_000);
     const before = documentText(uri).split('\n').length;
-    await eventually(async () => documentText(uri).split('\n').length, (n) => n > before, 15_000);
+    await eventually(
+      async () => documentText(uri).split('\n').length,
+      (n) => n > before,
+      15_000,
+    );
     assert.ok(documentText(uri).split('\n').length > before, 'lines appended to the running job reach the document');
-    assert.doesNotMatch(documentText(uri), /\u001b|section_start|section_end/, 'no escape codes or section markers in the text');
+    assert.doesNotMatch(
+      documentText(uri),
+      /\u001b|section_start|section_end/,
+      'no escape codes or section markers in the text',
+    );
 
     // Finish the job: the tail shows the end and stops by itself.
     sandbox.world.clock.advance(60 * 60_000);
     await seen(uri, /\[job (success|failed)\]$/, 5_000);
-    assert.match(documentText(uri), /Getting source from Git repository \(\d+s\)/, 'section headers carry their duration');
-    const folds = (await vscode.commands.executeCommand<vscode.FoldingRange[]>('vscode.executeFoldingRangeProvider', uri)) ?? [];
+    assert.match(
+      documentText(uri),
+      /Getting source from Git repository \(\d+s\)/,
+      'section headers carry their duration',
+    );
+    const folds =
+      (await vscode.commands.executeCommand<vscode.FoldingRange[]>('vscode.executeFoldingRangeProvider', uri)) ?? [];
     assert.ok(folds.length >= 3, `job sections fold (${folds.length} ranges)`);
     if (hasUi) await ui.screenshot('tail-job-trace');
 
     const mark = sandbox.requests.mark();
     await sleep(2_500);
-    assert.deepEqual(sandbox.requests.since(mark).filter((r) => r.path.includes(`/jobs/${running.id}`)), [], 'a finished job is not polled');
+    assert.deepEqual(
+      sandbox.requests.since(mark).filter((r) => r.path.includes(`/jobs/${running.id}`)),
+      [],
+      'a finished job is not polled',
+    );
     await closeTail(uri);
   });
 
   test('a finished job opens its whole trace at once', async () => {
     const projectPath = encodeURIComponent((sandbox.settings['runnerOps.gitlab.projects'] as string[])[0]);
     const headers = { 'PRIVATE-TOKEN': sandbox.gitlabToken };
-    const jobs = (await (await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/jobs?per_page=100`, { headers })).json()) as Array<{ id: number; name: string; status: string; pipeline: { project_id: number } }>;
+    const jobs = (await (
+      await fetch(`${sandbox.url}/api/v4/projects/${projectPath}/jobs?per_page=100`, { headers })
+    ).json()) as Array<{ id: number; name: string; status: string; pipeline: { project_id: number } }>;
     const done = jobs.find((j) => j.status === 'success');
     assert.ok(done, 'the seed has a finished job');
     const mark = sandbox.requests.mark();
-    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailJobLog', { job: { id: done.id, name: done.name, projectId: done.pipeline.project_id } });
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailJobLog', {
+      job: { id: done.id, name: done.name, projectId: done.pipeline.project_id },
+    });
     await seen(uri, /Job succeeded\n\[job success\]$/, 3_000);
-    const calls = sandbox.requests.since(mark).filter((r) => r.path.includes(`/jobs/${done.id}`)).map((r) => r.path.replace(/\?.*/, '').replace(/.*\/jobs\//, 'jobs/'));
+    const calls = sandbox.requests
+      .since(mark)
+      .filter((r) => r.path.includes(`/jobs/${done.id}`))
+      .map((r) => r.path.replace(/\?.*/, '').replace(/.*\/jobs\//, 'jobs/'));
     assert.deepEqual(calls, [`jobs/${done.id}`, `jobs/${done.id}/trace`]);
     await closeTail(uri);
   });

@@ -2,7 +2,15 @@
 // routes Runner Ops uses: admins see everything; members see their projects and groups;
 // maintainers (project) and owners (group) manage runners.
 import { forbidden, notFound } from './errors';
-import { MAINTAINER, type AccessLevel, type GitLabState, type GroupRecord, type ProjectRecord, type RunnerRecord, type UserRecord } from './state';
+import {
+  MAINTAINER,
+  type AccessLevel,
+  type GitLabState,
+  type GroupRecord,
+  type ProjectRecord,
+  type RunnerRecord,
+  type UserRecord,
+} from './state';
 
 const OWNER: AccessLevel = 50;
 

@@ -28,7 +28,9 @@ function invalidToken(description: string): HttpError {
   return new HttpError(
     401,
     { error: 'invalid_token', error_description: description },
-    { 'www-authenticate': `Bearer realm="Protected by OAuth 2.0", error="invalid_token", error_description="${description}"` },
+    {
+      'www-authenticate': `Bearer realm="Protected by OAuth 2.0", error="invalid_token", error_description="${description}"`,
+    },
   );
 }
 
@@ -37,7 +39,9 @@ function insufficientScope(scopes: string[]): HttpError {
   return new HttpError(
     403,
     { error: 'insufficient_scope', error_description: DESCRIPTION, scope },
-    { 'www-authenticate': `Bearer realm="Protected by OAuth 2.0", error="insufficient_scope", error_description="${DESCRIPTION}", scope="${scope}"` },
+    {
+      'www-authenticate': `Bearer realm="Protected by OAuth 2.0", error="insufficient_scope", error_description="${DESCRIPTION}", scope="${scope}"`,
+    },
   );
 }
 
@@ -45,7 +49,12 @@ function insufficientScope(scopes: string[]): HttpError {
  * Authenticates and checks scope. GET/HEAD need `api` or `read_api`; anything else needs `api`.
  * `extraReadScopes` lets /user accept read_user as GitLab does.
  */
-export function authenticate(state: GitLabState, req: SandboxRequest, now: number, extraReadScopes: string[] = []): Caller {
+export function authenticate(
+  state: GitLabState,
+  req: SandboxRequest,
+  now: number,
+  extraReadScopes: string[] = [],
+): Caller {
   const secret = presentedToken(req);
   if (!secret) throw unauthorized();
   const token = state.tokens.get(secret);
@@ -63,5 +72,18 @@ export function authenticate(state: GitLabState, req: SandboxRequest, now: numbe
 
 /** /personal_access_tokens/self answers for any valid token, whatever its scopes. */
 export function authenticateAnyScope(state: GitLabState, req: SandboxRequest, now: number): Caller {
-  return authenticate(state, { ...req, method: 'GET' }, now, ['read_user', 'read_repository', 'write_repository', 'read_registry', 'write_registry', 'create_runner', 'manage_runner', 'k8s_proxy', 'self_rotate', 'ai_features', 'sudo', 'admin_mode']);
+  return authenticate(state, { ...req, method: 'GET' }, now, [
+    'read_user',
+    'read_repository',
+    'write_repository',
+    'read_registry',
+    'write_registry',
+    'create_runner',
+    'manage_runner',
+    'k8s_proxy',
+    'self_rotate',
+    'ai_features',
+    'sudo',
+    'admin_mode',
+  ]);
 }

@@ -54,7 +54,13 @@ function localParts(ms: number, formatter: Intl.DateTimeFormat) {
 }
 
 /** GitLab stores some zones by their Rails name; map the common ones to IANA. */
-const RAILS_ZONES: Record<string, string> = { UTC: 'UTC', 'Etc/UTC': 'UTC', Berlin: 'Europe/Berlin', London: 'Europe/London', 'Pacific Time (US & Canada)': 'America/Los_Angeles' };
+const RAILS_ZONES: Record<string, string> = {
+  UTC: 'UTC',
+  'Etc/UTC': 'UTC',
+  Berlin: 'Europe/Berlin',
+  London: 'Europe/London',
+  'Pacific Time (US & Canada)': 'America/Los_Angeles',
+};
 
 export function nextCronRun(expr: string, timeZone: string, after: number): number {
   const cron = parseCron(expr);

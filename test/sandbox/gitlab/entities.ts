@@ -1,7 +1,14 @@
 // Renders records into the JSON GitLab's API entities expose (lib/api/entities/**), field for
 // field, nulls included. Nothing here decides behaviour; it only reads state.
 import { detailedStatus, hasWarnings, pipelineStatus, pipelineTimes } from './pipeline-status';
-import { isManagerBusy, isRunnerBusy, managerStatus, runnerContactedAt, runnerOnline, runnerStatus } from './runner-status';
+import {
+  isManagerBusy,
+  isRunnerBusy,
+  managerStatus,
+  runnerContactedAt,
+  runnerOnline,
+  runnerStatus,
+} from './runner-status';
 import type {
   CommitRecord,
   GitLabState,
@@ -22,9 +29,11 @@ export interface EntityContext {
   now: number;
 }
 
-export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+export const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-const seconds = (from: number | null, to: number | null): number | null => (from === null || to === null ? null : (to - from) / 1000);
+const seconds = (from: number | null, to: number | null): number | null =>
+  from === null || to === null ? null : (to - from) / 1000;
 
 export function userBasic(ctx: EntityContext, user: UserRecord): Record<string, unknown> {
   return {
@@ -80,7 +89,14 @@ export function currentUser(ctx: EntityContext, user: UserRecord): Record<string
     scim_identities: [],
   };
   if (user.isAdmin) {
-    Object.assign(body, { is_admin: true, note: null, namespace_id: user.id, created_by: null, email_reset_offered_at: null, using_license_seat: false });
+    Object.assign(body, {
+      is_admin: true,
+      note: null,
+      namespace_id: user.id,
+      created_by: null,
+      email_reset_offered_at: null,
+      using_license_seat: false,
+    });
   }
   return body;
 }
@@ -232,7 +248,9 @@ export function projectDetails(ctx: EntityContext, project: ProjectRecord, userI
     import_status: 'none',
     import_error: null,
     open_issues_count: 0,
-    description_html: project.description ? `<p data-sourcepos="1:1-1:${project.description.length}" dir="auto">${project.description}</p>` : '',
+    description_html: project.description
+      ? `<p data-sourcepos="1:1-1:${project.description.length}" dir="auto">${project.description}</p>`
+      : '',
     updated_at: iso(project.lastActivityAt),
     ci_default_git_depth: 20,
     ci_delete_pipelines_in_seconds: null,
@@ -302,7 +320,9 @@ export function runner(ctx: EntityContext, r: RunnerRecord): Record<string, unkn
 }
 
 export function runnerDetails(ctx: EntityContext, r: RunnerRecord): Record<string, unknown> {
-  const projects = r.projectIds.map((id) => ctx.state.projects.get(id)).filter((p): p is ProjectRecord => p !== undefined);
+  const projects = r.projectIds
+    .map((id) => ctx.state.projects.get(id))
+    .filter((p): p is ProjectRecord => p !== undefined);
   const group = r.groupId === null ? undefined : ctx.state.groups.get(r.groupId);
   return {
     ...runner(ctx, r),
@@ -411,7 +431,14 @@ function jobCore(ctx: EntityContext, j: JobRecord): Record<string, unknown> {
   const project = ctx.state.projects.get(j.projectId) as ProjectRecord;
   const user = ctx.state.users.get(j.userId);
   const head = [...project.branches.values()].find((c) => c.sha === p.sha);
-  const c: CommitRecord = head ?? { sha: p.sha, parentSha: p.beforeSha, title: 'Update', authorName: user?.name ?? '', authorEmail: user?.email ?? '', createdAt: p.committedAt };
+  const c: CommitRecord = head ?? {
+    sha: p.sha,
+    parentSha: p.beforeSha,
+    title: 'Update',
+    authorName: user?.name ?? '',
+    authorEmail: user?.email ?? '',
+    createdAt: p.committedAt,
+  };
   return {
     id: j.id,
     status: j.status,
@@ -427,7 +454,26 @@ function jobCore(ctx: EntityContext, j: JobRecord): Record<string, unknown> {
     erased_at: null,
     duration: j.startedAt === null ? null : seconds(j.startedAt, j.finishedAt ?? ctx.now),
     queued_duration: j.queuedAt === null ? null : seconds(j.queuedAt, j.startedAt ?? ctx.now),
-    user: user ? { ...userBasic(ctx, user), created_at: iso(user.createdAt), bio: '', location: '', linkedin: '', twitter: '', discord: '', website_url: '', organization: '', job_title: '', pronouns: null, bot: false, work_information: null, followers: 0, following: 0, local_time: null } : null,
+    user: user
+      ? {
+          ...userBasic(ctx, user),
+          created_at: iso(user.createdAt),
+          bio: '',
+          location: '',
+          linkedin: '',
+          twitter: '',
+          discord: '',
+          website_url: '',
+          organization: '',
+          job_title: '',
+          pronouns: null,
+          bot: false,
+          work_information: null,
+          followers: 0,
+          following: 0,
+          local_time: null,
+        }
+      : null,
     commit: commit(ctx, project, c),
     pipeline: pipelineBasic(ctx, p),
     failure_reason: j.failureReason ?? undefined,

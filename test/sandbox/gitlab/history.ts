@@ -71,7 +71,12 @@ export class GitLabSeeder {
     return user;
   }
 
-  token(user: UserRecord, name: string, scopes: string[], options: { revoked?: boolean; expiresInDays?: number } = {}): TokenRecord {
+  token(
+    user: UserRecord,
+    name: string,
+    scopes: string[],
+    options: { revoked?: boolean; expiresInDays?: number } = {},
+  ): TokenRecord {
     const expires = this.now + (options.expiresInDays ?? 300) * DAY;
     const token: TokenRecord = {
       id: this.state.nextId('token'),
@@ -105,10 +110,25 @@ export class GitLabSeeder {
   }
 
   commit(title: string, author: UserRecord, at: number, parent?: CommitRecord): CommitRecord {
-    return { sha: this.random.hex(40), parentSha: parent?.sha ?? this.random.hex(40), title, authorName: author.name, authorEmail: author.email, createdAt: at };
+    return {
+      sha: this.random.hex(40),
+      parentSha: parent?.sha ?? this.random.hex(40),
+      title,
+      authorName: author.name,
+      authorEmail: author.email,
+      createdAt: at,
+    };
   }
 
-  project(groupId: number, path: string, name: string, description: string, creator: UserRecord, stages: string[], jobs: JobDefinition[]): ProjectRecord {
+  project(
+    groupId: number,
+    path: string,
+    name: string,
+    description: string,
+    creator: UserRecord,
+    stages: string[],
+    jobs: JobDefinition[],
+  ): ProjectRecord {
     const head = this.commit('Initial commit', creator, this.now - 30 * DAY);
     const project: ProjectRecord = {
       id: this.state.nextId('project'),
@@ -132,7 +152,14 @@ export class GitLabSeeder {
     return project;
   }
 
-  runner(type: RunnerType, description: string, tags: string[], owner: { groupId?: number; projectIds?: number[] }, createdBy: UserRecord | null, ageDays = 90): RunnerRecord {
+  runner(
+    type: RunnerType,
+    description: string,
+    tags: string[],
+    owner: { groupId?: number; projectIds?: number[] },
+    createdBy: UserRecord | null,
+    ageDays = 90,
+  ): RunnerRecord {
     const runner: RunnerRecord = {
       id: this.state.nextId('runner'),
       runnerType: type,
@@ -177,7 +204,13 @@ export class GitLabSeeder {
     return manager;
   }
 
-  schedule(project: ProjectRecord, owner: UserRecord, description: string, cron: string, timezone: string): ScheduleRecord {
+  schedule(
+    project: ProjectRecord,
+    owner: UserRecord,
+    description: string,
+    cron: string,
+    timezone: string,
+  ): ScheduleRecord {
     const schedule: ScheduleRecord = {
       id: this.state.nextId('schedule'),
       projectId: project.id,
@@ -255,7 +288,8 @@ export class GitLabSeeder {
         this.state.addJob(job);
         pipeline.updatedAt = Math.max(pipeline.updatedAt, job.updatedAt);
       }
-      if (!failed) failed = this.state.pipelineJobs(pipeline).some((j) => j.status === 'failed' && !j.definition.allowFailure);
+      if (!failed)
+        failed = this.state.pipelineJobs(pipeline).some((j) => j.status === 'failed' && !j.definition.allowFailure);
       stageStart = stageEnd;
     }
     project.lastActivityAt = Math.max(project.lastActivityAt, pipeline.updatedAt);

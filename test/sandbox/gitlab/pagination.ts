@@ -12,7 +12,12 @@ function positiveInt(value: string | null, fallback: number): number {
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-export function paginate<T>(req: SandboxRequest, baseUrl: string, rows: T[], render: (row: T) => unknown): SandboxResponse {
+export function paginate<T>(
+  req: SandboxRequest,
+  baseUrl: string,
+  rows: T[],
+  render: (row: T) => unknown,
+): SandboxResponse {
   const perPage = Math.min(positiveInt(req.url.searchParams.get('per_page'), DEFAULT_PER_PAGE), MAX_PER_PAGE);
   const page = positiveInt(req.url.searchParams.get('page'), 1);
   const total = rows.length;

@@ -3,12 +3,22 @@
 import type { GitLabState, JobRecord, PipelineRecord, PipelineStatus } from './state';
 
 export const COMPLETED = new Set(['success', 'failed', 'canceled', 'skipped']);
-export const CANCELABLE = new Set(['created', 'pending', 'running', 'manual', 'scheduled', 'preparing', 'waiting_for_resource']);
+export const CANCELABLE = new Set([
+  'created',
+  'pending',
+  'running',
+  'manual',
+  'scheduled',
+  'preparing',
+  'waiting_for_resource',
+]);
 
 /** Composite status of a set of (non-retried) jobs; a failed job with allow_failure counts as "ignored". */
 export function compositeStatus(jobs: JobRecord[]): PipelineStatus {
   if (jobs.length === 0) return 'created';
-  const kinds = new Set<string>(jobs.map((j) => (j.status === 'failed' && j.definition.allowFailure ? 'ignored' : j.status)));
+  const kinds = new Set<string>(
+    jobs.map((j) => (j.status === 'failed' && j.definition.allowFailure ? 'ignored' : j.status)),
+  );
   const onlyOf = (...allowed: string[]) => [...kinds].every((k) => allowed.includes(k));
   const anyOf = (...wanted: string[]) => wanted.some((k) => kinds.has(k));
   if (onlyOf('skipped', 'ignored')) return 'skipped';
@@ -88,11 +98,25 @@ const DETAILED: Record<string, StatusRow> = {
   skipped: { icon: 'status_skipped', text: 'Skipped', label: 'skipped', group: 'skipped' },
   manual: { icon: 'status_manual', text: 'Manual', label: 'manual action', group: 'manual' },
   scheduled: { icon: 'status_scheduled', text: 'Scheduled', label: 'scheduled', group: 'scheduled' },
-  waiting_for_resource: { icon: 'status_pending', text: 'Waiting', label: 'waiting for resource', group: 'waiting-for-resource' },
+  waiting_for_resource: {
+    icon: 'status_pending',
+    text: 'Waiting',
+    label: 'waiting for resource',
+    group: 'waiting-for-resource',
+  },
 };
-const SUCCESS_WITH_WARNINGS: StatusRow = { icon: 'status_warning', text: 'Warning', label: 'passed with warnings', group: 'success-with-warnings' };
+const SUCCESS_WITH_WARNINGS: StatusRow = {
+  icon: 'status_warning',
+  text: 'Warning',
+  label: 'passed with warnings',
+  group: 'success-with-warnings',
+};
 
-export function detailedStatus(status: PipelineStatus, warnings: boolean, detailsPath: string): Record<string, unknown> {
+export function detailedStatus(
+  status: PipelineStatus,
+  warnings: boolean,
+  detailsPath: string,
+): Record<string, unknown> {
   const row = status === 'success' && warnings ? SUCCESS_WITH_WARNINGS : DETAILED[status];
   return {
     icon: row.icon,

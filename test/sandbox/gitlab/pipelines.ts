@@ -3,7 +3,14 @@ import { HttpError, json, readJson, type Router, type SandboxRequest } from '../
 import { findProject, projectAccess } from './access';
 import { authenticate } from './auth';
 import { entityContext, type GitLabContext } from './context';
-import { job as jobEntity, pipeline as pipelineEntity, pipelineBasic, pipelineWithMetadata, schedule as scheduleEntity, scheduleDetails } from './entities';
+import {
+  job as jobEntity,
+  pipeline as pipelineEntity,
+  pipelineBasic,
+  pipelineWithMetadata,
+  schedule as scheduleEntity,
+  scheduleDetails,
+} from './entities';
 import { forbidden, invalidParam, notFound, recordNotFound } from './errors';
 import { paginate } from './pagination';
 import { COMPLETED, pipelineStatus } from './pipeline-status';
@@ -11,8 +18,30 @@ import { ReferenceNotFound } from './simulation';
 import { DEVELOPER, type JobRecord, type PipelineRecord, type ProjectRecord, type UserRecord } from './state';
 import { renderTrace } from './trace';
 
-const PIPELINE_STATUSES = ['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'success', 'failed', 'canceled', 'skipped', 'manual', 'scheduled'];
-const JOB_SCOPES = ['created', 'pending', 'running', 'failed', 'success', 'canceled', 'skipped', 'waiting_for_resource', 'manual'];
+const PIPELINE_STATUSES = [
+  'created',
+  'waiting_for_resource',
+  'preparing',
+  'pending',
+  'running',
+  'success',
+  'failed',
+  'canceled',
+  'skipped',
+  'manual',
+  'scheduled',
+];
+const JOB_SCOPES = [
+  'created',
+  'pending',
+  'running',
+  'failed',
+  'success',
+  'canceled',
+  'skipped',
+  'waiting_for_resource',
+  'manual',
+];
 const ORDER_BY = ['id', 'status', 'ref', 'updated_at', 'user_id'];
 
 function requireDeveloper(ctx: GitLabContext, project: ProjectRecord, user: UserRecord): void {
@@ -55,7 +84,8 @@ function filterPipelines(ctx: GitLabContext, req: SandboxRequest, project: Proje
   const orderBy = q.get('order_by') ?? 'id';
   const sort = q.get('sort') ?? 'desc';
   if (status !== null && !PIPELINE_STATUSES.includes(status)) throw invalidParam('status does not have a valid value');
-  if (scope !== null && !['running', 'pending', 'finished', 'branches', 'tags'].includes(scope)) throw invalidParam('scope does not have a valid value');
+  if (scope !== null && !['running', 'pending', 'finished', 'branches', 'tags'].includes(scope))
+    throw invalidParam('scope does not have a valid value');
   if (!ORDER_BY.includes(orderBy)) throw invalidParam('order_by does not have a valid value');
   if (sort !== 'asc' && sort !== 'desc') throw invalidParam('sort does not have a valid value');
   const updatedAfter = timeParam(q, 'updated_after');
@@ -87,7 +117,15 @@ function filterPipelines(ctx: GitLabContext, req: SandboxRequest, project: Proje
     return true;
   });
   const key = (p: PipelineRecord): string | number =>
-    orderBy === 'status' ? pipelineStatus(state, p) : orderBy === 'ref' ? p.ref : orderBy === 'updated_at' ? p.updatedAt : orderBy === 'user_id' ? p.userId : p.id;
+    orderBy === 'status'
+      ? pipelineStatus(state, p)
+      : orderBy === 'ref'
+        ? p.ref
+        : orderBy === 'updated_at'
+          ? p.updatedAt
+          : orderBy === 'user_id'
+            ? p.userId
+            : p.id;
   const direction = sort === 'asc' ? 1 : -1;
   return rows.sort((a, b) => {
     const ka = key(a);
@@ -211,7 +249,8 @@ export function registerPipelineRoutes(router: Router, ctx: GitLabContext): void
   router.add('GET', '/api/v4/projects/:id/pipeline_schedules', (req, params) => {
     const { project: p } = project(req, params.id);
     const scope = req.url.searchParams.get('scope');
-    if (scope !== null && scope !== 'active' && scope !== 'inactive') throw invalidParam('scope does not have a valid value');
+    if (scope !== null && scope !== 'active' && scope !== 'inactive')
+      throw invalidParam('scope does not have a valid value');
     const schedules = [...state.schedules.values()]
       .filter((s) => s.projectId === p.id)
       .filter((s) => scope === null || s.active === (scope === 'active'))

@@ -47,7 +47,9 @@ export function isRunnerBusy(state: GitLabState, runnerId: number): boolean {
 }
 
 export function isManagerBusy(state: GitLabState, manager: ManagerRecord): boolean {
-  return (state.jobsByRunner.get(manager.runnerId) ?? []).some((j) => j.status === 'running' && j.managerId === manager.id);
+  return (state.jobsByRunner.get(manager.runnerId) ?? []).some(
+    (j) => j.status === 'running' && j.managerId === manager.id,
+  );
 }
 
 /** Polling right now: alive and seen within the last poll window. */

@@ -46,7 +46,8 @@ function filterRunners(ctx: GitLabContext, req: SandboxRequest, runners: RunnerR
   const status = q.get('status');
   const paused = q.get('paused');
   const tags = tagList(q.get('tag_list') ?? undefined);
-  if (type !== null && !RUNNER_TYPES.includes(type as RunnerType)) throw invalidParam('type does not have a valid value');
+  if (type !== null && !RUNNER_TYPES.includes(type as RunnerType))
+    throw invalidParam('type does not have a valid value');
   if (status !== null && !STATUS_FILTERS.includes(status)) throw invalidParam('status does not have a valid value');
   if (paused !== null && paused !== 'true' && paused !== 'false') throw invalidParam('paused is invalid');
   const now = ctx.clock.now();
@@ -55,7 +56,8 @@ function filterRunners(ctx: GitLabContext, req: SandboxRequest, runners: RunnerR
     if (paused !== null && r.paused !== (paused === 'true')) return false;
     if (status === 'active' && r.paused) return false;
     if (status === 'paused' && !r.paused) return false;
-    if (status !== null && status !== 'active' && status !== 'paused' && runnerStatus(ctx.state, r, now) !== status) return false;
+    if (status !== null && status !== 'active' && status !== 'paused' && runnerStatus(ctx.state, r, now) !== status)
+      return false;
     if (tags && !tags.every((t) => r.tagList.includes(t))) return false;
     return true;
   });
@@ -78,11 +80,14 @@ function applyEdits(runner: RunnerRecord, body: Record<string, unknown>): void {
   const locked = bool(body.locked);
   if (locked !== undefined) runner.locked = locked;
   if (body.access_level !== undefined) {
-    if (body.access_level !== 'not_protected' && body.access_level !== 'ref_protected') throw invalidParam('access_level does not have a valid value');
+    if (body.access_level !== 'not_protected' && body.access_level !== 'ref_protected')
+      throw invalidParam('access_level does not have a valid value');
     runner.accessLevel = body.access_level;
   }
-  if (body.maximum_timeout !== undefined) runner.maximumTimeout = body.maximum_timeout === null ? null : Number(body.maximum_timeout);
-  if (body.maintenance_note !== undefined) runner.maintenanceNote = body.maintenance_note === null ? null : String(body.maintenance_note);
+  if (body.maximum_timeout !== undefined)
+    runner.maximumTimeout = body.maximum_timeout === null ? null : Number(body.maximum_timeout);
+  if (body.maintenance_note !== undefined)
+    runner.maintenanceNote = body.maintenance_note === null ? null : String(body.maintenance_note);
 }
 
 /** Runners a project can use: its own, its groups' (if enabled) and instance runners (if enabled). */
@@ -94,7 +99,13 @@ function projectRunners(ctx: GitLabContext, projectId: number): RunnerRecord[] {
 
 function groupRunners(state: GitLabState, groupId: number): RunnerRecord[] {
   const chain = new Set(state.groupChain(groupId).map((g) => g.id));
-  return byId([...state.runners.values()].filter((r) => r.runnerType === 'instance_type' || (r.runnerType === 'group_type' && r.groupId !== null && chain.has(r.groupId))));
+  return byId(
+    [...state.runners.values()].filter(
+      (r) =>
+        r.runnerType === 'instance_type' ||
+        (r.runnerType === 'group_type' && r.groupId !== null && chain.has(r.groupId)),
+    ),
+  );
 }
 
 export function registerRunnerRoutes(router: Router, ctx: GitLabContext): void {
@@ -160,12 +171,15 @@ export function registerRunnerRoutes(router: Router, ctx: GitLabContext): void {
     const sort = q.get('sort') ?? 'desc';
     const orderBy = q.get('order_by') ?? 'id';
     const systemId = q.get('system_id');
-    if (status !== null && !JOB_STATUS_FILTERS.includes(status)) throw invalidParam('status does not have a valid value');
+    if (status !== null && !JOB_STATUS_FILTERS.includes(status))
+      throw invalidParam('status does not have a valid value');
     if (sort !== 'asc' && sort !== 'desc') throw invalidParam('sort does not have a valid value');
     if (orderBy !== 'id') throw invalidParam('order_by does not have a valid value');
     const jobs = (state.jobsByRunner.get(runner.id) ?? [])
       .filter((j) => status === null || j.status === status)
-      .filter((j) => systemId === null || (j.managerId !== null && state.managers.get(j.managerId)?.systemId === systemId))
+      .filter(
+        (j) => systemId === null || (j.managerId !== null && state.managers.get(j.managerId)?.systemId === systemId),
+      )
       .sort((a, b) => (sort === 'asc' ? a.id - b.id : b.id - a.id));
     return paginate(req, ctx.baseUrl, jobs, (j) => jobWithProject(entityContext(ctx), j));
   });
@@ -175,7 +189,10 @@ export function registerRunnerRoutes(router: Router, ctx: GitLabContext): void {
     const runner = findRunner(state, params.id);
     requireRunnerRead(state, runner, user);
     const managers = [...(state.managersByRunner.get(runner.id) ?? [])].sort((a, b) => a.id - b.id);
-    return json(200, managers.map((m) => runnerManager(entityContext(ctx), m)));
+    return json(
+      200,
+      managers.map((m) => runnerManager(entityContext(ctx), m)),
+    );
   });
 
   router.add('POST', '/api/v4/runners/:id/reset_authentication_token', (req, params) => {
@@ -186,7 +203,10 @@ export function registerRunnerRoutes(router: Router, ctx: GitLabContext): void {
     state.runnersByToken.delete(runner.token);
     runner.token = newRunnerToken();
     state.runnersByToken.set(runner.token, runner);
-    return json(201, { token: runner.token, token_expires_at: runner.tokenExpiresAt === null ? null : new Date(runner.tokenExpiresAt).toISOString() });
+    return json(201, {
+      token: runner.token,
+      token_expires_at: runner.tokenExpiresAt === null ? null : new Date(runner.tokenExpiresAt).toISOString(),
+    });
   });
 
   router.add('POST', '/api/v4/user/runners', (req) => {

@@ -5,7 +5,16 @@ import type { RunnerHost } from '../world';
 import { nextCronRun } from './cron';
 import { CANCELABLE, COMPLETED, compositeStatus, currentJobs } from './pipeline-status';
 import { isManagerPolling } from './runner-status';
-import type { GitLabState, JobDefinition, JobRecord, ManagerRecord, PipelineRecord, ProjectRecord, RunnerRecord, ScheduleRecord } from './state';
+import type {
+  GitLabState,
+  JobDefinition,
+  JobRecord,
+  ManagerRecord,
+  PipelineRecord,
+  ProjectRecord,
+  RunnerRecord,
+  ScheduleRecord,
+} from './state';
 
 const HOUR = 3_600_000;
 /** Ci::StuckBuilds: running jobs with no update for an hour, pending ones after a day, are dropped. */
@@ -72,7 +81,14 @@ export class GitLabSimulation {
 
   // ---- pipelines ----------------------------------------------------------------------------
 
-  createPipeline(project: ProjectRecord, ref: string, source: string, userId: number, now: number, scheduleId: number | null = null): PipelineRecord {
+  createPipeline(
+    project: ProjectRecord,
+    ref: string,
+    source: string,
+    userId: number,
+    now: number,
+    scheduleId: number | null = null,
+  ): PipelineRecord {
     const head = project.branches.get(ref);
     if (!head) throw new ReferenceNotFound(ref);
     const pipeline: PipelineRecord = {
@@ -164,7 +180,14 @@ export class GitLabSimulation {
 
   playSchedule(schedule: ScheduleRecord, now: number): PipelineRecord {
     const project = this.state.projects.get(schedule.projectId) as ProjectRecord;
-    const pipeline = this.createPipeline(project, schedule.ref.replace(/^refs\/heads\//, ''), 'schedule', schedule.ownerId, now, schedule.id);
+    const pipeline = this.createPipeline(
+      project,
+      schedule.ref.replace(/^refs\/heads\//, ''),
+      'schedule',
+      schedule.ownerId,
+      now,
+      schedule.id,
+    );
     schedule.lastPipelineId = pipeline.id;
     return pipeline;
   }
@@ -189,7 +212,8 @@ export class GitLabSimulation {
     const jobs = currentJobs(this.state, pipeline);
     for (const job of jobs) {
       if (job.status === 'running') this.advanceRunning(job, now);
-      else if (job.status === 'pending' && job.queuedAt !== null && now - job.queuedAt >= PENDING_OUTDATED_MS) this.fail(job, 'stuck_or_timeout_failure', now);
+      else if (job.status === 'pending' && job.queuedAt !== null && now - job.queuedAt >= PENDING_OUTDATED_MS)
+        this.fail(job, 'stuck_or_timeout_failure', now);
     }
     // Later stages start only once every earlier stage is complete; a failure skips them.
     const stages = [...new Set(jobs.map((j) => j.stageIndex))].sort((a, b) => a - b);
@@ -243,7 +267,8 @@ export class GitLabSimulation {
   }
 
   private resetSkipped(pipeline: PipelineRecord, now: number): void {
-    for (const job of currentJobs(this.state, pipeline)) if (job.status === 'skipped') this.transition(job, 'created', now);
+    for (const job of currentJobs(this.state, pipeline))
+      if (job.status === 'skipped') this.transition(job, 'created', now);
   }
 
   // ---- job picking ----------------------------------------------------------------------------
@@ -253,7 +278,8 @@ export class GitLabSimulation {
     const pending: JobRecord[] = [];
     for (const id of this.state.livePipelineIds) {
       const pipeline = this.state.pipelines.get(id);
-      if (pipeline) for (const job of currentJobs(this.state, pipeline)) if (job.status === 'pending') pending.push(job);
+      if (pipeline)
+        for (const job of currentJobs(this.state, pipeline)) if (job.status === 'pending') pending.push(job);
     }
     if (pending.length === 0) return;
     pending.sort((a, b) => a.id - b.id);
@@ -261,7 +287,8 @@ export class GitLabSimulation {
     for (const id of this.state.livePipelineIds) {
       const pipeline = this.state.pipelines.get(id);
       for (const job of pipeline ? currentJobs(this.state, pipeline) : []) {
-        if (job.status === 'running' && job.managerId !== null) busy.set(job.managerId, (busy.get(job.managerId) ?? 0) + 1);
+        if (job.status === 'running' && job.managerId !== null)
+          busy.set(job.managerId, (busy.get(job.managerId) ?? 0) + 1);
       }
     }
     for (const job of pending) {
@@ -274,14 +301,20 @@ export class GitLabSimulation {
     }
   }
 
-  private findManager(job: JobRecord, now: number, busy: Map<number, number>): { runner: RunnerRecord; manager: ManagerRecord } | undefined {
+  private findManager(
+    job: JobRecord,
+    now: number,
+    busy: Map<number, number>,
+  ): { runner: RunnerRecord; manager: ManagerRecord } | undefined {
     const project = this.state.projects.get(job.projectId) as ProjectRecord;
     const pipeline = this.state.pipelines.get(job.pipelineId) as PipelineRecord;
     for (const runner of this.state.runners.values()) {
-      if (runner.paused || !this.servesProject(runner, project) || !this.takesTags(runner, job.definition.tags)) continue;
+      if (runner.paused || !this.servesProject(runner, project) || !this.takesTags(runner, job.definition.tags))
+        continue;
       if (runner.accessLevel === 'ref_protected' && pipeline.ref !== project.defaultBranch) continue;
       for (const manager of this.state.managersByRunner.get(runner.id) ?? []) {
-        if (isManagerPolling(manager, now) && (busy.get(manager.id) ?? 0) < JOBS_PER_MANAGER) return { runner, manager };
+        if (isManagerPolling(manager, now) && (busy.get(manager.id) ?? 0) < JOBS_PER_MANAGER)
+          return { runner, manager };
       }
     }
     return undefined;

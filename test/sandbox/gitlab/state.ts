@@ -200,7 +200,9 @@ export class GitLabState {
 
   private readonly counters = new Map<string, number>();
 
-  nextId(kind: 'user' | 'token' | 'group' | 'project' | 'runner' | 'manager' | 'pipeline' | 'job' | 'schedule'): number {
+  nextId(
+    kind: 'user' | 'token' | 'group' | 'project' | 'runner' | 'manager' | 'pipeline' | 'job' | 'schedule',
+  ): number {
     const next = (this.counters.get(kind) ?? 0) + 1;
     this.counters.set(kind, next);
     return next;
@@ -266,7 +268,11 @@ export class GitLabState {
   /** The group and its ancestors, nearest first. */
   groupChain(groupId: number | null): GroupRecord[] {
     const chain: GroupRecord[] = [];
-    for (let g = groupId === null ? undefined : this.groups.get(groupId); g; g = g.parentId === null ? undefined : this.groups.get(g.parentId)) {
+    for (
+      let g = groupId === null ? undefined : this.groups.get(groupId);
+      g;
+      g = g.parentId === null ? undefined : this.groups.get(g.parentId)
+    ) {
       chain.push(g);
     }
     return chain;

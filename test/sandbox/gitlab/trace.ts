@@ -38,11 +38,21 @@ function timedLines(ctx: TraceContext): TimedLine[] {
   };
   const version = manager?.version ?? '17.11.0';
   const executor = manager?.executor ?? 'shell';
-  lines.push({ at: 0, text: `${CLEAR}Running with gitlab-runner ${version} (${manager?.revision ?? '0f8a9b1c'})${RESET}` });
-  lines.push({ at: 0, text: `${CLEAR}  on ${runner?.description ?? 'runner'} ${runner?.token.slice(5, 13) ?? ''}, system ID: ${manager?.systemId ?? ''}${RESET}` });
+  lines.push({
+    at: 0,
+    text: `${CLEAR}Running with gitlab-runner ${version} (${manager?.revision ?? '0f8a9b1c'})${RESET}`,
+  });
+  lines.push({
+    at: 0,
+    text: `${CLEAR}  on ${runner?.description ?? 'runner'} ${runner?.token.slice(5, 13) ?? ''}, system ID: ${manager?.systemId ?? ''}${RESET}`,
+  });
   const prepareEnd = Math.min(2000, total * 0.05);
-  section('prepare_executor', `Preparing the "${executor}" executor`, 0, prepareEnd / 2, [`${CLEAR}Using ${executor === 'shell' ? 'Shell (bash)' : 'Docker'} executor...${RESET}`]);
-  section('prepare_script', 'Preparing environment', prepareEnd / 2, prepareEnd, [`Running on ${runner?.description ?? 'runner'}...`]);
+  section('prepare_executor', `Preparing the "${executor}" executor`, 0, prepareEnd / 2, [
+    `${CLEAR}Using ${executor === 'shell' ? 'Shell (bash)' : 'Docker'} executor...${RESET}`,
+  ]);
+  section('prepare_script', 'Preparing environment', prepareEnd / 2, prepareEnd, [
+    `Running on ${runner?.description ?? 'runner'}...`,
+  ]);
   const sourcesEnd = prepareEnd + Math.min(3000, total * 0.1);
   section('get_sources', 'Getting source from Git repository', prepareEnd, sourcesEnd, [
     green('Fetching changes with git depth set to 20...'),

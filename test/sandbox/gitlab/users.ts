@@ -5,7 +5,6 @@ import { authenticate, authenticateAnyScope } from './auth';
 import { currentUser, personalAccessToken, projectDetails } from './entities';
 import { entityContext, type GitLabContext } from './context';
 
-
 export function registerUserRoutes(router: Router, ctx: GitLabContext): void {
   const { state } = ctx;
 

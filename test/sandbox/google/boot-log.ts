@@ -14,8 +14,14 @@ export function kernelLines(hostname: string, memoryMb: number): string[] {
     'SeaBIOS (version 1.8.2-google)',
     'Total RAM Size = 0x0000000200000000 = 8192 MiB',
     'Booting from Hard Disk 0...',
-    k(0, 'Linux version 6.1.0-28-cloud-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)'),
-    k(0, 'Command line: BOOT_IMAGE=/boot/vmlinuz-6.1.0-28-cloud-amd64 root=PARTUUID=6f4b3a7e-01 ro console=ttyS0,115200 earlyprintk=ttyS0,115200 net.ifnames=0'),
+    k(
+      0,
+      'Linux version 6.1.0-28-cloud-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)',
+    ),
+    k(
+      0,
+      'Command line: BOOT_IMAGE=/boot/vmlinuz-6.1.0-28-cloud-amd64 root=PARTUUID=6f4b3a7e-01 ro console=ttyS0,115200 earlyprintk=ttyS0,115200 net.ifnames=0',
+    ),
     k(0.000001, `Memory: ${memoryMb * 1024 - 180_000}K/${memoryMb * 1024}K available`),
     k(0.41052, 'smpboot: CPU0: Intel(R) Xeon(R) CPU @ 2.20GHz (family: 0x6, model: 0x4f, stepping: 0x0)'),
     k(1.201733, 'virtio_net virtio1 eth0: renamed from ens4'),
@@ -48,7 +54,11 @@ export function shutdownLines(time: string, hostname: string): string[] {
 }
 
 /** gitlab-runner's aligned "message   key=value" log format. */
-export function runnerLogLine(level: 'INFO' | 'WARNING' | 'ERROR' | 'FATAL', message: string, fields: Record<string, string | number> = {}): string {
+export function runnerLogLine(
+  level: 'INFO' | 'WARNING' | 'ERROR' | 'FATAL',
+  message: string,
+  fields: Record<string, string | number> = {},
+): string {
   const prefix = level === 'INFO' ? '' : `${level}: `;
   const kv = Object.entries(fields)
     .map(([k, v]) => `${k}=${v}`)

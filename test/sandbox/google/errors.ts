@@ -14,7 +14,12 @@ const RPC_STATUS: Record<number, string> = {
 };
 
 /** Compute Engine and Cloud Storage style: `errors[]` with domain/reason (the "v1 JSON API" error shape). */
-export function legacyError(code: number, message: string, reason: string, extra: Record<string, string> = {}): HttpError {
+export function legacyError(
+  code: number,
+  message: string,
+  reason: string,
+  extra: Record<string, string> = {},
+): HttpError {
   return new HttpError(code, { error: { code, message, errors: [{ message, domain: 'global', reason, ...extra }] } });
 }
 

@@ -66,7 +66,13 @@ export class KmsState {
   createKey(
     ringName: string,
     id: string,
-    opts: { labels?: Record<string, string>; rotationPeriodSec?: number; nextRotationAt?: number; skipInitialVersion?: boolean; destroyScheduledDurationSec?: number },
+    opts: {
+      labels?: Record<string, string>;
+      rotationPeriodSec?: number;
+      nextRotationAt?: number;
+      skipInitialVersion?: boolean;
+      destroyScheduledDurationSec?: number;
+    },
   ): CryptoKey {
     this.keyRing(ringName);
     validateId(id, 'crypto_key_id');
@@ -104,7 +110,12 @@ export class KmsState {
 
   addVersion(key: CryptoKey): KeyVersion {
     const now = this.ctx.now();
-    const version: KeyVersion = { number: key.versions.length + 1, state: 'ENABLED', createdAt: now, material: newVersionKeyMaterial() };
+    const version: KeyVersion = {
+      number: key.versions.length + 1,
+      state: 'ENABLED',
+      createdAt: now,
+      material: newVersionKeyMaterial(),
+    };
     key.versions.push(version);
     return version;
   }
@@ -125,16 +136,25 @@ export class KmsState {
 
   setVersionState(key: CryptoKey, version: KeyVersion, state: VersionState): void {
     const togglable = (s: VersionState) => s === 'ENABLED' || s === 'DISABLED';
-    if (!togglable(state)) throw rpcError(400, `Request contains an invalid argument: state must be ENABLED or DISABLED.`);
+    if (!togglable(state))
+      throw rpcError(400, `Request contains an invalid argument: state must be ENABLED or DISABLED.`);
     if (!togglable(version.state)) {
-      throw rpcError(400, `${versionName(key, version)} is not enabled or disabled, current state is: ${version.state}.`, 'FAILED_PRECONDITION');
+      throw rpcError(
+        400,
+        `${versionName(key, version)} is not enabled or disabled, current state is: ${version.state}.`,
+        'FAILED_PRECONDITION',
+      );
     }
     version.state = state;
   }
 
   scheduleDestroy(key: CryptoKey, version: KeyVersion): void {
     if (version.state !== 'ENABLED' && version.state !== 'DISABLED') {
-      throw rpcError(400, `${versionName(key, version)} is not enabled or disabled, current state is: ${version.state}.`, 'FAILED_PRECONDITION');
+      throw rpcError(
+        400,
+        `${versionName(key, version)} is not enabled or disabled, current state is: ${version.state}.`,
+        'FAILED_PRECONDITION',
+      );
     }
     version.state = 'DESTROY_SCHEDULED';
     version.destroyAt = this.ctx.now() + key.destroyScheduledDurationSec * 1000;
@@ -149,23 +169,38 @@ export class KmsState {
 
   restore(key: CryptoKey, version: KeyVersion): void {
     if (version.state !== 'DESTROY_SCHEDULED') {
-      throw rpcError(400, `${versionName(key, version)} is not scheduled for destruction, current state is: ${version.state}.`, 'FAILED_PRECONDITION');
+      throw rpcError(
+        400,
+        `${versionName(key, version)} is not scheduled for destruction, current state is: ${version.state}.`,
+        'FAILED_PRECONDITION',
+      );
     }
     version.state = 'DISABLED';
     version.destroyAt = undefined;
   }
 
   /** `name` is a key (its primary is used) or a specific version. */
-  encrypt(name: string, plaintext: Buffer, aad = Buffer.alloc(0)): { key: CryptoKey; version: KeyVersion; ciphertext: Buffer } {
+  encrypt(
+    name: string,
+    plaintext: Buffer,
+    aad = Buffer.alloc(0),
+  ): { key: CryptoKey; version: KeyVersion; ciphertext: Buffer } {
     const { key, version } = name.includes('/cryptoKeyVersions/') ? this.version(name) : this.primaryOf(this.key(name));
     if (plaintext.length > MAX_PLAINTEXT_BYTES) {
-      throw rpcError(400, `The plaintext is too large: ${plaintext.length} bytes; the maximum is ${MAX_PLAINTEXT_BYTES} bytes.`);
+      throw rpcError(
+        400,
+        `The plaintext is too large: ${plaintext.length} bytes; the maximum is ${MAX_PLAINTEXT_BYTES} bytes.`,
+      );
     }
     if (version.state !== 'ENABLED') throw notEnabled(key, version);
     return { key, version, ciphertext: seal(version.number, version.material!, plaintext, aad) };
   }
 
-  decrypt(keyName: string, ciphertext: Buffer, aad = Buffer.alloc(0)): { version: KeyVersion; plaintext: Buffer; usedPrimary: boolean } {
+  decrypt(
+    keyName: string,
+    ciphertext: Buffer,
+    aad = Buffer.alloc(0),
+  ): { version: KeyVersion; plaintext: Buffer; usedPrimary: boolean } {
     const key = this.key(keyName);
     const number = versionOf(ciphertext);
     if (number === undefined) throw rpcError(400, 'Decryption failed: the ciphertext is invalid.');
@@ -198,15 +233,23 @@ export class KmsState {
   }
 }
 
-export const versionName = (key: CryptoKey, version: KeyVersion): string => `${key.name}/cryptoKeyVersions/${version.number}`;
+export const versionName = (key: CryptoKey, version: KeyVersion): string =>
+  `${key.name}/cryptoKeyVersions/${version.number}`;
 
 function notEnabled(key: CryptoKey, version: KeyVersion) {
-  return rpcError(400, `${versionName(key, version)} is not enabled, current state is: ${version.state}.`, 'FAILED_PRECONDITION');
+  return rpcError(
+    400,
+    `${versionName(key, version)} is not enabled, current state is: ${version.state}.`,
+    'FAILED_PRECONDITION',
+  );
 }
 
 function validateId(id: string, field: string): void {
   if (!/^[a-zA-Z0-9_-]{1,63}$/.test(id)) {
-    throw rpcError(400, `Invalid value for field '${field}': '${id}'. It must match the regular expression [a-zA-Z0-9_-]{1,63}.`);
+    throw rpcError(
+      400,
+      `Invalid value for field '${field}': '${id}'. It must match the regular expression [a-zA-Z0-9_-]{1,63}.`,
+    );
   }
 }
 
@@ -216,7 +259,9 @@ function validateRotation(periodSec: number | undefined, nextAt: number | undefi
     throw rpcError(400, 'The request must specify next_rotation_time when rotation_period is set.');
   }
   if (periodSec < MIN_ROTATION_SEC || periodSec > MAX_ROTATION_SEC) {
-    throw rpcError(400, `The rotation_period must be between ${MIN_ROTATION_SEC}s (24 hours) and ${MAX_ROTATION_SEC}s (876,000 hours).`);
+    throw rpcError(
+      400,
+      `The rotation_period must be between ${MIN_ROTATION_SEC}s (24 hours) and ${MAX_ROTATION_SEC}s (876,000 hours).`,
+    );
   }
 }
-

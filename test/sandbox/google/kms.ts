@@ -8,7 +8,10 @@ import { fieldValue, parseFilter, FilterSyntaxError, type FilterNode } from './f
 import { KmsState, versionName, type CryptoKey, type KeyVersion, type VersionState } from './kms-state';
 
 const STATE_NUMBERS: Record<VersionState, number> = { ENABLED: 1, DISABLED: 2, DESTROYED: 3, DESTROY_SCHEDULED: 4 };
-const STATE_BY_NUMBER = Object.fromEntries(Object.entries(STATE_NUMBERS).map(([k, v]) => [v, k])) as Record<number, VersionState>;
+const STATE_BY_NUMBER = Object.fromEntries(Object.entries(STATE_NUMBERS).map(([k, v]) => [v, k])) as Record<
+  number,
+  VersionState
+>;
 const ENUMS = {
   purpose: { ENCRYPT_DECRYPT: 1 },
   algorithm: { GOOGLE_SYMMETRIC_ENCRYPTION: 1 },
@@ -19,7 +22,11 @@ export function kmsRoutes(kms: KmsState, router: Router): void {
   const base = '/v1/projects/:project/locations/:location';
   router.add('GET', '/v1/projects/:project/locations', (_req, p) =>
     json(200, {
-      locations: ['global', 'europe-west1', 'us-central1'].map((id) => ({ name: `projects/${p.project}/locations/${id}`, locationId: id, displayName: id })),
+      locations: ['global', 'europe-west1', 'us-central1'].map((id) => ({
+        name: `projects/${p.project}/locations/${id}`,
+        locationId: id,
+        displayName: id,
+      })),
     }),
   );
   for (const method of ['GET', 'POST', 'PATCH']) {
@@ -56,14 +63,25 @@ class KmsRequest {
       case 'POST 1 ':
         return json(200, this.renderRing(this.kms.createKeyRing(this.location, q.get('keyRingId') ?? '')));
       case 'GET 1 ':
-        return this.list('keyRings', [...this.kms.keyRings.values()].filter((r) => r.name.startsWith(`${this.location}/`)).map((r) => this.renderRing(r)));
+        return this.list(
+          'keyRings',
+          [...this.kms.keyRings.values()]
+            .filter((r) => r.name.startsWith(`${this.location}/`))
+            .map((r) => this.renderRing(r)),
+        );
       case 'GET 2 ':
         return json(200, this.renderRing(this.kms.keyRing(name)));
       case 'POST 3 ':
-        return json(200, this.renderKey(this.createKey(name.replace(/\/cryptoKeys$/, ''), q.get('cryptoKeyId') ?? '', body())));
+        return json(
+          200,
+          this.renderKey(this.createKey(name.replace(/\/cryptoKeys$/, ''), q.get('cryptoKeyId') ?? '', body())),
+        );
       case 'GET 3 ': {
         const ring = this.kms.keyRing(name.replace(/\/cryptoKeys$/, ''));
-        return this.list('cryptoKeys', [...this.kms.keys.values()].filter((k) => k.name.startsWith(`${ring.name}/`)).map((k) => this.renderKey(k)));
+        return this.list(
+          'cryptoKeys',
+          [...this.kms.keys.values()].filter((k) => k.name.startsWith(`${ring.name}/`)).map((k) => this.renderKey(k)),
+        );
       }
       case 'GET 4 ':
         return json(200, this.renderKey(this.kms.key(name)));
@@ -85,7 +103,10 @@ class KmsRequest {
       }
       case 'GET 5 ': {
         const key = this.kms.key(name.replace(/\/cryptoKeyVersions$/, ''));
-        return this.list('cryptoKeyVersions', key.versions.map((v) => this.renderVersion(key, v)));
+        return this.list(
+          'cryptoKeyVersions',
+          key.versions.map((v) => this.renderVersion(key, v)),
+        );
       }
       case 'GET 6 ': {
         const { key, version } = this.kms.version(name);
@@ -174,7 +195,11 @@ class KmsRequest {
     const q = this.req.url.searchParams;
     const filtered = items.filter(compileKmsFilter(q.get('filter')));
     const pageSize = Math.min(Number(q.get('pageSize') ?? 1000) || 1000, 1000);
-    const { page, nextPageToken } = paginate(filtered, offsetFromPageToken(q.get('pageToken'), () => rpcError(400, 'Invalid page token.')), pageSize);
+    const { page, nextPageToken } = paginate(
+      filtered,
+      offsetFromPageToken(q.get('pageToken'), () => rpcError(400, 'Invalid page token.')),
+      pageSize,
+    );
     return json(200, { [field]: page, ...(nextPageToken ? { nextPageToken } : {}), totalSize: filtered.length });
   }
 
@@ -201,7 +226,10 @@ class KmsRequest {
       createTime: rfc3339(key.createdAt),
       ...(key.nextRotationAt !== undefined ? { nextRotationTime: rfc3339(key.nextRotationAt) } : {}),
       ...(key.rotationPeriodSec !== undefined ? { rotationPeriod: `${key.rotationPeriodSec}s` } : {}),
-      versionTemplate: { protectionLevel: this.enumOut('protectionLevel', 'SOFTWARE'), algorithm: this.enumOut('algorithm', 'GOOGLE_SYMMETRIC_ENCRYPTION') },
+      versionTemplate: {
+        protectionLevel: this.enumOut('protectionLevel', 'SOFTWARE'),
+        algorithm: this.enumOut('algorithm', 'GOOGLE_SYMMETRIC_ENCRYPTION'),
+      },
       labels: key.labels,
       destroyScheduledDuration: `${key.destroyScheduledDurationSec}s`,
     };

@@ -7,7 +7,17 @@ import { offsetFromPageToken, paginate } from './context';
 import { rpcError } from './errors';
 import { fieldValue, FilterSyntaxError, parseFilter, type FilterNode } from './filter-parser';
 
-export const SEVERITIES = ['DEFAULT', 'DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR', 'CRITICAL', 'ALERT', 'EMERGENCY'] as const;
+export const SEVERITIES = [
+  'DEFAULT',
+  'DEBUG',
+  'INFO',
+  'NOTICE',
+  'WARNING',
+  'ERROR',
+  'CRITICAL',
+  'ALERT',
+  'EMERGENCY',
+] as const;
 export type Severity = (typeof SEVERITIES)[number];
 const severityNumber = (s: Severity): number => SEVERITIES.indexOf(s) * 100;
 
@@ -35,8 +45,14 @@ export class LoggingState {
   constructor(private readonly ctx: GoogleContext) {}
 
   /** `receiveTimestamp` defaults to now; the world's own entries pass their (replayed) time. */
-  append(entry: Omit<LogEntry, 'insertId' | 'receiveTimestamp'> & { insertId?: string; receiveTimestamp?: string }): LogEntry {
-    const full: LogEntry = { ...entry, insertId: entry.insertId ?? this.newInsertId(), receiveTimestamp: entry.receiveTimestamp ?? this.ctx.clock.nowIso() };
+  append(
+    entry: Omit<LogEntry, 'insertId' | 'receiveTimestamp'> & { insertId?: string; receiveTimestamp?: string },
+  ): LogEntry {
+    const full: LogEntry = {
+      ...entry,
+      insertId: entry.insertId ?? this.newInsertId(),
+      receiveTimestamp: entry.receiveTimestamp ?? this.ctx.clock.nowIso(),
+    };
     const last = this.entries[this.entries.length - 1];
     if (last && last.timestamp > full.timestamp) this.sorted = false;
     this.entries.push(full);
@@ -105,7 +121,11 @@ function listEntries(logging: LoggingState, body: Record<string, unknown>, enums
   let found = logging.all().filter((e) => scopes.some((s) => e.logName.startsWith(s)) && matches(e));
   if (orderBy.endsWith('desc')) found = [...found].reverse();
   const pageSize = Math.min(Number(body.pageSize ?? 50) || 50, 1000);
-  const { page, nextPageToken } = paginate(found, offsetFromPageToken((body.pageToken as string) ?? null, () => rpcError(400, 'Invalid page token.')), pageSize);
+  const { page, nextPageToken } = paginate(
+    found,
+    offsetFromPageToken((body.pageToken as string) ?? null, () => rpcError(400, 'Invalid page token.')),
+    pageSize,
+  );
   return {
     entries: page.map((e) => ({ ...e, severity: enumsAsInts ? severityNumber(e.severity) : e.severity })),
     ...(nextPageToken ? { nextPageToken } : {}),

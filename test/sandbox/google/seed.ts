@@ -45,7 +45,11 @@ export interface SeedDeps {
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const PROJECT: Record<SeedKind, string> = { small: 'runner-ops-small', demo: 'runner-ops-demo', scale: 'runner-ops-scale' };
+const PROJECT: Record<SeedKind, string> = {
+  small: 'runner-ops-small',
+  demo: 'runner-ops-demo',
+  scale: 'runner-ops-scale',
+};
 export const TEMPLATE_NAME = 'gitlab-runner-template';
 export const KMS_LOCATION = 'europe-west1';
 export const KEY_RING = 'runner-secrets';
@@ -61,24 +65,40 @@ export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]
 
   // KMS: ring, key with a rotation period and two versions; the newer one is primary.
   const ring = kms.createKeyRing(`projects/${project}/locations/${KMS_LOCATION}`, KEY_RING);
-  const key = kms.createKey(ring.name, KEY_NAME, { rotationPeriodSec: ROTATION_PERIOD_SEC, nextRotationAt: now + 60 * DAY_MS, labels: { purpose: 'gitlab-runner-secrets' } });
+  const key = kms.createKey(ring.name, KEY_NAME, {
+    rotationPeriodSec: ROTATION_PERIOD_SEC,
+    nextRotationAt: now + 60 * DAY_MS,
+    labels: { purpose: 'gitlab-runner-secrets' },
+  });
   ring.createdAt = key.createdAt = key.versions[0].createdAt = now - 120 * DAY_MS;
   const v2 = kms.addVersion(key);
   v2.createdAt = now - 30 * DAY_MS;
   kms.setPrimary(key, v2.number);
 
   // Bucket with versioning, holding the three secrets encrypted with real KMS ciphertext.
-  const bucket = storage.createBucket(project, bucketName, { location: 'EUROPE-WEST1', versioning: true, labels: { purpose: 'gitlab-runner-secrets' } });
-  const encrypted = (plaintext: string, versionName = key.name) => kms.encrypt(versionName, Buffer.from(plaintext)).ciphertext;
+  const bucket = storage.createBucket(project, bucketName, {
+    location: 'EUROPE-WEST1',
+    versioning: true,
+    labels: { purpose: 'gitlab-runner-secrets' },
+  });
+  const encrypted = (plaintext: string, versionName = key.name) =>
+    kms.encrypt(versionName, Buffer.from(plaintext)).ciphertext;
   const put = (name: string, plaintext: string, versionName?: string) =>
-    storage.write(bucket, `${prefix}${name}`, encrypted(plaintext, versionName), { contentType: 'application/octet-stream', metadata: { 'kms-key': key.name } });
+    storage.write(bucket, `${prefix}${name}`, encrypted(plaintext, versionName), {
+      contentType: 'application/octet-stream',
+      metadata: { 'kms-key': key.name },
+    });
   put('deploy-key.enc', deployKey());
   // Still under the older version: what a rotation must re-encrypt before retiring version 1.
   put('sa-key.json.enc', serviceAccountKey(project), `${key.name}/cryptoKeyVersions/1`);
 
   const gitlabUrl = ctx.baseUrl || 'http://127.0.0.1';
   for (const worker of workers) {
-    if (kind === 'demo') put(`${worker.name}/config.toml.enc`, runnerConfig(worker, gitlabUrl, `glrt-${randomBytes(10).toString('base64url')}`)); // an older generation
+    if (kind === 'demo')
+      put(
+        `${worker.name}/config.toml.enc`,
+        runnerConfig(worker, gitlabUrl, `glrt-${randomBytes(10).toString('base64url')}`),
+      ); // an older generation
     // An unhealthy worker's config carries a token GitLab no longer accepts: the VM runs, the runner never checks in.
     const token = worker.healthy ? worker.runnerToken : `glrt-${randomBytes(10).toString('base64url')}`;
     put(`${worker.name}/config.toml.enc`, runnerConfig(worker, gitlabUrl, token));
@@ -90,15 +110,30 @@ export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]
 
   // In the demo, the last worker belongs to a managed instance group of size 1.
   const managed = kind === 'demo' && workers.length > 1 ? workers[workers.length - 1] : undefined;
-  const group = managed ? deps.groups.create(project, managed.zone, 'gitlab-runner-mig', TEMPLATE_NAME, 'gitlab-runner', 1) : undefined;
+  const group = managed
+    ? deps.groups.create(project, managed.zone, 'gitlab-runner-mig', TEMPLATE_NAME, 'gitlab-runner', 1)
+    : undefined;
   workers.forEach((worker, i) => {
-    const vmSpec: VmSpec = { ...spec, labels: { ...spec.labels, 'runner-id': String(worker.runnerId) }, metadata: spec.metadata, tags: spec.tags };
+    const vmSpec: VmSpec = {
+      ...spec,
+      labels: { ...spec.labels, 'runner-id': String(worker.runnerId) },
+      metadata: spec.metadata,
+      tags: spec.tags,
+    };
     const createdBy = group && worker === managed ? deps.groups.createdByOf(group) : undefined;
-    const vm = compute.createVm(project, worker.zone, worker.name, vmSpec, { sourceInstanceTemplate: templateLink, createdBy, ...(worker.ipAddress ? { networkIP: worker.ipAddress } : {}) });
+    const vm = compute.createVm(project, worker.zone, worker.name, vmSpec, {
+      sourceInstanceTemplate: templateLink,
+      createdBy,
+      ...(worker.ipAddress ? { networkIP: worker.ipAddress } : {}),
+    });
     if (group && createdBy) group.members.add(vm.name);
     // Small and demo workers booted hours ago, so their boot is within Cloud Logging's default
     // 24 h window; an unhealthy one rebooted with a stale config when GitLab last heard from it.
-    const uptimeMs = !worker.healthy ? 3 * HOUR_MS + 7 * 60_000 : kind === 'scale' ? (1 + (i % 20)) * DAY_MS + (i % 7) * HOUR_MS : (5 + 7 * i) * HOUR_MS;
+    const uptimeMs = !worker.healthy
+      ? 3 * HOUR_MS + 7 * 60_000
+      : kind === 'scale'
+        ? (1 + (i % 20)) * DAY_MS + (i % 7) * HOUR_MS
+        : (5 + 7 * i) * HOUR_MS;
     vm.createdAt = now - uptimeMs - 60_000;
     deps.lifecycle.alreadyRunning(vm, now - uptimeMs);
   });
@@ -126,7 +161,12 @@ function templateSpec(project: string, bucket: string, prefix: string, keyName: 
       { key: 'runner-config-prefix', value: `gs://${bucket}/${prefix.replace(/\/$/, '')}` },
     ],
     tags: ['gitlab-runner'],
-    serviceAccounts: [{ email: `gitlab-runner@${project}.iam.gserviceaccount.com`, scopes: ['https://www.googleapis.com/auth/cloud-platform'] }],
+    serviceAccounts: [
+      {
+        email: `gitlab-runner@${project}.iam.gserviceaccount.com`,
+        scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+      },
+    ],
     diskSizeGb: 50,
     sourceImage: 'projects/debian-cloud/global/images/family/debian-12',
     externalIp: true,
@@ -160,7 +200,9 @@ let cachedKeys: { deploy: string; serviceAccount: string } | undefined;
 function keys() {
   cachedKeys ??= {
     deploy: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    serviceAccount: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    serviceAccount: generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
   };
   return cachedKeys;
 }

@@ -74,7 +74,11 @@ export class StartupScript {
     const bucket = match ? this.storage.buckets.get(match[1]) : undefined;
     const object = bucket && match ? this.storage.live(bucket, match[2]) : undefined;
     const log = [`Fetching ${url}`];
-    if (!object) return { ok: false, log: [...log, `ERROR: (gcloud.storage.cat) The following URLs matched no objects or files:`, `-${url}`] };
+    if (!object)
+      return {
+        ok: false,
+        log: [...log, `ERROR: (gcloud.storage.cat) The following URLs matched no objects or files:`, `-${url}`],
+      };
     log.push(`Fetched ${url}#${object.generation} (${object.data.length} bytes); decrypting with ${keyName}`);
     try {
       const { plaintext } = this.kms.decrypt(keyName, object.data);

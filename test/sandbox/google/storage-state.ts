@@ -46,13 +46,26 @@ export class StorageState {
 
   constructor(private readonly ctx: GoogleContext) {}
 
-  createBucket(project: string, name: string, opts: { location?: string; versioning?: boolean; storageClass?: string; labels?: Record<string, string> } = {}): Bucket {
-    if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(name)) throw legacyError(400, 'Invalid bucket name: ' + `'${name}'`, 'invalid');
+  createBucket(
+    project: string,
+    name: string,
+    opts: { location?: string; versioning?: boolean; storageClass?: string; labels?: Record<string, string> } = {},
+  ): Bucket {
+    if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(name))
+      throw legacyError(400, 'Invalid bucket name: ' + `'${name}'`, 'invalid');
     const existing = this.buckets.get(name);
     if (existing) {
       throw existing.project === project
-        ? legacyError(409, 'Your previous request to create the named bucket succeeded and you already own it.', 'conflict')
-        : legacyError(409, 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.', 'conflict');
+        ? legacyError(
+            409,
+            'Your previous request to create the named bucket succeeded and you already own it.',
+            'conflict',
+          )
+        : legacyError(
+            409,
+            'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+            'conflict',
+          );
     }
     const now = this.ctx.now();
     const bucket: Bucket = {
@@ -86,7 +99,9 @@ export class StorageState {
 
   /** A specific generation (live or noncurrent), or the live one. 404 when absent. */
   find(bucket: Bucket, name: string, generation?: string | null): StoredObject {
-    const found = generation ? bucket.objects.get(name)?.find((o) => o.generation === generation) : this.live(bucket, name);
+    const found = generation
+      ? bucket.objects.get(name)?.find((o) => o.generation === generation)
+      : this.live(bucket, name);
     if (!found) throw legacyError(404, `No such object: ${bucket.name}/${name}`, 'notFound');
     return found;
   }
@@ -102,7 +117,12 @@ export class StorageState {
     if (failed) throw storageConditionNotMet();
   }
 
-  write(bucket: Bucket, name: string, data: Buffer, opts: { contentType?: string; metadata?: Record<string, string>; preconditions?: Preconditions } = {}): StoredObject {
+  write(
+    bucket: Bucket,
+    name: string,
+    data: Buffer,
+    opts: { contentType?: string; metadata?: Record<string, string>; preconditions?: Preconditions } = {},
+  ): StoredObject {
     const current = this.live(bucket, name);
     this.checkPreconditions(current, opts.preconditions ?? {});
     const now = this.ctx.now();

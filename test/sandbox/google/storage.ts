@@ -33,9 +33,20 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
   router.add('POST', '/storage/v1/b', (req) => {
     const project = req.url.searchParams.get('project');
     if (!project) throw legacyError(400, 'Required parameter: project', 'required');
-    const body = readJson<{ name?: string; location?: string; storageClass?: string; versioning?: { enabled?: boolean }; labels?: Record<string, string> }>(req);
+    const body = readJson<{
+      name?: string;
+      location?: string;
+      storageClass?: string;
+      versioning?: { enabled?: boolean };
+      labels?: Record<string, string>;
+    }>(req);
     if (!body.name) throw legacyError(400, 'Required', 'required');
-    const bucket = storage.createBucket(project, body.name, { location: body.location, storageClass: body.storageClass, versioning: body.versioning?.enabled, labels: body.labels });
+    const bucket = storage.createBucket(project, body.name, {
+      location: body.location,
+      storageClass: body.storageClass,
+      versioning: body.versioning?.enabled,
+      labels: body.labels,
+    });
     return json(200, renderBucket(ctx, bucket));
   });
   router.add('GET', '/storage/v1/b/:bucket', (req, p) => {
@@ -63,7 +74,9 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
     return { status: 204, body: '' };
   });
 
-  router.add('GET', '/storage/v1/b/:bucket/o', (req, p) => json(200, listObjects(storage.bucket(p.bucket), req.url.searchParams, render)));
+  router.add('GET', '/storage/v1/b/:bucket/o', (req, p) =>
+    json(200, listObjects(storage.bucket(p.bucket), req.url.searchParams, render)),
+  );
 
   const getObject = (req: SandboxRequest, p: Record<string, string>, forceMedia: boolean): SandboxResponse => {
     const bucket = storage.bucket(p.bucket);
@@ -76,7 +89,9 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
     let [first, last] = [0, size - 1];
     if (range && (range[1] || range[2])) {
       // `bytes=a-b`, `bytes=a-`, or the suffix form `bytes=-n` (the last n bytes).
-      [first, last] = range[1] ? [Number(range[1]), range[2] ? Math.min(Number(range[2]), size - 1) : size - 1] : [Math.max(0, size - Number(range[2])), size - 1];
+      [first, last] = range[1]
+        ? [Number(range[1]), range[2] ? Math.min(Number(range[2]), size - 1) : size - 1]
+        : [Math.max(0, size - Number(range[2])), size - 1];
       if (first >= size) throw legacyError(416, 'Request range not satisfiable', 'requestedRangeNotSatisfiable');
     }
     const partial = range !== null && (first > 0 || last < size - 1);
@@ -127,7 +142,8 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
     const q = req.url.searchParams;
     const source = storage.find(storage.bucket(p.bucket), p.object, q.get('sourceGeneration'));
     const ifSource = q.get('ifSourceGenerationMatch');
-    if (ifSource !== null && ifSource !== source.generation) storage.checkPreconditions(source, { ifGenerationMatch: ifSource });
+    if (ifSource !== null && ifSource !== source.generation)
+      storage.checkPreconditions(source, { ifGenerationMatch: ifSource });
     const meta = readJson<UploadMetadata>(req);
     const copy = storage.write(storage.bucket(p.destBucket), p.destObject, source.data, {
       contentType: meta.contentType ?? source.contentType,
@@ -135,7 +151,13 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
       preconditions: preconditionsOf(q),
     });
     const size = String(copy.data.length);
-    return json(200, { kind: 'storage#rewriteResponse', totalBytesRewritten: size, objectSize: size, done: true, resource: render(copy) });
+    return json(200, {
+      kind: 'storage#rewriteResponse',
+      totalBytesRewritten: size,
+      objectSize: size,
+      done: true,
+      resource: render(copy),
+    });
   });
 
   router.add('POST', '/upload/storage/v1/b/:bucket/o', (req, p) => {
@@ -152,14 +174,18 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
     if (uploadType === 'multipart') {
       const boundary = boundaryOf(String(req.headers['content-type'] ?? ''));
       const parts = boundary ? parseMultipart(req.body, boundary) : [];
-      if (parts.length < 2) throw legacyError(400, 'Multipart upload requires a metadata part and a media part.', 'invalid');
+      if (parts.length < 2)
+        throw legacyError(400, 'Multipart upload requires a metadata part and a media part.', 'invalid');
       const meta = JSON.parse(parts[0].body.toString('utf8') || '{}') as UploadMetadata;
       const name = meta.name ?? q.get('name');
       if (!name) throw legacyError(400, 'Required', 'required');
       const data = parts[1].body;
       verifyClientHashes(meta, data);
       const contentType = meta.contentType ?? parts[1].headers['content-type'] ?? 'application/octet-stream';
-      return json(200, render(storage.write(bucket, name, data, { contentType, metadata: meta.metadata, preconditions })));
+      return json(
+        200,
+        render(storage.write(bucket, name, data, { contentType, metadata: meta.metadata, preconditions })),
+      );
     }
     if (uploadType === 'resumable') {
       const meta = readJson<UploadMetadata>(req);
@@ -190,18 +216,30 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
     if (session.finished) return json(200, render(session.finished));
     const range = parseContentRange(String(req.headers['content-range'] ?? `bytes 0-*/${req.body.length}`));
     if (range.start !== undefined) {
-      if (range.start > session.receivedBytes) throw legacyError(400, 'Invalid request. The content range starts past the bytes received.', 'invalid');
+      if (range.start > session.receivedBytes)
+        throw legacyError(400, 'Invalid request. The content range starts past the bytes received.', 'invalid');
       const fresh = req.body.subarray(session.receivedBytes - range.start);
       session.received.push(fresh);
       session.receivedBytes += fresh.length;
     }
-    const complete = range.total !== undefined ? session.receivedBytes >= range.total : range.start !== undefined && range.end === undefined;
+    const complete =
+      range.total !== undefined
+        ? session.receivedBytes >= range.total
+        : range.start !== undefined && range.end === undefined;
     if (!complete) {
-      return { status: 308, headers: session.receivedBytes > 0 ? { range: `bytes=0-${session.receivedBytes - 1}` } : {}, body: '' };
+      return {
+        status: 308,
+        headers: session.receivedBytes > 0 ? { range: `bytes=0-${session.receivedBytes - 1}` } : {},
+        body: '',
+      };
     }
     const bucket = storage.bucket(session.bucket);
     const data = Buffer.concat(session.received);
-    session.finished = storage.write(bucket, session.name, data, { contentType: session.contentType, metadata: session.metadata, preconditions: session.preconditions });
+    session.finished = storage.write(bucket, session.name, data, {
+      contentType: session.contentType,
+      metadata: session.metadata,
+      preconditions: session.preconditions,
+    });
     return json(200, render(session.finished));
   });
 }
@@ -216,10 +254,18 @@ interface UploadMetadata {
 
 function verifyClientHashes(meta: UploadMetadata, data: Buffer): void {
   if (meta.crc32c && meta.crc32c !== crc32cBase64(data)) {
-    throw legacyError(400, `Provided CRC32C "${meta.crc32c}" doesn't match calculated CRC32C "${crc32cBase64(data)}".`, 'invalid');
+    throw legacyError(
+      400,
+      `Provided CRC32C "${meta.crc32c}" doesn't match calculated CRC32C "${crc32cBase64(data)}".`,
+      'invalid',
+    );
   }
   if (meta.md5Hash && meta.md5Hash !== md5Base64(data)) {
-    throw legacyError(400, `Provided MD5 hash "${meta.md5Hash}" doesn't match calculated MD5 hash "${md5Base64(data)}".`, 'invalid');
+    throw legacyError(
+      400,
+      `Provided MD5 hash "${meta.md5Hash}" doesn't match calculated MD5 hash "${md5Base64(data)}".`,
+      'invalid',
+    );
   }
 }
 
@@ -248,7 +294,10 @@ function checkBucketPreconditions(req: SandboxRequest, bucket: Bucket): void {
   const q = req.url.searchParams;
   const match = q.get('ifMetagenerationMatch');
   const notMatch = q.get('ifMetagenerationNotMatch');
-  if ((match !== null && match !== String(bucket.metageneration)) || (notMatch !== null && notMatch === String(bucket.metageneration))) {
+  if (
+    (match !== null && match !== String(bucket.metageneration)) ||
+    (notMatch !== null && notMatch === String(bucket.metageneration))
+  ) {
     throw legacyError(412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet');
   }
 }
@@ -289,4 +338,3 @@ function listObjects(bucket: Bucket, q: URLSearchParams, render: (o: StoredObjec
 }
 
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-

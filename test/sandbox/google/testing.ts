@@ -51,7 +51,10 @@ export async function startGoogleOnly(timeScale = 1): Promise<GoogleOnlySandbox>
       let body: unknown = { error: { code: 404, message: `no route ${url.pathname}` } };
       if (match && match !== 'method-not-allowed') {
         try {
-          const response = await match.handler({ method: req.method ?? 'GET', url, headers: req.headers, body: Buffer.concat(chunks) }, match.params);
+          const response = await match.handler(
+            { method: req.method ?? 'GET', url, headers: req.headers, body: Buffer.concat(chunks) },
+            match.params,
+          );
           ({ status } = response);
           headers = response.headers ?? {};
           body = response.body;
@@ -60,7 +63,11 @@ export async function startGoogleOnly(timeScale = 1): Promise<GoogleOnlySandbox>
           ({ status, body, headers } = e);
         }
       }
-      const bytes = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : Buffer.from(JSON.stringify(body ?? ''));
+      const bytes = Buffer.isBuffer(body)
+        ? body
+        : typeof body === 'string'
+          ? Buffer.from(body)
+          : Buffer.from(JSON.stringify(body ?? ''));
       if (!Buffer.isBuffer(body) && typeof body !== 'string') headers['content-type'] ??= 'application/json';
       res.writeHead(status, { ...headers, 'content-length': String(bytes.length) });
       res.end(bytes);

@@ -8,7 +8,14 @@ import type { Vm } from './compute/model';
 import { SerialPort } from './compute/serial';
 import type { KmsState } from './kms-state';
 import type { LoggingState, Severity } from './logging';
-import { METADATA_KEYS, RUNNER_IMAGE, RUNNER_VERSION, runnersFromConfig, StartupScript, type RunnerConfig } from './startup-script';
+import {
+  METADATA_KEYS,
+  RUNNER_IMAGE,
+  RUNNER_VERSION,
+  runnersFromConfig,
+  StartupScript,
+  type RunnerConfig,
+} from './startup-script';
 import type { StorageState } from './storage-state';
 
 export const PROVISION_MS = 2_000; // PROVISIONING -> STAGING
@@ -129,19 +136,28 @@ export class VmLifecycle {
             runners = runnersFromConfig(result.plaintext.toString('utf8'));
           } catch (e) {
             runners = undefined;
-            this.containerLog(vm, t, 'ERROR', runnerLogLine('FATAL', `failed to load config: ${(e as Error).message.split('\n')[0]}`));
+            this.containerLog(
+              vm,
+              t,
+              'ERROR',
+              runnerLogLine('FATAL', `failed to load config: ${(e as Error).message.split('\n')[0]}`),
+            );
           }
         }
       }
       const containerId = hashHex(`${vm.id}:${generation}`, 64);
-      this.scriptLog(vm, t, [`+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE}`, containerId]);
+      this.scriptLog(vm, t, [
+        `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE}`,
+        containerId,
+      ]);
       this.scriptLog(vm, t, ['startup-script exit status 0', 'Finished running startup scripts.'], false);
       if (runners) this.startRunnerProcess(vm, generation, t, runners);
     });
   }
 
   private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[]): void {
-    const info = (message: string, fields: Record<string, string | number> = {}) => this.containerLog(vm, at, 'INFO', runnerLogLine('INFO', message, fields));
+    const info = (message: string, fields: Record<string, string | number> = {}) =>
+      this.containerLog(vm, at, 'INFO', runnerLogLine('INFO', message, fields));
     info('Runtime platform', { arch: 'amd64', os: 'linux', pid: 7, revision: '6b06ff5b', version: RUNNER_VERSION });
     info('Starting multi-runner from /etc/gitlab-runner/config.toml...', { builds: 0, max_builds: 1 });
     info('Running in system-mode.');
@@ -152,7 +168,14 @@ export class VmLifecycle {
       if (vm.bootGeneration !== generation || vm.status !== 'RUNNING') return;
       let nextIn = CHECK_INTERVAL_MS;
       for (const runner of runners) {
-        const host: RunnerHost = { systemId: vm.systemId, ipAddress: vm.networkIP, version: RUNNER_VERSION, platform: 'linux', architecture: 'amd64', executor: runner.executor };
+        const host: RunnerHost = {
+          systemId: vm.systemId,
+          ipAddress: vm.networkIP,
+          version: RUNNER_VERSION,
+          platform: 'linux',
+          architecture: 'amd64',
+          executor: runner.executor,
+        };
         if (this.ctx.gitlab.runnerCheckIn(runner.token, host)) {
           failures.set(runner.token, 0);
           continue;
@@ -160,9 +183,26 @@ export class VmLifecycle {
         const count = (failures.get(runner.token) ?? 0) + 1;
         failures.set(runner.token, count);
         const short = runner.token.slice(0, 14);
-        this.containerLog(vm, t, 'WARNING', runnerLogLine('WARNING', 'Checking for jobs... forbidden', { runner: short, status: `POST ${runner.url}/api/v4/jobs/request: 403 Forbidden` }));
+        this.containerLog(
+          vm,
+          t,
+          'WARNING',
+          runnerLogLine('WARNING', 'Checking for jobs... forbidden', {
+            runner: short,
+            status: `POST ${runner.url}/api/v4/jobs/request: 403 Forbidden`,
+          }),
+        );
         if (count >= UNHEALTHY_REQUESTS_LIMIT) {
-          this.containerLog(vm, t, 'ERROR', runnerLogLine('ERROR', `Runner "${runner.url}/${short}" is unhealthy and will be disabled for 1h0m0s seconds!`, { unhealthy_requests: count, unhealthy_requests_limit: UNHEALTHY_REQUESTS_LIMIT }));
+          this.containerLog(
+            vm,
+            t,
+            'ERROR',
+            runnerLogLine(
+              'ERROR',
+              `Runner "${runner.url}/${short}" is unhealthy and will be disabled for 1h0m0s seconds!`,
+              { unhealthy_requests: count, unhealthy_requests_limit: UNHEALTHY_REQUESTS_LIMIT },
+            ),
+          );
           failures.set(runner.token, 0);
           nextIn = UNHEALTHY_INTERVAL_MS;
         }
@@ -177,7 +217,10 @@ export class VmLifecycle {
   private scriptLog(vm: Vm, at: number, lines: string[], prefixed = true): void {
     const tag = `${syslogTime(at)} ${vm.name} google_metadata_script_runner[812]:`;
     const texts = lines.map((l) => `${prefixed ? 'startup-script: ' : ''}${l}`);
-    this.console(vm, texts.map((t) => `${tag} ${t}`));
+    this.console(
+      vm,
+      texts.map((t) => `${tag} ${t}`),
+    );
     const timestamp = new Date(at).toISOString();
     const { resource, labels } = this.logIdentity(vm);
     for (const message of texts) {

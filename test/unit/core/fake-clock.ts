@@ -57,7 +57,11 @@ export class FakeClock implements Clock {
   private earliestDue(until: number): PendingTimer | undefined {
     let earliest: PendingTimer | undefined;
     for (const t of this.timers.values()) {
-      if (t.dueAt <= until && (!earliest || t.dueAt < earliest.dueAt || (t.dueAt === earliest.dueAt && t.id < earliest.id))) earliest = t;
+      if (
+        t.dueAt <= until &&
+        (!earliest || t.dueAt < earliest.dueAt || (t.dueAt === earliest.dueAt && t.id < earliest.id))
+      )
+        earliest = t;
     }
     return earliest;
   }

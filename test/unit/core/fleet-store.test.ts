@@ -7,9 +7,28 @@ import type { ComputePort, GitLabPort } from '../../../src/core/ports';
 function world() {
   const calls: string[] = [];
   let now = 1_000_000;
-  let vms: WorkerVm[] = [{ id: '1', name: 'gitlab-runner-a', zone: 'europe-west1-b', status: 'RUNNING', machineType: 'e2-standard-2', labels: {} }];
+  let vms: WorkerVm[] = [
+    {
+      id: '1',
+      name: 'gitlab-runner-a',
+      zone: 'europe-west1-b',
+      status: 'RUNNING',
+      machineType: 'e2-standard-2',
+      labels: {},
+    },
+  ];
   let failCompute: Error | undefined;
-  const pipeline = (id: number, status: string, updatedAt: number): Pipeline => ({ id, projectId: 7, ref: 'main', sha: 'abc', source: 'push', status, createdAt: updatedAt, updatedAt, webUrl: '' });
+  const pipeline = (id: number, status: string, updatedAt: number): Pipeline => ({
+    id,
+    projectId: 7,
+    ref: 'main',
+    sha: 'abc',
+    source: 'push',
+    status,
+    createdAt: updatedAt,
+    updatedAt,
+    webUrl: '',
+  });
   let pipelines = [pipeline(2, 'running', 10), pipeline(1, 'success', 5)];
   const compute: ComputePort = {
     listWorkers: async () => {
@@ -18,13 +37,29 @@ function world() {
       return vms;
     },
   };
-  const runner: Runner = { id: 12, description: 'gitlab-runner-a', status: 'online', paused: false, type: 'project_type', tags: [] };
+  const runner: Runner = {
+    id: 12,
+    description: 'gitlab-runner-a',
+    status: 'online',
+    paused: false,
+    type: 'project_type',
+    tags: [],
+  };
   const gitlab = {
-    project: async (p: string | number) => (calls.push(`project ${p}`), { id: 7, path: String(p), name: 'fleet', webUrl: '' }),
+    project: async (p: string | number) => (
+      calls.push(`project ${p}`),
+      { id: 7, path: String(p), name: 'fleet', webUrl: '' }
+    ),
     isAdmin: async () => false,
     runners: async () => (calls.push('runners'), [runner]),
-    pipelines: async () => (calls.push('pipelines'), { pipelines: pipelines.map((p) => ({ ...p, duration: undefined })) }),
-    pipeline: async (_: number, id: number) => (calls.push(`pipeline ${id}`), { ...pipelines.find((p) => p.id === id)!, duration: 42 }),
+    pipelines: async () => (
+      calls.push('pipelines'),
+      { pipelines: pipelines.map((p) => ({ ...p, duration: undefined })) }
+    ),
+    pipeline: async (_: number, id: number) => (
+      calls.push(`pipeline ${id}`),
+      { ...pipelines.find((p) => p.id === id)!, duration: 42 }
+    ),
   } as unknown as GitLabPort;
   return {
     calls,
@@ -33,7 +68,13 @@ function world() {
     failCompute: (error?: Error) => (failCompute = error),
     setPipelines: (next: Pipeline[]) => (pipelines = next),
     pipeline,
-    store: (signedIn = true) => new FleetStore({ compute: async () => compute, gitlab: async () => (signedIn ? gitlab : undefined), projects: ['infra/runner-fleet'], now: () => now }),
+    store: (signedIn = true) =>
+      new FleetStore({
+        compute: async () => compute,
+        gitlab: async () => (signedIn ? gitlab : undefined),
+        projects: ['infra/runner-fleet'],
+        now: () => now,
+      }),
   };
 }
 
@@ -41,7 +82,10 @@ test('a view refreshes its own area now and borrows other areas only when they a
   const w = world();
   const store = w.store();
   await store.refresh('workers', ['runners']);
-  assert.deepEqual(w.calls.filter((c) => c === 'listWorkers' || c === 'runners'), ['listWorkers', 'runners']);
+  assert.deepEqual(
+    w.calls.filter((c) => c === 'listWorkers' || c === 'runners'),
+    ['listWorkers', 'runners'],
+  );
   w.calls.length = 0;
   w.tick(5_000);
   await store.refresh('runners', ['workers']);
@@ -94,7 +138,11 @@ test('pipeline details (duration, who) are fetched once per pipeline until the p
   w.setPipelines([w.pipeline(2, 'success', 20), w.pipeline(1, 'success', 5)]);
   w.tick(2_000);
   await store.refresh('pipelines');
-  assert.deepEqual(w.calls.filter((c) => c.startsWith('pipeline ')), ['pipeline 2'], 'only the pipeline that changed');
+  assert.deepEqual(
+    w.calls.filter((c) => c.startsWith('pipeline ')),
+    ['pipeline 2'],
+    'only the pipeline that changed',
+  );
   assert.equal(store.findPipeline(2)?.status, 'success');
 });
 
@@ -106,15 +154,27 @@ test('a project with nothing running is not re-listed by fast polls; a running o
   w.calls.length = 0;
   w.tick(2_000);
   await store.refresh('pipelines');
-  assert.deepEqual(w.calls.filter((c) => c === 'pipelines'), [], 'quiet project, 2 s later: no list request');
+  assert.deepEqual(
+    w.calls.filter((c) => c === 'pipelines'),
+    [],
+    'quiet project, 2 s later: no list request',
+  );
   w.tick(60_000);
   await store.refresh('pipelines');
-  assert.deepEqual(w.calls.filter((c) => c === 'pipelines'), ['pipelines'], 'the slow pace still re-lists it');
+  assert.deepEqual(
+    w.calls.filter((c) => c === 'pipelines'),
+    ['pipelines'],
+    'the slow pace still re-lists it',
+  );
   w.calls.length = 0;
   w.tick(2_000);
   store.invalidate();
   await store.refresh('pipelines');
-  assert.deepEqual(w.calls.filter((c) => c === 'pipelines'), ['pipelines'], 'the user asked');
+  assert.deepEqual(
+    w.calls.filter((c) => c === 'pipelines'),
+    ['pipelines'],
+    'the user asked',
+  );
 });
 
 test('pipeline details are bounded per list: at most MAX_PIPELINE_DETAILS requests, the rest on later refreshes', async () => {

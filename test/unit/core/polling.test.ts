@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { PollingScheduler, PollingSet, retryAfterMs, type PollOutcome, type RefreshOutcome } from '../../../src/core/polling';
+import {
+  PollingScheduler,
+  PollingSet,
+  retryAfterMs,
+  type PollOutcome,
+  type RefreshOutcome,
+} from '../../../src/core/polling';
 import { GitLabFailure } from '../../../src/core/failures';
 import { FakeClock, settle } from './fake-clock';
 
@@ -41,7 +47,10 @@ test('shown: refreshes at once, then every 60 s while nothing is changing', asyn
   await clock.advance(0);
   assert.deepEqual(runs, [start]);
   await clock.advance(180_000);
-  assert.deepEqual(runs.map((t) => t - start), [0, 60_000, 120_000, 180_000]);
+  assert.deepEqual(
+    runs.map((t) => t - start),
+    [0, 60_000, 120_000, 180_000],
+  );
   assert.equal(clock.pendingTimers, 1, 'exactly one timer between runs');
 });
 
@@ -52,7 +61,10 @@ test('polls every 2 s while something is transitional, and slows down once it se
   const start = clock.now();
   shownScheduler(clock, refresh);
   await clock.advance(70_000);
-  assert.deepEqual(runs.map((t) => t - start), [0, 2_000, 4_000, 64_000]);
+  assert.deepEqual(
+    runs.map((t) => t - start),
+    [0, 2_000, 4_000, 64_000],
+  );
 });
 
 test('hiding the view or unfocusing the window removes the timer; coming back after a while refreshes at once', async () => {
@@ -67,7 +79,10 @@ test('hiding the view or unfocusing the window removes the timer; coming back af
   assert.equal(runs.length, 1, 'nothing while unfocused');
   scheduler.setFocused(true);
   await clock.advance(0);
-  assert.deepEqual(runs.map((t) => t - start), [0, 310_000]);
+  assert.deepEqual(
+    runs.map((t) => t - start),
+    [0, 310_000],
+  );
   scheduler.setVisible(false);
   assert.equal(clock.pendingTimers, 0);
   assert.equal(scheduler.active, false);
@@ -83,7 +98,10 @@ test('a quick hide and show does not refresh early: the next run keeps its time'
   scheduler.setVisible(true);
   assert.equal(clock.nextTimerIn, 40_000);
   await clock.advance(40_000);
-  assert.deepEqual(runs.map((t) => t - start), [0, 60_000]);
+  assert.deepEqual(
+    runs.map((t) => t - start),
+    [0, 60_000],
+  );
 });
 
 test('errors back off exponentially up to 5 min, and one success resets the interval', async () => {
@@ -168,7 +186,10 @@ test('a manual refresh runs at once and restarts the interval; while hidden it l
   const scheduler = shownScheduler(clock, refresh);
   await clock.advance(45_000);
   await scheduler.refreshNow();
-  assert.deepEqual(runs.map((t) => t - start), [0, 45_000]);
+  assert.deepEqual(
+    runs.map((t) => t - start),
+    [0, 45_000],
+  );
   assert.equal(clock.nextTimerIn, 60_000);
   scheduler.setVisible(false);
   await scheduler.refreshNow();
@@ -228,7 +249,10 @@ test('after a cancel, that one pipeline is polled every second until it settles,
   const start = clock.now();
   set.add(1_480_221);
   await clock.advance(10_000);
-  assert.deepEqual(polls.map(([, t]) => t - start), [1_000, 2_000, 3_000]);
+  assert.deepEqual(
+    polls.map(([, t]) => t - start),
+    [1_000, 2_000, 3_000],
+  );
   assert.equal(set.size, 0);
   assert.equal(clock.pendingTimers, 0);
   assert.equal(set.hasTimer, false);

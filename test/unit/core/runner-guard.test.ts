@@ -3,7 +3,15 @@ import * as assert from 'node:assert/strict';
 import { tagsLeftWithoutRunner } from '../../../src/core/runner-guard';
 import type { Runner } from '../../../src/core/model';
 
-const runner = (id: number, tags: string[], extra: Partial<Runner> = {}): Runner => ({ id, description: `r${id}`, status: 'online', paused: false, type: 'project_type', tags, ...extra });
+const runner = (id: number, tags: string[], extra: Partial<Runner> = {}): Runner => ({
+  id,
+  description: `r${id}`,
+  status: 'online',
+  paused: false,
+  type: 'project_type',
+  tags,
+  ...extra,
+});
 
 test('pausing the only online runner for a tag names that tag', () => {
   const a = runner(1, ['docker', 'gcp']);

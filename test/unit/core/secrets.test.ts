@@ -40,13 +40,26 @@ test('a listing groups into secrets with their generations, newest first; delete
     gen('other/x.enc', '9'),
   ];
   const secrets = toSecrets(listing, 'runners/');
-  assert.deepEqual(secrets.map((s) => s.name), ['runners/a/config.toml.enc', 'runners/deploy-key.enc']);
-  assert.deepEqual(secrets[0].generations.map((g) => g.generation), ['1700000000000003', '1700000000000001', '999999999999999']);
+  assert.deepEqual(
+    secrets.map((s) => s.name),
+    ['runners/a/config.toml.enc', 'runners/deploy-key.enc'],
+  );
+  assert.deepEqual(
+    secrets[0].generations.map((g) => g.generation),
+    ['1700000000000003', '1700000000000001', '999999999999999'],
+  );
   assert.equal(secrets[0].current.generation, '1700000000000003');
 });
 
 test('rows: label without the prefix, size, age and the version count only when older ones are kept', () => {
-  const [multi, single] = toSecrets([gen('runners/a.enc', '2'), gen('runners/a.enc', '1', { deletedAt: NOW - DAY }), gen('runners/b.enc', '3', { size: 300 })], 'runners/');
+  const [multi, single] = toSecrets(
+    [
+      gen('runners/a.enc', '2'),
+      gen('runners/a.enc', '1', { deletedAt: NOW - DAY }),
+      gen('runners/b.enc', '3', { size: 300 }),
+    ],
+    'runners/',
+  );
   assert.equal(secretLabel(multi.name, 'runners/'), 'a.enc');
   assert.equal(secretLabel('x.enc', ''), 'x.enc');
   assert.equal(secretDescription(multi, NOW), '2.1 KB · updated 3 d ago · 2 versions');
@@ -54,24 +67,42 @@ test('rows: label without the prefix, size, age and the version count only when 
   assert.equal(generationDescription(multi.generations[1], NOW), '2.1 KB · written 3 d ago · noncurrent since 1 d ago');
   assert.equal(generationDescription(multi.generations[0], NOW), '2.1 KB · written 3 d ago · current');
   assert.equal(formatSize(3 * 1024 * 1024), '3.0 MB');
-  assert.ok(compareGenerations('10', '9') > 0 && compareGenerations('9', '10') < 0 && compareGenerations('5', '5') === 0);
+  assert.ok(
+    compareGenerations('10', '9') > 0 && compareGenerations('9', '10') < 0 && compareGenerations('5', '5') === 0,
+  );
 });
 
 test('outcomes read as sentences, tones and a summary', () => {
-  const results: VerifyResult[] = [{ outcome: 'primary' }, { outcome: 'older-version' }, { outcome: 'failed', reason: 'key version 1 is disabled' }];
+  const results: VerifyResult[] = [
+    { outcome: 'primary' },
+    { outcome: 'older-version' },
+    { outcome: 'failed', reason: 'key version 1 is disabled' },
+  ];
   assert.deepEqual(results.map(verifySentence), [
     'decrypts with the primary version',
     'decrypts with an older key version (re-encrypt on rotation)',
     'cannot be decrypted: key version 1 is disabled',
   ]);
   assert.deepEqual(results.map(verifyTone), ['ok', 'warning', 'error']);
-  assert.equal(verifySummary(results), '3 secrets verified: 1 on the primary version, 1 on an older key version (re-encrypt on rotation), 1 cannot be decrypted.');
+  assert.equal(
+    verifySummary(results),
+    '3 secrets verified: 1 on the primary version, 1 on an older key version (re-encrypt on rotation), 1 cannot be decrypted.',
+  );
 });
 
 test('KMS errors become reasons: a disabled or destroyed version is FAILED_PRECONDITION', () => {
   const key = 'projects/p/locations/l/keyRings/r/cryptoKeys/k';
-  assert.equal(decryptFailureReason(9, `9 FAILED_PRECONDITION: ${key}/cryptoKeyVersions/1 is not enabled, current state is: DISABLED.`), 'key version 1 is disabled (enable or restore it to read this secret)');
-  assert.equal(decryptFailureReason(9, `${key}/cryptoKeyVersions/2 is not enabled, current state is: DESTROY_SCHEDULED.`), 'key version 2 is destroy scheduled (enable or restore it to read this secret)');
+  assert.equal(
+    decryptFailureReason(
+      9,
+      `9 FAILED_PRECONDITION: ${key}/cryptoKeyVersions/1 is not enabled, current state is: DISABLED.`,
+    ),
+    'key version 1 is disabled (enable or restore it to read this secret)',
+  );
+  assert.equal(
+    decryptFailureReason(9, `${key}/cryptoKeyVersions/2 is not enabled, current state is: DESTROY_SCHEDULED.`),
+    'key version 2 is destroy scheduled (enable or restore it to read this secret)',
+  );
   assert.match(decryptFailureReason(5, 'CryptoKey x not found.'), /runnerOps\.secrets\.kmsKey/);
   assert.match(decryptFailureReason(3, 'Decryption failed'), /not made by this key/);
 });
@@ -98,7 +129,10 @@ test('the store lists, verifies each secret until the next refresh, and turns fa
   assert.equal(store.state.bucket?.versioning, false);
   assert.equal(store.state.secrets?.length, 2);
   const results = await store.verifyAll();
-  assert.deepEqual(results.map((r) => r.result.outcome), ['primary', 'failed']);
+  assert.deepEqual(
+    results.map((r) => r.result.outcome),
+    ['primary', 'failed'],
+  );
   assert.deepEqual(store.verified.get('p/a.enc'), { outcome: 'primary' });
   assert.deepEqual(verifyCalls.sort(), ['p/a.enc', 'p/b.enc']);
   assert.ok(changes >= 6);

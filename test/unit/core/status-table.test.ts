@@ -11,8 +11,31 @@ import {
   vmStatus,
 } from '../../../src/core/status-table';
 
-const VM_STATUSES = ['PROVISIONING', 'STAGING', 'RUNNING', 'STOPPING', 'STOPPED', 'SUSPENDING', 'SUSPENDED', 'REPAIRING', 'TERMINATED'];
-const CI_STATUSES = ['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'success', 'failed', 'canceled', 'canceling', 'skipped', 'manual', 'scheduled'];
+const VM_STATUSES = [
+  'PROVISIONING',
+  'STAGING',
+  'RUNNING',
+  'STOPPING',
+  'STOPPED',
+  'SUSPENDING',
+  'SUSPENDED',
+  'REPAIRING',
+  'TERMINATED',
+];
+const CI_STATUSES = [
+  'created',
+  'waiting_for_resource',
+  'preparing',
+  'pending',
+  'running',
+  'success',
+  'failed',
+  'canceled',
+  'canceling',
+  'skipped',
+  'manual',
+  'scheduled',
+];
 
 test('every documented VM and CI status has its own row, none falls back to unknown', () => {
   for (const status of VM_STATUSES) assert.notEqual(vmStatus(status), UNKNOWN_STATUS, status);
@@ -23,7 +46,10 @@ test('every documented VM and CI status has its own row, none falls back to unkn
 });
 
 test('rows carry the labels, codicons and theme colours the views render', () => {
-  assert.deepEqual({ ...vmStatus('RUNNING') }, { label: 'Running', icon: 'vm-running', color: 'testing.iconPassed', priority: 50, transitional: false });
+  assert.deepEqual(
+    { ...vmStatus('RUNNING') },
+    { label: 'Running', icon: 'vm-running', color: 'testing.iconPassed', priority: 50, transitional: false },
+  );
   assert.equal(vmStatus('TERMINATED').label, 'Stopped');
   assert.equal(vmStatus('TERMINATED').icon, 'vm-outline');
   assert.equal(pipelineStatus('failed').icon, 'error');
@@ -43,7 +69,9 @@ test('only statuses that change on their own are transitional, so only they poll
 });
 
 test('sorting by priority puts failures first, then things in motion, then the settled and the inactive', () => {
-  const sorted = ['success', 'canceled', 'running', 'manual', 'failed', 'pending'].sort((a, b) => byPriority(pipelineStatus(a), pipelineStatus(b)));
+  const sorted = ['success', 'canceled', 'running', 'manual', 'failed', 'pending'].sort((a, b) =>
+    byPriority(pipelineStatus(a), pipelineStatus(b)),
+  );
   assert.deepEqual(sorted, ['failed', 'running', 'pending', 'manual', 'success', 'canceled']);
   const vms = ['TERMINATED', 'RUNNING', 'STAGING', 'REPAIRING'].sort((a, b) => byPriority(vmStatus(a), vmStatus(b)));
   assert.deepEqual(vms, ['REPAIRING', 'STAGING', 'RUNNING', 'TERMINATED']);

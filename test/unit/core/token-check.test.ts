@@ -3,7 +3,15 @@ import * as assert from 'node:assert/strict';
 import { judgeToken, TokenRejected, type TokenIdentity } from '../../../src/core/token-check';
 
 const now = new Date('2026-11-25T12:00:00Z');
-const base: TokenIdentity = { username: 'ops', name: 'Ops', isAdmin: false, scopes: ['api'], expiresAt: '2027-06-01', active: true, revoked: false };
+const base: TokenIdentity = {
+  username: 'ops',
+  name: 'Ops',
+  isAdmin: false,
+  scopes: ['api'],
+  expiresAt: '2027-06-01',
+  active: true,
+  revoked: false,
+};
 
 test('an api token gives full access with nothing to say', () => {
   assert.deepEqual(judgeToken(base, now), { access: 'full', notes: [] });
@@ -16,11 +24,14 @@ test('a read_api token is accepted read-only, and the user is told what will be 
 });
 
 test('a token without api or read_api is rejected, naming the scopes it has', () => {
-  assert.throws(() => judgeToken({ ...base, scopes: ['read_repository'] }, now), (e: Error) => {
-    assert.ok(e instanceof TokenRejected);
-    assert.match(e.message, /\(read_repository\).*api scope/);
-    return true;
-  });
+  assert.throws(
+    () => judgeToken({ ...base, scopes: ['read_repository'] }, now),
+    (e: Error) => {
+      assert.ok(e instanceof TokenRejected);
+      assert.match(e.message, /\(read_repository\).*api scope/);
+      return true;
+    },
+  );
 });
 
 test('revoked, inactive and expired tokens are rejected with the fix', () => {

@@ -5,7 +5,13 @@ import * as assert from 'node:assert/strict';
 import { Storage } from '@google-cloud/storage';
 import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { PassThroughClient } from 'google-auth-library';
-import { readGitLabFacts, runChecklist, type ChecklistInput, type CheckResult, type GitLabFacts } from '../../../src/core/checklist';
+import {
+  readGitLabFacts,
+  runChecklist,
+  type ChecklistInput,
+  type CheckResult,
+  type GitLabFacts,
+} from '../../../src/core/checklist';
 import { FleetStore } from '../../../src/core/fleet-store';
 import { ChecklistAdapter, type ChecklistSettings } from '../../../src/gcp/checklist';
 import { fetchTokenIdentity, GitLabFleet } from '../../../src/gitlab/index';
@@ -28,11 +34,29 @@ before(async () => {
   sandbox = await startSandbox({ seed: 'demo' });
   const s = sandbox.settings as Record<string, never>;
   settings = { gcpProject: s['runnerOps.gcp.project'], credentials: 'none', endpoints: s['runnerOps.gcp.endpoints'] };
-  input = { gcpProject: s['runnerOps.gcp.project'], kmsKey: s['runnerOps.secrets.kmsKey'], bucket: s['runnerOps.secrets.bucket'], prefix: s['runnerOps.secrets.prefix'], now: Date.now() };
+  input = {
+    gcpProject: s['runnerOps.gcp.project'],
+    kmsKey: s['runnerOps.secrets.kmsKey'],
+    bucket: s['runnerOps.secrets.bucket'],
+    prefix: s['runnerOps.secrets.prefix'],
+    now: Date.now(),
+  };
   const projects = s['runnerOps.gitlab.projects'] as string[];
   const token = sandbox.gitlabToken;
-  const store = new FleetStore({ projects, now: Date.now, compute: async () => undefined, gitlab: async () => new GitLabFleet(sandbox.url, token) });
-  gitlab = await readGitLabFacts({ configured: true, host: sandbox.url, projects, session: { url: sandbox.url, token }, identity: fetchTokenIdentity, store });
+  const store = new FleetStore({
+    projects,
+    now: Date.now,
+    compute: async () => undefined,
+    gitlab: async () => new GitLabFleet(sandbox.url, token),
+  });
+  gitlab = await readGitLabFacts({
+    configured: true,
+    host: sandbox.url,
+    projects,
+    session: { url: sandbox.url, token },
+    identity: fetchTokenIdentity,
+    store,
+  });
 });
 after(async () => {
   await Promise.all(adapters.map((a) => a.close()));
@@ -41,12 +65,22 @@ after(async () => {
 
 test('the demo fleet passes every check, and the details name what was found', async () => {
   const results = await runChecklist(input, gitlab, adapter());
-  assert.deepEqual(summary(results), ['gitlab:pass', 'gcp:pass', 'keyRing:pass', 'key:pass', 'bucket:pass', 'secrets:pass', 'runner:pass'], results.map((r) => r.detail).join('\n'));
-  assert.match(row(results, 'gitlab').detail, /^Signed in to http:\/\/127\.0\.0\.1:\d+ as @\S+ · scopes api · 2 projects reachable$/);
+  assert.deepEqual(
+    summary(results),
+    ['gitlab:pass', 'gcp:pass', 'keyRing:pass', 'key:pass', 'bucket:pass', 'secrets:pass', 'runner:pass'],
+    results.map((r) => r.detail).join('\n'),
+  );
+  assert.match(
+    row(results, 'gitlab').detail,
+    /^Signed in to http:\/\/127\.0\.0\.1:\d+ as @\S+ · scopes api · 2 projects reachable$/,
+  );
   assert.match(row(results, 'key').detail, /ENCRYPT_DECRYPT, primary version 2 ENABLED, rotates every \d+ days/);
   assert.match(row(results, 'bucket').detail, /versioning on/);
   assert.match(row(results, 'secrets').detail, /objects under gs:\/\/\S+\/runners\/: .*config\.toml\.enc/);
-  assert.match(row(results, 'runner').detail, /^2 of 3 runners online: .* · not online: #3 gitlab-runner-c \(offline\)/);
+  assert.match(
+    row(results, 'runner').detail,
+    /^2 of 3 runners online: .* · not online: #3 gitlab-runner-c \(offline\)/,
+  );
 });
 
 test('a missing key fails with the gcloud command that creates it, with a rotation period', async () => {
@@ -55,7 +89,10 @@ test('a missing key fails with the gcloud command that creates it, with a rotati
   const key = row(results, 'key');
   assert.equal(key.outcome, 'fail');
   assert.match(key.detail, /^Key nope does not exist in key ring /);
-  assert.match(key.fix!.text!, /gcloud kms keys create nope --keyring \S+ --location \S+ --project \S+ --purpose encryption --rotation-period 90d --next-rotation-time \d{4}-\d\d-\d\dT/);
+  assert.match(
+    key.fix!.text!,
+    /gcloud kms keys create nope --keyring \S+ --location \S+ --project \S+ --purpose encryption --rotation-period 90d --next-rotation-time \d{4}-\d\d-\d\dT/,
+  );
   assert.equal(row(results, 'keyRing').outcome, 'pass');
 });
 
@@ -63,8 +100,14 @@ test('a key name that is not a resource name fails the key ring with the format,
   const results = await runChecklist({ ...input, kmsKey: 'runner-secrets' }, gitlab, adapter());
   assert.equal(row(results, 'gcp').outcome, 'pass', 'credentials still checked (list key rings)');
   assert.equal(row(results, 'keyRing').outcome, 'fail');
-  assert.match(row(results, 'keyRing').detail, /projects\/PROJECT\/locations\/LOCATION\/keyRings\/RING\/cryptoKeys\/KEY/);
-  assert.deepEqual([row(results, 'key').outcome, row(results, 'key').detail], ['skipped', 'Skipped because KMS key ring failed.']);
+  assert.match(
+    row(results, 'keyRing').detail,
+    /projects\/PROJECT\/locations\/LOCATION\/keyRings\/RING\/cryptoKeys\/KEY/,
+  );
+  assert.deepEqual(
+    [row(results, 'key').outcome, row(results, 'key').detail],
+    ['skipped', 'Skipped because KMS key ring failed.'],
+  );
 });
 
 test('a missing bucket fails with the create command and skips the secrets', async () => {
@@ -77,14 +120,26 @@ test('a missing bucket fails with the create command and skips the secrets', asy
 test('a prefix without a config.toml fails and lists what is there', async () => {
   const results = await runChecklist({ ...input, prefix: `${input.prefix}deploy` }, gitlab, adapter());
   assert.equal(row(results, 'secrets').outcome, 'fail');
-  assert.match(row(results, 'secrets').detail, /^No config\.toml under gs:\/\/\S+\/runners\/deploy \(found 1: -key\.enc\)\.$/);
-  assert.match(row(results, 'secrets').fix!.text!, /gcloud kms encrypt --key \S+ .* && gcloud storage cp config\.toml\.enc gs:\/\//);
+  assert.match(
+    row(results, 'secrets').detail,
+    /^No config\.toml under gs:\/\/\S+\/runners\/deploy \(found 1: -key\.enc\)\.$/,
+  );
+  assert.match(
+    row(results, 'secrets').fix!.text!,
+    /gcloud kms encrypt --key \S+ .* && gcloud storage cp config\.toml\.enc gs:\/\//,
+  );
 });
 
 test('an endpoint that does not answer fails the Google Cloud item and skips what depends on it', async () => {
   const dead = 'http://127.0.0.1:9';
   const results = await runChecklist(input, gitlab, adapter({ endpoints: { kms: dead, storage: dead } }));
-  assert.deepEqual(summary(results).slice(1, 6), ['gcp:fail', 'keyRing:skipped', 'key:skipped', 'bucket:skipped', 'secrets:skipped']);
+  assert.deepEqual(summary(results).slice(1, 6), [
+    'gcp:fail',
+    'keyRing:skipped',
+    'key:skipped',
+    'bucket:skipped',
+    'secrets:skipped',
+  ]);
   assert.equal(row(results, 'gcp').fix?.command?.id, 'runnerOps.openSettings');
 });
 
@@ -92,18 +147,36 @@ test('versioning off and no rotation period warn, with the commands that fix the
   const endpoint = settings.endpoints.storage!;
   const storage = new Storage({ apiEndpoint: endpoint, projectId: settings.gcpProject });
   await storage.bucket(input.bucket).setMetadata({ versioning: { enabled: false } });
-  const kms = new KeyManagementServiceClient({ apiEndpoint: '127.0.0.1', port: Number(new URL(endpoint).port), protocol: 'http', fallback: true, authClient: new PassThroughClient() });
-  await kms.updateCryptoKey({ cryptoKey: { name: input.kmsKey, rotationPeriod: null, nextRotationTime: null }, updateMask: { paths: ['rotation_period', 'next_rotation_time'] } });
+  const kms = new KeyManagementServiceClient({
+    apiEndpoint: '127.0.0.1',
+    port: Number(new URL(endpoint).port),
+    protocol: 'http',
+    fallback: true,
+    authClient: new PassThroughClient(),
+  });
+  await kms.updateCryptoKey({
+    cryptoKey: { name: input.kmsKey, rotationPeriod: null, nextRotationTime: null },
+    updateMask: { paths: ['rotation_period', 'next_rotation_time'] },
+  });
   let results = await runChecklist(input, gitlab, adapter());
   assert.equal(row(results, 'bucket').outcome, 'warn');
   assert.match(row(results, 'bucket').detail, /versioning is off: a rotation cannot be rolled back/);
-  assert.equal(row(results, 'bucket').fix!.text, `Turn versioning on: gcloud storage buckets update gs://${input.bucket} --versioning`);
+  assert.equal(
+    row(results, 'bucket').fix!.text,
+    `Turn versioning on: gcloud storage buckets update gs://${input.bucket} --versioning`,
+  );
   assert.equal(row(results, 'secrets').outcome, 'pass', 'a warning does not skip what follows');
   assert.equal(row(results, 'key').outcome, 'warn');
-  assert.match(row(results, 'key').fix!.text!, /gcloud kms keys update \S+ .*--rotation-period 90d --next-rotation-time /);
+  assert.match(
+    row(results, 'key').fix!.text!,
+    /gcloud kms keys update \S+ .*--rotation-period 90d --next-rotation-time /,
+  );
 
   const [key] = await kms.getCryptoKey({ name: input.kmsKey });
-  await kms.updateCryptoKeyVersion({ cryptoKeyVersion: { name: key.primary!.name, state: 'DISABLED' }, updateMask: { paths: ['state'] } });
+  await kms.updateCryptoKeyVersion({
+    cryptoKeyVersion: { name: key.primary!.name, state: 'DISABLED' },
+    updateMask: { paths: ['state'] },
+  });
   results = await runChecklist(input, gitlab, adapter());
   assert.equal(row(results, 'key').outcome, 'fail');
   assert.match(row(results, 'key').detail, /primary version 2 is DISABLED, not ENABLED/);

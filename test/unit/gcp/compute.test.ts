@@ -34,7 +34,11 @@ test('per-zone lists and the aggregated list find the same runner VMs, with IPs,
   const perZone = await adapter().listWorkers();
   const aggregated = await adapter({ gcpZones: [] }).listWorkers();
   const names = (vms: typeof perZone) => vms.map((vm) => `${vm.zone}/${vm.name}`).sort();
-  assert.deepEqual(names(perZone), ['europe-west1-b/gitlab-runner-a', 'europe-west1-b/gitlab-runner-c', 'europe-west1-c/gitlab-runner-b']);
+  assert.deepEqual(names(perZone), [
+    'europe-west1-b/gitlab-runner-a',
+    'europe-west1-b/gitlab-runner-c',
+    'europe-west1-c/gitlab-runner-b',
+  ]);
   assert.deepEqual(names(aggregated), names(perZone));
   const c = perZone.find((vm) => vm.name === 'gitlab-runner-c')!;
   assert.equal(c.status, 'RUNNING');
@@ -48,9 +52,17 @@ test('per-zone lists and the aggregated list find the same runner VMs, with IPs,
 test('the instance filter reaches Compute and narrows the list', async () => {
   const mark = sandbox.requests.mark();
   const vms = await adapter({ instanceFilter: 'name = gitlab-runner-a' }).listWorkers();
-  assert.deepEqual(vms.map((vm) => vm.name), ['gitlab-runner-a']);
+  assert.deepEqual(
+    vms.map((vm) => vm.name),
+    ['gitlab-runner-a'],
+  );
   const sent = sandbox.requests.since(mark).map((r) => decodeURIComponent(r.path));
-  assert.ok(sent.every((p) => p.includes('filter=name = gitlab-runner-a') || p.includes('filter=name+%3D') || /filter=name/.test(p)), sent.join('\n'));
+  assert.ok(
+    sent.every(
+      (p) => p.includes('filter=name = gitlab-runner-a') || p.includes('filter=name+%3D') || /filter=name/.test(p),
+    ),
+    sent.join('\n'),
+  );
 });
 
 test('a malformed filter says which setting to fix', async () => {
@@ -66,7 +78,10 @@ test('an unavailable Compute API fails within seconds with one retry, not minute
   const mark = sandbox.requests.mark();
   const started = Date.now();
   try {
-    await assert.rejects(adapter({ gcpZones: ['europe-west1-b'] }).listWorkers(), (e: Error & { kind?: string }) => e.kind === 'unavailable');
+    await assert.rejects(
+      adapter({ gcpZones: ['europe-west1-b'] }).listWorkers(),
+      (e: Error & { kind?: string }) => e.kind === 'unavailable',
+    );
   } finally {
     sandbox.faults.clear();
   }

@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => sandbox.close());
 
-test('the runner container\'s entries are polled once each, including ones sharing a timestamp', async () => {
+test("the runner container's entries are polled once each, including ones sharing a timestamp", async () => {
   const logging = (sandbox.world.google as GoogleSandbox).state.logging;
   const project = settings.gcpProject;
   const write = (data: string, timestamp: string) =>
@@ -41,7 +41,10 @@ test('the runner container\'s entries are polled once each, including ones shari
   write('Runner is unhealthy', t); // same timestamp, arrives after the first poll
   await tailer.poll(buffer);
   assert.equal(await tailer.poll(buffer).then((r) => r.gotData), false);
-  assert.deepEqual(buffer.lines().map((l) => l.text), [`${t} WARNING Checking for jobs... forbidden`, `${t} WARNING Runner is unhealthy`]);
+  assert.deepEqual(
+    buffer.lines().map((l) => l.text),
+    [`${t} WARNING Checking for jobs... forbidden`, `${t} WARNING Runner is unhealthy`],
+  );
   const lists = sandbox.requests.all().filter((r) => r.path.startsWith('/v2/entries:list'));
   assert.equal(lists.length, 3);
 });

@@ -91,10 +91,16 @@ test('verify: a disabled key version means "cannot be decrypted", naming the ver
 
 test('a missing bucket and a permission denial are failures that say what fixes them', async () => {
   const missing = secretsPort({ ...settings, secretsBucket: 'no-such-bucket' });
-  await assert.rejects(missing.bucket(), (e: GcpFailure) => e.kind === 'not-found' && /runnerOps\.secrets\.bucket/.test(e.message));
+  await assert.rejects(
+    missing.bucket(),
+    (e: GcpFailure) => e.kind === 'not-found' && /runnerOps\.secrets\.bucket/.test(e.message),
+  );
   sandbox.faults.add('storage:/storage/v1/b/*=403');
   try {
-    await assert.rejects(port.listGenerations(settings.secretsPrefix), (e: GcpFailure) => e.kind === 'permission-denied' && /Storage Object Viewer/.test(e.message));
+    await assert.rejects(
+      port.listGenerations(settings.secretsPrefix),
+      (e: GcpFailure) => e.kind === 'permission-denied' && /Storage Object Viewer/.test(e.message),
+    );
   } finally {
     sandbox.faults.clear();
   }

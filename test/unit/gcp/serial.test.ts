@@ -40,8 +40,16 @@ test('lists the runner VMs and reads a serial port by byte offsets', async () =>
 });
 
 test('a VM that does not exist stops the tail instead of retrying', async () => {
-  const source = serialSource(settings, { project: settings.gcpProject, zone: settings.gcpZones[0], name: 'no-such-vm' });
+  const source = serialSource(settings, {
+    project: settings.gcpProject,
+    zone: settings.gcpZones[0],
+    name: 'no-such-vm',
+  });
   const mark = sandbox.requests.mark();
-  await assert.rejects(source.read(1, 0), (e: TailSourceFailure) => e instanceof TailSourceFailure && e.options.permanent === true && /not found/.test(e.message));
+  await assert.rejects(
+    source.read(1, 0),
+    (e: TailSourceFailure) =>
+      e instanceof TailSourceFailure && e.options.permanent === true && /not found/.test(e.message),
+  );
   assert.equal(sandbox.requests.since(mark).length, 1, 'no client-side retry');
 });

@@ -32,7 +32,10 @@ test('two projects of one group: their group runners are listed once, the instan
   const projects = [await fleet.project('infra/runner-fleet'), await fleet.project('infra/version-updater')];
   const mark = sandbox.requests.mark();
   const runners = await fleet.runners(projects, true);
-  const lists = sandbox.requests.since(mark).map((r) => r.path).filter((p) => /\/runners(\/all)?\?/.test(p));
+  const lists = sandbox.requests
+    .since(mark)
+    .map((r) => r.path)
+    .filter((p) => /\/runners(\/all)?\?/.test(p));
   assert.equal(lists.filter((p) => p.includes('type=group_type')).length, 1);
   assert.equal(lists.filter((p) => p.includes('type=project_type')).length, 2);
   assert.equal(lists.filter((p) => p.includes('type=instance_type')).length, 1);
@@ -48,27 +51,36 @@ test('details and managers of a runner whose contact did not change are not fetc
   assert.deepEqual(offline, [], 'runner #3 has not contacted GitLab for 3 h: its cached details stand');
   assert.ok(paths(mark).includes(`GET /api/v4/projects/${project.id}/runners`));
   assert.ok(
-    sandbox.requests.since(mark).some((r) => r.path.startsWith('/api/v4/runners/all?') && r.path.includes('type=instance_type')),
+    sandbox.requests
+      .since(mark)
+      .some((r) => r.path.startsWith('/api/v4/runners/all?') && r.path.includes('type=instance_type')),
     'an admin also sees the instance runners, and only those, from /runners/all',
   );
 });
 
-test('a non-admin token asks for its projects\' runners, never /runners/all, and a missing role is named', async () => {
+test("a non-admin token asks for its projects' runners, never /runners/all, and a missing role is named", async () => {
   const user = new GitLabFleet(sandbox.url, sandbox.tokens.user);
   const mark = sandbox.requests.mark();
   const project = await user.project('infra/runner-fleet');
-  await assert.rejects(user.runners([project], await user.isAdmin()), /Listing the runners of infra\/runner-fleet needs the Maintainer role/);
+  await assert.rejects(
+    user.runners([project], await user.isAdmin()),
+    /Listing the runners of infra\/runner-fleet needs the Maintainer role/,
+  );
   assert.ok(!paths(mark).includes('GET /api/v4/runners/all'));
   assert.ok(paths(mark).includes(`GET /api/v4/projects/${project.id}/runners`));
 });
 
-test('pipelines page by page with the next page from GitLab\'s headers', async () => {
+test("pipelines page by page with the next page from GitLab's headers", async () => {
   const project = await fleet.project('infra/runner-fleet');
   const first = await fleet.pipelines(project.id, 1, 3);
   assert.equal(first.pipelines.length, 3);
   assert.equal(first.nextPage, 2);
   const ids = first.pipelines.map((p) => p.id);
-  assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => b - a),
+    'newest first',
+  );
   const second = await fleet.pipelines(project.id, 2, 3);
   assert.ok(second.pipelines.every((p) => p.id < Math.min(...ids)));
 });
@@ -96,7 +108,10 @@ test('a short Retry-After is waited out inside the call; a long one goes back to
   sandbox.faults.add('gitlab:/api/v4/projects/*=429:retry-after=1@1');
   let mark = sandbox.requests.mark();
   const started = Date.now();
-  await assert.rejects(fleet.project('infra/runner-fleet'), (e: Error & { kind?: string }) => e.kind === 'rate-limited');
+  await assert.rejects(
+    fleet.project('infra/runner-fleet'),
+    (e: Error & { kind?: string }) => e.kind === 'rate-limited',
+  );
   const attempts = paths(mark).length;
   assert.equal(attempts, 3, 'three attempts, no more (gitbeaker alone would make ten over four minutes)');
   assert.ok(Date.now() - started < 5_000);
@@ -104,10 +119,13 @@ test('a short Retry-After is waited out inside the call; a long one goes back to
 
   sandbox.faults.add('gitlab:/api/v4/projects/*=429:retry-after=30@1');
   mark = sandbox.requests.mark();
-  await assert.rejects(fleet.project('infra/runner-fleet'), (e: Error & { kind?: string; details?: { retryAfterSeconds?: number } }) => {
-    assert.equal(e.details?.retryAfterSeconds, 30, 'the poller gets the wait GitLab asked for');
-    return true;
-  });
+  await assert.rejects(
+    fleet.project('infra/runner-fleet'),
+    (e: Error & { kind?: string; details?: { retryAfterSeconds?: number } }) => {
+      assert.equal(e.details?.retryAfterSeconds, 30, 'the poller gets the wait GitLab asked for');
+      return true;
+    },
+  );
   assert.equal(paths(mark).length, 1);
   sandbox.faults.clear();
 });

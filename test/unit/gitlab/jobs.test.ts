@@ -13,7 +13,7 @@ before(async () => {
 });
 after(() => sandbox.close());
 
-test('a finished job\'s status and whole trace, with its section markers', async () => {
+test("a finished job's status and whole trace, with its section markers", async () => {
   const project = (sandbox.settings['runnerOps.gitlab.projects'] as string[])[0];
   const jobs = await recentJobs(sandbox.url, sandbox.gitlabToken, project);
   const done = jobs.find((j) => j.status === 'success');
@@ -27,7 +27,10 @@ test('a finished job\'s status and whole trace, with its section markers', async
 
 test('a job that does not exist is a permanent failure', async () => {
   const source = jobTraceSource(sandbox.url, sandbox.gitlabToken);
-  await assert.rejects(source.job(1, 999_999_999), (e: TailSourceFailure) => e instanceof TailSourceFailure && e.options.permanent === true);
+  await assert.rejects(
+    source.job(1, 999_999_999),
+    (e: TailSourceFailure) => e instanceof TailSourceFailure && e.options.permanent === true,
+  );
 });
 
 test('a rate-limited job tail waits for the Retry-After GitLab sent, without retrying meanwhile', async () => {
@@ -36,8 +39,16 @@ test('a rate-limited job tail waits for the Retry-After GitLab sent, without ret
   // Timers that record what the session asks for and run only when told.
   const delays: number[] = [];
   let due: (() => void) | undefined;
-  const timers = { now: () => Date.now(), clearTimeout: () => undefined, setTimeout: (run: () => void, ms: number) => ((delays.push(ms), (due = run)), 1) };
-  const session = new TailSession('job', new JobTraceTailer(jobTraceSource(sandbox.url, sandbox.gitlabToken), done.projectId, done.id), { maxLines: 100, timers });
+  const timers = {
+    now: () => Date.now(),
+    clearTimeout: () => undefined,
+    setTimeout: (run: () => void, ms: number) => ((delays.push(ms), (due = run)), 1),
+  };
+  const session = new TailSession(
+    'job',
+    new JobTraceTailer(jobTraceSource(sandbox.url, sandbox.gitlabToken), done.projectId, done.id),
+    { maxLines: 100, timers },
+  );
   sandbox.faults.add('gitlab:/api/v4/projects/*/jobs/*=429:retry-after=10');
   const mark = sandbox.requests.mark();
   try {

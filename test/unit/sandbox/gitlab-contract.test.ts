@@ -11,7 +11,10 @@ let api: InstanceType<typeof Gitlab>;
 const PROJECT = 'infra/runner-fleet';
 
 async function raw(path: string, token = sandbox.tokens.admin, init: RequestInit = {}) {
-  const res = await fetch(`${sandbox.url}/api/v4${path}`, { ...init, headers: { 'PRIVATE-TOKEN': token, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const res = await fetch(`${sandbox.url}/api/v4${path}`, {
+    ...init,
+    headers: { 'PRIVATE-TOKEN': token, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -48,16 +51,25 @@ describe('auth', () => {
   });
 
   it('accepts Authorization: Bearer', async () => {
-    const res = await fetch(`${sandbox.url}/api/v4/user`, { headers: { authorization: `Bearer ${sandbox.gitlabToken}` } });
+    const res = await fetch(`${sandbox.url}/api/v4/user`, {
+      headers: { authorization: `Bearer ${sandbox.gitlabToken}` },
+    });
     assert.equal(res.status, 200);
   });
 
   it('answers 403 insufficient_scope when a read_api token writes', async () => {
     const runners = await raw('/runners/all', sandbox.tokens.readOnly);
     assert.equal(runners.status, 200);
-    const edit = await raw(`/runners/${runners.body[0].id}`, sandbox.tokens.readOnly, { method: 'PUT', body: JSON.stringify({ paused: true }) });
+    const edit = await raw(`/runners/${runners.body[0].id}`, sandbox.tokens.readOnly, {
+      method: 'PUT',
+      body: JSON.stringify({ paused: true }),
+    });
     assert.equal(edit.status, 403);
-    assert.deepEqual(edit.body, { error: 'insufficient_scope', error_description: 'The request requires higher privileges than provided by the access token.', scope: 'api' });
+    assert.deepEqual(edit.body, {
+      error: 'insufficient_scope',
+      error_description: 'The request requires higher privileges than provided by the access token.',
+      scope: 'api',
+    });
     assert.match(edit.headers.get('www-authenticate') ?? '', /insufficient_scope/);
   });
 
@@ -78,7 +90,10 @@ describe('user, token, project', () => {
     assertSchema('APIEntitiesUserPublic', me);
     assert.equal(me.username, 'root');
     assert.equal(me.is_admin, true);
-    assert.deepEqual(missingFields('APIEntitiesUserPublic', me, ['avatar_path', 'custom_attributes', 'is_followed']), []);
+    assert.deepEqual(
+      missingFields('APIEntitiesUserPublic', me, ['avatar_path', 'custom_attributes', 'is_followed']),
+      [],
+    );
   });
 
   it('GET /personal_access_tokens/self reports scopes and validity', async () => {
@@ -117,11 +132,20 @@ describe('runners', () => {
 
   it('filters by type, status, paused and tag_list', async () => {
     const projectType = (await api.Runners.all({ type: 'project_type' })) as unknown as Array<Record<string, unknown>>;
-    assert.deepEqual(projectType.map((r) => r.description), ['gitlab-runner-a']);
+    assert.deepEqual(
+      projectType.map((r) => r.description),
+      ['gitlab-runner-a'],
+    );
     const offline = await raw('/runners/all?status=offline');
-    assert.deepEqual(offline.body.map((r: any) => r.description), ['gitlab-runner-c']);
+    assert.deepEqual(
+      offline.body.map((r: any) => r.description),
+      ['gitlab-runner-c'],
+    );
     const tagged = await raw('/runners/all?tag_list=gcp,deploy');
-    assert.deepEqual(tagged.body.map((r: any) => r.description), ['gitlab-runner-a']);
+    assert.deepEqual(
+      tagged.body.map((r: any) => r.description),
+      ['gitlab-runner-a'],
+    );
     const paused = await raw('/runners/all?paused=true');
     assert.deepEqual(paused.body, []);
     const bad = await raw('/runners/all?type=cloud');
@@ -160,15 +184,21 @@ describe('runners', () => {
 
   it('pauses through PUT and reports it in list and details', async () => {
     const [b] = (await raw('/runners/all?type=group_type')).body;
-    const edited = (await api.Runners.edit(b.id, { paused: true, description: 'gitlab-runner-b (maintenance)' })) as unknown as Record<string, unknown>;
+    const edited = (await api.Runners.edit(b.id, {
+      paused: true,
+      description: 'gitlab-runner-b (maintenance)',
+    })) as unknown as Record<string, unknown>;
     assert.equal(edited.paused, true);
     assert.equal(edited.active, false);
     const paused = await raw('/runners/all?paused=true');
-    assert.deepEqual(paused.body.map((r: any) => r.id), [b.id]);
+    assert.deepEqual(
+      paused.body.map((r: any) => r.id),
+      [b.id],
+    );
     await api.Runners.edit(b.id, { paused: false, description: 'gitlab-runner-b' });
   });
 
-  it('lists a runner\'s jobs with status filter and order, carrying the project', async () => {
+  it("lists a runner's jobs with status filter and order, carrying the project", async () => {
     const [a] = (await raw('/runners/all?type=project_type')).body;
     const jobs = (await api.Runners.allJobs(a.id)) as unknown as Array<Record<string, any>>;
     assert.ok(jobs.length > 0);
@@ -181,16 +211,33 @@ describe('runners', () => {
   });
 
   it('creates a runner (glrt- token), resets its token, deletes it', async () => {
-    const created = (await api.Users.createCIRunner('project_type', { projectId: 2, description: 'new-worker', tagList: ['gcp'] } as never)) as unknown as Record<string, unknown>;
+    const created = (await api.Users.createCIRunner('project_type', {
+      projectId: 2,
+      description: 'new-worker',
+      tagList: ['gcp'],
+    } as never)) as unknown as Record<string, unknown>;
     assertSchema('APIEntitiesCiRunnerRegistrationDetails', created);
     assert.match(String(created.token), /^glrt-/);
-    const host = { systemId: 's_000000000001', ipAddress: '10.0.0.9', version: '17.11.0', platform: 'linux', architecture: 'amd64', executor: 'shell' };
+    const host = {
+      systemId: 's_000000000001',
+      ipAddress: '10.0.0.9',
+      version: '17.11.0',
+      platform: 'linux',
+      architecture: 'amd64',
+      executor: 'shell',
+    };
     assert.equal(sandbox.world.gitlab.runnerCheckIn(String(created.token), host), true);
-    const reset = await raw(`/runners/${created.id}/reset_authentication_token`, sandbox.gitlabToken, { method: 'POST' });
+    const reset = await raw(`/runners/${created.id}/reset_authentication_token`, sandbox.gitlabToken, {
+      method: 'POST',
+    });
     assert.equal(reset.status, 201);
     assertSchema('APIEntitiesCiResetTokenResult', reset.body);
     assert.notEqual(reset.body.token, created.token);
-    assert.equal(sandbox.world.gitlab.runnerCheckIn(String(created.token), host), false, 'old token stops working at once');
+    assert.equal(
+      sandbox.world.gitlab.runnerCheckIn(String(created.token), host),
+      false,
+      'old token stops working at once',
+    );
     assert.equal(sandbox.world.gitlab.runnerCheckIn(reset.body.token, host), true);
     assert.equal(sandbox.world.gitlab.runnerToken(Number(created.id)), reset.body.token);
     await api.Runners.remove({ runnerId: Number(created.id) });
@@ -209,7 +256,10 @@ describe('pagination', () => {
     assert.equal(first.headers.get('x-next-page'), '2');
     assert.equal(first.headers.get('x-prev-page'), '');
     const link = first.headers.get('link') ?? '';
-    assert.match(link, new RegExp(`<${sandbox.url}/api/v4/projects/infra%2Frunner-fleet/pipelines\\?per_page=3&page=2>; rel="next"`));
+    assert.match(
+      link,
+      new RegExp(`<${sandbox.url}/api/v4/projects/infra%2Frunner-fleet/pipelines\\?per_page=3&page=2>; rel="next"`),
+    );
     assert.match(link, /rel="first"/);
     assert.match(link, /rel="last"/);
     assert.doesNotMatch(link, /rel="prev"/);
@@ -233,9 +283,13 @@ describe('pipelines, jobs, schedules', () => {
     const list = (await api.Pipelines.all(PROJECT)) as unknown as Array<Record<string, unknown>>;
     for (const p of list) assertSchema('APIEntitiesCiPipelineBasic', p);
     assert.ok((list[0].id as number) > (list[1].id as number));
-    const failed = (await api.Pipelines.all(PROJECT, { status: 'failed' })) as unknown as Array<Record<string, unknown>>;
+    const failed = (await api.Pipelines.all(PROJECT, { status: 'failed' })) as unknown as Array<
+      Record<string, unknown>
+    >;
     assert.equal(failed.length, 1);
-    const running = (await api.Pipelines.all(PROJECT, { status: 'running' })) as unknown as Array<Record<string, unknown>>;
+    const running = (await api.Pipelines.all(PROJECT, { status: 'running' })) as unknown as Array<
+      Record<string, unknown>
+    >;
     assert.equal(running.length, 1, 'the demo has one pipeline running right now');
     const asc = await raw(`/projects/${encodeURIComponent(PROJECT)}/pipelines?sort=asc&source=web`);
     assert.ok(asc.body.every((p: any) => p.source === 'web'));
@@ -255,13 +309,21 @@ describe('pipelines, jobs, schedules', () => {
     assert.equal(failedJob.failure_reason, 'script_failure');
     assert.ok(failedJob.runner?.description);
     assert.match(failedJob.runner_manager?.system_id, /^s_/);
-    assert.ok(jobs.some((j) => j.status === 'skipped'), 'later stages are skipped');
+    assert.ok(
+      jobs.some((j) => j.status === 'skipped'),
+      'later stages are skipped',
+    );
     const only = await raw(`/projects/${encodeURIComponent(PROJECT)}/pipelines/${failed.id}/jobs?scope[]=failed`);
-    assert.deepEqual(only.body.map((j: any) => j.status), ['failed']);
+    assert.deepEqual(
+      only.body.map((j: any) => j.status),
+      ['failed'],
+    );
   });
 
   it('lists schedules with documented fields and plays one (source schedule)', async () => {
-    const schedules = (await api.PipelineSchedules.all('infra/version-updater')) as unknown as Array<Record<string, any>>;
+    const schedules = (await api.PipelineSchedules.all('infra/version-updater')) as unknown as Array<
+      Record<string, any>
+    >;
     assert.equal(schedules.length, 1);
     assertSchema('APIEntitiesCiPipelineSchedule', schedules[0]);
     assert.deepEqual(missingFields('APIEntitiesCiPipelineSchedule', schedules[0]), []);
@@ -269,7 +331,11 @@ describe('pipelines, jobs, schedules', () => {
     assert.ok(Date.parse(schedules[0].next_run_at) > sandbox.world.clock.now());
     const details = await raw(`/projects/infra%2Fversion-updater/pipeline_schedules/${schedules[0].id}`);
     assert.equal(details.body.last_pipeline.status, 'success');
-    const played = await raw(`/projects/infra%2Fversion-updater/pipeline_schedules/${schedules[0].id}/play`, sandbox.gitlabToken, { method: 'POST' });
+    const played = await raw(
+      `/projects/infra%2Fversion-updater/pipeline_schedules/${schedules[0].id}/play`,
+      sandbox.gitlabToken,
+      { method: 'POST' },
+    );
     assert.equal(played.status, 201);
     assert.deepEqual(played.body, { message: '201 Created' });
     const [latest] = (await raw('/projects/infra%2Fversion-updater/pipelines?per_page=1')).body;
@@ -278,13 +344,18 @@ describe('pipelines, jobs, schedules', () => {
   });
 
   it('404s unknown pipelines and jobs; 400 for an unknown ref', async () => {
-    assert.deepEqual((await raw(`/projects/${encodeURIComponent(PROJECT)}/pipelines/999999`)).body, { message: '404 Not found' });
+    assert.deepEqual((await raw(`/projects/${encodeURIComponent(PROJECT)}/pipelines/999999`)).body, {
+      message: '404 Not found',
+    });
     assert.equal((await raw(`/projects/${encodeURIComponent(PROJECT)}/jobs/999999`)).status, 404);
-    const bad = await raw(`/projects/${encodeURIComponent(PROJECT)}/pipeline`, sandbox.gitlabToken, { method: 'POST', body: JSON.stringify({ ref: 'nope' }) });
+    const bad = await raw(`/projects/${encodeURIComponent(PROJECT)}/pipeline`, sandbox.gitlabToken, {
+      method: 'POST',
+      body: JSON.stringify({ ref: 'nope' }),
+    });
     assert.deepEqual(bad, { ...bad, status: 400, body: { message: { base: ['Reference not found'] } } });
   });
 
-  it('unknown API routes answer GitLab\'s 404', async () => {
+  it("unknown API routes answer GitLab's 404", async () => {
     const res = await raw('/nothing/here');
     assert.deepEqual(res.body, { error: '404 Not Found' });
   });

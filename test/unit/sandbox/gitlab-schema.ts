@@ -6,7 +6,9 @@ import addFormats from 'ajv-formats';
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; type?: string };
 
-const doc = JSON.parse(readFileSync('/work/shared/gitlab-api/openapi-subset.json', 'utf8')) as { components: { schemas: Record<string, Schema> } };
+const doc = JSON.parse(readFileSync('/work/shared/gitlab-api/openapi-subset.json', 'utf8')) as {
+  components: { schemas: Record<string, Schema> };
+};
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const arrayOf = (items: unknown) => ({ type: 'array', items });
 
@@ -36,7 +38,20 @@ const OVERRIDES: Record<string, Record<string, unknown>> = {
     // Docs show integer access levels ({"access_level": 40, "notification_level": 3}), null when not a member.
     permissions: {
       type: 'object',
-      properties: Object.fromEntries(['project_access', 'group_access'].map((k) => [k, { anyOf: [{ type: 'null' }, { type: 'object', properties: { access_level: { type: 'integer' }, notification_level: { type: 'integer' } } }] }])),
+      properties: Object.fromEntries(
+        ['project_access', 'group_access'].map((k) => [
+          k,
+          {
+            anyOf: [
+              { type: 'null' },
+              {
+                type: 'object',
+                properties: { access_level: { type: 'integer' }, notification_level: { type: 'integer' } },
+              },
+            ],
+          },
+        ]),
+      ),
     },
   },
   // Docs example: "project": {"ci_job_token_scope_enabled": false}
@@ -50,7 +65,7 @@ function relax(schema: Schema, name: string): Schema {
   for (const [key, value] of Object.entries({ ...(schema.properties ?? {}), ...(OVERRIDES[name] ?? {}) })) {
     properties[key] = { anyOf: [value, { type: 'null' }] };
   }
-  return { ...schema, properties: properties as Schema["properties"] };
+  return { ...schema, properties: properties as Schema['properties'] };
 }
 
 const schemas: Record<string, Schema> = {};
@@ -68,7 +83,8 @@ export function assertSchema(name: string, body: unknown): void {
     validate = ajv.compile({ $ref: `gitlab#/components/schemas/${name}` });
     validators.set(name, validate);
   }
-  if (!validate(body)) throw new Error(`${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 400)}`);
+  if (!validate(body))
+    throw new Error(`${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 400)}`);
 }
 
 /** Properties the schema lists that the body lacks, minus those GitLab itself only sends sometimes. */

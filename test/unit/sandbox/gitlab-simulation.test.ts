@@ -34,13 +34,23 @@ after(() => sandbox.close());
 
 describe('runner status from contact times', () => {
   it('never_contacted -> online -> (host gone) still online for 2 h -> offline -> stale', async () => {
-    const created = (await api.Users.createCIRunner('instance_type', { description: 'probe' } as never)) as unknown as { id: number; token: string };
+    const created = (await api.Users.createCIRunner('instance_type', { description: 'probe' } as never)) as unknown as {
+      id: number;
+      token: string;
+    };
     let runner = await get(`/runners/${created.id}`);
     assert.equal(runner.status, 'never_contacted');
     assert.equal(runner.online, null);
     assert.equal(runner.contacted_at, null);
 
-    const host = { systemId: 's_probe0000001', ipAddress: '10.9.9.9', version: '17.11.0', platform: 'linux', architecture: 'amd64', executor: 'shell' };
+    const host = {
+      systemId: 's_probe0000001',
+      ipAddress: '10.9.9.9',
+      version: '17.11.0',
+      platform: 'linux',
+      architecture: 'amd64',
+      executor: 'shell',
+    };
     assert.ok(sandbox.world.gitlab.runnerCheckIn(created.token, host));
     runner = await get(`/runners/${created.id}`);
     assert.equal(runner.status, 'online');
@@ -66,7 +76,10 @@ describe('runner status from contact times', () => {
   it('the seeded runners are online because their VMs check in', async () => {
     drive(4_000);
     const runners = await get('/runners/all');
-    assert.deepEqual(runners.map((r: any) => r.status), ['online', 'online']);
+    assert.deepEqual(
+      runners.map((r: any) => r.status),
+      ['online', 'online'],
+    );
   });
 });
 
@@ -74,7 +87,11 @@ describe('a pipeline run end to end', () => {
   it('is picked by a seeded online runner, grows its trace, and passes with warnings', async () => {
     drive(4_000);
     const dev = new Gitlab({ host: sandbox.url, token: sandbox.tokens.user });
-    const created = (await dev.Pipelines.create(PROJECT, 'main')) as unknown as { id: number; status: string; source: string };
+    const created = (await dev.Pipelines.create(PROJECT, 'main')) as unknown as {
+      id: number;
+      status: string;
+      source: string;
+    };
     assert.equal(created.source, 'api');
     assert.equal(created.status, 'pending');
     drive(4_000);
@@ -137,7 +154,10 @@ describe('a pipeline run end to end', () => {
     assert.notEqual(retried.status, 'canceled');
     const after = await get(`/projects/qa%2Fapp/pipelines/${created.id}/jobs`);
     assert.equal(after.length, before.length);
-    assert.ok(after.every((j: any) => !before.some((b: any) => b.id === j.id)), 'retried jobs get new ids');
+    assert.ok(
+      after.every((j: any) => !before.some((b: any) => b.id === j.id)),
+      'retried jobs get new ids',
+    );
     const all = await get(`/projects/qa%2Fapp/pipelines/${created.id}/jobs?include_retried=true`);
     assert.equal(all.length, before.length * 2);
     drive(120_000);
@@ -148,7 +168,10 @@ describe('a pipeline run end to end', () => {
     const [failed] = await get('/projects/qa%2Fapp/pipelines?status=failed');
     const jobs = await get(`/projects/qa%2Fapp/pipelines/${failed.id}/jobs`);
     const failedJob = jobs.find((j: any) => j.status === 'failed' && !j.allow_failure);
-    const res = await fetch(`${sandbox.url}/api/v4/projects/qa%2Fapp/jobs/${failedJob.id}/retry`, { method: 'POST', headers: { 'PRIVATE-TOKEN': sandbox.gitlabToken } });
+    const res = await fetch(`${sandbox.url}/api/v4/projects/qa%2Fapp/jobs/${failedJob.id}/retry`, {
+      method: 'POST',
+      headers: { 'PRIVATE-TOKEN': sandbox.gitlabToken },
+    });
     assert.equal(res.status, 201);
     const job = (await res.json()) as { id: number; status: string; name: string };
     assert.notEqual(job.id, failedJob.id);

@@ -8,7 +8,14 @@ import { Storage } from '@google-cloud/storage';
 import { parse as parseToml } from 'smol-toml';
 import { SandboxClock } from '../../sandbox/clock';
 import { createGoogle, type SeedResult } from '../../sandbox/google/index';
-import { gaxOptions, noRetry, RecordingGitLab, startGoogleOnly, workers, type GoogleOnlySandbox } from '../../sandbox/google/testing';
+import {
+  gaxOptions,
+  noRetry,
+  RecordingGitLab,
+  startGoogleOnly,
+  workers,
+  type GoogleOnlySandbox,
+} from '../../sandbox/google/testing';
 
 describe('demo seed', () => {
   let sb: GoogleOnlySandbox;
@@ -36,7 +43,10 @@ describe('demo seed', () => {
     assert.equal(seeded.project, 'runner-ops-demo');
     assert.deepEqual(seeded.zones, ['europe-west1-b', 'europe-west1-c']);
     assert.equal(seeded.instanceFilter, 'labels.role = gitlab-runner');
-    assert.match(seeded.kmsKey, /^projects\/runner-ops-demo\/locations\/[a-z0-9-]+\/keyRings\/runner-secrets\/cryptoKeys\/runner-secrets-key$/);
+    assert.match(
+      seeded.kmsKey,
+      /^projects\/runner-ops-demo\/locations\/[a-z0-9-]+\/keyRings\/runner-secrets\/cryptoKeys\/runner-secrets-key$/,
+    );
   });
 
   it('has a key with a rotation period and two versions, the latest primary', async () => {
@@ -45,7 +55,10 @@ describe('demo seed', () => {
     assert.ok(key.nextRotationTime);
     assert.equal(key.primary?.name, `${seeded.kmsKey}/cryptoKeyVersions/2`);
     const [versions] = await kms.listCryptoKeyVersions({ parent: seeded.kmsKey }, noRetry);
-    assert.deepEqual(versions.map((v) => v.state), ['ENABLED', 'ENABLED']);
+    assert.deepEqual(
+      versions.map((v) => v.state),
+      ['ENABLED', 'ENABLED'],
+    );
   });
 
   it('keeps the three secrets in a versioned bucket as real KMS ciphertext', async () => {
@@ -64,7 +77,9 @@ describe('demo seed', () => {
     const sa = await decrypt(`${seeded.prefix}sa-key.json.enc`);
     assert.equal(JSON.parse(sa.text).type, 'service_account');
     assert.equal(sa.usedPrimary, false, 'the service-account key still waits for re-encryption under the new version');
-    const config = parseToml((await decrypt(`${seeded.prefix}${fleet[0].name}/config.toml.enc`)).text) as { runners: Array<{ token: string; executor: string }> };
+    const config = parseToml((await decrypt(`${seeded.prefix}${fleet[0].name}/config.toml.enc`)).text) as {
+      runners: Array<{ token: string; executor: string }>;
+    };
     assert.equal(config.runners[0].token, fleet[0].runnerToken);
     assert.equal(config.runners[0].executor, 'shell');
     const [history] = await bucket.getFiles({ prefix: `${seeded.prefix}${fleet[0].name}/`, versions: true });
@@ -80,11 +95,17 @@ describe('demo seed', () => {
       assert.equal(vm.labels?.role, 'gitlab-runner');
       assert.match(String(vm.metadata?.items?.find((i) => i.key === 'kms-key')?.value), /runner-secrets-key$/);
     }
-    const [unhealthy] = await instances.get({ project: seeded.project, zone: withIp.zone, instance: withIp.name }, noRetry);
+    const [unhealthy] = await instances.get(
+      { project: seeded.project, zone: withIp.zone, instance: withIp.name },
+      noRetry,
+    );
     assert.equal(unhealthy.networkInterfaces?.[0].networkIP, '10.132.0.99', 'the IP GitLab last saw for the worker');
     const accepted = new Set(sb.gitlab.checkIns.filter((c) => c.accepted).map((c) => c.token));
     assert.deepEqual([...accepted].sort(), [fleet[0].runnerToken, fleet[1].runnerToken].sort());
-    assert.ok(sb.gitlab.checkIns.some((c) => !c.accepted), 'the unhealthy runner presents a token GitLab refuses');
+    assert.ok(
+      sb.gitlab.checkIns.some((c) => !c.accepted),
+      'the unhealthy runner presents a token GitLab refuses',
+    );
     const [mig] = await groups.list({ project: seeded.project, zone: fleet[2].zone }, noRetry);
     assert.equal(mig.length, 1);
     await Promise.all([instances.close(), groups.close()]);

@@ -56,7 +56,8 @@ describe('serial console through the Compute client', () => {
     await sb.close();
   });
 
-  const read = async (start: number) => (await instances.getSerialPortOutput({ project, zone, instance: 'gitlab-runner-1', port: 1, start }, noRetry))[0];
+  const read = async (start: number) =>
+    (await instances.getSerialPortOutput({ project, zone, instance: 'gitlab-runner-1', port: 1, start }, noRetry))[0];
 
   it('tails with next, sees a reset as next going backwards, and int64 fields arrive as strings', async () => {
     const first = await read(0);
@@ -74,7 +75,10 @@ describe('serial console through the Compute client', () => {
     sb.clock.advance(5_000);
     const rebooted = await read(0);
     assert.match(String(rebooted.contents), /startup-script exit status 0/);
-    await assert.rejects(instances.getSerialPortOutput({ project, zone, instance: 'gitlab-runner-1', port: 9 }, noRetry), (e: { code?: number }) => e.code === 3);
+    await assert.rejects(
+      instances.getSerialPortOutput({ project, zone, instance: 'gitlab-runner-1', port: 9 }, noRetry),
+      (e: { code?: number }) => e.code === 3,
+    );
   });
 
   it('reports lost bytes when a tailer falls more than 1 MiB behind', async () => {

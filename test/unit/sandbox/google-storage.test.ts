@@ -6,7 +6,8 @@ import { CRC32C, Storage, type Bucket } from '@google-cloud/storage';
 import { startGoogleOnly, type GoogleOnlySandbox } from '../../sandbox/google/testing';
 
 type Rejection = { code?: number; message?: string; errors?: Array<{ reason?: string }> };
-const conditionNotMet = (e: Rejection) => e.code === 412 && /pre-conditions you specified did not hold/.test(String(e.message));
+const conditionNotMet = (e: Rejection) =>
+  e.code === 412 && /pre-conditions you specified did not hold/.test(String(e.message));
 
 describe('sandbox Cloud Storage', () => {
   let sb: GoogleOnlySandbox;
@@ -16,7 +17,10 @@ describe('sandbox Cloud Storage', () => {
   before(async () => {
     sb = await startGoogleOnly();
     storage = new Storage({ apiEndpoint: sb.url, projectId: 'storage-test', retryOptions: { autoRetry: false } });
-    [bucket] = await storage.createBucket('runner-secrets-test', { versioning: { enabled: true }, location: 'EUROPE-WEST1' });
+    [bucket] = await storage.createBucket('runner-secrets-test', {
+      versioning: { enabled: true },
+      location: 'EUROPE-WEST1',
+    });
   });
   after(() => sb.close());
 
@@ -38,7 +42,9 @@ describe('sandbox Cloud Storage', () => {
 
   it('uploads multipart (resumable: false) with correct md5Hash and crc32c', async () => {
     const data = Buffer.from('deploy key ✓ — multi-byte\n');
-    await bucket.file('secrets/deploy-key.enc').save(data, { resumable: false, contentType: 'application/octet-stream' });
+    await bucket
+      .file('secrets/deploy-key.enc')
+      .save(data, { resumable: false, contentType: 'application/octet-stream' });
     const [meta] = await bucket.file('secrets/deploy-key.enc').getMetadata();
     assert.equal(meta.size, String(data.length));
     assert.equal(meta.md5Hash, createHash('md5').update(data).digest('base64'));
@@ -68,15 +74,29 @@ describe('sandbox Cloud Storage', () => {
     const file = bucket.file('secrets/config.toml.enc');
     await file.save('v1', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     const [first] = await file.getMetadata();
-    await assert.rejects(file.save('again', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }), conditionNotMet);
+    await assert.rejects(
+      file.save('again', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
+      conditionNotMet,
+    );
     // The resumable path surfaces the session-creation error as gaxios reports it.
-    await assert.rejects(file.save('again', { resumable: true, preconditionOpts: { ifGenerationMatch: 0 } }), (e: Rejection & { status?: number }) => e.code === 412 || e.status === 412);
+    await assert.rejects(
+      file.save('again', { resumable: true, preconditionOpts: { ifGenerationMatch: 0 } }),
+      (e: Rejection & { status?: number }) => e.code === 412 || e.status === 412,
+    );
     await file.save('v2', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(first.generation) } });
-    await assert.rejects(file.save('v3', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(first.generation) } }), conditionNotMet);
+    await assert.rejects(
+      file.save('v3', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(first.generation) } }),
+      conditionNotMet,
+    );
     await assert.rejects(file.delete({ ifGenerationMatch: Number(first.generation) }), conditionNotMet);
-    const raw = await fetch(`${sb.url}/storage/v1/b/runner-secrets-test/o/${encodeURIComponent('secrets/config.toml.enc')}?ifMetagenerationMatch=7`);
+    const raw = await fetch(
+      `${sb.url}/storage/v1/b/runner-secrets-test/o/${encodeURIComponent('secrets/config.toml.enc')}?ifMetagenerationMatch=7`,
+    );
     assert.equal(raw.status, 412);
-    assert.deepEqual(((await raw.json()) as { error: { errors: Array<{ reason: string }> } }).error.errors[0].reason, 'conditionNotMet');
+    assert.deepEqual(
+      ((await raw.json()) as { error: { errors: Array<{ reason: string }> } }).error.errors[0].reason,
+      'conditionNotMet',
+    );
   });
 
   it('keeps noncurrent generations: list with versions, read an old one, delete one', async () => {
@@ -95,14 +115,23 @@ describe('sandbox Cloud Storage', () => {
     assert.equal(live.length, 1);
     // Roll back: copy the old generation over the live one, guarded by the live generation.
     const [live2] = await file.getMetadata();
-    await bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).copy(bucket.file('secrets/rotating.enc'), { preconditionOpts: { ifGenerationMatch: Number(live2.generation) } });
+    await bucket
+      .file('secrets/rotating.enc', { generation: Number(one.generation) })
+      .copy(bucket.file('secrets/rotating.enc'), { preconditionOpts: { ifGenerationMatch: Number(live2.generation) } });
     assert.equal((await file.download())[0].toString(), 'generation one');
     await assert.rejects(
-      bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).copy(bucket.file('secrets/rotating.enc'), { preconditionOpts: { ifGenerationMatch: Number(live2.generation) } }),
+      bucket
+        .file('secrets/rotating.enc', { generation: Number(one.generation) })
+        .copy(bucket.file('secrets/rotating.enc'), {
+          preconditionOpts: { ifGenerationMatch: Number(live2.generation) },
+        }),
       (e: Rejection) => e.code === 412,
     );
     await bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).delete();
-    await assert.rejects(bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).download(), (e: Rejection) => e.code === 404);
+    await assert.rejects(
+      bucket.file('secrets/rotating.enc', { generation: Number(one.generation) }).download(),
+      (e: Rejection) => e.code === 404,
+    );
     await file.delete();
     await assert.rejects(file.download(), (e: Rejection) => e.code === 404);
     const [afterDelete] = await bucket.getFiles({ prefix: 'secrets/rotating', versions: true });
@@ -110,9 +139,13 @@ describe('sandbox Cloud Storage', () => {
   });
 
   it('lists with prefix, delimiter and paging', async () => {
-    for (const name of ['tree/a/1', 'tree/a/2', 'tree/b/1', 'tree/top']) await bucket.file(name).save('x', { resumable: false });
+    for (const name of ['tree/a/1', 'tree/a/2', 'tree/b/1', 'tree/top'])
+      await bucket.file(name).save('x', { resumable: false });
     const [files, , response] = await bucket.getFiles({ prefix: 'tree/', delimiter: '/', autoPaginate: false });
-    assert.deepEqual(files.map((f) => f.name), ['tree/top']);
+    assert.deepEqual(
+      files.map((f) => f.name),
+      ['tree/top'],
+    );
     assert.deepEqual((response as { prefixes?: string[] }).prefixes, ['tree/a/', 'tree/b/']);
     const [page, next] = await bucket.getFiles({ prefix: 'tree/', maxResults: 2, autoPaginate: false });
     assert.equal(page.length, 2);

@@ -21,9 +21,25 @@ function rawGet(path: string): Promise<{ status?: number; declared?: number; rec
     const req = request(`${sandbox.url}${path}`, { headers: headers() }, (res) => {
       let received = 0;
       res.on('data', (c: Buffer) => (received += c.length));
-      res.on('end', () => resolve({ status: res.statusCode, declared: Number(res.headers['content-length']), received }));
-      res.on('error', (e) => resolve({ status: res.statusCode, declared: Number(res.headers['content-length']), received, error: e.message }));
-      res.on('aborted', () => resolve({ status: res.statusCode, declared: Number(res.headers['content-length']), received, error: 'aborted' }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, declared: Number(res.headers['content-length']), received }),
+      );
+      res.on('error', (e) =>
+        resolve({
+          status: res.statusCode,
+          declared: Number(res.headers['content-length']),
+          received,
+          error: e.message,
+        }),
+      );
+      res.on('aborted', () =>
+        resolve({
+          status: res.statusCode,
+          declared: Number(res.headers['content-length']),
+          received,
+          error: 'aborted',
+        }),
+      );
     });
     req.on('error', (e) => resolve({ received: 0, error: (e as NodeJS.ErrnoException).code ?? e.message }));
     req.end();
@@ -32,7 +48,9 @@ function rawGet(path: string): Promise<{ status?: number; declared?: number; rec
 
 describe('fault grammar', () => {
   it('parses every kind', () => {
-    const rules = parseFaultSpec('gitlab:/api/v4/runners*=503@0.5,compute:*=latency:800,*=429:retry-after=2@0.1,kms:*=reset,storage:*=truncate@0.2,logging:*=slow:2000');
+    const rules = parseFaultSpec(
+      'gitlab:/api/v4/runners*=503@0.5,compute:*=latency:800,*=429:retry-after=2@0.1,kms:*=reset,storage:*=truncate@0.2,logging:*=slow:2000',
+    );
     assert.deepEqual(
       rules.map((r) => [r.api, r.glob, r.action, r.rate]),
       [
@@ -61,7 +79,8 @@ describe('faults at runtime', () => {
     sandbox.faults.add('gitlab:/api/v4/runners*=503@0.5');
     const mark = sandbox.requests.mark();
     const statuses: number[] = [];
-    for (let i = 0; i < 40; i++) statuses.push((await fetch(`${sandbox.url}/api/v4/runners/all`, { headers: headers() })).status);
+    for (let i = 0; i < 40; i++)
+      statuses.push((await fetch(`${sandbox.url}/api/v4/runners/all`, { headers: headers() })).status);
     const user = await fetch(`${sandbox.url}/api/v4/user`, { headers: headers() });
     sandbox.faults.clear();
     const failed = statuses.filter((s) => s === 503).length;
@@ -73,7 +92,7 @@ describe('faults at runtime', () => {
     assert.ok(logged.every((r) => r.api === 'gitlab'));
   });
 
-  it('429 carries Retry-After and GitLab\'s plain-text body', async () => {
+  it("429 carries Retry-After and GitLab's plain-text body", async () => {
     sandbox.faults.add('*=429:retry-after=2');
     const res = await fetch(`${sandbox.url}/api/v4/user`, { headers: headers() });
     const compute = await fetch(`${sandbox.url}/compute/v1/projects/p/zones/z/instances`);
@@ -103,7 +122,10 @@ describe('faults at runtime', () => {
     const result = await rawGet('/api/v4/runners/all');
     sandbox.faults.clear();
     assert.equal(result.status, 200);
-    assert.ok(result.declared !== undefined && result.received < result.declared, `received ${result.received} of ${result.declared}`);
+    assert.ok(
+      result.declared !== undefined && result.received < result.declared,
+      `received ${result.received} of ${result.declared}`,
+    );
     await assert.rejects(async () => {
       sandbox.faults.add('gitlab:/api/v4/runners/all=truncate');
       try {
@@ -119,7 +141,9 @@ describe('faults at runtime', () => {
     const t0 = performance.now();
     assert.equal((await fetch(`${sandbox.url}/api/v4/user`, { headers: headers() })).status, 200);
     const t1 = performance.now();
-    const runners = (await (await fetch(`${sandbox.url}/api/v4/runners/all`, { headers: headers() })).json()) as unknown[];
+    const runners = (await (
+      await fetch(`${sandbox.url}/api/v4/runners/all`, { headers: headers() })
+    ).json()) as unknown[];
     const t2 = performance.now();
     sandbox.faults.clear();
     assert.ok(t1 - t0 >= 140, `latency ${t1 - t0}`);
@@ -132,10 +156,16 @@ describe('faults at runtime', () => {
     const health = await fetch(`${sandbox.url}/_sandbox/health`);
     sandbox.faults.clear();
     assert.equal(health.status, 200);
-    const set = await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ spec: 'gitlab:/api/v4/user=418' }) });
+    const set = await fetch(`${sandbox.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ spec: 'gitlab:/api/v4/user=418' }),
+    });
     assert.equal(set.status, 201);
     assert.equal((await fetch(`${sandbox.url}/api/v4/user`, { headers: headers() })).status, 418);
-    const bad = await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ spec: 'nope' }) });
+    const bad = await fetch(`${sandbox.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ spec: 'nope' }),
+    });
     assert.equal(bad.status, 400);
     assert.equal((await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' })).status, 204);
     assert.equal((await fetch(`${sandbox.url}/api/v4/user`, { headers: headers() })).status, 200);
@@ -149,7 +179,10 @@ describe('request log and routing', () => {
     await fetch(`${sandbox.url}/storage/v1/nothing-here-at-all`);
     const entries = sandbox.requests.since(mark);
     assert.equal(entries.length, 2);
-    assert.deepEqual([entries[0].method, entries[0].path, entries[0].status, entries[0].api], ['GET', '/api/v4/runners/all?per_page=1', 200, 'gitlab']);
+    assert.deepEqual(
+      [entries[0].method, entries[0].path, entries[0].status, entries[0].api],
+      ['GET', '/api/v4/runners/all?per_page=1', 200, 'gitlab'],
+    );
     assert.equal(entries[1].api, 'storage');
     assert.equal(entries[1].status, 404);
     assert.ok(Math.abs(entries[0].at - sandbox.world.clock.now()) < 60_000);
@@ -162,16 +195,33 @@ describe('request log and routing', () => {
     const s = sandbox.settings;
     assert.equal(s['runnerOps.gitlab.url'], sandbox.url);
     assert.deepEqual(s['runnerOps.gitlab.projects'], ['qa/app']);
-    assert.deepEqual(s['runnerOps.gcp.endpoints'], { compute: sandbox.url, kms: sandbox.url, storage: sandbox.url, logging: sandbox.url });
+    assert.deepEqual(s['runnerOps.gcp.endpoints'], {
+      compute: sandbox.url,
+      kms: sandbox.url,
+      storage: sandbox.url,
+      logging: sandbox.url,
+    });
     assert.equal(s['runnerOps.gcp.credentials'], 'none');
-    assert.match(String(s['runnerOps.secrets.kmsKey']), /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/);
-    for (const key of ['runnerOps.gcp.project', 'runnerOps.gcp.zones', 'runnerOps.gcp.instanceFilter', 'runnerOps.secrets.bucket', 'runnerOps.secrets.prefix']) assert.ok(s[key], key);
+    assert.match(
+      String(s['runnerOps.secrets.kmsKey']),
+      /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
+    );
+    for (const key of [
+      'runnerOps.gcp.project',
+      'runnerOps.gcp.zones',
+      'runnerOps.gcp.instanceFilter',
+      'runnerOps.secrets.bucket',
+      'runnerOps.secrets.prefix',
+    ])
+      assert.ok(s[key], key);
   });
 });
 
 describe('npm run sandbox', () => {
   it('prints URL, token and settings first, serves, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/sandbox/main.ts', '--seed', 'small'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/sandbox/main.ts', '--seed', 'small'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const lines = await new Promise<string[]>((resolve, reject) => {
       child.stdout.on('data', (c: Buffer) => {
@@ -186,7 +236,9 @@ describe('npm run sandbox', () => {
     const settings = JSON.parse(lines[2].replace(/^SANDBOX_SETTINGS=/, '')) as Record<string, unknown>;
     const url = lines[0].slice('SANDBOX_URL='.length);
     assert.equal(settings['runnerOps.gitlab.url'], url);
-    const me = await fetch(`${url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': lines[1].slice('SANDBOX_GITLAB_TOKEN='.length) } });
+    const me = await fetch(`${url}/api/v4/user`, {
+      headers: { 'PRIVATE-TOKEN': lines[1].slice('SANDBOX_GITLAB_TOKEN='.length) },
+    });
     assert.equal(me.status, 200);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
@@ -194,7 +246,9 @@ describe('npm run sandbox', () => {
   });
 
   it('rejects bad flags with usage and exit code 2', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/sandbox/main.ts', '--seed', 'huge'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/sandbox/main.ts', '--seed', 'huge'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));

@@ -12,7 +12,12 @@ import { gaxOptions, noRetry, startGoogleOnly, workers, type GoogleOnlySandbox }
 const ZONE = 'europe-west1-b';
 const TEMPLATE = 'global/instanceTemplates/gitlab-runner-template';
 
-async function waitDone(operations: ZoneOperationsClient, project: string, zone: string, lro: { latestResponse?: unknown }) {
+async function waitDone(
+  operations: ZoneOperationsClient,
+  project: string,
+  zone: string,
+  lro: { latestResponse?: unknown },
+) {
   const name = (lro.latestResponse as { name: string }).name;
   for (;;) {
     const [op] = await operations.wait({ project, zone, operation: name }, noRetry);
@@ -27,7 +32,8 @@ describe('a worker VM boots, decrypts its config and checks in (fake GitLab)', (
   let project: string;
   let kmsKey: string;
   const fleet = workers(1);
-  const serial = async (instance: string) => String((await instances.getSerialPortOutput({ project, zone: ZONE, instance, port: 1 }, noRetry))[0].contents);
+  const serial = async (instance: string) =>
+    String((await instances.getSerialPortOutput({ project, zone: ZONE, instance, port: 1 }, noRetry))[0].contents);
 
   before(async () => {
     sb = await startGoogleOnly(200); // 5 simulated seconds of boot take 25 ms
@@ -44,14 +50,22 @@ describe('a worker VM boots, decrypts its config and checks in (fake GitLab)', (
   it('re-provisions a worker: delete, insert from the template, RUNNING, startup script, check-in', async () => {
     const [old] = await instances.get({ project, zone: ZONE, instance: 'gitlab-runner-1' }, noRetry);
     const oldSystemId = sb.google.state.compute.vm(project, ZONE, 'gitlab-runner-1').systemId;
-    assert.ok(sb.gitlab.checkIns.some((c) => c.token === fleet[0].runnerToken && c.host.ipAddress === old.networkInterfaces?.[0].networkIP), 'the seeded VM checked in');
+    assert.ok(
+      sb.gitlab.checkIns.some(
+        (c) => c.token === fleet[0].runnerToken && c.host.ipAddress === old.networkInterfaces?.[0].networkIP,
+      ),
+      'the seeded VM checked in',
+    );
 
     const [deletion] = await instances.delete({ project, zone: ZONE, instance: 'gitlab-runner-1' }, noRetry);
     assert.ok(sb.gitlab.gone.includes(oldSystemId), 'the runner process ends with its VM');
     assert.ok(!(await waitDone(operations, project, ZONE, deletion)).error);
 
     sb.gitlab.checkIns.length = 0;
-    const [insertion] = await instances.insert({ project, zone: ZONE, sourceInstanceTemplate: TEMPLATE, instanceResource: { name: 'gitlab-runner-1' } }, noRetry);
+    const [insertion] = await instances.insert(
+      { project, zone: ZONE, sourceInstanceTemplate: TEMPLATE, instanceResource: { name: 'gitlab-runner-1' } },
+      noRetry,
+    );
     const done = await waitDone(operations, project, ZONE, insertion);
     assert.ok(!done.error);
     const [vm] = await instances.get({ project, zone: ZONE, instance: 'gitlab-runner-1' }, noRetry);
@@ -63,7 +77,10 @@ describe('a worker VM boots, decrypts its config and checks in (fake GitLab)', (
       await new Promise((r) => setTimeout(r, 10));
       console = await serial('gitlab-runner-1');
     }
-    assert.match(console, /google_metadata_script_runner\[\d+\]: startup-script: Fetching gs:\/\/runner-ops-small-runner-secrets\/runners\/gitlab-runner-1\/config\.toml\.enc/);
+    assert.match(
+      console,
+      /google_metadata_script_runner\[\d+\]: startup-script: Fetching gs:\/\/runner-ops-small-runner-secrets\/runners\/gitlab-runner-1\/config\.toml\.enc/,
+    );
     assert.match(console, new RegExp(`decrypting with ${kmsKey.replace(/\//g, '\\/')}`));
     assert.match(console, /docker run .*gitlab\/gitlab-runner/);
     assert.match(console, /gitlab-runner\[\d+\]: Configuration loaded/);
@@ -78,23 +95,39 @@ describe('a worker VM boots, decrypts its config and checks in (fake GitLab)', (
     assert.equal(checkIn.host.ipAddress, vm.networkInterfaces?.[0].networkIP);
     assert.equal(checkIn.host.systemId, sb.google.state.compute.vm(project, ZONE, 'gitlab-runner-1').systemId);
     assert.notEqual(checkIn.host.systemId, oldSystemId, 'a new boot disk is a new system_id');
-    assert.deepEqual([checkIn.host.platform, checkIn.host.architecture, checkIn.host.executor], ['linux', 'amd64', 'shell']);
+    assert.deepEqual(
+      [checkIn.host.platform, checkIn.host.architecture, checkIn.host.executor],
+      ['linux', 'amd64', 'shell'],
+    );
   });
 
   it('a disabled key version breaks the boot: the error is on the console and nobody checks in', async () => {
     const kms = new KeyManagementServiceClient({ ...gaxOptions(sb.port), fallback: true });
     const [key] = await kms.getCryptoKey({ name: kmsKey }, noRetry);
-    await kms.updateCryptoKeyVersion({ cryptoKeyVersion: { name: key.primary!.name, state: 'DISABLED' }, updateMask: { paths: ['state'] } }, noRetry);
+    await kms.updateCryptoKeyVersion(
+      { cryptoKeyVersion: { name: key.primary!.name, state: 'DISABLED' }, updateMask: { paths: ['state'] } },
+      noRetry,
+    );
     await instances.reset({ project, zone: ZONE, instance: 'gitlab-runner-1' }, noRetry);
     sb.gitlab.checkIns.length = 0;
     sb.clock.advance(60_000);
     const console = await serial('gitlab-runner-1');
-    assert.match(console, /ERROR: \(gcloud\.kms\.decrypt\) FAILED_PRECONDITION: .*cryptoKeyVersions\/2 is not enabled, current state is: DISABLED/);
+    assert.match(
+      console,
+      /ERROR: \(gcloud\.kms\.decrypt\) FAILED_PRECONDITION: .*cryptoKeyVersions\/2 is not enabled, current state is: DISABLED/,
+    );
     assert.match(console, /startup-script exit status 1/);
     assert.doesNotMatch(console, /Configuration loaded/);
     assert.equal(sb.gitlab.checkIns.length, 0);
-    assert.equal((await instances.get({ project, zone: ZONE, instance: 'gitlab-runner-1' }, noRetry))[0].status, 'RUNNING', 'the VM runs; only its runner is missing');
-    await kms.updateCryptoKeyVersion({ cryptoKeyVersion: { name: key.primary!.name, state: 'ENABLED' }, updateMask: { paths: ['state'] } }, noRetry);
+    assert.equal(
+      (await instances.get({ project, zone: ZONE, instance: 'gitlab-runner-1' }, noRetry))[0].status,
+      'RUNNING',
+      'the VM runs; only its runner is missing',
+    );
+    await kms.updateCryptoKeyVersion(
+      { cryptoKeyVersion: { name: key.primary!.name, state: 'ENABLED' }, updateMask: { paths: ['state'] } },
+      noRetry,
+    );
     await kms.close();
   });
 
@@ -132,17 +165,31 @@ describe('a worker VM booted through Compute shows up online in GitLab (full san
   it('goes offline when its VM is deleted and online again once a new VM boots from the template', async () => {
     const api = new Gitlab({ host: sandbox.url, token: sandbox.gitlabToken });
     const project = String(sandbox.settings['runnerOps.gcp.project']);
-    const [vm] = (await instances.list({ project, zone: 'us-central1-a', filter: 'labels.role = gitlab-runner' }, noRetry))[0];
-    const runners = (await api.Runners.all({ type: 'instance_type' })) as unknown as Array<{ id: number; description: string; status: string }>;
+    const [vm] = (
+      await instances.list({ project, zone: 'us-central1-a', filter: 'labels.role = gitlab-runner' }, noRetry)
+    )[0];
+    const runners = (await api.Runners.all({ type: 'instance_type' })) as unknown as Array<{
+      id: number;
+      description: string;
+      status: string;
+    }>;
     const runner = runners.find((r) => r.description === vm.name)!;
     assert.equal(runner.status, 'online');
 
-    await waitDone(operations, project, 'us-central1-a', (await instances.delete({ project, zone: 'us-central1-a', instance: vm.name! }, noRetry))[0]);
+    await waitDone(
+      operations,
+      project,
+      'us-central1-a',
+      (await instances.delete({ project, zone: 'us-central1-a', instance: vm.name! }, noRetry))[0],
+    );
     sandbox.world.clock.advance(3 * 3_600_000); // past GitLab's 2 h online window
     await new Promise((r) => setTimeout(r, 250));
     assert.equal(((await api.Runners.show(runner.id)) as unknown as { status: string }).status, 'offline');
 
-    const insert = await instances.insert({ project, zone: 'us-central1-a', sourceInstanceTemplate: TEMPLATE, instanceResource: { name: vm.name } }, noRetry);
+    const insert = await instances.insert(
+      { project, zone: 'us-central1-a', sourceInstanceTemplate: TEMPLATE, instanceResource: { name: vm.name } },
+      noRetry,
+    );
     await waitDone(operations, project, 'us-central1-a', insert[0]);
     let status = 'offline';
     for (let i = 0; i < 100 && status !== 'online'; i++) {
@@ -153,9 +200,14 @@ describe('a worker VM booted through Compute shows up online in GitLab (full san
     const [fresh] = await instances.get({ project, zone: 'us-central1-a', instance: vm.name! }, noRetry);
     assert.equal(fresh.status, 'RUNNING');
     // gitbeaker has no method for a runner's managers; the new VM's IP is the one contacting.
-    const res = await fetch(`${sandbox.url}/api/v4/runners/${runner.id}/managers`, { headers: { 'PRIVATE-TOKEN': sandbox.gitlabToken } });
+    const res = await fetch(`${sandbox.url}/api/v4/runners/${runner.id}/managers`, {
+      headers: { 'PRIVATE-TOKEN': sandbox.gitlabToken },
+    });
     const managers = (await res.json()) as Array<{ ip_address: string; status: string }>;
-    assert.ok(managers.some((m) => m.ip_address === fresh.networkInterfaces?.[0].networkIP && m.status === 'online'), JSON.stringify(managers));
+    assert.ok(
+      managers.some((m) => m.ip_address === fresh.networkInterfaces?.[0].networkIP && m.status === 'online'),
+      JSON.stringify(managers),
+    );
   });
 });
 
@@ -178,7 +230,8 @@ describe('the demo world (full sandbox)', () => {
     const filter = String(sandbox.settings['runnerOps.gcp.instanceFilter']);
     const vms: Array<{ name: string; zone: string; status?: string | null }> = [];
     for await (const [scope, scoped] of instances.aggregatedListAsync({ project, filter }, noRetry)) {
-      for (const vm of scoped.instances ?? []) vms.push({ name: vm.name!, zone: scope.replace('zones/', ''), status: vm.status });
+      for (const vm of scoped.instances ?? [])
+        vms.push({ name: vm.name!, zone: scope.replace('zones/', ''), status: vm.status });
     }
     assert.ok(vms.length >= 2);
     assert.ok(vms.every((vm) => vm.status === 'RUNNING'));
@@ -186,7 +239,10 @@ describe('the demo world (full sandbox)', () => {
     const statusOf = new Map(runners.map((r) => [r.description, r.status]));
     const offline = vms.filter((vm) => statusOf.get(vm.name) !== 'online');
     assert.equal(offline.length, 1, JSON.stringify([...statusOf]));
-    const [console] = await instances.getSerialPortOutput({ project, zone: offline[0].zone, instance: offline[0].name, port: 1 }, noRetry);
+    const [console] = await instances.getSerialPortOutput(
+      { project, zone: offline[0].zone, instance: offline[0].name, port: 1 },
+      noRetry,
+    );
     assert.match(String(console.contents), /Checking for jobs\.\.\. forbidden/);
   });
 });

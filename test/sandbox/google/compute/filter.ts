@@ -8,7 +8,8 @@ export type ResourcePredicate = (resource: Record<string, unknown>) => boolean;
 
 export function compileComputeFilter(filter: string | null): ResourcePredicate {
   if (!filter || !filter.trim()) return () => true;
-  const invalid = () => computeInvalid(`Invalid value for field 'filter': '${filter}'. Invalid list filter expression.`);
+  const invalid = () =>
+    computeInvalid(`Invalid value for field 'filter': '${filter}'. Invalid list filter expression.`);
   let tree: FilterNode | undefined;
   try {
     tree = parseFilter(filter);
@@ -89,6 +90,9 @@ function compare(actual: unknown, op: string, expected: string): boolean {
 
 function globMatch(text: string, pattern: string): boolean {
   if (!pattern.includes('*')) return text === pattern;
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${source}$`).test(text);
 }

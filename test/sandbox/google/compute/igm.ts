@@ -33,8 +33,26 @@ export class ManagedGroups {
     compute.onVmDeleted = (vm) => this.replaceIfManaged(vm);
   }
 
-  create(project: string, zone: string, name: string, templateName: string, baseInstanceName: string, targetSize: number): ManagedGroup {
-    const group: ManagedGroup = { project, zone, name, id: this.ctx.newNumericId(), createdAt: this.ctx.now(), templateName, baseInstanceName, targetSize, members: new Set(), actions: new Map() };
+  create(
+    project: string,
+    zone: string,
+    name: string,
+    templateName: string,
+    baseInstanceName: string,
+    targetSize: number,
+  ): ManagedGroup {
+    const group: ManagedGroup = {
+      project,
+      zone,
+      name,
+      id: this.ctx.newNumericId(),
+      createdAt: this.ctx.now(),
+      templateName,
+      baseInstanceName,
+      targetSize,
+      members: new Set(),
+      actions: new Map(),
+    };
     this.groups.set(`${project}/${zone}/${name}`, group);
     return group;
   }
@@ -53,7 +71,9 @@ export class ManagedGroups {
     const names = instanceUrls.map((url) => url.split('/').pop()!);
     for (const name of names) {
       if (!group.members.has(name)) {
-        throw computeInvalid(`Invalid value for field 'resource.instances[0]': '${name}'. The instance is not a member of the instance group.`);
+        throw computeInvalid(
+          `Invalid value for field 'resource.instances[0]': '${name}'. The instance is not a member of the instance group.`,
+        );
       }
     }
     for (const name of names) {
@@ -88,7 +108,12 @@ export function igmRoutes(ctx: GoogleContext, compute: ComputeState, groups: Man
   const render = (g: ManagedGroup) => renderGroup(ctx, g);
   router.add('GET', base, (_req, p) => {
     const items = [...groups.groups.values()].filter((g) => g.project === p.project && g.zone === p.zone).map(render);
-    return json(200, { kind: 'compute#instanceGroupManagerList', id: `projects/${p.project}/zones/${p.zone}/instanceGroupManagers`, ...(items.length ? { items } : {}), selfLink: `${computeLinks(ctx, p.project).zone(p.zone)}/instanceGroupManagers` });
+    return json(200, {
+      kind: 'compute#instanceGroupManagerList',
+      id: `projects/${p.project}/zones/${p.zone}/instanceGroupManagers`,
+      ...(items.length ? { items } : {}),
+      selfLink: `${computeLinks(ctx, p.project).zone(p.zone)}/instanceGroupManagers`,
+    });
   });
   router.add('GET', `${base}/:igm`, (_req, p) => json(200, render(groups.group(p.project, p.zone, p.igm))));
   router.add('POST', `${base}/:igm/listManagedInstances`, (_req, p) => {
@@ -142,11 +167,22 @@ function renderGroup(ctx: GoogleContext, g: ManagedGroup): Record<string, unknow
       stopping: 0,
       starting: 0,
     },
-    status: { isStable: stable, versionTarget: { isReached: stable }, stateful: { hasStatefulConfig: false, perInstanceConfigs: { allEffective: true } } },
+    status: {
+      isStable: stable,
+      versionTarget: { isReached: stable },
+      stateful: { hasStatefulConfig: false, perInstanceConfigs: { allEffective: true } },
+    },
     targetSize: g.targetSize,
     listManagedInstancesResults: 'PAGELESS',
     selfLink: links.igm(g.zone, g.name),
-    updatePolicy: { type: 'OPPORTUNISTIC', instanceRedistributionType: 'NONE', minimalAction: 'REPLACE', maxSurge: { fixed: 1, calculated: 1 }, maxUnavailable: { fixed: 1, calculated: 1 }, replacementMethod: 'RECREATE' },
+    updatePolicy: {
+      type: 'OPPORTUNISTIC',
+      instanceRedistributionType: 'NONE',
+      minimalAction: 'REPLACE',
+      maxSurge: { fixed: 1, calculated: 1 },
+      maxUnavailable: { fixed: 1, calculated: 1 },
+      replacementMethod: 'RECREATE',
+    },
     instanceLifecyclePolicy: { forceUpdateOnRepair: 'NO', defaultActionOnFailure: 'REPAIR' },
   };
 }

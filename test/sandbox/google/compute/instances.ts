@@ -9,7 +9,21 @@ import { computeLinks, renderVm, type Vm } from './model';
 import type { ComputeState } from './state';
 import { specFrom, validateName, validateZone } from './spec';
 
-const ZONES_ALWAYS_LISTED = ['us-central1-a', 'us-central1-b', 'us-central1-c', 'us-central1-f', 'us-east1-b', 'us-east1-c', 'us-east1-d', 'europe-west1-b', 'europe-west1-c', 'europe-west1-d', 'europe-west4-a', 'europe-west4-b', 'asia-east1-a'];
+const ZONES_ALWAYS_LISTED = [
+  'us-central1-a',
+  'us-central1-b',
+  'us-central1-c',
+  'us-central1-f',
+  'us-east1-b',
+  'us-east1-c',
+  'us-east1-d',
+  'europe-west1-b',
+  'europe-west1-c',
+  'europe-west1-d',
+  'europe-west4-a',
+  'europe-west4-b',
+  'asia-east1-a',
+];
 
 export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router: Router): void {
   const base = '/compute/v1/projects/:project/zones/:zone';
@@ -29,7 +43,10 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
     validateZone(p.zone);
     const q = req.url.searchParams;
     const matches = compileComputeFilter(q.get('filter'));
-    const all = orderBy(sortedVms(compute, (vm) => vm.project === p.project && vm.zone === p.zone), q.get('orderBy'))
+    const all = orderBy(
+      sortedVms(compute, (vm) => vm.project === p.project && vm.zone === p.zone),
+      q.get('orderBy'),
+    )
       .map((vm) => renderVm(ctx, vm))
       .filter(matches);
     const { page, nextPageToken } = paginate(all, offsetFromPageToken(q.get('pageToken'), invalidToken), pageSizeOf(q));
@@ -49,13 +66,22 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
       .map((vm) => ({ zone: vm.zone, json: renderVm(ctx, vm) }))
       .filter((x) => matches(x.json));
     const { page, nextPageToken } = paginate(all, offsetFromPageToken(q.get('pageToken'), invalidToken), pageSizeOf(q));
-    const zones = new Set([...ZONES_ALWAYS_LISTED, ...[...compute.vms.values()].filter((vm) => vm.project === p.project).map((vm) => vm.zone)]);
+    const zones = new Set([
+      ...ZONES_ALWAYS_LISTED,
+      ...[...compute.vms.values()].filter((vm) => vm.project === p.project).map((vm) => vm.zone),
+    ]);
     const items: Record<string, unknown> = {};
     for (const zone of [...zones].sort()) {
       const instances = page.filter((x) => x.zone === zone).map((x) => x.json);
       items[`zones/${zone}`] = instances.length
         ? { instances }
-        : { warning: { code: 'NO_RESULTS_ON_PAGE', message: `There are no results for scope 'zones/${zone}' on this page.`, data: [{ key: 'scope', value: `zones/${zone}` }] } };
+        : {
+            warning: {
+              code: 'NO_RESULTS_ON_PAGE',
+              message: `There are no results for scope 'zones/${zone}' on this page.`,
+              data: [{ key: 'scope', value: `zones/${zone}` }],
+            },
+          };
     }
     return json(200, {
       kind: 'compute#instanceAggregatedList',
@@ -91,10 +117,16 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
   router.add('GET', `${base}/instances/:instance/serialPort`, (req, p) => {
     const vm = vmOf(p);
     // A stopped VM has no console to read.
-    if (vm.status === 'TERMINATED') throw legacyError(400, `The resource 'projects/${vm.project}/zones/${vm.zone}/instances/${vm.name}' is not ready`, 'resourceNotReady');
+    if (vm.status === 'TERMINATED')
+      throw legacyError(
+        400,
+        `The resource 'projects/${vm.project}/zones/${vm.zone}/instances/${vm.name}' is not ready`,
+        'resourceNotReady',
+      );
     const q = req.url.searchParams;
     const port = Number(q.get('port') ?? 1);
-    if (!Number.isInteger(port) || port < 1 || port > 4) throw computeInvalid(`Invalid value for field 'port': '${q.get('port')}'. Must be between 1 and 4.`);
+    if (!Number.isInteger(port) || port < 1 || port > 4)
+      throw computeInvalid(`Invalid value for field 'port': '${q.get('port')}'. Must be between 1 and 4.`);
     const start = Number(q.get('start') ?? 0);
     if (!Number.isInteger(start)) throw computeInvalid(`Invalid value for field 'start': '${q.get('start')}'.`);
     const read = vm.serial.get(port)?.read(start) ?? { contents: '', start: 0, next: 0 };
@@ -107,10 +139,18 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
     });
   });
 
-  router.add('GET', `${base}/operations/:operation`, (_req, p) => json(200, compute.operations.get(p.project, p.zone, p.operation)));
-  router.add('POST', `${base}/operations/:operation/wait`, async (_req, p) => json(200, await compute.operations.wait(p.project, p.zone, p.operation)));
+  router.add('GET', `${base}/operations/:operation`, (_req, p) =>
+    json(200, compute.operations.get(p.project, p.zone, p.operation)),
+  );
+  router.add('POST', `${base}/operations/:operation/wait`, async (_req, p) =>
+    json(200, await compute.operations.wait(p.project, p.zone, p.operation)),
+  );
   router.add('GET', `${base}/operations`, (_req, p) =>
-    json(200, { kind: 'compute#operationList', id: `projects/${p.project}/zones/${p.zone}/operations`, items: compute.operations.list(p.project, p.zone) }),
+    json(200, {
+      kind: 'compute#operationList',
+      id: `projects/${p.project}/zones/${p.zone}/operations`,
+      items: compute.operations.list(p.project, p.zone),
+    }),
   );
 }
 
@@ -118,11 +158,15 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
 function orderBy(vms: Vm[], order: string | null): Vm[] {
   if (!order || order === 'name') return vms;
   if (order === 'creationTimestamp desc') return [...vms].sort((a, b) => b.createdAt - a.createdAt);
-  throw computeInvalid(`Invalid value for field 'orderBy': '${order}'. Only ordering by name or creationTimestamp desc is supported.`);
+  throw computeInvalid(
+    `Invalid value for field 'orderBy': '${order}'. Only ordering by name or creationTimestamp desc is supported.`,
+  );
 }
 
 function sortedVms(compute: ComputeState, keep: (vm: Vm) => boolean): Vm[] {
-  return [...compute.vms.values()].filter(keep).sort((a, b) => (a.zone === b.zone ? cmp(a.name, b.name) : cmp(a.zone, b.zone)));
+  return [...compute.vms.values()]
+    .filter(keep)
+    .sort((a, b) => (a.zone === b.zone ? cmp(a.name, b.name) : cmp(a.zone, b.zone)));
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -132,7 +176,8 @@ export function pageSizeOf(q: URLSearchParams): number {
   const raw = q.get('maxResults');
   if (raw === null) return 500;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 500) throw computeInvalid(`Invalid value for field 'maxResults': '${raw}'. Must be less than or equal to 500`);
+  if (!Number.isInteger(n) || n < 0 || n > 500)
+    throw computeInvalid(`Invalid value for field 'maxResults': '${raw}'. Must be less than or equal to 500`);
   return n === 0 ? 500 : n;
 }
 

@@ -83,7 +83,16 @@ const IMAGE_LICENSE = 'https://www.googleapis.com/compute/v1/projects/debian-clo
 const rendered = new WeakMap<Vm, { key: string; json: Record<string, unknown> }>();
 
 export function renderVm(ctx: GoogleContext, vm: Vm): Record<string, unknown> {
-  const key = [ctx.baseUrl, vm.status, vm.labelFingerprint, vm.metadataFingerprint, vm.lastStartAt, vm.lastStopAt, vm.natIP, vm.networkIP].join('|');
+  const key = [
+    ctx.baseUrl,
+    vm.status,
+    vm.labelFingerprint,
+    vm.metadataFingerprint,
+    vm.lastStartAt,
+    vm.lastStopAt,
+    vm.natIP,
+    vm.networkIP,
+  ].join('|');
   const cached = rendered.get(vm);
   if (cached?.key === key) return cached.json;
   const json = buildVmJson(ctx, vm);
@@ -152,7 +161,12 @@ function buildVmJson(ctx: GoogleContext, vm: Vm): Record<string, unknown> {
     metadata: { kind: 'compute#metadata', fingerprint: vm.metadataFingerprint, items: metadataItems },
     serviceAccounts: vm.spec.serviceAccounts,
     selfLink: links.instance(vm.zone, vm.name),
-    scheduling: { onHostMaintenance: 'MIGRATE', automaticRestart: true, preemptible: false, provisioningModel: 'STANDARD' },
+    scheduling: {
+      onHostMaintenance: 'MIGRATE',
+      automaticRestart: true,
+      preemptible: false,
+      provisioningModel: 'STANDARD',
+    },
     cpuPlatform: vm.status === 'RUNNING' ? 'Intel Broadwell' : 'Unknown CPU Platform',
     labels: vm.spec.labels,
     labelFingerprint: vm.labelFingerprint,

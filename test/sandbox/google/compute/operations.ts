@@ -94,7 +94,9 @@ export class Operations {
   }
 
   list(project: string, zone: string): Record<string, unknown>[] {
-    return [...this.byKey.values()].filter((op) => op.project === project && op.zone === zone).map((op) => this.render(op));
+    return [...this.byKey.values()]
+      .filter((op) => op.project === project && op.zone === zone)
+      .map((op) => this.render(op));
   }
 
   private find(project: string, zone: string, name: string): Operation {

@@ -6,13 +6,16 @@ const NAME = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function validateName(name: unknown, field = 'resource.name'): string {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw computeInvalid(`Invalid value for field '${field}': '${String(name ?? '')}'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'`);
+    throw computeInvalid(
+      `Invalid value for field '${field}': '${String(name ?? '')}'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'`,
+    );
   }
   return name;
 }
 
 export function validateZone(zone: string): void {
-  if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone)) throw computeInvalid(`Invalid value for field 'zone': '${zone}'. Unknown zone.`);
+  if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone))
+    throw computeInvalid(`Invalid value for field 'zone': '${zone}'. Unknown zone.`);
 }
 
 interface InstanceBody {
@@ -33,24 +36,36 @@ interface InstanceBody {
  */
 export function specFrom(body: InstanceBody, base?: VmSpec): VmSpec {
   const machineType = body.machineType ? body.machineType.split('/').pop()! : base?.machineType;
-  if (!machineType) throw computeInvalid("Invalid value for field 'resource.machineType': ''. Machine type cannot be empty.");
+  if (!machineType)
+    throw computeInvalid("Invalid value for field 'resource.machineType': ''. Machine type cannot be empty.");
   const bootDisk = body.disks?.find((d) => d.boot) ?? body.disks?.[0];
   const labels = nonEmpty(body.labels) ?? base?.labels ?? {};
   for (const [k, v] of Object.entries(labels)) {
     if (!/^[a-z][a-z0-9_-]{0,62}$/.test(k) || !/^[a-z0-9_-]{0,63}$/.test(v)) {
-      throw computeInvalid(`Invalid value for field 'resource.labels': '${k}'. Label keys and values must match the allowed pattern.`);
+      throw computeInvalid(
+        `Invalid value for field 'resource.labels': '${k}'. Label keys and values must match the allowed pattern.`,
+      );
     }
   }
   return {
     machineType,
     labels: { ...labels },
-    metadata: nonEmpty(body.metadata?.items)?.map((i) => ({ key: i.key, value: i.value ?? '' })) ?? [...(base?.metadata ?? [])],
+    metadata: nonEmpty(body.metadata?.items)?.map((i) => ({ key: i.key, value: i.value ?? '' })) ?? [
+      ...(base?.metadata ?? []),
+    ],
     tags: nonEmpty(body.tags?.items) ?? [...(base?.tags ?? [])],
-    serviceAccounts:
-      nonEmpty(body.serviceAccounts)?.map((s) => ({ email: s.email ?? 'default', scopes: s.scopes ?? [] })) ?? [...(base?.serviceAccounts ?? [])],
+    serviceAccounts: nonEmpty(body.serviceAccounts)?.map((s) => ({
+      email: s.email ?? 'default',
+      scopes: s.scopes ?? [],
+    })) ?? [...(base?.serviceAccounts ?? [])],
     diskSizeGb: Number(bootDisk?.initializeParams?.diskSizeGb ?? base?.diskSizeGb ?? 10),
-    sourceImage: bootDisk?.initializeParams?.sourceImage ?? base?.sourceImage ?? 'projects/debian-cloud/global/images/family/debian-12',
-    externalIp: body.networkInterfaces ? (body.networkInterfaces[0]?.accessConfigs?.length ?? 0) > 0 : (base?.externalIp ?? false),
+    sourceImage:
+      bootDisk?.initializeParams?.sourceImage ??
+      base?.sourceImage ??
+      'projects/debian-cloud/global/images/family/debian-12',
+    externalIp: body.networkInterfaces
+      ? (body.networkInterfaces[0]?.accessConfigs?.length ?? 0) > 0
+      : (base?.externalIp ?? false),
     description: body.description ?? base?.description ?? '',
   };
 }

@@ -17,7 +17,12 @@ export interface InstanceTemplate {
 }
 
 /** Default VPC subnet ranges per region; other regions get a stable made-up /16. */
-const SUBNET_PREFIX: Record<string, string> = { 'europe-west1': '10.132', 'us-central1': '10.128', 'us-east1': '10.142', 'europe-west4': '10.164' };
+const SUBNET_PREFIX: Record<string, string> = {
+  'europe-west1': '10.132',
+  'us-central1': '10.128',
+  'us-east1': '10.142',
+  'europe-west4': '10.164',
+};
 
 export class ComputeState {
   readonly vms = new Map<string, Vm>();
@@ -47,7 +52,8 @@ export class ComputeState {
   }
 
   addTemplate(project: string, name: string, spec: VmSpec): InstanceTemplate {
-    if (this.templates.has(`${project}/${name}`)) throw computeAlreadyExists(`projects/${project}/global/instanceTemplates/${name}`);
+    if (this.templates.has(`${project}/${name}`))
+      throw computeAlreadyExists(`projects/${project}/global/instanceTemplates/${name}`);
     const template = { project, name, id: this.ctx.newNumericId(), createdAt: this.ctx.now(), spec };
     this.templates.set(`${project}/${name}`, template);
     return template;
@@ -67,7 +73,13 @@ export class ComputeState {
   }
 
   /** Registers a VM without starting it (seeds and inserts share this). */
-  createVm(project: string, zone: string, name: string, spec: VmSpec, extras: Partial<Pick<Vm, 'createdBy' | 'sourceInstanceTemplate' | 'networkIP'>> = {}): Vm {
+  createVm(
+    project: string,
+    zone: string,
+    name: string,
+    spec: VmSpec,
+    extras: Partial<Pick<Vm, 'createdBy' | 'sourceInstanceTemplate' | 'networkIP'>> = {},
+  ): Vm {
     const key = vmKey(project, zone, name);
     if (this.vms.has(key)) throw computeAlreadyExists(`projects/${project}/zones/${zone}/instances/${name}`);
     const id = this.ctx.newNumericId();
@@ -94,7 +106,13 @@ export class ComputeState {
     return vm;
   }
 
-  insert(project: string, zone: string, name: string, spec: VmSpec, extras: Partial<Pick<Vm, 'createdBy' | 'sourceInstanceTemplate'>> = {}) {
+  insert(
+    project: string,
+    zone: string,
+    name: string,
+    spec: VmSpec,
+    extras: Partial<Pick<Vm, 'createdBy' | 'sourceInstanceTemplate'>> = {},
+  ) {
     const vm = this.createVm(project, zone, name, spec, extras);
     const failure = this.pendingInsertFailures.shift();
     const runningAt = failure ? this.ctx.now() + 3_000 : this.lifecycle.provision(vm);
@@ -145,7 +163,10 @@ export class ComputeState {
   setLabels(vm: Vm, labels: Record<string, string>, labelFingerprint: string | undefined) {
     // A missing fingerprint fails the same way as a stale one (an If-Match precondition).
     if (labelFingerprint !== vm.labelFingerprint) {
-      throw legacyError(412, 'Labels fingerprint either invalid or resource labels have changed', 'conditionNotMet', { location: 'If-Match', locationType: 'header' });
+      throw legacyError(412, 'Labels fingerprint either invalid or resource labels have changed', 'conditionNotMet', {
+        location: 'If-Match',
+        locationType: 'header',
+      });
     }
     vm.spec.labels = { ...labels };
     vm.labelFingerprint = fingerprint([labels, this.ctx.now()]);
@@ -154,12 +175,22 @@ export class ComputeState {
 
   private target(vm: Vm, operationType: string) {
     const links = computeLinks(this.ctx, vm.project);
-    return { project: vm.project, zone: vm.zone, operationType, targetLink: links.instance(vm.zone, vm.name), targetId: vm.id };
+    return {
+      project: vm.project,
+      zone: vm.zone,
+      operationType,
+      targetLink: links.instance(vm.zone, vm.name),
+      targetId: vm.id,
+    };
   }
 }
 
 function notReady(vm: Vm) {
-  return legacyError(400, `The resource 'projects/${vm.project}/zones/${vm.zone}/instances/${vm.name}' is not ready`, 'resourceNotReady');
+  return legacyError(
+    400,
+    `The resource 'projects/${vm.project}/zones/${vm.zone}/instances/${vm.name}' is not ready`,
+    'resourceNotReady',
+  );
 }
 
 function ipFor(region: string, hostIndex: number): string {

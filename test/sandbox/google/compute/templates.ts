@@ -19,9 +19,17 @@ export function templateRoutes(ctx: GoogleContext, compute: ComputeState, router
       .map((t) => renderTemplate(ctx, t))
       .filter(matches);
     const { page, nextPageToken } = paginate(all, offsetFromPageToken(q.get('pageToken'), invalidToken), pageSizeOf(q));
-    return json(200, { kind: 'compute#instanceTemplateList', id: `projects/${p.project}/global/instanceTemplates`, ...(page.length ? { items: page } : {}), ...(nextPageToken ? { nextPageToken } : {}), selfLink: `${computeLinks(ctx, p.project).project}/global/instanceTemplates` });
+    return json(200, {
+      kind: 'compute#instanceTemplateList',
+      id: `projects/${p.project}/global/instanceTemplates`,
+      ...(page.length ? { items: page } : {}),
+      ...(nextPageToken ? { nextPageToken } : {}),
+      selfLink: `${computeLinks(ctx, p.project).project}/global/instanceTemplates`,
+    });
   });
-  router.add('GET', `${base}/:template`, (_req, p) => json(200, renderTemplate(ctx, compute.template(p.project, p.template))));
+  router.add('GET', `${base}/:template`, (_req, p) =>
+    json(200, renderTemplate(ctx, compute.template(p.project, p.template))),
+  );
   router.add('POST', base, (req, p) => {
     const body = readJson<{ name?: string; properties?: Record<string, unknown> }>(req);
     const template = compute.addTemplate(p.project, validateName(body.name), specFrom(body.properties ?? {}));
@@ -31,12 +39,21 @@ export function templateRoutes(ctx: GoogleContext, compute: ComputeState, router
   router.add('DELETE', `${base}/:template`, (_req, p) => {
     const template = compute.template(p.project, p.template);
     compute.templates.delete(`${p.project}/${p.template}`);
-    return json(200, globalOperation(ctx, p.project, 'delete', computeLinks(ctx, p.project).template(template.name), template.id));
+    return json(
+      200,
+      globalOperation(ctx, p.project, 'delete', computeLinks(ctx, p.project).template(template.name), template.id),
+    );
   });
 }
 
 /** Template changes complete at once; their global operation is returned already DONE. */
-function globalOperation(ctx: GoogleContext, project: string, operationType: string, targetLink: string, targetId: string) {
+function globalOperation(
+  ctx: GoogleContext,
+  project: string,
+  operationType: string,
+  targetLink: string,
+  targetId: string,
+) {
   const now = rfc3339(ctx.now());
   const name = `operation-${ctx.now()}-${ctx.newNumericId().slice(0, 8)}`;
   return {
@@ -72,7 +89,9 @@ export function renderTemplate(ctx: GoogleContext, t: InstanceTemplate): Record<
           kind: 'compute#networkInterface',
           network: links.network,
           name: 'nic0',
-          accessConfigs: spec.externalIp ? [{ kind: 'compute#accessConfig', type: 'ONE_TO_ONE_NAT', name: 'External NAT', networkTier: 'PREMIUM' }] : [],
+          accessConfigs: spec.externalIp
+            ? [{ kind: 'compute#accessConfig', type: 'ONE_TO_ONE_NAT', name: 'External NAT', networkTier: 'PREMIUM' }]
+            : [],
         },
       ],
       disks: [
@@ -84,14 +103,23 @@ export function renderTemplate(ctx: GoogleContext, t: InstanceTemplate): Record<
           index: 0,
           boot: true,
           autoDelete: true,
-          initializeParams: { sourceImage: spec.sourceImage, diskSizeGb: String(spec.diskSizeGb), diskType: 'pd-balanced' },
+          initializeParams: {
+            sourceImage: spec.sourceImage,
+            diskSizeGb: String(spec.diskSizeGb),
+            diskType: 'pd-balanced',
+          },
         },
       ],
       metadata: { kind: 'compute#metadata', fingerprint: metadataFingerprint(spec.metadata), items: spec.metadata },
       labels: spec.labels,
       tags: { items: spec.tags },
       serviceAccounts: spec.serviceAccounts,
-      scheduling: { onHostMaintenance: 'MIGRATE', automaticRestart: true, preemptible: false, provisioningModel: 'STANDARD' },
+      scheduling: {
+        onHostMaintenance: 'MIGRATE',
+        automaticRestart: true,
+        preemptible: false,
+        provisioningModel: 'STANDARD',
+      },
     },
     selfLink: links.template(t.name),
   };

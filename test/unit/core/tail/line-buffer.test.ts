@@ -8,7 +8,10 @@ test('text is split into lines; an unfinished line is continued by the next text
   buffer.appendText('o\nlogin: ');
   assert.equal(buffer.text(), 'boot: one\nboot: two\nlogin: ');
   buffer.appendText('\n\n');
-  assert.deepEqual(buffer.lines().map((l) => l.text), ['boot: one', 'boot: two', 'login: ', '']);
+  assert.deepEqual(
+    buffer.lines().map((l) => l.text),
+    ['boot: one', 'boot: two', 'login: ', ''],
+  );
 });
 
 test('past the cap the oldest lines go, and a marker says how many', () => {

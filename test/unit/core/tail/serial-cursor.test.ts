@@ -8,7 +8,11 @@ function readBytes(all: Buffer, start: number, next: number) {
   return { contents: all.subarray(start, next).toString('utf8'), start, next };
 }
 
-const texts = (step: ReturnType<SerialCursor['accept']>) => step.events.filter((e) => e.kind === 'text').map((e) => (e as { text: string }).text).join('');
+const texts = (step: ReturnType<SerialCursor['accept']>) =>
+  step.events
+    .filter((e) => e.kind === 'text')
+    .map((e) => (e as { text: string }).text)
+    .join('');
 
 test('the first read asks for the last few KB, then follows with next', () => {
   const port = new SerialPort();

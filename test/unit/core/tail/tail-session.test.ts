@@ -133,7 +133,10 @@ test('a running job is followed until it ends; section headers get their duratio
   status = 'success';
   await timers.advance(2000);
   assert.equal(session.buffer.text(), 'Building (7s)\ncompiled\nJob succeeded\n[job success]');
-  assert.deepEqual(session.sections().map((s) => [s.startLine, s.endLine]), [[0, 1]]);
+  assert.deepEqual(
+    session.sections().map((s) => [s.startLine, s.endLine]),
+    [[0, 1]],
+  );
   assert.equal(session.state, 'ended');
   assert.equal(timers.pending, 0);
 });

@@ -5,7 +5,7 @@ import { renderLine, TraceParser } from '../../../../src/core/tail/trace-parser'
 const ESC = '\u001b';
 const CLEAR = `${ESC}[0K`;
 
-test('colours become styled spans over plain text; GitLab\'s `ESC[0;m` resets', () => {
+test("colours become styled spans over plain text; GitLab's `ESC[0;m` resets", () => {
   const line = renderLine(`${ESC}[32;1mJob succeeded${ESC}[0;m and ${ESC}[38;5;196mred${ESC}[0m`);
   assert.equal(line.text, 'Job succeeded and red');
   assert.deepEqual(line.spans, [
@@ -42,21 +42,33 @@ test('sections: markers vanish, the header line starts the section, the end carr
     '',
   ].join('\n');
   const update = parser.push(trace);
-  assert.deepEqual(update.lines.map((l) => l.text), [
-    'Running with gitlab-runner 17.11.0',
-    'Getting source from Git repository',
-    'Fetching changes...',
-    'Checking out abc123...',
-    'Executing "step_script"',
-    '$ make test',
-    'Job succeeded',
-  ]);
-  const sections = parser.sections.map(({ name, startLine, endLine, durationSec, collapsed }) => ({ name, startLine, endLine, durationSec, collapsed }));
+  assert.deepEqual(
+    update.lines.map((l) => l.text),
+    [
+      'Running with gitlab-runner 17.11.0',
+      'Getting source from Git repository',
+      'Fetching changes...',
+      'Checking out abc123...',
+      'Executing "step_script"',
+      '$ make test',
+      'Job succeeded',
+    ],
+  );
+  const sections = parser.sections.map(({ name, startLine, endLine, durationSec, collapsed }) => ({
+    name,
+    startLine,
+    endLine,
+    durationSec,
+    collapsed,
+  }));
   assert.deepEqual(sections, [
     { name: 'get_sources', startLine: 1, endLine: 3, durationSec: 3, collapsed: false },
     { name: 'step_script', startLine: 4, endLine: 5, durationSec: 122, collapsed: true },
   ]);
-  assert.deepEqual(update.ended.map((s) => s.name), ['get_sources', 'step_script']);
+  assert.deepEqual(
+    update.ended.map((s) => s.name),
+    ['get_sources', 'step_script'],
+  );
 });
 
 test('fed in arbitrary chunks, the parser gives the same lines and sections as fed at once', () => {
@@ -71,13 +83,22 @@ test('fed in arbitrary chunks, the parser gives the same lines and sections as f
     assert.deepEqual(lines, expected, `chunks of ${size}`);
     assert.deepEqual(chunked.sections, whole.sections);
   }
-  assert.deepEqual(expected.map((l) => l.text), ['a', 'Header', 'body 100%', 'tail']);
+  assert.deepEqual(
+    expected.map((l) => l.text),
+    ['a', 'Header', 'body 100%', 'tail'],
+  );
   assert.deepEqual(expected[1].spans, [{ start: 0, end: 6, style: { fg: 'yellow' } }]);
 });
 
 test('an unfinished line waits for its newline until the trace is flushed', () => {
   const parser = new TraceParser();
   assert.deepEqual(parser.push('half').lines, []);
-  assert.deepEqual(parser.push(' line\nnext').lines.map((l) => l.text), ['half line']);
-  assert.deepEqual(parser.flush().lines.map((l) => l.text), ['next']);
+  assert.deepEqual(
+    parser.push(' line\nnext').lines.map((l) => l.text),
+    ['half line'],
+  );
+  assert.deepEqual(
+    parser.flush().lines.map((l) => l.text),
+    ['next'],
+  );
 });

@@ -71,16 +71,28 @@ export function workbenchUi(page, resultsDir) {
     return path;
   }
 
-  /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
-  async function clickRow({ title, label }) {
+  /** The first row of a view whose label starts with `label`. */
+  async function rowOf(title, label) {
     const rows = pane(title).locator('.monaco-list-row');
     const texts = await rows.evaluateAll((elements) =>
       elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()),
     );
     const index = texts.findIndex((text) => text.startsWith(label));
     if (index < 0) throw new Error(`no row starting with "${label}" in ${title}; rows: ${texts.join(' | ')}`);
-    await rows.nth(index).click({ timeout: 10_000 });
+    return rows.nth(index);
   }
 
-  return { openContainer, readView, notifications, screenshot, clickRow };
+  /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
+  async function clickRow({ title, label }) {
+    await (await rowOf(title, label)).click({ timeout: 10_000 });
+  }
+
+  /** Hovers a row and clicks its inline action titled `action`, as a user would. */
+  async function clickRowAction({ title, label, action }) {
+    const row = await rowOf(title, label);
+    await row.hover({ timeout: 10_000 });
+    await row.locator(`.actions .action-label[aria-label="${action}"]`).click({ timeout: 10_000 });
+  }
+
+  return { openContainer, readView, notifications, screenshot, clickRow, clickRowAction };
 }

@@ -6,9 +6,12 @@ import { configuredParts, readSettings } from './config/settings';
 import { FleetStore } from './core/fleet-store';
 import type { ComputePort, GitLabPort } from './core/ports';
 import { loadCompute, loadGitLab } from './lazy';
+import { FailureLog } from './output/failure-log';
 
 export class Services implements vscode.Disposable {
   readonly sessions: GitLabSessionStore;
+  /** The "Runner Ops" log every failure goes to, as it happens. */
+  readonly failures: FailureLog;
   private readonly refreshRequested = new vscode.EventEmitter<void>();
   /** Fired by the refresh command. */
   readonly onRefresh = this.refreshRequested.event;
@@ -21,8 +24,10 @@ export class Services implements vscode.Disposable {
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.sessions = new GitLabSessionStore(context.secrets);
+    this.failures = new FailureLog(context.extension.id);
     this.disposables.push(
       this.sessions,
+      this.failures,
       this.refreshRequested,
       this.storeReplaced,
       this.sessions.onDidChange(() => void this.reconfigure()),
@@ -66,6 +71,7 @@ export class Services implements vscode.Disposable {
     return new FleetStore({
       projects: settings.gitlabProjects,
       now: Date.now,
+      onFailure: this.failures.record,
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
         compute ??= loadCompute().then(({ ComputeAdapter }) => {

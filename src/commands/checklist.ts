@@ -32,6 +32,7 @@ async function runBootstrapChecklist(services: Services): Promise<CheckResult[]>
         session,
         identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
         store: services.store(),
+        onFailure: services.failures.record,
       }),
     ),
     loadChecklist(),
@@ -48,6 +49,7 @@ async function runBootstrapChecklist(services: Services): Promise<CheckResult[]>
       },
       gitlab,
       google,
+      services.failures.record,
     );
   } finally {
     void google.close().catch(() => undefined);

@@ -82,6 +82,7 @@ async function act(
     );
     return updated;
   } catch (error) {
+    services.failures.record(error as Error);
     void vscode.window.showErrorMessage(`Could not ${action} pipeline #${pipeline.id}: ${(error as Error).message}`);
     return undefined;
   } finally {
@@ -101,6 +102,7 @@ async function runSchedule(services: Services, node: { project: Project; schedul
     await store.refresh('pipelines');
     await store.loadSchedules(node.project.id);
   } catch (error) {
+    services.failures.record(error as Error);
     void vscode.window.showErrorMessage(
       `Could not run schedule "${node.schedule.description}": ${(error as Error).message}`,
     );

@@ -89,6 +89,7 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
     }
     return true;
   } catch (error) {
+    services.failures.record(error as Error);
     void vscode.window.showErrorMessage(
       `Could not ${paused ? 'pause' : 'resume'} ${name}: ${(error as Error).message}`,
     );

@@ -43,7 +43,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 
   async function openTail(title: string, tailer: Tailer): Promise<vscode.Uri> {
     const maxLines = vscode.workspace.getConfiguration('runnerOps').get<number>('logs.maxLines', 10_000);
-    const session = new TailSession(title, tailer, { maxLines });
+    const session = new TailSession(title, tailer, { maxLines, onFailure: services.failures.record });
     const uri = vscode.Uri.from({
       scheme: TAIL_SCHEME,
       path: `/${title.replace(/[\\/]/g, '-')}.log`,
@@ -174,6 +174,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
       try {
         return await run(...args);
       } catch (error) {
+        services.failures.record(error as Error);
         void vscode.window.showErrorMessage(
           `Cannot open the tail: ${error instanceof Error ? error.message : String(error)}`,
         );

@@ -1,6 +1,7 @@
 // The bootstrap checklist: what a runner fleet needs, checked in order against the real
 // services, each outcome with a one-line detail and the fix (a command, or the exact gcloud
 // command that creates what is missing). Pure: the probes fetch, this judges and explains.
+import { ignoreFailures, type FailureSink } from './failures';
 import type { FleetStore } from './fleet-store';
 import type { Runner } from './model';
 import { Priority, type StatusPresentation } from './status-table';
@@ -84,6 +85,8 @@ export interface GitLabReadOptions {
   /** GET /user and /personal_access_tokens/self (the GitLab adapter's fetchTokenIdentity). */
   identity: (url: string, token: string) => Promise<TokenIdentity>;
   store: FleetStore;
+  /** Where a failure to read the token is reported (the store reports its own). */
+  onFailure?: FailureSink;
 }
 
 /** What GitLab says: the token, the configured projects and their runners (through the fleet store). */
@@ -97,7 +100,11 @@ export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts
   if (!o.configured || !o.session) return facts;
   const { url, token } = o.session;
   const [identity] = await Promise.all([
-    o.identity(url, token).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+    o.identity(url, token).catch((e: unknown) => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      (o.onFailure ?? ignoreFailures)(error);
+      return error;
+    }),
     o.store.refresh('runners'),
   ]);
   facts.identity = identity;
@@ -144,8 +151,10 @@ export function createKeyCommand(k: KmsKeyName, now: number): string {
 export async function runChecklist(
   input: ChecklistInput,
   gitlab: GitLabFacts,
-  google: GoogleProbes,
+  probes: GoogleProbes,
+  onFailure: FailureSink = ignoreFailures,
 ): Promise<CheckResult[]> {
+  const google = reporting(probes, onFailure);
   const results = new Map<CheckId, CheckResult>();
   const set = (id: CheckId, outcome: CheckOutcome, detail: string, fix?: CheckFix) => {
     results.set(id, { id, title: CHECKS.find((c) => c.id === id)!.title, outcome, detail, fix });
@@ -164,6 +173,24 @@ export async function runChecklist(
   await judgeGoogle(input, google, set, blocked);
   if (!blocked('runner')) judgeRunners(gitlab, set);
   return CHECKS.map((c) => results.get(c.id)!);
+}
+
+/** The probes, each failure reported as it happens ("not found" is an answer, not a failure). */
+function reporting(probes: GoogleProbes, onFailure: FailureSink): GoogleProbes {
+  const report =
+    <A extends unknown[], R>(probe: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      probe.apply(probes, args).catch((e: unknown) => {
+        onFailure(e instanceof Error ? e : new Error(String(e)));
+        throw e;
+      });
+  return {
+    keyRing: report(probes.keyRing),
+    ping: report(probes.ping),
+    key: report(probes.key),
+    bucket: report(probes.bucket),
+    objects: report(probes.objects),
+  };
 }
 
 type Setter = (id: CheckId, outcome: CheckOutcome, detail: string, fix?: CheckFix) => void;

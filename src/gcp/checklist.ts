@@ -1,17 +1,17 @@
 // Read-only calls the bootstrap checklist makes: get the key ring and key from Cloud KMS, the
 // bucket and the object names under the prefix from Cloud Storage. Not found is `undefined`,
-// anything else throws a GcpFailure. Loaded lazily (src/lazy.ts) as its own bundle.
+// anything else throws a Failure. Loaded lazily (src/lazy.ts) as its own bundle.
 import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
 import type { GoogleProbes, KeyFacts } from '../core/checklist';
+import type { Failure } from '../core/failures';
 import { gaxOptions } from './client-options';
 import { toGcpFailure } from './gcp-failure';
 
 /** Answer within seconds: the checklist is run on demand and says what failed. */
 const CALL = { timeout: 15_000, maxRetries: 1 };
-const NOT_FOUND = 5;
 const MAX_OBJECTS = 200;
 
 export type ChecklistSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
@@ -65,8 +65,10 @@ export class ChecklistAdapter implements GoogleProbes {
       await this.kms.getKeyRing({ name }, CALL);
       return true;
     } catch (e) {
-      if ((e as { code?: number }).code === NOT_FOUND) return false;
-      throw toGcpFailure(e, 'kms', `get key ring ${name}`);
+      return notFound(
+        toGcpFailure(e, { source: 'kms', rpc: 'cloudkms.keyRings.get', attempted: `get key ring ${name}` }),
+        false,
+      );
     }
   }
 
@@ -75,7 +77,7 @@ export class ChecklistAdapter implements GoogleProbes {
     try {
       await this.kms.listKeyRings({ parent, pageSize: 1 }, { ...CALL, autoPaginate: false });
     } catch (e) {
-      throw toGcpFailure(e, 'kms', `list key rings in ${parent}`);
+      throw toGcpFailure(e, { source: 'kms', rpc: 'cloudkms.keyRings.list', attempted: `list key rings in ${parent}` });
     }
   }
 
@@ -90,8 +92,10 @@ export class ChecklistAdapter implements GoogleProbes {
         primary: key.primary?.name ? { name: key.primary.name, state: enumName(key.primary.state, STATES) } : undefined,
       };
     } catch (e) {
-      if ((e as { code?: number }).code === NOT_FOUND) return undefined;
-      throw toGcpFailure(e, 'kms', `get key ${name}`);
+      return notFound(
+        toGcpFailure(e, { source: 'kms', rpc: 'cloudkms.cryptoKeys.get', attempted: `get key ${name}` }),
+        undefined,
+      );
     }
   }
 
@@ -100,8 +104,10 @@ export class ChecklistAdapter implements GoogleProbes {
       const [metadata] = await this.storage.bucket(name).getMetadata();
       return { versioning: metadata.versioning?.enabled === true };
     } catch (e) {
-      if ((e as { code?: number }).code === 404) return undefined;
-      throw storageFailure(e, `read bucket gs://${name}`);
+      return notFound(
+        toGcpFailure(e, { source: 'storage', rpc: 'storage.buckets.get', attempted: `read bucket gs://${name}` }),
+        undefined,
+      );
     }
   }
 
@@ -112,7 +118,11 @@ export class ChecklistAdapter implements GoogleProbes {
         .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: MAX_OBJECTS });
       return files.map((f) => f.name);
     } catch (e) {
-      throw storageFailure(e, `list gs://${bucket}/${prefix}`);
+      throw toGcpFailure(e, {
+        source: 'storage',
+        rpc: 'storage.objects.list',
+        attempted: `list gs://${bucket}/${prefix}`,
+      });
     }
   }
 
@@ -121,18 +131,8 @@ export class ChecklistAdapter implements GoogleProbes {
   }
 }
 
-/** Storage errors carry an HTTP status; map the ones gcp-failure knows by their gRPC twin. */
-function storageFailure(e: unknown, attempted: string) {
-  const status = (e as { code?: number }).code;
-  const grpc = status === 403 ? 7 : status === 401 ? 16 : status === 429 ? 8 : status === 400 ? 3 : undefined;
-  return toGcpFailure(
-    grpc === undefined
-      ? e
-      : Object.assign(Object.create(Object.getPrototypeOf(e) as object) as object, e as object, {
-          code: grpc,
-          message: (e as Error).message,
-        }),
-    'storage',
-    attempted,
-  );
+/** Not found is an answer here (the checklist offers to create it); anything else is thrown. */
+function notFound<T>(failure: Failure, answer: T): T {
+  if (failure.kind === 'not-found') return answer;
+  throw failure;
 }

@@ -60,7 +60,11 @@ export class ComputeAdapter {
       }
       return found;
     } catch (error) {
-      throw toGcpFailure(error, 'compute', `list instances in ${project}`);
+      throw toGcpFailure(error, {
+        source: 'compute',
+        rpc: zones.length > 0 ? 'compute.instances.list' : 'compute.instances.aggregatedList',
+        attempted: `list instances in ${project}`,
+      });
     }
   }
 
@@ -69,7 +73,7 @@ export class ComputeAdapter {
       const [instance] = await this.instances.get({ project: this.settings.gcpProject, zone, instance: name }, CALL);
       return toWorkerVm(instance);
     } catch (error) {
-      throw toGcpFailure(error, 'compute', `get ${name}`);
+      throw toGcpFailure(error, { source: 'compute', rpc: 'compute.instances.get', attempted: `get ${name}` });
     }
   }
 

@@ -8,6 +8,7 @@ import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
 import { decryptFailureReason, type VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
+import { googleSaid, toGcpFailure } from './gcp-failure';
 
 const CALL = { timeout: 20_000, maxRetries: 1 };
 
@@ -35,13 +36,12 @@ export class KmsDecryptCheck {
         CALL,
       );
     } catch (error) {
-      const e = error as { code?: number; details?: unknown; message?: unknown };
-      const said =
-        [e?.details, e?.message].find((v): v is string => typeof v === 'string' && v.length > 0) ?? String(error);
-      return {
-        outcome: 'failed',
-        reason: decryptFailureReason(typeof e?.code === 'number' ? e.code : undefined, said),
-      };
+      const failure = toGcpFailure(error, {
+        source: 'kms',
+        rpc: 'cloudkms.cryptoKeys.decrypt',
+        attempted: `decrypt with ${this.settings.kmsKey}`,
+      });
+      return { outcome: 'failed', reason: decryptFailureReason(failure.kind, googleSaid(error)), failure };
     }
     const plaintext = response.plaintext;
     try {

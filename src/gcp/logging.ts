@@ -4,7 +4,7 @@ import { Logging } from '@google-cloud/logging';
 import type { RunnerOpsSettings } from '../config/settings';
 import type { LogEntry, LogEntryQuery, LogEntrySource } from '../core/tail/ports';
 import { gaxOptions } from './client-options';
-import { toTailFailure } from './tail-failure';
+import { toGcpFailure } from './gcp-failure';
 
 /** One quick attempt per poll; the tail's own backoff decides when to try again. */
 const GAX_OPTIONS = { timeout: 10_000, maxRetries: 0 };
@@ -66,7 +66,11 @@ export function logEntrySource(settings: LoggingSettings): LogEntrySource {
           nextPageToken: nextRequest?.pageToken || undefined,
         };
       } catch (error) {
-        throw toTailFailure(error, 'Cloud Logging');
+        throw toGcpFailure(error, {
+          source: 'logging',
+          rpc: 'logging.entries.list',
+          attempted: 'read the runner logs',
+        });
       }
     },
   };

@@ -4,7 +4,7 @@ import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_cl
 import type { RunnerOpsSettings } from '../config/settings';
 import type { SerialRead, SerialSource } from '../core/tail/ports';
 import { gaxOptions } from './client-options';
-import { toTailFailure } from './tail-failure';
+import { toGcpFailure } from './gcp-failure';
 
 /** A tail polls again soon anyway: one quick attempt per poll, no client-side retries. */
 const CALL_OPTIONS = { timeout: 10_000, maxRetries: 0 };
@@ -43,7 +43,11 @@ export function serialSource(settings: SerialSettings, vm: VmRef): SerialSource 
         // int64 fields arrive as strings.
         return { contents: output.contents ?? '', start: Number(output.start ?? 0), next: Number(output.next ?? 0) };
       } catch (error) {
-        throw toTailFailure(error, `Serial port ${port} of ${vm.name}`);
+        throw toGcpFailure(error, {
+          source: 'compute',
+          rpc: 'compute.instances.getSerialPortOutput',
+          attempted: `read serial port ${port} of ${vm.name}`,
+        });
       }
     },
   };

@@ -8,6 +8,7 @@ import {
   getMatchingRateLimiter,
 } from '@gitbeaker/requester-utils';
 import type { RateLimiters, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
+import { parseRetryAfter } from '../core/retry-after';
 
 const TRANSIENT = new Set([429, 502, 503, 504]);
 const MAX_ATTEMPTS = 3;
@@ -16,15 +17,9 @@ const MAX_INLINE_WAIT_MS = 3_000;
 
 type HandlerOptions = RequestOptions & { rateLimiters?: Record<string, RateLimiters> };
 
-function retryAfterMs(response: Response, attempt: number): number {
-  const header = response.headers.get('retry-after');
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds)) return seconds * 1000;
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
-  return 250 * 2 ** attempt;
+/** The server's Retry-After, else a short exponential wait. */
+function retryWaitMs(response: Response, attempt: number): number {
+  return parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? 250 * 2 ** attempt;
 }
 
 async function parse(response: Response, asStream: boolean) {
@@ -75,12 +70,13 @@ async function handle(endpoint: string, options?: HandlerOptions) {
     const response = await fetch(request, agent ? ({ dispatcher: agent } as unknown as RequestInit) : undefined).catch(
       (e: Error) => {
         if (e.name === 'TimeoutError' || e.name === 'AbortError')
-          throw new GitbeakerTimeoutError('Query timeout was reached');
+          // The request rides along so the failure can name it (src/gitlab/errors.ts).
+          throw new GitbeakerTimeoutError('Query timeout was reached', { cause: { request } });
         throw e;
       },
     );
     if (response.ok) return parse(response, asStream);
-    const wait = retryAfterMs(response, attempt);
+    const wait = retryWaitMs(response, attempt);
     const retryable =
       TRANSIENT.has(response.status) && method === 'GET' && attempt + 1 < MAX_ATTEMPTS && wait <= MAX_INLINE_WAIT_MS;
     if (!retryable) return fail(request, response);

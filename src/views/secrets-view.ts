@@ -52,10 +52,14 @@ class SecretsSource {
       let port: Promise<SecretsPort> | undefined;
       const getPort = () => (port ??= loadSecrets().then(({ secretsPort }) => secretsPort(settings)));
       this.port = undefined;
-      const store = new SecretsStore(() => {
-        this.port = getPort();
-        return this.port;
-      }, settings.secretsPrefix);
+      const store = new SecretsStore(
+        () => {
+          this.port = getPort();
+          return this.port;
+        },
+        settings.secretsPrefix,
+        this.services.failures.record,
+      );
       this.unsubscribe = store.onChange(() => this.fire());
       this.store = store;
     }

@@ -45,6 +45,9 @@ export const ui = {
   },
   screenshot: (name: string) => call<string>('screenshot', { name }),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
+  /** Hovers the row and clicks its inline action (by its title, e.g. "Show Failure Details"). */
+  clickRowAction: (title: string, label: string, action: string) =>
+    call<void>('clickRowAction', { title, label, action }),
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

@@ -9,6 +9,7 @@ import { applySettings, clearSettings } from '../settings';
 const FORBIDDEN_ROW = /^GitLab at http:\/\/127\.0\.0\.1:\d+ refused this \(403\)/;
 const PIPELINES_403 = /GET \/api\/v4\/projects\/\d+\/pipelines · 403 · forbidden, permanent/;
 
+const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
 const untilRows = (title: string, accept: (rows: string[]) => boolean) =>
   eventually(
@@ -62,8 +63,14 @@ suite('Failure details', function () {
     sandbox.faults.add('gitlab:/api/v4/projects/*/pipelines=403');
     await vscode.commands.executeCommand('runnerOps.refresh');
     const view = await untilRows('Pipelines', (rows) => rows.some((r) => FORBIDDEN_ROW.test(r)));
+    // The first error row is the first project's (each project's list fails on its own).
     const row = view.rows.find((r) => FORBIDDEN_ROW.test(r.text))!;
     assert.match(row.icon, /codicon-error/);
+    const above = view.rows.slice(0, view.rows.indexOf(row)).filter((r) => r.level === row.level - 1);
+    const projectPath = above[above.length - 1].text;
+    const projectId = api()
+      .services.store()
+      .projects.value.find((p: { path: string }) => p.path === projectPath).id;
 
     await ui.clickRowAction('Pipelines', row.text, 'Show Failure Details');
     const shown = await eventually(
@@ -74,6 +81,10 @@ suite('Failure details', function () {
     assert.equal(shown.scheme, 'output', 'the Runner Ops log, as VS Code shows output');
     assert.match(shown.selected, /\[failure \d+\] gitlab · /, 'the selected line is a failure entry');
     assert.match(shown.selected, PIPELINES_403, 'with its request and status');
+    assert.ok(
+      shown.selected.includes(`GET /api/v4/projects/${projectId}/pipelines · 403`),
+      `the entry of the clicked row (${projectPath}), not another project's: ${shown.selected}`,
+    );
     assert.ok(!shown.text.includes(sandbox.gitlabToken), 'the token appears nowhere in the log');
     await ui.screenshot('failure-details');
 

@@ -72,6 +72,14 @@ suite('Failure details', function () {
       .services.store()
       .projects.value.find((p: { path: string }) => p.path === projectPath).id;
 
+    // A later failure (a sign-in with a wrong token), so the row's entry is not simply the latest.
+    const wrongToken = 'glpat-WrongTokenNeverLogged0123';
+    const refusedSignIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+      url: sandbox.url,
+      token: wrongToken,
+    });
+    assert.equal(refusedSignIn.ok, false);
+
     await ui.clickRowAction('Pipelines', row.text, 'Show Failure Details');
     const shown = await eventually(
       async () => activeEditor(),
@@ -86,6 +94,7 @@ suite('Failure details', function () {
       `the entry of the clicked row (${projectPath}), not another project's: ${shown.selected}`,
     );
     assert.ok(!shown.text.includes(sandbox.gitlabToken), 'the token appears nowhere in the log');
+    assert.ok(!shown.text.includes(wrongToken), 'nor the refused one');
     await ui.screenshot('failure-details');
 
     // Every failure once: as many entries as 403s the sandbox sent, however often the rows re-rendered.
@@ -95,6 +104,12 @@ suite('Failure details', function () {
     const refused = sandbox.requests.since(mark).filter((r) => r.status === 403).length;
     assert.ok(refused >= 1);
     const log = vscode.window.activeTextEditor!.document;
+    const signInLogged = await eventually(
+      async () => /gitlab · GET \/api\/v4\/user · 401 · unauthorized/.test(log.getText()),
+      (found) => found,
+    );
+    assert.ok(signInLogged, 'the refused sign-in is logged too');
+    assert.ok(!log.getText().includes(wrongToken), 'without its token');
     const logged = await eventually(
       async () =>
         log
@@ -108,6 +123,7 @@ suite('Failure details', function () {
 
   test('from the palette, Show Failure Details opens the log at the latest failure', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    sandbox.faults.clear(); // whatever the previous test left
     sandbox.faults.add('gitlab:/api/v4/projects/*/pipelines=404');
     try {
       await vscode.commands.executeCommand('runnerOps.refresh');

@@ -68,12 +68,13 @@ function world() {
     failCompute: (error?: Error) => (failCompute = error),
     setPipelines: (next: Pipeline[]) => (pipelines = next),
     pipeline,
-    store: (signedIn = true) =>
+    store: (signedIn = true, onFailure?: (error: Error) => void) =>
       new FleetStore({
         compute: async () => compute,
         gitlab: async () => (signedIn ? gitlab : undefined),
         projects: ['infra/runner-fleet'],
         now: () => now,
+        onFailure,
       }),
   };
 }
@@ -117,6 +118,25 @@ test('a failed refresh keeps the last VMs on screen and records the error for th
   w.tick(2_000);
   await store.refresh('workers');
   assert.equal(store.workers.error, undefined);
+});
+
+test('each failed fetch is reported once, as it happens; reading the error again reports nothing', async () => {
+  const w = world();
+  const reported: Error[] = [];
+  const store = w.store(true, (error) => reported.push(error));
+  await store.refresh('workers');
+  assert.deepEqual(reported, []);
+  const first = new Error('Compute Engine did not answer');
+  w.failCompute(first);
+  w.tick(2_000);
+  await store.refresh('workers');
+  store.errorOf(['workers']);
+  assert.deepEqual(reported, [first]);
+  const second = new Error('Compute Engine did not answer again');
+  w.failCompute(second);
+  w.tick(2_000);
+  await store.refresh('workers');
+  assert.deepEqual(reported, [first, second], 'a new failure is a new entry');
 });
 
 test('signed out, GitLab areas are marked unavailable and nothing is requested', async () => {

@@ -3,6 +3,7 @@
 // Compute knows VMs by name and IPs. The rules below, strongest first, never guess: a clue that
 // fits two VMs links neither and is reported as ambiguous.
 import type { Job, Runner, RunnerManager, WorkerVm } from './model';
+import { runnerRef } from './names';
 import { formatElapsed } from './time-format';
 
 export type LinkRule = 'manager-ip' | 'manager-system-id' | 'description' | 'runner-ip';
@@ -246,10 +247,6 @@ export function jobHost(job: Pick<Job, 'runner' | 'runnerManager'>, links: Fleet
     (runnerVms.length === 1 ? runnerVms[0] : undefined);
   const who = runnerRef(job.runner);
   return { runnerId, runner: links.runner(runnerId), vm, text: vm ? `${who} on VM ${links.vmDisplayName(vm)}` : who };
-}
-
-function runnerRef(runner: Pick<Runner, 'id' | 'description'>): string {
-  return runner.description ? `runner #${runner.id} '${runner.description}'` : `runner #${runner.id}`;
 }
 
 function capitalize(text: string): string {

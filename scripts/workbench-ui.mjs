@@ -102,7 +102,8 @@ export function workbenchUi(page, resultsDir) {
   async function hoverRow({ title, label }) {
     await page.mouse.move(0, 0);
     await (await findRow(title, label)).locator('.label-name').hover({ timeout: 10_000 });
-    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /\S/ }).last();
+    // Only a hover on screen: the widget of an earlier hover may linger in the DOM, hidden.
+    const hover = page.locator('.workbench-hover:visible, .monaco-hover:visible').filter({ hasText: /\S/ }).first();
     await hover.waitFor({ state: 'visible', timeout: 10_000 });
     const text = await hover.innerText();
     await page.mouse.move(0, 0);

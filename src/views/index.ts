@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { correlate, type FleetLinks } from '../core/correlate';
 import type { FleetArea, FleetStore } from '../core/fleet-store';
+import { paceFor } from '../core/pace';
 import { PollingScheduler } from '../core/polling';
 import { pipelineStatus, vmStatus } from '../core/status-table';
 import type { Services } from '../services';
@@ -95,6 +96,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
   for (const { id, provider, areas, transitional } of fleetViews) {
     const pace = { areas, transitional, inMotion: false } as (typeof paced)[number];
     const scheduler = new PollingScheduler({
+      pace: () => paceFor(services.settings().refresh).views,
       refresh: async () => {
         const s = services.store();
         await s.refresh(areas[0], areas.slice(1));

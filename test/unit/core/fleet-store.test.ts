@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { FleetStore } from '../../../src/core/fleet-store';
 import type { Pipeline, Runner, WorkerVm } from '../../../src/core/model';
+import { PACE } from '../../../src/core/pace';
 import type { ComputePort, GitLabPort } from '../../../src/core/ports';
 
 function world() {
@@ -178,7 +179,7 @@ test('a project with nothing running is not re-listed by fast polls; a running o
 });
 
 test('pipeline details are bounded per list: at most MAX_PIPELINE_DETAILS requests, the rest on later refreshes', async () => {
-  const { MAX_PIPELINE_DETAILS } = await import('../../../src/core/fleet-store');
+  const MAX_PIPELINE_DETAILS = PACE.fleet.maxPipelineDetails;
   const w = world();
   w.setPipelines(Array.from({ length: 25 }, (_, i) => w.pipeline(100 - i, 'success', 1_000 - i)));
   const store = w.store();

@@ -8,6 +8,7 @@ import {
   type RefreshOutcome,
 } from '../../../src/core/polling';
 import { GitLabFailure } from '../../../src/core/failures';
+import { paceFor } from '../../../src/core/pace';
 import { FakeClock, settle } from './fake-clock';
 
 /** A refresh that records when it ran and answers what the test queues (default: nothing changing). */
@@ -52,6 +53,21 @@ test('shown: refreshes at once, then every 60 s while nothing is changing', asyn
     [0, 60_000, 120_000, 180_000],
   );
   assert.equal(clock.pendingTimers, 1, 'exactly one timer between runs');
+});
+
+test('a changed slow-pace setting applies to every wait that starts after the change', async () => {
+  const clock = new FakeClock();
+  const { runs, refresh } = fakeRefresh(clock);
+  let slowSeconds = 60;
+  const start = clock.now();
+  new PollingScheduler({ refresh, clock, pace: () => paceFor({ slowSeconds }).views }).setVisible(true);
+  await clock.advance(60_000);
+  slowSeconds = 20; // runnerOps.refresh.slowSeconds changes while the wait until 120 s is pending
+  await clock.advance(100_000);
+  assert.deepEqual(
+    runs.map((t) => t - start),
+    [0, 60_000, 120_000, 140_000, 160_000],
+  );
 });
 
 test('polls every 2 s while something is transitional, and slows down once it settles', async () => {

@@ -1,6 +1,6 @@
-// The Compute adapter: lists the runner VMs and acts on them. Loads only the per-service client
-// modules; the bundler swaps Compute's 12 MB descriptor for one pruned to these services
-// (scripts/prune-protos.mjs). Loaded lazily (src/lazy.ts), never at activation.
+// The Compute adapter: lists the runner VMs, through the one Instances client the serial tails share.
+// Loads only the per-service client module; the bundler swaps Compute's 12 MB descriptor for one pruned
+// to the services it needs (scripts/prune-protos.mjs). Loaded lazily (src/lazy.ts), never at activation.
 import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client';
 import type { protos } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
@@ -36,7 +36,9 @@ export function instancesClient(settings: ClientSettings): InstancesClient {
 }
 
 export class ComputeAdapter {
-  constructor(private readonly settings: ComputeSettings) {}
+  constructor(private readonly settings: ComputeSettings) {
+    instancesClient(settings); // built with the adapter, as before: its first list pays only for the request
+  }
 
   /** The VMs matching the instance filter: per configured zone, or one aggregated list over all zones. */
   async listWorkers(): Promise<WorkerVm[]> {

@@ -1,11 +1,13 @@
-// Every interval, timeout and budget Runner Ops uses, each with why, in one object.
+// Every interval, timeout and budget Runner Ops uses, each with why, in one object: PACE.
 //
-// To change a pace, change its number here: every user reads it from PACE (tests pass their own
-// values where they pin one). The slow view pace is the operator's choice, the setting
-// `runnerOps.refresh.slowSeconds` (bounds and default in SLOW_SECONDS, kept equal to the
-// setting's in package.json); what must follow it (the quiet-project window) is derived in
-// paceFor, so it holds for any value. Request budgets per refresh are in docs/benchmarks.md:
-// re-run `npm run bench` after changing a budget or a page size.
+// To change one, change its number here: every user reads it from PACE, or from paceFor(settings)
+// where the operator's setting matters. Tests that pin a promise (test/unit/core/pace.test.ts,
+// polling.test.ts: 2 s fast, 60 s slow) then fail on purpose: update them with the new promise.
+// The slow view pace is the setting `runnerOps.refresh.slowSeconds`; its bounds and default are
+// SLOW_SECONDS below and in package.json (test/unit/config/settings.test.ts checks they agree).
+// What must follow the slow pace (the quiet-project window) is derived in paceFor, so it holds
+// for any value. Budgets and page sizes set the request counts in docs/benchmarks.md: re-run
+// `npm run bench` after changing one.
 
 /** The setting `runnerOps.refresh.slowSeconds`: package.json declares the same bounds. */
 export const SLOW_SECONDS = {

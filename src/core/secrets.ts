@@ -3,6 +3,7 @@
 // No `vscode`, no client library; the adapters (src/gcp/storage.ts, src/gcp/kms.ts) fill the port.
 // The plaintext never reaches this module: the KMS adapter discards it and reports only a VerifyResult.
 import { plural } from './names';
+import { PACE } from './pace';
 import { formatAgo } from './time-format';
 
 /** One stored generation of an object, as Cloud Storage lists it (with `versions: true`). */
@@ -226,7 +227,9 @@ export class SecretsStore {
   }
 
   /** Verifies every listed secret, a few at a time. */
-  async verifyAll(concurrency = 4): Promise<Array<{ secret: SecretObject; result: VerifyResult }>> {
+  async verifyAll(
+    concurrency = PACE.secrets.verifyParallel,
+  ): Promise<Array<{ secret: SecretObject; result: VerifyResult }>> {
     const secrets = this.state.secrets ?? [];
     const out: Array<{ secret: SecretObject; result: VerifyResult }> = [];
     let next = 0;

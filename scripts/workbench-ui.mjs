@@ -100,15 +100,21 @@ export function workbenchUi(page, resultsDir) {
 
   /** Hovers the first row whose label starts with `label` and returns the tooltip's text as shown. */
   async function hoverRow({ title, label }) {
-    await page.mouse.move(0, 0);
-    await (await findRow(title, label)).locator('.label-name').hover({ timeout: 10_000 });
-    // Only a hover on screen: the widget of an earlier hover may linger in the DOM, hidden.
+    // Only a hover on screen: the widget of an earlier hover may linger in the DOM, hidden. A view
+    // re-rendering under the pointer (a live pipeline) closes a hover: move away and hover again.
     const hover = page.locator('.workbench-hover:visible, .monaco-hover:visible').filter({ hasText: /\S/ }).first();
-    await hover.waitFor({ state: 'visible', timeout: 10_000 });
-    const text = await hover.innerText();
-    await page.mouse.move(0, 0);
-    await page.keyboard.press('Escape');
-    return text;
+    for (let attempt = 1; ; attempt++) {
+      await page.mouse.move(0, 0);
+      await (await findRow(title, label)).locator('.label-name').hover({ timeout: 10_000 });
+      try {
+        await hover.waitFor({ state: 'visible', timeout: 4_000 });
+        const text = await hover.innerText();
+        await page.mouse.move(0, 0);
+        return text;
+      } catch (error) {
+        if (attempt === 4) throw error;
+      }
+    }
   }
 
   return { openContainer, readView, notifications, screenshot, clickRow, expandRow, hoverRow };

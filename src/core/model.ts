@@ -86,10 +86,13 @@ export interface Job {
   id: number;
   name: string;
   stage: string;
+  /** The branch or tag the job's pipeline runs for. */
+  ref?: string;
   status: PipelineStatus | string;
   allowFailure: boolean;
   failureReason?: string;
   duration?: number; // seconds
+  createdAt?: number;
   startedAt?: number;
   finishedAt?: number;
   webUrl?: string;

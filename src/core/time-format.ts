@@ -53,3 +53,9 @@ export function formatDuration(seconds: number): string {
   const ms = Number.isFinite(seconds) ? Math.round(Math.max(0, seconds)) * SECOND : 0;
   return ms === 0 ? '0 s' : twoUnits(ms, SECOND);
 }
+
+/** Local wall-clock time to the second, "12:03:04", for marker lines in a log. */
+export function formatTimeOfDay(at: number): string {
+  const time = new Date(at);
+  return [time.getHours(), time.getMinutes(), time.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}

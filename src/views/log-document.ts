@@ -89,11 +89,13 @@ export class LogDocuments
   /**
    * Shows the last line at column 1: revealing the end of a long last line would scroll the
    * editor sideways and hide the start of every line (time, level, the message). Text appended
-   * at the cursor drags an empty cursor to the end too, so it goes back to column 1.
+   * where the cursor is drags the cursor (or grows a selection) to the end too, so a cursor at
+   * the end goes back to column 1; a selection the operator made higher up stays.
    */
   private followEnd(editor: vscode.TextEditor): void {
     const start = new vscode.Position(editor.document.lineCount - 1, 0);
-    if (editor.selection.isEmpty && editor.selection.active.line >= start.line - 1)
+    const selection = editor.selection;
+    if (selection.isEmpty || selection.end.line >= start.line - 1)
       editor.selection = new vscode.Selection(start, start);
     editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.Default);
   }

@@ -114,6 +114,8 @@ export function register(context: vscode.ExtensionContext, services: Services): 
       );
     if (!store.workers.value) throw store.workers.error ?? new Error('the runner VMs could not be listed');
     const choices = vmChoices(store.workers.value);
+    // One runner VM: nothing to choose; the tab's title names it.
+    if (choices.length === 1) return { vm: choices[0].value };
     const picked = await vscode.window.showQuickPick(choices, {
       title,
       placeHolder: choices.length ? 'Type to filter by name, status or zone' : noVmReason(settings),
@@ -213,6 +215,11 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 
   async function showTails(): Promise<void> {
     const tails = [...open.values()];
+    // One tail open (the status bar names it): bring it to the front without asking.
+    if (tails.length === 1) {
+      await vscode.window.showTextDocument(tails[0].uri, { preview: false });
+      return;
+    }
     const picked = await vscode.window.showQuickPick(
       tails.map((t) => ({
         label: t.session.title,

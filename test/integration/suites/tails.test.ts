@@ -439,7 +439,12 @@ suite('Tail runner logs', () => {
     );
     assert.ok(port.result);
     assert.equal(tabLabel(port.result), 'gitlab-runner-1 serial port 2.log');
-    await closeTail(port.result);
+    // One tail open: Show Live Tails brings it to the front without asking.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'plaintext' }));
+    await vscode.commands.executeCommand('runnerOps.showTails');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), port.result.toString());
+    assert.equal((await ui.quickInput()).visible, false, 'no picker for a single tail');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 
     // Follow Job Trace lists jobs as the Pipelines view describes them.
     const jobs = await pickerOf('runnerOps.tailJobLog', undefined, (p) => p.rows.length > 0);
@@ -468,6 +473,13 @@ suite('Tail runner logs', () => {
         `No VM in project ${project} (zones ${(sandbox.settings['runnerOps.gcp.zones'] as string[]).join(', ')}) matches runnerOps.gcp.instanceFilter: labels.role = no-such-role`,
       );
       assert.deepEqual(empty.pick.rows, []);
+
+      // One VM: nothing to choose.
+      await applySettings({ 'runnerOps.gcp.instanceFilter': 'name = gitlab-runner-2' });
+      await sleep(1_000);
+      const only = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog');
+      assert.ok(only, 'the only VM is tailed without a question');
+      assert.equal(tabLabel(only), 'gitlab-runner-2 console.log');
     } finally {
       await applySettings({ 'runnerOps.gcp.instanceFilter': filter });
     }

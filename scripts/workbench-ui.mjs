@@ -115,5 +115,53 @@ export function workbenchUi(page, resultsDir) {
     });
   }
 
-  return { openContainer, readView, notifications, screenshot, clickRow, quickInput, activeEditor };
+  /** Expands the first row whose label starts with `label`, unless it is expanded already. */
+  async function expandRow({ title, label }) {
+    const rows = pane(title).locator('.monaco-list-row');
+    const texts = await rows.evaluateAll((elements) =>
+      elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()),
+    );
+    const index = texts.findIndex((text) => text.startsWith(label));
+    if (index < 0) throw new Error(`no row starting with "${label}" in ${title}; rows: ${texts.join(' | ')}`);
+    // A click can land while a refresh re-renders the row, or only focus the tree: check, and try again.
+    const row = pane(title)
+      .locator('.monaco-list-row')
+      .filter({ has: page.locator(`.label-name:text-is("${texts[index]}")`) })
+      .first();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if ((await row.getAttribute('aria-expanded')) !== 'false') return;
+      await row.click({ timeout: 10_000 });
+      await page.waitForTimeout(500);
+    }
+  }
+
+  /** Hovers the first row whose label starts with `label` and returns the tooltip's text as shown. */
+  async function hoverRow({ title, label }) {
+    const rows = pane(title).locator('.monaco-list-row');
+    const texts = await rows.evaluateAll((elements) =>
+      elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()),
+    );
+    const index = texts.findIndex((text) => text.startsWith(label));
+    if (index < 0) throw new Error(`no row starting with "${label}" in ${title}; rows: ${texts.join(' | ')}`);
+    await page.mouse.move(0, 0);
+    await rows.nth(index).locator('.label-name').hover({ timeout: 10_000 });
+    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /\S/ }).last();
+    await hover.waitFor({ state: 'visible', timeout: 10_000 });
+    const text = await hover.innerText();
+    await page.mouse.move(0, 0);
+    await page.keyboard.press('Escape');
+    return text;
+  }
+
+  return {
+    openContainer,
+    readView,
+    notifications,
+    screenshot,
+    clickRow,
+    expandRow,
+    hoverRow,
+    quickInput,
+    activeEditor,
+  };
 }

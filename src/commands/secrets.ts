@@ -12,7 +12,6 @@ import {
   type VerifyResult,
 } from '../core/secrets';
 import type { Services } from '../services';
-import { secretsStore } from '../views/secrets-view';
 
 type SecretArg = { secret: SecretObject } | undefined;
 
@@ -24,7 +23,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 }
 
 async function loadedStore(services: Services): Promise<SecretsStore | undefined> {
-  const store = secretsStore(services);
+  const store = services.secrets();
   if (!store) {
     void vscode.window
       .showWarningMessage('Configure runnerOps.secrets.bucket and runnerOps.secrets.kmsKey first.', 'Open Settings')

@@ -248,7 +248,7 @@ export function jobHost(job: Pick<Job, 'runner' | 'runnerManager'>, links: Fleet
   return { runnerId, runner: links.runner(runnerId), vm, text: vm ? `${who} on VM ${links.vmDisplayName(vm)}` : who };
 }
 
-export function runnerRef(runner: Pick<Runner, 'id' | 'description'>): string {
+function runnerRef(runner: Pick<Runner, 'id' | 'description'>): string {
   return runner.description ? `runner #${runner.id} '${runner.description}'` : `runner #${runner.id}`;
 }
 

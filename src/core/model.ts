@@ -86,8 +86,6 @@ export interface Job {
   id: number;
   name: string;
   stage: string;
-  /** The branch or tag the job's pipeline runs for. */
-  ref?: string;
   status: PipelineStatus | string;
   allowFailure: boolean;
   failureReason?: string;
@@ -97,11 +95,15 @@ export interface Job {
   finishedAt?: number;
   webUrl?: string;
   tags: string[];
+  /** The pipeline's ref (branch or tag). */
+  ref?: string;
   runner?: JobRunnerRef;
   /** The manager (host) that ran it: its system id, and the ip when GitLab sends it. */
   runnerManager?: { systemId: string; ipAddress?: string };
   pipelineId: number;
   projectId: number;
+  /** path_with_namespace, when GitLab sends the project (a runner's job list does). */
+  projectPath?: string;
 }
 
 export interface Pipeline {

@@ -52,6 +52,8 @@ export class PollingScheduler {
   private inFlight: Promise<void> | undefined;
   private lastRunAt: number | undefined;
   private transitional = false;
+  /** Invalidated while a run was in flight: that run's data may predate the change. */
+  private staleAfterRun = false;
   private consecutiveErrors = 0;
   private retryAfterMs = 0;
 
@@ -92,15 +94,29 @@ export class PollingScheduler {
       // `finally` runs asynchronously even if refresh throws at once, so inFlight is set first.
       this.inFlight = this.run().finally(() => {
         this.inFlight = undefined;
+        if (this.staleAfterRun) this.lastRunAt = undefined;
+        this.staleAfterRun = false;
         this.reschedule();
       });
     }
     return this.inFlight;
   }
 
-  /** The delay the next automatic run waits after the previous one ended. */
+  /**
+   * What it showed is out of date (new settings, a new session, the user's refresh): read again
+   * now while active, else as soon as it becomes active. A run in flight is followed by another.
+   */
+  invalidate(): void {
+    if (this.disposed) return;
+    this.lastRunAt = undefined;
+    if (this.inFlight) this.staleAfterRun = true;
+    else this.reschedule();
+  }
+
+  /** The delay the next automatic run waits after the previous one ended; Infinity: only on demand. */
   get currentDelayMs(): number {
     const interval = this.transitional ? this.fastMs : this.slowMs;
+    if (!Number.isFinite(interval)) return Infinity;
     const backoff =
       this.consecutiveErrors === 0 ? interval : Math.min(this.maxBackoffMs, interval * 2 ** this.consecutiveErrors);
     return Math.max(backoff, this.retryAfterMs);
@@ -129,6 +145,7 @@ export class PollingScheduler {
     this.clearTimer();
     if (!this.active || this.inFlight) return;
     const dueIn = this.lastRunAt === undefined ? 0 : this.lastRunAt + this.currentDelayMs - this.clock.now();
+    if (!Number.isFinite(dueIn)) return; // on demand only: nothing until invalidated or asked
     // Coming back into view after the data went stale refreshes at once; a quick toggle does not.
     this.timer = this.clock.setTimeout(
       () => {

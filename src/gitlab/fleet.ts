@@ -178,8 +178,11 @@ export class GitLabFleet {
     );
   }
 
+  /** Every attempt, retried ones included: the only way to tell the stages' defined order (src/core/stages.ts). */
   async pipelineJobs(projectId: number, pipelineId: number): Promise<Job[]> {
-    const jobs = await this.call(() => this.api.Jobs.all(projectId, { pipelineId, perPage: 100 }));
+    const jobs = await this.call(() =>
+      this.api.Jobs.all(projectId, { pipelineId, includeRetried: true, perPage: 100 }),
+    );
     return (jobs as unknown as Json[]).map((j) =>
       toJob({ ...j, project_id: projectId, pipeline: j.pipeline ?? { id: pipelineId } }),
     );
@@ -265,7 +268,6 @@ export function toJob(j: Json): Job {
     id: j.id as number,
     name: str(j.name) ?? '',
     stage: str(j.stage) ?? '',
-    ref: str(j.ref),
     status: str(j.status) ?? 'unknown',
     allowFailure: j.allow_failure === true,
     failureReason: str(j.failure_reason),
@@ -275,6 +277,7 @@ export function toJob(j: Json): Job {
     finishedAt: time(j.finished_at),
     webUrl: str(j.web_url),
     tags: Array.isArray(j.tag_list) ? (j.tag_list as string[]) : [],
+    ref: str(j.ref),
     runner: runner ? { id: runner.id as number, description: str(runner.description) ?? '' } : undefined,
     runnerManager: manager
       ? { systemId: str(manager.system_id) ?? '', ipAddress: str(manager.ip_address) || undefined }
@@ -285,5 +288,6 @@ export function toJob(j: Json): Job {
       num((j.project as Json | undefined)?.id) ??
       num((j.pipeline as Json | undefined)?.project_id) ??
       0,
+    projectPath: str((j.project as Json | undefined)?.path_with_namespace),
   };
 }

@@ -1,6 +1,6 @@
 // What the tail commands' pickers list, in the tree's words: statuses through the status table,
 // pipelines as "pipeline #7", runners as "runner #1 'gitlab-runner-a'", ages as "3 min ago".
-import { runnerRef } from '../correlate';
+import { runnerRef } from '../names';
 import type { Job, WorkerVm } from '../model';
 import { byPriority, jobStatus, Priority, vmStatus } from '../status-table';
 import { formatAgo } from '../time-format';
@@ -28,7 +28,7 @@ function jobRank(job: Job): number {
 function jobWhen(job: Job, now: number): string | undefined {
   if (job.finishedAt) return formatAgo(job.finishedAt, now);
   if (job.startedAt) return `started ${formatAgo(job.startedAt, now)}`;
-  return job.createdAt ? `created ${formatAgo(job.createdAt, now)}` : undefined;
+  return job.createdAt ? `queued ${formatAgo(job.createdAt, now)}` : undefined;
 }
 
 /** "Failed · pipeline #7 · main · runner #1 'gitlab-runner-a' · 3 min ago"; the project as detail when several. */

@@ -68,7 +68,7 @@ test('jobs in motion first, then failed ones, then the rest, newest first within
     ],
   );
   assert.equal(choices[0].description, 'Running · pipeline #7 · started 5 min ago');
-  assert.equal(choices[1].description, 'Pending · pipeline #7 · created 2 min ago');
+  assert.equal(choices[1].description, 'Pending · pipeline #7 · queued 2 min ago');
   assert.equal(choices[3].description, 'Passed · pipeline #7 · 1 min ago');
 });
 

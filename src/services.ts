@@ -5,6 +5,7 @@ import { GitLabSessionStore } from './config/gitlab-session';
 import { configuredParts, readSettings } from './config/settings';
 import { readGitLabFacts, runChecklist, type CheckResult } from './core/checklist';
 import { FleetStore } from './core/fleet-store';
+import { paceFor } from './core/pace';
 import type { ComputePort, GitLabPort } from './core/ports';
 import { SecretsStore, type SecretsPort } from './core/secrets';
 import { loadChecklist, loadCompute, loadGitLab, loadSecrets } from './lazy';
@@ -37,7 +38,7 @@ export class Services implements vscode.Disposable {
   }
 
   settings() {
-    return readSettings();
+    return readSettings(vscode.workspace.getConfiguration('runnerOps'));
   }
 
   async gitlabSession() {
@@ -77,6 +78,7 @@ export class Services implements vscode.Disposable {
     return new FleetStore({
       projects: settings.gitlabProjects,
       now: Date.now,
+      pace: paceFor(settings.refresh).fleet,
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
         compute ??= loadCompute().then(({ ComputeAdapter }) => {
@@ -150,7 +152,10 @@ export class Services implements vscode.Disposable {
 
   /** Sets the context keys that pick the welcome content of each view. */
   async updateContext(): Promise<void> {
-    const parts = configuredParts(this.settings());
+    const settings = this.settings();
+    // At activation and after each change: a bad value is said, not silently replaced.
+    for (const problem of settings.problems) void vscode.window.showWarningMessage(problem);
+    const parts = configuredParts(settings);
     const signedIn = (await this.gitlabSession()) !== undefined;
     await Promise.all([
       vscode.commands.executeCommand('setContext', 'runnerOps.gitlabConfigured', parts.gitlab),

@@ -1,5 +1,6 @@
 // Job trace and status for the job tail, through the GitLab adapter. Loaded lazily (src/lazy.ts).
 import type { Job } from '../core/model';
+import { PACE } from '../core/pace';
 import { TailSourceFailure, type JobTraceSource, type TracedJob } from '../core/tail/ports';
 import { createGitLabApi, type GitLabApi } from './client';
 import { toGitLabFailure } from './errors';
@@ -49,14 +50,11 @@ export function jobTraceSource(url: string, token: string): JobTraceSource {
   };
 }
 
-/** Jobs read per project for the palette's picker: one page, the newest. */
-const RECENT_JOBS = 30;
-
 /** The newest jobs of a project (its id or path: GitLab takes either), for the palette's picker. */
 export async function recentJobs(url: string, token: string, project: string | number): Promise<Job[]> {
   const api = createGitLabApi(url, token);
   try {
-    const jobs = await api.Jobs.all(project, { perPage: RECENT_JOBS, maxPages: 1 });
+    const jobs = await api.Jobs.all(project, { perPage: PACE.tails.recentJobs, maxPages: 1 });
     return (jobs as unknown as Array<Record<string, unknown>>).map(toJob);
   } catch (error) {
     throw toGitLabFailure(error, url);

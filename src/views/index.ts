@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { correlate, type FleetLinks } from '../core/correlate';
 import type { FleetArea, FleetStore } from '../core/fleet-store';
 import { areaInMotion } from '../core/motion';
+import { paceFor, type Pace } from '../core/pace';
 import type { RefreshOutcome } from '../core/polling';
 import type { Services } from '../services';
 import { ChecklistView } from './checklist-view';
@@ -15,9 +16,8 @@ import { RunnersView } from './runners-view';
 import { SecretsView } from './secrets-view';
 import { WorkersView } from './workers-view';
 
-const FAST_MS = 2_000;
-const SLOW_MS = 60_000;
-const ON_DEMAND = { fastMs: Infinity, slowMs: Infinity };
+/** The Secrets and Checklist views read when shown, refreshed or out of date: never on a timer. */
+const ON_DEMAND: Pace['views'] = { fastMs: Infinity, slowMs: Infinity, maxBackoffMs: Infinity };
 
 interface ViewSpec {
   id: string;
@@ -89,11 +89,9 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
   ];
   const paced = specs.map((spec) => ({
     spec,
-    view: new PacedView(
-      spec.id,
-      spec.provider,
-      spec.refresh,
-      spec.areas.length ? { fastMs: FAST_MS, slowMs: SLOW_MS } : ON_DEMAND,
+    // The slow pace follows runnerOps.refresh.slowSeconds without a reload: read before each wait.
+    view: new PacedView(spec.id, spec.provider, spec.refresh, () =>
+      spec.areas.length ? paceFor(services.settings().refresh).views : ON_DEMAND,
     ),
   }));
   context.subscriptions.push(...paced.map((p) => p.view), vscode.window.registerFileDecorationProvider(workers));

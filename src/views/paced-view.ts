@@ -2,15 +2,10 @@
 // visible and the window focused (fleet views), or read only when shown, refreshed or out of date
 // (on-demand views). Nothing is read while it is hidden.
 import * as vscode from 'vscode';
+import type { Pace } from '../core/pace';
 import { PollingScheduler, type RefreshOutcome } from '../core/polling';
 
 export type RefreshableTree<T> = vscode.TreeDataProvider<T> & { fire(): void; dispose(): void };
-
-export interface ViewPace {
-  fastMs: number;
-  /** Infinity: on demand only. */
-  slowMs: number;
-}
 
 export class PacedView<T> implements vscode.Disposable {
   readonly view: vscode.TreeView<T>;
@@ -23,7 +18,8 @@ export class PacedView<T> implements vscode.Disposable {
     readonly id: string,
     readonly provider: RefreshableTree<T>,
     refresh: () => Promise<RefreshOutcome>,
-    pace: ViewPace,
+    /** Read before each wait; a slow pace of Infinity means on demand only. */
+    pace: () => Pace['views'],
   ) {
     this.scheduler = new PollingScheduler({
       refresh: async () => {
@@ -31,8 +27,7 @@ export class PacedView<T> implements vscode.Disposable {
         this.inMotion = outcome.transitional;
         return outcome;
       },
-      fastMs: pace.fastMs,
-      slowMs: pace.slowMs,
+      pace,
     });
     this.view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true });
     this.scheduler.setFocused(vscode.window.state.focused);

@@ -3,6 +3,7 @@
 // trace, so once it says "finished" the trace read after it is complete. Until the job starts,
 // one line says what it waits for and since when, updated in place (a new line only when the
 // job moves on to waiting for something else), and the empty trace is not requested.
+import { realClock, type Clock } from '../clock';
 import { formatDuration, formatElapsed } from '../time-format';
 import type { LineBuffer } from './line-buffer';
 import type { JobTraceSource, TracedJob } from './ports';
@@ -40,7 +41,7 @@ export class JobTraceTailer implements Tailer {
     private readonly source: JobTraceSource,
     private readonly projectId: number,
     private readonly jobId: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Pick<Clock, 'now'> = realClock,
   ) {}
 
   async poll(buffer: LineBuffer): Promise<PollResult> {
@@ -114,7 +115,7 @@ export class JobTraceTailer implements Tailer {
   /** GitLab's own count for a queued job (no clock skew); else since the job was created. */
   private waitedMs(job: TracedJob): number | undefined {
     if (job.status === 'pending' && job.queuedDurationSec !== undefined) return job.queuedDurationSec * 1000;
-    return job.createdAt === undefined ? undefined : Math.max(0, this.now() - job.createdAt);
+    return job.createdAt === undefined ? undefined : Math.max(0, this.clock.now() - job.createdAt);
   }
 
   /** The header line gets the section's duration, as GitLab shows it on the right. */

@@ -1,5 +1,6 @@
 // One live tail: a source-specific Tailer polled on an adaptive schedule into a capped LineBuffer.
 // The timer exists only while the tail is live, so stop() means no further request by construction.
+import { realClock, type Clock, type TimerHandle } from '../clock';
 import { AdaptiveInterval, type IntervalOptions } from './adaptive-interval';
 import { formatTimeOfDay } from '../time-format';
 import { LineBuffer } from './line-buffer';
@@ -20,23 +21,11 @@ export interface Tailer {
   sections?(): Array<{ startLine: number; endLine?: number; collapsed: boolean }>;
 }
 
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  now(): number;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-};
-
 export type TailState = 'live' | 'stopped' | 'ended' | 'failed';
 
 export interface TailSessionOptions {
   maxLines: number;
-  timers?: Timers;
+  clock?: Clock;
   interval?: IntervalOptions;
 }
 
@@ -45,7 +34,7 @@ type Listener = () => void;
 export class TailSession {
   readonly buffer: LineBuffer;
   private currentState: TailState = 'stopped';
-  private timer: unknown;
+  private timer: TimerHandle;
   private polling = false;
   private failureShown = false;
   /** Started once: a later start() is a resume. */
@@ -53,7 +42,7 @@ export class TailSession {
   /** Stop/resume markers written while a poll was in flight. */
   private readonly deferredMarkers: string[] = [];
   private readonly interval: AdaptiveInterval;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly changeListeners = new Set<Listener>();
   private readonly stateListeners = new Set<Listener>();
   /** Why the tail failed or is retrying, for the status bar. */
@@ -65,8 +54,8 @@ export class TailSession {
     options: TailSessionOptions,
   ) {
     this.buffer = new LineBuffer(options.maxLines);
-    this.timers = options.timers ?? realTimers;
-    this.interval = new AdaptiveInterval(this.timers, options.interval);
+    this.clock = options.clock ?? realClock;
+    this.interval = new AdaptiveInterval(this.clock, options.interval);
   }
 
   get state(): TailState {
@@ -76,7 +65,7 @@ export class TailSession {
   /** Starts or resumes polling (not after the source ended); a resume is marked in the log. */
   start(): void {
     if (this.currentState === 'live' || this.currentState === 'ended') return;
-    if (this.started) this.mark(`[tail resumed at ${formatTimeOfDay(this.timers.now())}]`);
+    if (this.started) this.mark(`[tail resumed at ${formatTimeOfDay(this.clock.now())}]`);
     this.started = true;
     this.setState('live');
     this.interval.gotData();
@@ -88,7 +77,7 @@ export class TailSession {
   stop(): void {
     if (this.currentState !== 'live') return;
     this.cancelTimer();
-    this.mark(`[tail stopped at ${formatTimeOfDay(this.timers.now())} — Resume Tail to continue]`);
+    this.mark(`[tail stopped at ${formatTimeOfDay(this.clock.now())} — Resume Tail to continue]`);
     this.setState('stopped');
   }
 
@@ -128,14 +117,14 @@ export class TailSession {
   }
 
   private schedule(ms: number): void {
-    this.timer = this.timers.setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.pollOnce();
     }, ms);
   }
 
   private cancelTimer(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 

@@ -4,9 +4,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FleetStore } from '../../../src/core/fleet-store';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
-import { applySettings, clearSettings } from '../settings';
+import { eventually, ui, type ViewSnapshot } from '../bridge';
+import { useDemoSandbox } from '../demo-sandbox';
 
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
 const store = (): FleetStore => api().services.store();
@@ -41,28 +40,7 @@ const until = async (title: string, accept: (view: ViewSnapshot) => boolean, wha
 };
 
 suite('Rows', function () {
-  let sandbox: Sandbox;
-
-  suiteSetup(async function () {
-    await vscode.extensions.getExtension('runner-ops.runner-ops')!.activate();
-    if (!hasUi) this.skip();
-    sandbox = await startSandbox({ seed: 'demo' });
-    await applySettings(sandbox.settings);
-    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
-      url: sandbox.url,
-      token: sandbox.gitlabToken,
-    });
-    assert.equal(signedIn.ok, true);
-    await ui.clearNotifications();
-    await ui.openContainer();
-  });
-
-  suiteTeardown(async () => {
-    if (!sandbox) return;
-    await vscode.commands.executeCommand('runnerOps.signOut');
-    await clearSettings(sandbox.settings);
-    await sandbox.close();
-  });
+  const sandbox = useDemoSandbox({ signIn: true });
 
   test("a runner's jobs are newest first, name project and pipeline, and say that runner ran them", async () => {
     await until('Registered Runners', (v) => v.rows.some((r) => r.text === '#1 gitlab-runner-a'), 'runner #1 listed');
@@ -95,9 +73,13 @@ suite('Rows', function () {
       childrenOf(before, '#7 main').map((r) => r.text),
       ['validate', 'plan', 'apply'],
     );
-    const mark = sandbox.requests.mark();
+    const mark = sandbox().requests.mark();
     await vscode.commands.executeCommand('runnerOps.retryPipeline', { pipeline: store().findPipeline(7)! });
-    assert.ok(sandbox.requests.since(mark).some((r) => r.path === '/api/v4/projects/1/pipelines/7/retry'));
+    assert.ok(
+      sandbox()
+        .requests.since(mark)
+        .some((r) => r.path === '/api/v4/projects/1/pipelines/7/retry'),
+    );
     // The retried plan job has a new, higher id than apply's: the order must not follow ids.
     const after = await until(
       'Pipelines',

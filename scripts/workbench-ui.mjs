@@ -87,6 +87,39 @@ export function workbenchUi(page, resultsDir) {
     await (await findRow(title, label)).click({ timeout: 10_000 });
   }
 
+  /** The quick pick on screen: title, placeholder and the rows rendered (a screenful: the list is virtual). */
+  async function quickInput() {
+    const widget = page.locator('.quick-input-widget').first();
+    if (!(await widget.isVisible().catch(() => false))) return { visible: false, title: '', placeholder: '', rows: [] };
+    return widget.evaluate((el) => ({
+      visible: true,
+      title: (el.querySelector('.quick-input-title')?.textContent ?? '').trim(),
+      placeholder: el.querySelector('.quick-input-box input')?.getAttribute('placeholder') ?? '',
+      rows: [...el.querySelectorAll('.quick-input-list .monaco-list-row')]
+        .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+        .map((row) => ({
+          label: (row.querySelector('.label-name')?.textContent ?? '').trim(),
+          description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
+          // label, description and detail, as a screen reader hears the row
+          text: row.getAttribute('aria-label') ?? '',
+        })),
+    }));
+  }
+
+  /** The active editor as shown: how far its text is scrolled sideways, and the status bar's "Ln 9, Col 1". */
+  async function activeEditor() {
+    return page.evaluate(() => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      const slider = editor?.querySelector('.scrollbar.horizontal .slider');
+      const lines = editor?.querySelector('.lines-content');
+      return {
+        sliderLeft: slider ? parseFloat(getComputedStyle(slider).left) || 0 : 0,
+        contentLeft: lines ? parseFloat(getComputedStyle(lines).left) || 0 : 0,
+        cursor: (document.getElementById('status.editor.selection')?.textContent ?? '').trim(),
+      };
+    });
+  }
+
   /** Expands the first row whose label starts with `label`, unless it is expanded already. */
   async function expandRow({ title, label }) {
     // A click can land while a refresh re-renders the row, or only focus the tree: check, and try again.
@@ -117,5 +150,15 @@ export function workbenchUi(page, resultsDir) {
     }
   }
 
-  return { openContainer, readView, notifications, screenshot, clickRow, expandRow, hoverRow };
+  return {
+    openContainer,
+    readView,
+    notifications,
+    screenshot,
+    clickRow,
+    expandRow,
+    hoverRow,
+    quickInput,
+    activeEditor,
+  };
 }

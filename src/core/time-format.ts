@@ -75,3 +75,9 @@ export function formatWhen(then: number, now: number): string {
 export function formatRelative(then: number, now: number): string {
   return then > now + JUST_NOW_MS ? `in ${formatElapsed(now, then)}` : formatAgo(then, now);
 }
+
+/** Local wall-clock time to the second, "12:03:04", for marker lines in a log. */
+export function formatTimeOfDay(at: number): string {
+  const time = new Date(at);
+  return [time.getHours(), time.getMinutes(), time.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}

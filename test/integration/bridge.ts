@@ -45,6 +45,16 @@ export const ui = {
   },
   screenshot: (name: string) => call<string>('screenshot', { name }),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
+  /** The quick pick on screen (rows: the first screenful, `text` as a screen reader hears it). */
+  quickInput: () =>
+    call<{
+      visible: boolean;
+      title: string;
+      placeholder: string;
+      rows: Array<{ label: string; description: string; text: string }>;
+    }>('quickInput'),
+  /** The active editor: its sideways scroll in px (0 = the start of lines shows) and the status bar's cursor. */
+  activeEditor: () => call<{ sliderLeft: number; contentLeft: number; cursor: string }>('activeEditor'),
   /** Expands the row whose label starts with `label` unless it is expanded already. */
   expandRow: (title: string, label: string) => call<void>('expandRow', { title, label }),
   /** The tooltip a user sees when hovering the row whose label starts with `label`. */

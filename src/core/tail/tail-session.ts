@@ -2,6 +2,7 @@
 // The timer exists only while the tail is live, so stop() means no further request by construction.
 import { realClock, type Clock, type TimerHandle } from '../clock';
 import { AdaptiveInterval, type IntervalOptions } from './adaptive-interval';
+import { formatTimeOfDay } from '../time-format';
 import { LineBuffer } from './line-buffer';
 import { TailSourceFailure } from './ports';
 
@@ -36,6 +37,10 @@ export class TailSession {
   private timer: TimerHandle;
   private polling = false;
   private failureShown = false;
+  /** Started once: a later start() is a resume. */
+  private started = false;
+  /** Stop/resume markers written while a poll was in flight. */
+  private readonly deferredMarkers: string[] = [];
   private readonly interval: AdaptiveInterval;
   private readonly clock: Clock;
   private readonly changeListeners = new Set<Listener>();
@@ -57,18 +62,22 @@ export class TailSession {
     return this.currentState;
   }
 
-  /** Starts or resumes polling (not after the source ended). */
+  /** Starts or resumes polling (not after the source ended); a resume is marked in the log. */
   start(): void {
     if (this.currentState === 'live' || this.currentState === 'ended') return;
+    if (this.started) this.mark(`[tail resumed at ${formatTimeOfDay(this.clock.now())}]`);
+    this.started = true;
     this.setState('live');
     this.interval.gotData();
     // A poll still in flight (stopped and resumed quickly) schedules the next one itself.
     if (!this.polling) this.schedule(0);
   }
 
+  /** Stops polling; the log says so, so a stopped log does not pass for a quiet one. */
   stop(): void {
     if (this.currentState !== 'live') return;
     this.cancelTimer();
+    this.mark(`[tail stopped at ${formatTimeOfDay(this.clock.now())} — Resume Tail to continue]`);
     this.setState('stopped');
   }
 
@@ -101,7 +110,8 @@ export class TailSession {
   }
 
   dispose(): void {
-    this.stop();
+    this.cancelTimer();
+    this.currentState = 'stopped';
     this.changeListeners.clear();
     this.stateListeners.clear();
   }
@@ -118,6 +128,23 @@ export class TailSession {
     this.timer = undefined;
   }
 
+  /** A marker line now, or after the poll in flight, so the poll's lines do not land below it. */
+  private mark(text: string): void {
+    if (this.polling) {
+      this.deferredMarkers.push(text);
+      return;
+    }
+    this.buffer.appendMarker(text);
+    this.emitChange();
+  }
+
+  private pollDone(): void {
+    this.polling = false;
+    const markers = this.deferredMarkers.splice(0);
+    markers.forEach((text) => this.buffer.appendMarker(text));
+    if (markers.length) this.emitChange();
+  }
+
   private async pollOnce(): Promise<void> {
     if (this.currentState !== 'live') return;
     this.polling = true;
@@ -125,11 +152,11 @@ export class TailSession {
     try {
       result = await this.tailer.poll(this.buffer);
     } catch (error) {
-      this.polling = false;
+      this.pollDone();
       this.handleFailure(error);
       return;
     }
-    this.polling = false;
+    this.pollDone();
     this.failureShown = false;
     this.lastError = undefined;
     if (result.gotData) this.emitChange();

@@ -43,6 +43,95 @@ test('a live tail shows new output within the quiet interval, and stop() means n
   assert.match(session.buffer.text(), /after stop$/, 'Resume continues from the cursor');
 });
 
+test('Stop and Resume are marked in the log, the marker after the lines of a poll still in flight', async () => {
+  const clock = new FakeClock();
+  const port = new SerialPort();
+  port.write('booted\r\n');
+  let release: (() => void) | undefined;
+  const source = {
+    read: async (_n: number, start: number) => {
+      const read = port.read(start);
+      if (release === undefined) await new Promise<void>((resolve) => (release = resolve));
+      return read;
+    },
+  };
+  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines: 100, clock });
+  let changes = 0;
+  session.onDidChange(() => changes++);
+  session.start();
+  await clock.advance(0);
+  session.stop(); // the first read is still in flight
+  assert.equal(session.buffer.text(), '', 'nothing yet: the marker waits for the read');
+  release!();
+  await new Promise((resolve) => setImmediate(resolve));
+  const stopped = /^booted\n\[tail stopped at \d\d:\d\d:\d\d — Resume Tail to continue\]$/;
+  assert.match(session.buffer.text(), stopped);
+  assert.ok(changes >= 1, 'the document is told');
+  port.write('while stopped\r\n');
+  session.start();
+  await clock.advance(0);
+  assert.match(
+    session.buffer.text(),
+    /— Resume Tail to continue\]\n\[tail resumed at \d\d:\d\d:\d\d\]\nwhile stopped$/,
+  );
+  session.dispose();
+  assert.doesNotMatch(session.buffer.text(), /stopped at [^\n]*\n[^\n]*\n[^\n]*stopped at/, 'closing writes no marker');
+});
+
+test('a job that has not started says what it waits for and since when, on one line, without reading the trace', async () => {
+  const clock = new FakeClock();
+  const created = 1_000_000;
+  let now = created + 20_000;
+  let job: { status: string; createdAt?: number; queuedDurationSec?: number; tags?: string[] } = {
+    status: 'created',
+    createdAt: created,
+  };
+  let trace = '';
+  let traceReads = 0;
+  const source = { trace: async () => (traceReads++, trace), job: async () => job };
+  const session = new TailSession('job', new JobTraceTailer(source, 1, 2, { now: () => now }), {
+    maxLines: 100,
+    clock,
+  });
+  session.start();
+  await clock.advance(0);
+  assert.equal(session.buffer.text(), '[waiting for the earlier stages for less than 1 min]');
+
+  job = { status: 'pending', createdAt: created, queuedDurationSec: 5, tags: ['terraform', 'gcp'] };
+  await clock.advance(2_000);
+  assert.equal(
+    session.buffer.text(),
+    '[waited for the earlier stages for less than 1 min]\n[waiting for a runner for less than 1 min · tags: terraform, gcp]',
+    'a new line when the job moves on',
+  );
+  let changes = 0;
+  session.onDidChange(() => changes++);
+  for (let i = 0; i < 20; i++) {
+    job = { ...job, queuedDurationSec: 5 + i };
+    await clock.advance(2_000);
+  }
+  assert.equal(changes, 0, 'no change while the shown wait is the same');
+  job = { ...job, queuedDurationSec: 185 };
+  now += 10 * 60_000; // GitLab's queued_duration counts, not the local clock
+  await clock.advance(2_000);
+  assert.equal(changes, 1);
+  assert.equal(
+    session.buffer.text(),
+    '[waited for the earlier stages for less than 1 min]\n[waiting for a runner for 3 min · tags: terraform, gcp]',
+    'the same line, updated',
+  );
+  assert.equal(traceReads, 0, 'no trace is read before the job starts');
+
+  job = { status: 'running', createdAt: created, queuedDurationSec: 190 };
+  trace = 'Running with gitlab-runner 17.11.0\n';
+  await clock.advance(2_000);
+  assert.equal(
+    session.buffer.text(),
+    '[waited for the earlier stages for less than 1 min]\n[waited for a runner for 3 min]\nRunning with gitlab-runner 17.11.0',
+  );
+  session.dispose();
+});
+
 test('a restart is read again at once and marked; lost bytes are marked', async () => {
   const clock = new FakeClock();
   let port = new SerialPort(1000);
@@ -101,7 +190,7 @@ test('a running job is followed until it ends; section headers get their duratio
   trace += `compiled\nsection_end:107:build\r${CLEAR}\n\u001b[32;1mJob succeeded\u001b[0;m\n`;
   status = 'success';
   await clock.advance(2000);
-  assert.equal(session.buffer.text(), 'Building (7s)\ncompiled\nJob succeeded\n[job success]');
+  assert.equal(session.buffer.text(), 'Building (7 s)\ncompiled\nJob succeeded\n[job success]');
   assert.deepEqual(
     session.sections().map((s) => [s.startLine, s.endLine]),
     [[0, 1]],

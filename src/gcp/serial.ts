@@ -2,7 +2,7 @@
 // (one client, one pruned descriptor in the Compute bundle). Loaded lazily (src/lazy.ts).
 import { PACE } from '../core/pace';
 import type { SerialRead, SerialSource } from '../core/tail/ports';
-import { ComputeAdapter, instancesClient, type ComputeSettings } from './compute';
+import { instancesClient, type ComputeSettings } from './compute';
 import { toTailFailure } from './tail-failure';
 
 export interface VmRef {
@@ -28,16 +28,4 @@ export function serialSource(settings: SerialSettings, vm: VmRef): SerialSource 
       }
     },
   };
-}
-
-/** The runner VMs the settings select, for the palette's picker: the sidebar's own listing. */
-export async function listVms(settings: SerialSettings): Promise<Array<VmRef & { status: string; id: string }>> {
-  const vms = await new ComputeAdapter(settings).listWorkers();
-  return vms.map((vm) => ({
-    project: settings.gcpProject,
-    zone: vm.zone,
-    name: vm.name,
-    status: vm.status,
-    id: vm.id,
-  }));
 }

@@ -3,19 +3,46 @@
 // read-only adapter; src/core/checklist.ts judges.
 import * as vscode from 'vscode';
 import { configuredParts } from '../config/settings';
-import { readGitLabFacts, runChecklist, type CheckResult } from '../core/checklist';
+import { checklistSummary, readGitLabFacts, runChecklist, type CheckResult } from '../core/checklist';
 import { loadChecklist, loadGitLab } from '../lazy';
 import type { Services } from '../services';
-import { ChecklistView } from '../views/checklist-view';
+import { CHECKLIST_VIEW, ChecklistView } from '../views/checklist-view';
 
 export function register(context: vscode.ExtensionContext, services: Services): void {
   const view = new ChecklistView(() => runBootstrapChecklist(services));
   context.subscriptions.push(
     view,
-    vscode.commands.registerCommand('runnerOps.runChecklist', () => view.run()),
+    vscode.commands.registerCommand('runnerOps.runChecklist', () => runAsked(view)),
     services.onRefresh(() => view.invalidate()),
     services.onStoreReplaced(() => view.invalidate()),
   );
+}
+
+/** Asked for (palette, view title, walkthrough): progress in a notification too, and the result in a message. */
+async function runAsked(view: ChecklistView): Promise<CheckResult[]> {
+  let results: CheckResult[];
+  try {
+    results = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Running the bootstrap checklist…' },
+      () => view.run(),
+    );
+  } catch (e) {
+    void vscode.window.showErrorMessage(`The bootstrap checklist could not run: ${(e as Error).message ?? String(e)}`);
+    return [];
+  }
+  const { tone, text } = checklistSummary(results);
+  const show =
+    tone === 'error'
+      ? vscode.window.showErrorMessage
+      : tone === 'warning'
+        ? vscode.window.showWarningMessage
+        : vscode.window.showInformationMessage;
+  const action = results.length ? 'Show Checklist' : 'Open Settings';
+  void show(text, action).then((chosen) => {
+    if (chosen === 'Show Checklist') void vscode.commands.executeCommand(`${CHECKLIST_VIEW}.focus`);
+    else if (chosen) void vscode.commands.executeCommand('runnerOps.openSettings', 'runnerOps');
+  });
+  return results;
 }
 
 /** Every check, in order; nothing when nothing is configured (the view's welcome explains). */

@@ -2,7 +2,8 @@
 // description, the fix in the tooltip and, when it is a command, on click. Runs when the view
 // first becomes visible and on refresh or a settings/session change while visible; no timer.
 import * as vscode from 'vscode';
-import { checkStatus, checklistGreen, type CheckResult } from '../core/checklist';
+import { checklistGreen, type CheckResult } from '../core/checklist';
+import { checkStatus } from '../core/status-table';
 
 export const CHECKLIST_VIEW = 'runnerOps.checklist';
 

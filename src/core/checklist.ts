@@ -81,6 +81,8 @@ export interface GitLabFacts {
   runners?: Runner[] | Error;
   /** The runner VMs as the Runner VMs view read them; undefined when Compute is not configured or failed. */
   vms?: WorkerVm[];
+  /** Why the runner VMs could not be read: then no VM is checked, and the detail says so. */
+  vmsError?: Error;
 }
 
 export interface GitLabReadOptions {
@@ -110,7 +112,8 @@ export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts
   facts.identity = identity;
   facts.projectsError = o.store.projects.error;
   if (!facts.projectsError) facts.runners = o.store.runners.error ?? o.store.runners.value;
-  if (!o.store.workers.error) facts.vms = o.store.workers.value;
+  if (o.store.workers.error) facts.vmsError = o.store.workers.error;
+  else facts.vms = o.store.workers.value;
   return facts;
 }
 
@@ -431,9 +434,13 @@ async function judgeSecrets(
       : '';
   const failed = verified.filter((v) => v.result.outcome === 'failed');
   const older = verified.filter((v) => v.result.outcome === 'older-version');
-  const olderSentence = older.length
-    ? `${plural(older.length, 'secret')} under an older key version, not the primary: ${listOf(older.map((v) => v.label))}.`
-    : '';
+  // The names first: at the sidebar's default width only the start of the row shows.
+  const olderSentence =
+    older.length === 0
+      ? ''
+      : older.length === 1
+        ? `${older[0].label} is under an older key version, not the primary.`
+        : `${older.length} secrets are under an older key version, not the primary: ${listOf(older.map((v) => v.label))}.`;
   if (failed.length) {
     return set(
       'secrets',
@@ -492,7 +499,8 @@ function judgeRunners(g: GitLabFacts, input: ChecklistInput, set: Setter): void 
       },
     );
   }
-  const summary = `${online.length} of ${runners.length} runners online: ${online.map(name).join(', ')}${rest ? ` · ${rest}` : ''}`;
+  const unread = g.vmsError ? ` · runner VMs not checked: ${messageOf(g.vmsError)}` : '';
+  const summary = `${online.length} of ${runners.length} runners online: ${online.map(name).join(', ')}${rest ? ` · ${rest}` : ''}${unread}`;
   const problems = runnerProblems(runners, g.vms, input);
   if (problems.sentences.length === 0) return set('runner', 'pass', summary);
   set('runner', 'warn', `${problems.sentences.join(' ')} ${summary}`, {

@@ -304,6 +304,17 @@ test('the runner check warns exactly when the views warn about a VM (same correl
     await runChecklist(input, { ...signedIn, runners: [runner(1, 'online')], vms: [vm('r1'), vm('spare')] }, probes()),
   );
   assert.match(spare.detail, /^VM spare is running but no registered runner is linked to it\. /);
+  const unread = runnerRow(
+    await runChecklist(
+      input,
+      { ...signedIn, runners: [runner(1, 'online')], vmsError: new Error('Permission denied to list instances.') },
+      probes(),
+    ),
+  );
+  assert.equal(
+    unread.detail,
+    '1 of 1 runners online: #1 r1 · runner VMs not checked: Permission denied to list instances.',
+  );
 });
 
 test('a paused runner and a tag no online runner serves warn, naming them, with Resume as the fix', async () => {
@@ -335,7 +346,7 @@ test('secrets under an older key version warn, naming them, with the re-encrypt 
   assert.equal(row.outcome, 'warn');
   assert.equal(
     row.detail,
-    '1 secret under an older key version, not the primary: deploy-key.enc. 2 objects under gs://b/runners/.',
+    'deploy-key.enc is under an older key version, not the primary. 2 objects under gs://b/runners/.',
   );
   assert.deepEqual(row.fix?.command, { id: 'runnerOps.verifyAllSecrets', title: 'Verify All Secrets' });
   const flags = '--key key --keyring ring --location europe-west1 --project p';
@@ -359,7 +370,7 @@ test('a secret that cannot be decrypted fails, naming it and why', async () => {
   assert.equal(row.outcome, 'fail');
   assert.equal(
     row.detail,
-    'a/config.toml.enc cannot be decrypted: key version 1 is disabled (enable or restore it to read this secret). 1 secret under an older key version, not the primary: deploy-key.enc. 2 objects under gs://b/runners/.',
+    'a/config.toml.enc cannot be decrypted: key version 1 is disabled (enable or restore it to read this secret). deploy-key.enc is under an older key version, not the primary. 2 objects under gs://b/runners/.',
   );
   assert.equal(checklistGreen(results), false);
 });

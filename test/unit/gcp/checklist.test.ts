@@ -97,7 +97,7 @@ test('the demo fleet: the offline runner on its running VM and the secret under 
   const secrets = row(results, 'secrets');
   assert.match(
     secrets.detail,
-    /^1 secret under an older key version, not the primary: sa-key\.json\.enc\. 5 objects under gs:\/\/\S+\/runners\/\.$/,
+    /^sa-key\.json\.enc is under an older key version, not the primary\. 5 objects under gs:\/\/\S+\/runners\/\.$/,
   );
   assert.equal(secrets.fix?.command?.id, 'runnerOps.verifyAllSecrets');
   assert.match(
@@ -136,7 +136,7 @@ test('after a rotation (a new primary version) every secret warns as under an ol
     assert.equal(secrets.outcome, 'warn');
     assert.match(
       secrets.detail,
-      /^5 secrets under an older key version, not the primary: deploy-key\.enc, gitlab-runner-a\/config\.toml\.enc, gitlab-runner-b\/config\.toml\.enc, gitlab-runner-c\/config\.toml\.enc, … \(1 more\)\./,
+      /^5 secrets are under an older key version, not the primary: deploy-key\.enc, gitlab-runner-a\/config\.toml\.enc, gitlab-runner-b\/config\.toml\.enc, gitlab-runner-c\/config\.toml\.enc, … \(1 more\)\./,
     );
 
     await kms.updateCryptoKeyVersion({
@@ -148,7 +148,7 @@ test('after a rotation (a new primary version) every secret warns as under an ol
     assert.equal(secrets.outcome, 'fail');
     assert.match(
       secrets.detail,
-      /^sa-key\.json\.enc cannot be decrypted: key version 1 is disabled \(enable or restore it to read this secret\)\. 4 secrets under an older key version/,
+      /^sa-key\.json\.enc cannot be decrypted: key version 1 is disabled \(enable or restore it to read this secret\)\. 4 secrets are under an older key version/,
     );
     assertNoPlaintext(results);
   } finally {

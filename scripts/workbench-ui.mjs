@@ -71,16 +71,51 @@ export function workbenchUi(page, resultsDir) {
     return path;
   }
 
-  /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
-  async function clickRow({ title, label }) {
+  /** The first row of a view whose label starts with `label`. */
+  async function findRow(title, label) {
     const rows = pane(title).locator('.monaco-list-row');
     const texts = await rows.evaluateAll((elements) =>
       elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()),
     );
     const index = texts.findIndex((text) => text.startsWith(label));
     if (index < 0) throw new Error(`no row starting with "${label}" in ${title}; rows: ${texts.join(' | ')}`);
-    await rows.nth(index).click({ timeout: 10_000 });
+    return rows.nth(index);
   }
 
-  return { openContainer, readView, notifications, screenshot, clickRow };
+  /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
+  async function clickRow({ title, label }) {
+    await (await findRow(title, label)).click({ timeout: 10_000 });
+  }
+
+  /** Expands the first row whose label starts with `label`, unless it is expanded already. */
+  async function expandRow({ title, label }) {
+    // A click can land while a refresh re-renders the row, or only focus the tree: check, and try again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const row = await findRow(title, label);
+      if ((await row.getAttribute('aria-expanded', { timeout: 5_000 })) !== 'false') return;
+      await row.click({ timeout: 10_000 });
+      await page.waitForTimeout(500);
+    }
+  }
+
+  /** Hovers the first row whose label starts with `label` and returns the tooltip's text as shown. */
+  async function hoverRow({ title, label }) {
+    // Only a hover on screen: the widget of an earlier hover may linger in the DOM, hidden. A view
+    // re-rendering under the pointer (a live pipeline) closes a hover: move away and hover again.
+    const hover = page.locator('.workbench-hover:visible, .monaco-hover:visible').filter({ hasText: /\S/ }).first();
+    for (let attempt = 1; ; attempt++) {
+      await page.mouse.move(0, 0);
+      await (await findRow(title, label)).locator('.label-name').hover({ timeout: 10_000 });
+      try {
+        await hover.waitFor({ state: 'visible', timeout: 4_000 });
+        const text = await hover.innerText();
+        await page.mouse.move(0, 0);
+        return text;
+      } catch (error) {
+        if (attempt === 4) throw error;
+      }
+    }
+  }
+
+  return { openContainer, readView, notifications, screenshot, clickRow, expandRow, hoverRow };
 }

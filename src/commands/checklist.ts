@@ -1,24 +1,19 @@
-// Runner Ops: Run Bootstrap Checklist, and the view it fills. Gathers what GitLab says (token,
-// projects, runners through the fleet store) and hands the Google checks the lazily loaded
-// read-only adapter; src/core/checklist.ts judges.
+// Runner Ops: Run Bootstrap Checklist. The checks themselves are gathered in src/services.ts and
+// judged in src/core/checklist.ts; the view shows them. Asked for (palette, view title,
+// walkthrough), a run shows progress in a notification too and ends with a result message.
 import * as vscode from 'vscode';
-import { configuredParts } from '../config/settings';
-import { checklistSummary, readGitLabFacts, runChecklist, type CheckResult } from '../core/checklist';
-import { loadChecklist, loadGitLab } from '../lazy';
+import { checklistSummary, type CheckResult } from '../core/checklist';
 import type { Services } from '../services';
-import { CHECKLIST_VIEW, ChecklistView } from '../views/checklist-view';
+import type { RunnerOpsViews } from '../views';
+import { CHECKLIST_VIEW, type ChecklistView } from '../views/checklist-view';
 
-export function register(context: vscode.ExtensionContext, services: Services): void {
-  const view = new ChecklistView(() => runBootstrapChecklist(services));
+export function register(context: vscode.ExtensionContext, _services: Services, views: RunnerOpsViews): void {
   context.subscriptions.push(
-    view,
-    vscode.commands.registerCommand('runnerOps.runChecklist', () => runAsked(view)),
-    services.onRefresh(() => view.invalidate()),
-    services.onStoreReplaced(() => view.invalidate()),
+    vscode.commands.registerCommand('runnerOps.runChecklist', () => runAsked(views.checklist)),
   );
 }
 
-/** Asked for (palette, view title, walkthrough): progress in a notification too, and the result in a message. */
+/** Runs the checklist with progress in a notification (the view's own progress stays) and says the result. */
 async function runAsked(view: ChecklistView): Promise<CheckResult[]> {
   let results: CheckResult[];
   try {
@@ -43,40 +38,4 @@ async function runAsked(view: ChecklistView): Promise<CheckResult[]> {
     else if (chosen) void vscode.commands.executeCommand('runnerOps.openSettings', 'runnerOps');
   });
   return results;
-}
-
-/** Every check, in order; nothing when nothing is configured (the view's welcome explains). */
-async function runBootstrapChecklist(services: Services): Promise<CheckResult[]> {
-  const settings = services.settings();
-  const parts = configuredParts(settings);
-  if (!parts.any) return [];
-  const [gitlab, { ChecklistAdapter }] = await Promise.all([
-    services.gitlabSession().then((session) =>
-      readGitLabFacts({
-        configured: parts.gitlab,
-        host: settings.gitlabUrl,
-        projects: settings.gitlabProjects,
-        session,
-        identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
-        store: services.store(),
-      }),
-    ),
-    loadChecklist(),
-  ]);
-  const google = new ChecklistAdapter(settings);
-  try {
-    return await runChecklist(
-      {
-        gcpProject: settings.gcpProject,
-        kmsKey: settings.kmsKey,
-        bucket: settings.secretsBucket,
-        prefix: settings.secretsPrefix,
-        now: Date.now(),
-      },
-      gitlab,
-      google,
-    );
-  } finally {
-    void google.close().catch(() => undefined);
-  }
 }

@@ -4,9 +4,11 @@
 // Runners are judged with the views' own correlation (src/core/correlate.ts), so the checklist
 // never passes what the Runner VMs view warns about.
 import pLimit from 'p-limit';
-import { capitalize, correlate, runnerRef } from './correlate';
+import { capitalize, correlate } from './correlate';
 import type { FleetStore } from './fleet-store';
 import type { Runner, WorkerVm } from './model';
+import { plural, runnerLabel, runnerRef } from './names';
+import { PACE } from './pace';
 import { tagsWithoutOnlineRunner } from './runner-guard';
 import { secretLabel, verifySentence, type VerifyResult } from './secrets';
 import { judgeToken, type TokenIdentity } from './token-check';
@@ -371,13 +373,10 @@ async function judgeKey(k: KmsKeyName, now: number, google: GoogleProbes, set: S
 
 const MAX_LISTED = 4;
 /** Secrets decrypt-checked per run (two requests each): Verify All Secrets in the Secrets view checks every one. */
-export const MAX_VERIFIED_SECRETS = 20;
-/** Decrypt checks in flight at once. */
-const VERIFY_CONCURRENCY = 4;
+export const MAX_VERIFIED_SECRETS = PACE.google.checklistMaxVerified;
 
 const listOf = (names: string[]) =>
   names.slice(0, MAX_LISTED).join(', ') + (names.length > MAX_LISTED ? `, … (${names.length - MAX_LISTED} more)` : '');
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const VERIFY_ALL = { id: 'runnerOps.verifyAllSecrets', title: 'Verify All Secrets' };
 
 async function judgeSecrets(
@@ -416,7 +415,7 @@ async function judgeSecrets(
 
   const secrets = objects.filter((o) => !o.name.endsWith('/'));
   const checked = secrets.slice(0, MAX_VERIFIED_SECRETS);
-  const limit = pLimit(VERIFY_CONCURRENCY);
+  const limit = pLimit(PACE.secrets.verifyParallel);
   const verified = await Promise.all(
     checked.map((o) =>
       limit(async () => ({
@@ -479,7 +478,7 @@ function judgeRunners(g: GitLabFacts, input: ChecklistInput, set: Setter): void 
   const register = { text: REGISTER.replace('GITLAB_URL', g.host) };
   if (runners.length === 0)
     return set('runner', 'fail', 'No runner is registered for the configured projects.', register);
-  const name = (r: Runner) => `#${r.id} ${r.description || '(no description)'}`;
+  const name = runnerLabel;
   const online = runners.filter((r) => r.status === 'online' && !r.paused);
   const paused = runners.filter((r) => r.paused);
   const others = runners.filter((r) => r.status !== 'online' && !r.paused);

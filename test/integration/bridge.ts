@@ -45,6 +45,10 @@ export const ui = {
   },
   screenshot: (name: string) => call<string>('screenshot', { name }),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
+  /** Expands the row whose label starts with `label` unless it is expanded already. */
+  expandRow: (title: string, label: string) => call<void>('expandRow', { title, label }),
+  /** The tooltip a user sees when hovering the row whose label starts with `label`. */
+  hoverRow: (title: string, label: string) => call<string>('hoverRow', { title, label }),
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

@@ -5,3 +5,4 @@ import './sidebar.test';
 import './tails.test';
 import './secrets.test';
 import './checklist.test';
+import './rows.test';

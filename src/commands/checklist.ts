@@ -1,9 +1,41 @@
 // Runner Ops: Run Bootstrap Checklist. The checks themselves are gathered in src/services.ts and
-// judged in src/core/checklist.ts; the view shows them.
+// judged in src/core/checklist.ts; the view shows them. Asked for (palette, view title,
+// walkthrough), a run shows progress in a notification too and ends with a result message.
 import * as vscode from 'vscode';
+import { checklistSummary, type CheckResult } from '../core/checklist';
 import type { Services } from '../services';
 import type { RunnerOpsViews } from '../views';
+import { CHECKLIST_VIEW, type ChecklistView } from '../views/checklist-view';
 
 export function register(context: vscode.ExtensionContext, _services: Services, views: RunnerOpsViews): void {
-  context.subscriptions.push(vscode.commands.registerCommand('runnerOps.runChecklist', () => views.checklist.run()));
+  context.subscriptions.push(
+    vscode.commands.registerCommand('runnerOps.runChecklist', () => runAsked(views.checklist)),
+  );
+}
+
+/** Runs the checklist with progress in a notification (the view's own progress stays) and says the result. */
+async function runAsked(view: ChecklistView): Promise<CheckResult[]> {
+  let results: CheckResult[];
+  try {
+    results = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Running the bootstrap checklist…' },
+      () => view.run(),
+    );
+  } catch (e) {
+    void vscode.window.showErrorMessage(`The bootstrap checklist could not run: ${(e as Error).message ?? String(e)}`);
+    return [];
+  }
+  const { tone, text } = checklistSummary(results);
+  const show =
+    tone === 'error'
+      ? vscode.window.showErrorMessage
+      : tone === 'warning'
+        ? vscode.window.showWarningMessage
+        : vscode.window.showInformationMessage;
+  const action = results.length ? 'Show Checklist' : 'Open Settings';
+  void show(text, action).then((chosen) => {
+    if (chosen === 'Show Checklist') void vscode.commands.executeCommand(`${CHECKLIST_VIEW}.focus`);
+    else if (chosen) void vscode.commands.executeCommand('runnerOps.openSettings', 'runnerOps');
+  });
+  return results;
 }

@@ -193,18 +193,32 @@ export class FleetLinks {
 
   /** Sentences for a RUNNING VM whose runner GitLab does not see, or that hosts no runner. */
   vmWarnings(vm: WorkerVm, now: number): string[] {
+    return this.vmProblems(vm, now).map((p) =>
+      p.runner
+        ? `${capitalize(runnerRef(p.runner))} ${p.problem} although the VM is running.`
+        : 'No registered runner is linked to this VM although it is running.',
+    );
+  }
+
+  /** What is wrong with a RUNNING VM past its boot grace: each linked runner GitLab does not see, or no runner at all. */
+  vmProblems(vm: WorkerVm, now: number): VmProblem[] {
     if (vm.status !== 'RUNNING') return [];
     if (vm.lastStartedAt !== undefined && now - vm.lastStartedAt < PACE.correlation.bootGraceMs) return [];
     const links = this.linksByVm.get(vm.id) ?? [];
-    if (links.length === 0) {
-      if (!this.runnersLoaded) return [];
-      return ['No registered runner is linked to this VM although it is running.'];
-    }
+    if (links.length === 0) return this.runnersLoaded ? [{ vm }] : [];
     return links.flatMap((link) => {
       const problem = contactProblem(link, now);
-      return problem ? [`${capitalize(runnerRef(link.runner))} ${problem} although the VM is running.`] : [];
+      return problem ? [{ vm, runner: link.runner, problem }] : [];
     });
   }
+}
+
+/** A RUNNING VM whose runner GitLab does not see (`runner` and `problem`), or that hosts none (neither). */
+export interface VmProblem {
+  readonly vm: WorkerVm;
+  readonly runner?: Runner;
+  /** "has not contacted GitLab for 3 h", "has never contacted GitLab". */
+  readonly problem?: string;
 }
 
 /** "has not contacted GitLab for 3 h", or undefined when this host is online. */
@@ -248,7 +262,7 @@ export function jobHost(job: Pick<Job, 'runner' | 'runnerManager'>, links: Fleet
   return { runnerId, runner: links.runner(runnerId), vm, text: vm ? `${who} on VM ${links.vmDisplayName(vm)}` : who };
 }
 
-function capitalize(text: string): string {
+export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -1,6 +1,7 @@
 // Every status Runner Ops shows is one row of data here; views render a row and never pick an
 // icon or colour themselves. Icons are codicon ids, colours theme colour ids, so this file needs
 // no `vscode` and the views wrap them in ThemeIcon/ThemeColor.
+import type { CheckOutcome } from './checklist';
 import type { Job, PipelineStatus, Runner, RunnerStatus, VmStatus } from './model';
 
 export interface StatusPresentation {
@@ -81,6 +82,14 @@ export const ALLOWED_FAILURE: StatusPresentation = row(
   Priority.warning,
 );
 
+/** A bootstrap checklist outcome: a warning keeps the checklist green but reads as one. */
+const CHECK_STATUSES: Record<CheckOutcome, StatusPresentation> = {
+  pass: row('Passed', 'pass-filled', 'testing.iconPassed', Priority.settled),
+  warn: row('Warning', 'warning', 'list.warningForeground', Priority.warning),
+  fail: row('Failed', 'error', 'testing.iconFailed', Priority.failure),
+  skipped: row('Skipped', 'circle-slash', 'disabledForeground', Priority.inactive),
+};
+
 /** Looks up own keys only, so a status such as `constructor` is unknown rather than a prototype member. */
 function lookup<K extends string>(table: Record<K, StatusPresentation>, status: string): StatusPresentation {
   return Object.hasOwn(table, status) ? table[status as K] : UNKNOWN_STATUS;
@@ -117,6 +126,10 @@ export function pipelineStatus(status: string): StatusPresentation {
 export function jobStatus(job: Pick<Job, 'status' | 'allowFailure'>): StatusPresentation {
   if (job.status === 'failed' && job.allowFailure) return ALLOWED_FAILURE;
   return pipelineStatus(job.status);
+}
+
+export function checkStatus(outcome: CheckOutcome): StatusPresentation {
+  return lookup(CHECK_STATUSES, outcome);
 }
 
 /** Comparator for lists sorted by status: failures and transitions first. */

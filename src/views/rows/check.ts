@@ -1,7 +1,8 @@
 // A Bootstrap Checklist row: the check, its outcome's icon, the detail, and the fix in the
 // tooltip and, when it is a command, on click.
 import * as vscode from 'vscode';
-import { checkStatus, type CheckResult } from '../../core/checklist';
+import type { CheckResult } from '../../core/checklist';
+import { checkStatus } from '../../core/status-table';
 import { iconOf } from './icon';
 
 export function checkRow(result: CheckResult): vscode.TreeItem {

@@ -77,6 +77,12 @@ suite('Secrets', function () {
     });
     assert.equal(signedIn.ok, true);
     await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')));
+    // Signing in re-runs the Bootstrap Checklist, which decrypt-checks the secrets too: let it finish first.
+    await eventually(
+      () => ui.readView('Bootstrap Checklist'),
+      (v) => /^Runner #3 /.test(v.rows.find((r) => r.text === 'Registered runner')?.description ?? ''),
+      20_000,
+    );
     const mark = sandbox.requests.mark();
     const results =
       await vscode.commands.executeCommand<Array<{ name: string; result: { outcome: string } }>>(

@@ -72,7 +72,7 @@ export function workbenchUi(page, resultsDir) {
   }
 
   /** The first row of a view whose label starts with `label`. */
-  async function rowOf(title, label) {
+  async function findRow(title, label) {
     const rows = pane(title).locator('.monaco-list-row');
     const texts = await rows.evaluateAll((elements) =>
       elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()),
@@ -84,15 +84,89 @@ export function workbenchUi(page, resultsDir) {
 
   /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
   async function clickRow({ title, label }) {
-    await (await rowOf(title, label)).click({ timeout: 10_000 });
+    await (await findRow(title, label)).click({ timeout: 10_000 });
   }
 
   /** Hovers a row and clicks its inline action titled `action`, as a user would. */
   async function clickRowAction({ title, label, action }) {
-    const row = await rowOf(title, label);
+    const row = await findRow(title, label);
     await row.hover({ timeout: 10_000 });
     await row.locator(`.actions .action-label[aria-label="${action}"]`).click({ timeout: 10_000 });
   }
 
-  return { openContainer, readView, notifications, screenshot, clickRow, clickRowAction };
+  /** The quick pick on screen: title, placeholder and the rows rendered (a screenful: the list is virtual). */
+  async function quickInput() {
+    const widget = page.locator('.quick-input-widget').first();
+    if (!(await widget.isVisible().catch(() => false))) return { visible: false, title: '', placeholder: '', rows: [] };
+    return widget.evaluate((el) => ({
+      visible: true,
+      title: (el.querySelector('.quick-input-title')?.textContent ?? '').trim(),
+      placeholder: el.querySelector('.quick-input-box input')?.getAttribute('placeholder') ?? '',
+      rows: [...el.querySelectorAll('.quick-input-list .monaco-list-row')]
+        .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+        .map((row) => ({
+          label: (row.querySelector('.label-name')?.textContent ?? '').trim(),
+          description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
+          // label, description and detail, as a screen reader hears the row
+          text: row.getAttribute('aria-label') ?? '',
+        })),
+    }));
+  }
+
+  /** The active editor as shown: how far its text is scrolled sideways, and the status bar's "Ln 9, Col 1". */
+  async function activeEditor() {
+    return page.evaluate(() => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      const slider = editor?.querySelector('.scrollbar.horizontal .slider');
+      const lines = editor?.querySelector('.lines-content');
+      return {
+        sliderLeft: slider ? parseFloat(getComputedStyle(slider).left) || 0 : 0,
+        contentLeft: lines ? parseFloat(getComputedStyle(lines).left) || 0 : 0,
+        cursor: (document.getElementById('status.editor.selection')?.textContent ?? '').trim(),
+      };
+    });
+  }
+
+  /** Expands the first row whose label starts with `label`, unless it is expanded already. */
+  async function expandRow({ title, label }) {
+    // A click can land while a refresh re-renders the row, or only focus the tree: check, and try again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const row = await findRow(title, label);
+      if ((await row.getAttribute('aria-expanded', { timeout: 5_000 })) !== 'false') return;
+      await row.click({ timeout: 10_000 });
+      await page.waitForTimeout(500);
+    }
+  }
+
+  /** Hovers the first row whose label starts with `label` and returns the tooltip's text as shown. */
+  async function hoverRow({ title, label }) {
+    // Only a hover on screen: the widget of an earlier hover may linger in the DOM, hidden. A view
+    // re-rendering under the pointer (a live pipeline) closes a hover: move away and hover again.
+    const hover = page.locator('.workbench-hover:visible, .monaco-hover:visible').filter({ hasText: /\S/ }).first();
+    for (let attempt = 1; ; attempt++) {
+      await page.mouse.move(0, 0);
+      await (await findRow(title, label)).locator('.label-name').hover({ timeout: 10_000 });
+      try {
+        await hover.waitFor({ state: 'visible', timeout: 4_000 });
+        const text = await hover.innerText();
+        await page.mouse.move(0, 0);
+        return text;
+      } catch (error) {
+        if (attempt === 4) throw error;
+      }
+    }
+  }
+
+  return {
+    openContainer,
+    readView,
+    notifications,
+    screenshot,
+    clickRow,
+    clickRowAction,
+    expandRow,
+    hoverRow,
+    quickInput,
+    activeEditor,
+  };
 }

@@ -5,24 +5,24 @@ import * as auth from './commands/auth';
 import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
 import * as general from './commands/general';
-import * as tail from './commands/tail';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
 import * as secrets from './commands/secrets';
-import { registerViews } from './views';
+import * as tail from './commands/tail';
 import { Services } from './services';
+import { registerViews } from './views';
 
 export function activate(context: vscode.ExtensionContext) {
   const services = new Services(context);
   context.subscriptions.push(services);
+  const views = registerViews(context, services);
   auth.register(context, services);
   general.register(context, services);
   tail.register(context, services);
   runners.register(context, services);
   pipelines.register(context, services);
   secrets.register(context, services);
-  const views = registerViews(context, services);
-  checklist.register(context, services);
+  checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
   return { services, views, confirmation };

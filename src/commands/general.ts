@@ -1,7 +1,7 @@
 // Runner Ops: Refresh, the settings shortcut the welcome views link to, and Show Failure Details.
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { failureOfRow } from '../views/presentation';
+import { failureOfRow } from '../views/rows/common';
 
 export function register(context: vscode.ExtensionContext, services: Services): void {
   context.subscriptions.push(

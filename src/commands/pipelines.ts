@@ -1,7 +1,8 @@
 // Retry, cancel and open pipelines; load more; run a pipeline schedule now. After an action the
-// one pipeline is watched briefly (1 s x 10) instead of refreshing everything.
+// one pipeline is watched briefly (PACE.afterAction) instead of refreshing everything.
 import * as vscode from 'vscode';
 import type { Pipeline, PipelineSchedule, Project } from '../core/model';
+import { PACE } from '../core/pace';
 import { PollingSet } from '../core/polling';
 import { pipelineStatus } from '../core/status-table';
 import type { Services } from '../services';
@@ -78,7 +79,7 @@ async function act(
     watch.add(updated.id);
     void vscode.window.setStatusBarMessage(
       `Pipeline #${pipeline.id}: ${action === 'retry' ? 'retried' : 'canceled'}`,
-      4000,
+      PACE.statusMessageMs,
     );
     return updated;
   } catch (error) {

@@ -1,6 +1,7 @@
 // Pause, resume, open in GitLab and copy the id of a registered runner.
 import * as vscode from 'vscode';
 import type { Runner } from '../core/model';
+import { PACE } from '../core/pace';
 import { tagsLeftWithoutRunner } from '../core/runner-guard';
 import type { Services } from '../services';
 import { confirmation } from './confirm';
@@ -17,7 +18,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     vscode.commands.registerCommand('runnerOps.copyRunnerId', (node: RunnerArg) =>
       withRunner(services, node, async (runner) => {
         await vscode.env.clipboard.writeText(String(runner.id));
-        void vscode.window.setStatusBarMessage(`Copied runner id ${runner.id}`, 3000);
+        void vscode.window.setStatusBarMessage(`Copied runner id ${runner.id}`, PACE.statusMessageMs);
       }),
     ),
   );

@@ -2,9 +2,16 @@
 // services, each outcome with a one-line detail and the fix (a command, or the exact gcloud
 // command that creates what is missing). Pure: the probes fetch, this judges and explains.
 import { ignoreFailures, type FailureSink } from './failures';
+// Runners are judged with the views' own correlation (src/core/correlate.ts), so the checklist
+// never passes what the Runner VMs view warns about.
+import pLimit from 'p-limit';
+import { capitalize, correlate } from './correlate';
 import type { FleetStore } from './fleet-store';
-import type { Runner } from './model';
-import { Priority, type StatusPresentation } from './status-table';
+import type { Runner, WorkerVm } from './model';
+import { plural, runnerLabel, runnerRef } from './names';
+import { PACE } from './pace';
+import { tagsWithoutOnlineRunner } from './runner-guard';
+import { secretLabel, verifySentence, type VerifyResult } from './secrets';
 import { judgeToken, type TokenIdentity } from './token-check';
 
 export type CheckOutcome = 'pass' | 'warn' | 'fail' | 'skipped';
@@ -75,6 +82,10 @@ export interface GitLabFacts {
   /** Undefined: not read. An Error: a project could not be read. */
   projectsError?: Error;
   runners?: Runner[] | Error;
+  /** The runner VMs as the Runner VMs view read them; undefined when Compute is not configured or failed. */
+  vms?: WorkerVm[];
+  /** Why the runner VMs could not be read: then no VM is checked, and the detail says so. */
+  vmsError?: Error;
 }
 
 export interface GitLabReadOptions {
@@ -89,7 +100,7 @@ export interface GitLabReadOptions {
   onFailure?: FailureSink;
 }
 
-/** What GitLab says: the token, the configured projects and their runners (through the fleet store). */
+/** What GitLab says: the token, the configured projects and their runners, and the VMs that host them (through the fleet store). */
 export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
   const facts: GitLabFacts = {
     configured: o.configured,
@@ -105,11 +116,13 @@ export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts
       (o.onFailure ?? ignoreFailures)(error);
       return error;
     }),
-    o.store.refresh('runners'),
+    o.store.refresh('runners', ['workers']),
   ]);
   facts.identity = identity;
   facts.projectsError = o.store.projects.error;
   if (!facts.projectsError) facts.runners = o.store.runners.error ?? o.store.runners.value;
+  if (o.store.workers.error) facts.vmsError = o.store.workers.error;
+  else facts.vms = o.store.workers.value;
   return facts;
 }
 
@@ -128,7 +141,15 @@ export interface GoogleProbes {
   ping(project: string): Promise<void>;
   key(name: string): Promise<KeyFacts | undefined>;
   bucket(name: string): Promise<{ versioning: boolean } | undefined>;
-  objects(bucket: string, prefix: string): Promise<string[]>;
+  /** The objects under the prefix (their current generations), at most a few hundred. */
+  objects(bucket: string, prefix: string): Promise<StoredObject[]>;
+  /** Decrypts one object's generation with the key and says which version could; the plaintext is discarded. Never throws. */
+  verify(keyName: string, bucket: string, object: StoredObject): Promise<VerifyResult>;
+}
+
+export interface StoredObject {
+  name: string;
+  generation: string;
 }
 
 const settingsFix = (section: string, title = 'Open Settings'): CheckFix => ({
@@ -156,6 +177,7 @@ export async function runChecklist(
 ): Promise<CheckResult[]> {
   const google = reporting(probes, onFailure);
   const results = new Map<CheckId, CheckResult>();
+  const outcomeOf = (id: CheckId) => results.get(id)?.outcome;
   const set = (id: CheckId, outcome: CheckOutcome, detail: string, fix?: CheckFix) => {
     results.set(id, { id, title: CHECKS.find((c) => c.id === id)!.title, outcome, detail, fix });
   };
@@ -170,8 +192,8 @@ export async function runChecklist(
   };
 
   judgeGitLab(gitlab, set);
-  await judgeGoogle(input, google, set, blocked);
-  if (!blocked('runner')) judgeRunners(gitlab, set);
+  await judgeGoogle(input, google, set, blocked, outcomeOf);
+  if (!blocked('runner')) judgeRunners(gitlab, input, set);
   return CHECKS.map((c) => results.get(c.id)!);
 }
 
@@ -190,6 +212,12 @@ function reporting(probes: GoogleProbes, onFailure: FailureSink): GoogleProbes {
     key: report(probes.key),
     bucket: report(probes.bucket),
     objects: report(probes.objects),
+    // A decrypt check never throws: its failure rides on the result.
+    verify: (...args) =>
+      probes.verify(...args).then((result) => {
+        if (result.outcome === 'failed' && result.failure) onFailure(result.failure);
+        return result;
+      }),
   };
 }
 
@@ -240,6 +268,7 @@ async function judgeGoogle(
   google: GoogleProbes,
   set: Setter,
   blocked: (id: CheckId) => boolean,
+  outcomeOf: (id: CheckId) => CheckOutcome | undefined,
 ): Promise<void> {
   const keyName = parseKmsKeyName(input.kmsKey);
   const keyFix = settingsFix('runnerOps.secrets.kmsKey', 'Set the KMS key');
@@ -317,7 +346,12 @@ async function judgeGoogle(
       }
     }
   }
-  if (!blocked('secrets') && bucketOk) await judgeSecrets(bucket, input.prefix, keyName, google, set);
+  if (!blocked('secrets') && bucketOk) {
+    // Decrypt-check only with a usable key: a failing key is its own row, not one failure per secret.
+    const key = outcomeOf('key');
+    const usableKey = keyName && (key === 'pass' || key === 'warn') ? keyName : undefined;
+    await judgeSecrets(bucket, input.prefix, keyName, usableKey, google, set);
+  }
 }
 
 async function judgeKey(k: KmsKeyName, now: number, google: GoogleProbes, set: Setter): Promise<void> {
@@ -371,26 +405,31 @@ async function judgeKey(k: KmsKeyName, now: number, google: GoogleProbes, set: S
 }
 
 const MAX_LISTED = 4;
+/** Secrets decrypt-checked per run (two requests each): Verify All Secrets in the Secrets view checks every one. */
+export const MAX_VERIFIED_SECRETS = PACE.google.checklistMaxVerified;
+
+const listOf = (names: string[]) =>
+  names.slice(0, MAX_LISTED).join(', ') + (names.length > MAX_LISTED ? `, … (${names.length - MAX_LISTED} more)` : '');
+const VERIFY_ALL = { id: 'runnerOps.verifyAllSecrets', title: 'Verify All Secrets' };
 
 async function judgeSecrets(
   bucket: string,
   rawPrefix: string,
   k: KmsKeyName | undefined,
+  usableKey: KmsKeyName | undefined,
   google: GoogleProbes,
   set: Setter,
 ): Promise<void> {
   const prefix = rawPrefix.trim();
   const where = `gs://${bucket}/${prefix}`;
-  let names: string[];
+  let objects: StoredObject[];
   try {
-    names = await google.objects(bucket, prefix);
+    objects = await google.objects(bucket, prefix);
   } catch (e) {
     return set('secrets', 'fail', `Cannot list ${where}: ${messageOf(e)}`, RERUN);
   }
-  const shown = names.map((n) => n.slice(prefix.length));
-  const listed =
-    shown.slice(0, MAX_LISTED).join(', ') +
-    (shown.length > MAX_LISTED ? `, … (${shown.length - MAX_LISTED} more)` : '');
+  const names = objects.map((o) => o.name);
+  const listed = listOf(names.map((n) => n.slice(prefix.length)));
   const keyFlags = k
     ? `--key ${k.key} --keyring ${k.ring} --location ${k.location} --project ${k.project}`
     : '--key KEY --keyring RING --location LOCATION';
@@ -404,20 +443,75 @@ async function judgeSecrets(
       text: `Encrypt and upload the runner's config.toml: ${upload}`,
     });
   }
-  set('secrets', 'pass', `${names.length} object${names.length === 1 ? '' : 's'} under ${where}: ${listed}`);
+  const found = `${plural(names.length, 'object')} under ${where}`;
+  if (!usableKey) return set('secrets', 'pass', `${found}: ${listed} (not decrypt-checked: the KMS key is not usable)`);
+
+  const secrets = objects.filter((o) => !o.name.endsWith('/'));
+  const checked = secrets.slice(0, MAX_VERIFIED_SECRETS);
+  const limit = pLimit(PACE.secrets.verifyParallel);
+  const verified = await Promise.all(
+    checked.map((o) =>
+      limit(async () => ({
+        label: secretLabel(o.name, prefix),
+        name: o.name,
+        result: await google
+          .verify(usableKey.keyName, bucket, o)
+          .catch((e: unknown): VerifyResult => ({ outcome: 'failed', reason: messageOf(e) })),
+      })),
+    ),
+  );
+  const partly =
+    secrets.length > checked.length
+      ? ` (the first ${checked.length} of ${secrets.length} decrypt-checked; Verify All Secrets checks every one)`
+      : '';
+  const failed = verified.filter((v) => v.result.outcome === 'failed');
+  const older = verified.filter((v) => v.result.outcome === 'older-version');
+  // The names first: at the sidebar's default width only the start of the row shows.
+  const olderSentence =
+    older.length === 0
+      ? ''
+      : older.length === 1
+        ? `${older[0].label} is under an older key version, not the primary.`
+        : `${older.length} secrets are under an older key version, not the primary: ${listOf(older.map((v) => v.label))}.`;
+  if (failed.length) {
+    return set(
+      'secrets',
+      'fail',
+      [...failed.map((v) => `${v.label} ${verifySentence(v.result)}.`), olderSentence, `${found}${partly}.`]
+        .filter(Boolean)
+        .join(' '),
+      {
+        command: VERIFY_ALL,
+        text: `Enable the key version that encrypted it, or encrypt and upload the secret again: gcloud kms encrypt ${keyFlags} --plaintext-file FILE --ciphertext-file - | gcloud storage cp - ${where}NAME`,
+      },
+    );
+  }
+  if (older.length) {
+    // The plaintext only passes through the pipe, never a file.
+    const reencrypt = (name: string) =>
+      `gcloud storage cat gs://${bucket}/${name} | gcloud kms decrypt ${keyFlags} --ciphertext-file - --plaintext-file - | gcloud kms encrypt ${keyFlags} --plaintext-file - --ciphertext-file - | gcloud storage cp - gs://${bucket}/${name}`;
+    return set('secrets', 'warn', `${olderSentence} ${found}${partly}.`, {
+      command: VERIFY_ALL,
+      text: [
+        'Re-encrypt with the primary version, then Verify All Secrets:',
+        ...older.slice(0, MAX_LISTED).map((v) => reencrypt(v.name)),
+      ].join('\n'),
+    });
+  }
+  set('secrets', 'pass', `${found}, each decrypts with the primary key version${partly}: ${listed}`);
 }
 
 const REGISTER =
   'Create a project runner in GitLab (Settings → CI/CD → Runners → New project runner), then on the VM: gitlab-runner register --url GITLAB_URL --token glrt-…';
 
-function judgeRunners(g: GitLabFacts, set: Setter): void {
+function judgeRunners(g: GitLabFacts, input: ChecklistInput, set: Setter): void {
   const runners = g.runners;
   if (runners === undefined) return set('runner', 'skipped', 'Skipped: the runners were not read.');
   if (runners instanceof Error) return set('runner', 'fail', `Cannot list the runners: ${messageOf(runners)}`, RERUN);
   const register = { text: REGISTER.replace('GITLAB_URL', g.host) };
   if (runners.length === 0)
     return set('runner', 'fail', 'No runner is registered for the configured projects.', register);
-  const name = (r: Runner) => `#${r.id} ${r.description || '(no description)'}`;
+  const name = runnerLabel;
   const online = runners.filter((r) => r.status === 'online' && !r.paused);
   const paused = runners.filter((r) => r.paused);
   const others = runners.filter((r) => r.status !== 'online' && !r.paused);
@@ -437,29 +531,79 @@ function judgeRunners(g: GitLabFacts, set: Setter): void {
       },
     );
   }
-  set(
-    'runner',
-    'pass',
-    `${online.length} of ${runners.length} runners online: ${online.map(name).join(', ')}${rest ? ` · ${rest}` : ''}`,
-  );
+  const unread = g.vmsError ? ` · runner VMs not checked: ${messageOf(g.vmsError)}` : '';
+  const summary = `${online.length} of ${runners.length} runners online: ${online.map(name).join(', ')}${rest ? ` · ${rest}` : ''}${unread}`;
+  const problems = runnerProblems(runners, g.vms, input);
+  if (problems.sentences.length === 0) return set('runner', 'pass', summary);
+  set('runner', 'warn', `${problems.sentences.join(' ')} ${summary}`, {
+    command: problems.command,
+    text: problems.fixes.join('\n'),
+  });
 }
 
-const outcomeRow = (label: string, icon: string, color: string | undefined, priority: number): StatusPresentation =>
-  Object.freeze({ label, icon, color, priority, transitional: false });
-
-/** How each outcome reads, in the style of status-table: codicon id and theme colour id. */
-const CHECK_STATUSES: Record<CheckOutcome, StatusPresentation> = {
-  pass: outcomeRow('Passed', 'pass-filled', 'testing.iconPassed', Priority.settled),
-  warn: outcomeRow('Warning', 'warning', 'list.warningForeground', Priority.warning),
-  fail: outcomeRow('Failed', 'error', 'testing.iconFailed', Priority.failure),
-  skipped: outcomeRow('Skipped', 'circle-slash', 'disabledForeground', Priority.inactive),
-};
-
-export function checkStatus(outcome: CheckOutcome): StatusPresentation {
-  return CHECK_STATUSES[outcome];
+/** What the Runner VMs view warns about (a RUNNING VM whose runner GitLab does not see), paused runners, orphaned tags. */
+function runnerProblems(
+  runners: Runner[],
+  vms: WorkerVm[] | undefined,
+  input: ChecklistInput,
+): { sentences: string[]; fixes: string[]; command?: CheckFix['command'] } {
+  const sentences: string[] = [];
+  const fixes: string[] = [];
+  let command: CheckFix['command'];
+  const links = vms && correlate({ vms, runners });
+  for (const { vm, runner, problem } of links ? vms.flatMap((v) => links.vmProblems(v, input.now)) : []) {
+    const vmName = links!.vmDisplayName(vm);
+    sentences.push(
+      runner
+        ? `${capitalize(runnerRef(runner))} ${problem} although its VM ${vmName} is running.`
+        : `VM ${vmName} is running but no registered runner is linked to it.`,
+    );
+    const project = input.gcpProject.trim() ? ` --project ${input.gcpProject.trim()}` : '';
+    fixes.push(
+      `${vmName}: tail its console to see why ${runner ? 'the runner does not check in' : 'no runner registers'}, or restart the runner container: gcloud compute ssh ${vm.name} --zone ${vm.zone}${project} --command "sudo docker restart gitlab-runner"`,
+    );
+    command ??= { id: 'runnerOps.tailWorkerLog', title: `Tail ${vmName}'s Console`, args: [{ vm }] };
+  }
+  for (const runner of runners.filter((r) => r.paused)) {
+    sentences.push(`${capitalize(runnerRef(runner))} is paused: it takes no new jobs.`);
+    fixes.push(`Resume ${runnerRef(runner)} when its work is done (Registered Runners → Resume Runner).`);
+    command ??= { id: 'runnerOps.resumeRunner', title: `Resume Runner #${runner.id}`, args: [{ runner }] };
+  }
+  const orphaned = tagsWithoutOnlineRunner(runners);
+  if (orphaned.length) {
+    sentences.push(`No online runner takes jobs tagged ${orphaned.join(', ')}: they wait.`);
+    fixes.push(
+      `Bring a runner with ${orphaned.length === 1 ? 'that tag' : 'those tags'} back online, or register another one with ${orphaned.length === 1 ? 'it' : 'them'}.`,
+    );
+  }
+  return { sentences, fixes, command };
 }
 
 /** Whether the checklist is green: nothing failed (warnings and skips of passed prerequisites allowed). */
 export function checklistGreen(results: CheckResult[]): boolean {
   return results.length > 0 && results.every((r) => r.outcome === 'pass' || r.outcome === 'warn');
+}
+
+export type ChecklistTone = 'ok' | 'warning' | 'error';
+
+/** What a run asked for ends with: "Bootstrap checklist: 5 passed, 2 warnings — Registered runner: …". */
+export function checklistSummary(results: CheckResult[]): { tone: ChecklistTone; text: string } {
+  if (results.length === 0)
+    return {
+      tone: 'warning',
+      text: 'Bootstrap checklist: nothing to check, Runner Ops is not configured yet (runnerOps.gitlab, runnerOps.gcp, runnerOps.secrets).',
+    };
+  const count = (outcome: CheckOutcome) => results.filter((r) => r.outcome === outcome).length;
+  const counts = [
+    `${count('pass')} passed`,
+    count('warn') ? plural(count('warn'), 'warning') : '',
+    count('fail') ? `${count('fail')} failed` : '',
+    count('skipped') ? `${count('skipped')} skipped` : '',
+  ].filter(Boolean);
+  // Failures first, then warnings, each in checklist order; skips follow from a failure already named.
+  const named = [...results.filter((r) => r.outcome === 'fail'), ...results.filter((r) => r.outcome === 'warn')];
+  return {
+    tone: count('fail') ? 'error' : count('warn') ? 'warning' : 'ok',
+    text: [`Bootstrap checklist: ${counts.join(', ')}`, ...named.map((r) => `${r.title}: ${r.detail}`)].join(' — '),
+  };
 }

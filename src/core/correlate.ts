@@ -3,6 +3,8 @@
 // Compute knows VMs by name and IPs. The rules below, strongest first, never guess: a clue that
 // fits two VMs links neither and is reported as ambiguous.
 import type { Job, Runner, RunnerManager, WorkerVm } from './model';
+import { runnerRef } from './names';
+import { PACE } from './pace';
 import { formatElapsed } from './time-format';
 
 export type LinkRule = 'manager-ip' | 'manager-system-id' | 'description' | 'runner-ip';
@@ -27,8 +29,6 @@ export interface CorrelationInput {
 
 /** GitLab's Ci::Runner::ONLINE_CONTACT_TIMEOUT: a host silent for longer is offline. */
 const ONLINE_CONTACT_MS = 2 * 3_600_000;
-/** A VM that started this recently may still be starting its runner: no alarm yet. */
-export const BOOT_GRACE_MS = 5 * 60_000;
 
 /** Splits text at characters a Compute instance name cannot contain, so names match as whole tokens. */
 const NAME_TOKEN_SEPARATORS = /[^a-z0-9-]+/;
@@ -193,18 +193,32 @@ export class FleetLinks {
 
   /** Sentences for a RUNNING VM whose runner GitLab does not see, or that hosts no runner. */
   vmWarnings(vm: WorkerVm, now: number): string[] {
+    return this.vmProblems(vm, now).map((p) =>
+      p.runner
+        ? `${capitalize(runnerRef(p.runner))} ${p.problem} although the VM is running.`
+        : 'No registered runner is linked to this VM although it is running.',
+    );
+  }
+
+  /** What is wrong with a RUNNING VM past its boot grace: each linked runner GitLab does not see, or no runner at all. */
+  vmProblems(vm: WorkerVm, now: number): VmProblem[] {
     if (vm.status !== 'RUNNING') return [];
-    if (vm.lastStartedAt !== undefined && now - vm.lastStartedAt < BOOT_GRACE_MS) return [];
+    if (vm.lastStartedAt !== undefined && now - vm.lastStartedAt < PACE.correlation.bootGraceMs) return [];
     const links = this.linksByVm.get(vm.id) ?? [];
-    if (links.length === 0) {
-      if (!this.runnersLoaded) return [];
-      return ['No registered runner is linked to this VM although it is running.'];
-    }
+    if (links.length === 0) return this.runnersLoaded ? [{ vm }] : [];
     return links.flatMap((link) => {
       const problem = contactProblem(link, now);
-      return problem ? [`${capitalize(runnerRef(link.runner))} ${problem} although the VM is running.`] : [];
+      return problem ? [{ vm, runner: link.runner, problem }] : [];
     });
   }
+}
+
+/** A RUNNING VM whose runner GitLab does not see (`runner` and `problem`), or that hosts none (neither). */
+export interface VmProblem {
+  readonly vm: WorkerVm;
+  readonly runner?: Runner;
+  /** "has not contacted GitLab for 3 h", "has never contacted GitLab". */
+  readonly problem?: string;
 }
 
 /** "has not contacted GitLab for 3 h", or undefined when this host is online. */
@@ -248,11 +262,7 @@ export function jobHost(job: Pick<Job, 'runner' | 'runnerManager'>, links: Fleet
   return { runnerId, runner: links.runner(runnerId), vm, text: vm ? `${who} on VM ${links.vmDisplayName(vm)}` : who };
 }
 
-function runnerRef(runner: Pick<Runner, 'id' | 'description'>): string {
-  return runner.description ? `runner #${runner.id} '${runner.description}'` : `runner #${runner.id}`;
-}
-
-function capitalize(text: string): string {
+export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -8,3 +8,10 @@ export function tagsLeftWithoutRunner(runner: Runner, all: readonly Runner[]): s
   if (runner.runUntagged && !others.some((r) => r.runUntagged)) orphaned.push('untagged jobs');
   return orphaned;
 }
+
+/** Tags some runner carries that no online, unpaused runner serves: jobs with them wait. */
+export function tagsWithoutOnlineRunner(all: readonly Runner[]): string[] {
+  const serving = all.filter((r) => r.status === 'online' && !r.paused);
+  const tags = new Set(all.flatMap((r) => r.tags));
+  return [...tags].filter((tag) => !serving.some((r) => r.tags.includes(tag))).sort();
+}

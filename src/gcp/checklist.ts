@@ -1,18 +1,21 @@
 // Read-only calls the bootstrap checklist makes: get the key ring and key from Cloud KMS, the
-// bucket and the object names under the prefix from Cloud Storage. Not found is `undefined`,
-// anything else throws a Failure. Loaded lazily (src/lazy.ts) as its own bundle.
+// bucket and the object names under the prefix from Cloud Storage, and a decrypt check of a
+// secret through the Secrets view's port (plaintext discarded there). Not found is `undefined`,
+// anything else throws a Failure. Loaded lazily (src/lazy.ts), in the secrets bundle.
 import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
-import type { GoogleProbes, KeyFacts } from '../core/checklist';
+import type { GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
 import type { Failure } from '../core/failures';
+import { PACE } from '../core/pace';
+import type { SecretsPort, VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
 import { toGcpFailure } from './gcp-failure';
+import { secretsPort } from './secrets-port';
 
 /** Answer within seconds: the checklist is run on demand and says what failed. */
-const CALL = { timeout: 15_000, maxRetries: 1 };
-const MAX_OBJECTS = 200;
+const CALL = PACE.google.checklist;
 
 export type ChecklistSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
@@ -46,8 +49,10 @@ const seconds = (d: { seconds?: unknown; nanos?: unknown } | null | undefined): 
 export class ChecklistAdapter implements GoogleProbes {
   private readonly kms: KeyManagementServiceClient;
   private readonly storage: Storage;
+  /** One port per bucket and key, made on the first decrypt check. */
+  private readonly secrets = new Map<string, SecretsPort>();
 
-  constructor(settings: ChecklistSettings) {
+  constructor(private readonly settings: ChecklistSettings) {
     this.kms = new KeyManagementServiceClient(gaxOptions(settings, 'kms'));
     const endpoint = settings.endpoints.storage?.trim();
     this.storage = new Storage({
@@ -56,7 +61,7 @@ export class ChecklistAdapter implements GoogleProbes {
       ...(settings.credentials === 'none'
         ? { authClient: new PassThroughClient() as unknown as StorageOptions['authClient'] }
         : {}),
-      retryOptions: { maxRetries: 1, totalTimeout: 15 },
+      retryOptions: { maxRetries: CALL.maxRetries, totalTimeout: CALL.timeout / 1000 },
     });
   }
 
@@ -111,12 +116,12 @@ export class ChecklistAdapter implements GoogleProbes {
     }
   }
 
-  async objects(bucket: string, prefix: string): Promise<string[]> {
+  async objects(bucket: string, prefix: string): Promise<StoredObject[]> {
     try {
       const [files] = await this.storage
         .bucket(bucket)
-        .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: MAX_OBJECTS });
-      return files.map((f) => f.name);
+        .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: PACE.google.checklistMaxObjects });
+      return files.map((f) => ({ name: f.name, generation: String(f.metadata.generation ?? '') }));
     } catch (e) {
       throw toGcpFailure(e, {
         source: 'storage',
@@ -126,8 +131,18 @@ export class ChecklistAdapter implements GoogleProbes {
     }
   }
 
+  verify(keyName: string, bucket: string, object: StoredObject): Promise<VerifyResult> {
+    const id = `${bucket} ${keyName}`;
+    let port = this.secrets.get(id);
+    if (!port) {
+      port = secretsPort({ ...this.settings, secretsBucket: bucket, kmsKey: keyName });
+      this.secrets.set(id, port);
+    }
+    return port.verify(object.name, object.generation);
+  }
+
   async close(): Promise<void> {
-    await this.kms.close();
+    await Promise.all([this.kms.close(), ...[...this.secrets.values()].map((p) => p.close?.())]);
   }
 }
 

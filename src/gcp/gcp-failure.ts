@@ -2,6 +2,7 @@
 // (Compute, KMS, Logging, over REST or gRPC), Cloud Storage's carry the HTTP status. Each says
 // which service, what was attempted and what fixes it.
 import { Failure, isFailure, type FailureKind, type FailureRequest } from '../core/failures';
+import { PACE } from '../core/pace';
 
 export type GoogleSource = 'compute' | 'kms' | 'storage' | 'logging';
 
@@ -63,7 +64,7 @@ const KIND: Partial<Record<CodeName, FailureKind>> = {
 };
 
 /** gax does not surface Retry-After: wait this long after a quota error. */
-const QUOTA_WAIT_MS = 30_000;
+const QUOTA_WAIT_MS = PACE.tails.quotaWaitMs;
 
 const SERVICE = { compute: 'Compute Engine', kms: 'Cloud KMS', storage: 'Cloud Storage', logging: 'Cloud Logging' };
 /** The setting that names what was not found, per service. */

@@ -1,21 +1,26 @@
 // Job trace and status for the job tail, through the GitLab adapter. Loaded lazily (src/lazy.ts).
 import type { Job } from '../core/model';
-import type { JobTraceSource } from '../core/tail/ports';
+import { PACE } from '../core/pace';
+import type { JobTraceSource, TracedJob } from '../core/tail/ports';
 import { createGitLabApi, type GitLabApi } from './client';
 import { toGitLabFailure } from './errors';
+import { toJob } from './fleet';
 
 export async function fetchJobTrace(api: GitLabApi, projectId: number, jobId: number): Promise<string> {
   const trace = await api.Jobs.showLog(projectId, jobId);
   return typeof trace === 'string' ? trace : String(trace ?? '');
 }
 
-export async function fetchJob(
-  api: GitLabApi,
-  projectId: number,
-  jobId: number,
-): Promise<Pick<Job, 'id' | 'name' | 'status' | 'projectId'>> {
-  const job = (await api.Jobs.show(projectId, jobId)) as { id: number; name: string; status: string };
-  return { id: job.id, name: job.name, status: job.status, projectId };
+/** The job's status and, until it starts, since when it waits and for which runner tags. */
+export async function fetchJob(api: GitLabApi, projectId: number, jobId: number): Promise<TracedJob> {
+  const job = (await api.Jobs.show(projectId, jobId)) as unknown as Record<string, unknown>;
+  const createdAt = typeof job.created_at === 'string' ? Date.parse(job.created_at) : Number.NaN;
+  return {
+    status: String(job.status ?? 'unknown'),
+    createdAt: Number.isFinite(createdAt) ? createdAt : undefined,
+    queuedDurationSec: typeof job.queued_duration === 'number' ? job.queued_duration : undefined,
+    tags: Array.isArray(job.tag_list) ? job.tag_list.filter((t): t is string => typeof t === 'string') : undefined,
+  };
 }
 
 export function jobTraceSource(url: string, token: string): JobTraceSource {
@@ -38,24 +43,12 @@ export function jobTraceSource(url: string, token: string): JobTraceSource {
   };
 }
 
-/** Recent jobs of a project, for the palette's picker (running ones first). */
-export async function recentJobs(
-  url: string,
-  token: string,
-  project: string | number,
-): Promise<Array<{ id: number; name: string; status: string; projectId: number }>> {
+/** The newest jobs of a project (its id or path: GitLab takes either), for the palette's picker. */
+export async function recentJobs(url: string, token: string, project: string | number): Promise<Job[]> {
   const api = createGitLabApi(url, token);
   try {
-    const projectInfo = (await api.Projects.show(project)) as { id: number };
-    const jobs = (await api.Jobs.all(projectInfo.id, { perPage: 30, maxPages: 1 })) as Array<{
-      id: number;
-      name: string;
-      status: string;
-    }>;
-    const rank = (s: string) => (s === 'running' ? 0 : s === 'pending' ? 1 : 2);
-    return jobs
-      .map((j) => ({ id: j.id, name: j.name, status: j.status, projectId: projectInfo.id }))
-      .sort((a, b) => rank(a.status) - rank(b.status));
+    const jobs = await api.Jobs.all(project, { perPage: PACE.tails.recentJobs, maxPages: 1 });
+    return (jobs as unknown as Array<Record<string, unknown>>).map(toJob);
   } catch (error) {
     throw toGitLabFailure(error, url);
   }

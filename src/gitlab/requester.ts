@@ -9,17 +9,15 @@ import {
 } from '@gitbeaker/requester-utils';
 import type { RateLimiters, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
 import { parseRetryAfter } from '../core/retry-after';
+import { PACE } from '../core/pace';
 
 const TRANSIENT = new Set([429, 502, 503, 504]);
-const MAX_ATTEMPTS = 3;
-/** Longest Retry-After we wait inside one call; longer ones go back to the caller. */
-const MAX_INLINE_WAIT_MS = 3_000;
 
 type HandlerOptions = RequestOptions & { rateLimiters?: Record<string, RateLimiters> };
 
 /** The server's Retry-After, else a short exponential wait. */
 function retryWaitMs(response: Response, attempt: number): number {
-  return parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? 250 * 2 ** attempt;
+  return parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? PACE.gitlab.retryBaseMs * 2 ** attempt;
 }
 
 async function parse(response: Response, asStream: boolean) {
@@ -78,7 +76,10 @@ async function handle(endpoint: string, options?: HandlerOptions) {
     if (response.ok) return parse(response, asStream);
     const wait = retryWaitMs(response, attempt);
     const retryable =
-      TRANSIENT.has(response.status) && method === 'GET' && attempt + 1 < MAX_ATTEMPTS && wait <= MAX_INLINE_WAIT_MS;
+      TRANSIENT.has(response.status) &&
+      method === 'GET' &&
+      attempt + 1 < PACE.gitlab.attempts &&
+      wait <= PACE.gitlab.maxInlineRetryAfterMs;
     if (!retryable) return fail(request, response);
     await response.body?.cancel().catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, wait));

@@ -2,10 +2,9 @@
 // token), numbered so that an error row's "Show Failure Details" opens the log at its entry.
 import * as vscode from 'vscode';
 import { describeFailure, isFailure } from '../core/failures';
+import { PACE } from '../core/pace';
 
 export const LOG_NAME = 'Runner Ops';
-/** Log writes reach the channel's document asynchronously: how long Show Details waits for an entry. */
-const ENTRY_WAIT_MS = 5_000;
 
 export class FailureLog implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel(LOG_NAME, { log: true });
@@ -62,7 +61,7 @@ async function lineOf(document: vscode.TextDocument, marker: string): Promise<nu
   const find = () => document.getText().lastIndexOf(marker);
   if (find() < 0) {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ENTRY_WAIT_MS);
+      const timer = setTimeout(done, PACE.failureEntryWaitMs);
       const watch = vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document === document && find() >= 0) done();
       });

@@ -82,11 +82,22 @@ export class LogDocuments
     for (const editor of vscode.window.visibleTextEditors) {
       if (editor.document !== document) continue;
       this.decorate(editor);
-      if (follow) {
-        const end = document.lineAt(document.lineCount - 1).range.end;
-        editor.revealRange(new vscode.Range(end, end), vscode.TextEditorRevealType.Default);
-      }
+      if (follow) this.followEnd(editor);
     }
+  }
+
+  /**
+   * Shows the last line at column 1: revealing the end of a long last line would scroll the
+   * editor sideways and hide the start of every line (time, level, the message). Text appended
+   * where the cursor is drags the cursor (or grows a selection) to the end too, so a cursor at
+   * the end goes back to column 1; a selection the operator made higher up stays.
+   */
+  private followEnd(editor: vscode.TextEditor): void {
+    const start = new vscode.Position(editor.document.lineCount - 1, 0);
+    const selection = editor.selection;
+    if (selection.isEmpty || selection.end.line >= start.line - 1)
+      editor.selection = new vscode.Selection(start, start);
+    editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.Default);
   }
 
   /** Colours from the trace's styled spans; cheap enough for the visible tails only. */

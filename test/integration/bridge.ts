@@ -48,6 +48,20 @@ export const ui = {
   /** Hovers the row and clicks its inline action (by its title, e.g. "Show Failure Details"). */
   clickRowAction: (title: string, label: string, action: string) =>
     call<void>('clickRowAction', { title, label, action }),
+  /** The quick pick on screen (rows: the first screenful, `text` as a screen reader hears it). */
+  quickInput: () =>
+    call<{
+      visible: boolean;
+      title: string;
+      placeholder: string;
+      rows: Array<{ label: string; description: string; text: string }>;
+    }>('quickInput'),
+  /** The active editor: its sideways scroll in px (0 = the start of lines shows) and the status bar's cursor. */
+  activeEditor: () => call<{ sliderLeft: number; contentLeft: number; cursor: string }>('activeEditor'),
+  /** Expands the row whose label starts with `label` unless it is expanded already. */
+  expandRow: (title: string, label: string) => call<void>('expandRow', { title, label }),
+  /** The tooltip a user sees when hovering the row whose label starts with `label`. */
+  hoverRow: (title: string, label: string) => call<string>('hoverRow', { title, label }),
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

@@ -33,8 +33,17 @@ export interface LogEntrySource {
   list(query: LogEntryQuery): Promise<{ entries: LogEntry[]; nextPageToken?: string }>;
 }
 
+/** What the job tail reads of a job besides its trace. Times are epoch milliseconds. */
+export interface TracedJob {
+  status: string;
+  createdAt?: number;
+  /** Seconds in the queue so far, by GitLab's clock (GitLab's `queued_duration`). */
+  queuedDurationSec?: number;
+  tags?: string[];
+}
+
 export interface JobTraceSource {
   /** The whole trace so far (GitLab has no Range support for traces). */
   trace(projectId: number, jobId: number): Promise<string>;
-  job(projectId: number, jobId: number): Promise<{ status: string }>;
+  job(projectId: number, jobId: number): Promise<TracedJob>;
 }

@@ -1,7 +1,9 @@
 // One live tail: a source-specific Tailer polled on an adaptive schedule into a capped LineBuffer.
 // The timer exists only while the tail is live, so stop() means no further request by construction.
 import { ignoreFailures, isFailure, type FailureSink } from '../failures';
+import { realClock, type Clock, type TimerHandle } from '../clock';
 import { AdaptiveInterval, type IntervalOptions } from './adaptive-interval';
+import { formatTimeOfDay } from '../time-format';
 import { LineBuffer } from './line-buffer';
 
 export interface PollResult {
@@ -19,23 +21,11 @@ export interface Tailer {
   sections?(): Array<{ startLine: number; endLine?: number; collapsed: boolean }>;
 }
 
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  now(): number;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-};
-
 export type TailState = 'live' | 'stopped' | 'ended' | 'failed';
 
 export interface TailSessionOptions {
   maxLines: number;
-  timers?: Timers;
+  clock?: Clock;
   interval?: IntervalOptions;
   /** Where the first failure of a run (and a permanent one) is reported: the log. */
   onFailure?: FailureSink;
@@ -46,11 +36,15 @@ type Listener = () => void;
 export class TailSession {
   readonly buffer: LineBuffer;
   private currentState: TailState = 'stopped';
-  private timer: unknown;
+  private timer: TimerHandle;
   private polling = false;
   private failureShown = false;
+  /** Started once: a later start() is a resume. */
+  private started = false;
+  /** Stop/resume markers written while a poll was in flight. */
+  private readonly deferredMarkers: string[] = [];
   private readonly interval: AdaptiveInterval;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly onFailure: FailureSink;
   private readonly changeListeners = new Set<Listener>();
   private readonly stateListeners = new Set<Listener>();
@@ -63,27 +57,31 @@ export class TailSession {
     options: TailSessionOptions,
   ) {
     this.buffer = new LineBuffer(options.maxLines);
-    this.timers = options.timers ?? realTimers;
+    this.clock = options.clock ?? realClock;
     this.onFailure = options.onFailure ?? ignoreFailures;
-    this.interval = new AdaptiveInterval(this.timers, options.interval);
+    this.interval = new AdaptiveInterval(this.clock, options.interval);
   }
 
   get state(): TailState {
     return this.currentState;
   }
 
-  /** Starts or resumes polling (not after the source ended). */
+  /** Starts or resumes polling (not after the source ended); a resume is marked in the log. */
   start(): void {
     if (this.currentState === 'live' || this.currentState === 'ended') return;
+    if (this.started) this.mark(`[tail resumed at ${formatTimeOfDay(this.clock.now())}]`);
+    this.started = true;
     this.setState('live');
     this.interval.gotData();
     // A poll still in flight (stopped and resumed quickly) schedules the next one itself.
     if (!this.polling) this.schedule(0);
   }
 
+  /** Stops polling; the log says so, so a stopped log does not pass for a quiet one. */
   stop(): void {
     if (this.currentState !== 'live') return;
     this.cancelTimer();
+    this.mark(`[tail stopped at ${formatTimeOfDay(this.clock.now())} — Resume Tail to continue]`);
     this.setState('stopped');
   }
 
@@ -116,21 +114,39 @@ export class TailSession {
   }
 
   dispose(): void {
-    this.stop();
+    this.cancelTimer();
+    this.currentState = 'stopped';
     this.changeListeners.clear();
     this.stateListeners.clear();
   }
 
   private schedule(ms: number): void {
-    this.timer = this.timers.setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.pollOnce();
     }, ms);
   }
 
   private cancelTimer(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** A marker line now, or after the poll in flight, so the poll's lines do not land below it. */
+  private mark(text: string): void {
+    if (this.polling) {
+      this.deferredMarkers.push(text);
+      return;
+    }
+    this.buffer.appendMarker(text);
+    this.emitChange();
+  }
+
+  private pollDone(): void {
+    this.polling = false;
+    const markers = this.deferredMarkers.splice(0);
+    markers.forEach((text) => this.buffer.appendMarker(text));
+    if (markers.length) this.emitChange();
   }
 
   private async pollOnce(): Promise<void> {
@@ -140,11 +156,11 @@ export class TailSession {
     try {
       result = await this.tailer.poll(this.buffer);
     } catch (error) {
-      this.polling = false;
+      this.pollDone();
       this.handleFailure(error);
       return;
     }
-    this.polling = false;
+    this.pollDone();
     this.failureShown = false;
     this.lastError = undefined;
     if (result.gotData) this.emitChange();

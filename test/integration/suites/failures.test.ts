@@ -2,9 +2,8 @@
 // error row's "Show Failure Details" opens that log at the row's entry, in the real workbench.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
-import { applySettings, clearSettings } from '../settings';
+import { eventually, ui, type ViewSnapshot } from '../bridge';
+import { useDemoSandbox } from '../demo-sandbox';
 
 const FORBIDDEN_ROW = /^GitLab at http:\/\/127\.0\.0\.1:\d+ refused this \(403\)/;
 const PIPELINES_403 = /GET \/api\/v4\/projects\/\d+\/pipelines · 403 · forbidden, permanent/;
@@ -33,34 +32,13 @@ function activeEditor() {
 }
 
 suite('Failure details', function () {
-  let sandbox: Sandbox;
-
-  suiteSetup(async function () {
-    await vscode.extensions.getExtension('runner-ops.runner-ops')!.activate();
-    if (!hasUi) this.skip();
-    sandbox = await startSandbox({ seed: 'demo' });
-    await applySettings(sandbox.settings);
-    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
-      url: sandbox.url,
-      token: sandbox.gitlabToken,
-    });
-    assert.equal(signedIn.ok, true);
-    await ui.openContainer();
-  });
-
-  suiteTeardown(async () => {
-    if (!sandbox) return;
-    sandbox.faults.clear();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.commands.executeCommand('runnerOps.signOut');
-    await clearSettings(sandbox.settings);
-    await sandbox.close();
-  });
+  const sandbox = useDemoSandbox({ signIn: true });
+  suiteTeardown(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
 
   test('a 403 shows an error row whose Show Failure Details opens the log at its entry, without the token', async () => {
     await untilRows('Pipelines', (rows) => rows.some((r) => /^#7 main — Failed/.test(r)));
-    const mark = sandbox.requests.mark();
-    sandbox.faults.add('gitlab:/api/v4/projects/*/pipelines=403');
+    const mark = sandbox().requests.mark();
+    sandbox().faults.add('gitlab:/api/v4/projects/*/pipelines=403');
     await vscode.commands.executeCommand('runnerOps.refresh');
     const view = await untilRows('Pipelines', (rows) => rows.some((r) => FORBIDDEN_ROW.test(r)));
     // The first error row is the first project's (each project's list fails on its own).
@@ -75,7 +53,7 @@ suite('Failure details', function () {
     // A later failure (a sign-in with a wrong token), so the row's entry is not simply the latest.
     const wrongToken = 'glpat-WrongTokenNeverLogged0123';
     const refusedSignIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
-      url: sandbox.url,
+      url: sandbox().url,
       token: wrongToken,
     });
     assert.equal(refusedSignIn.ok, false);
@@ -93,15 +71,17 @@ suite('Failure details', function () {
       shown.selected.includes(`GET /api/v4/projects/${projectId}/pipelines · 403`),
       `the entry of the clicked row (${projectPath}), not another project's: ${shown.selected}`,
     );
-    assert.ok(!shown.text.includes(sandbox.gitlabToken), 'the token appears nowhere in the log');
+    assert.ok(!shown.text.includes(sandbox().gitlabToken), 'the token appears nowhere in the log');
     assert.ok(!shown.text.includes(wrongToken), 'nor the refused one');
     await ui.screenshot('failure-details');
 
     // Every failure once: as many entries as 403s the sandbox sent, however often the rows re-rendered.
-    sandbox.faults.clear();
+    sandbox().faults.clear();
     await vscode.commands.executeCommand('runnerOps.refresh');
     await untilRows('Pipelines', (rows) => !rows.some((r) => FORBIDDEN_ROW.test(r)));
-    const refused = sandbox.requests.since(mark).filter((r) => r.status === 403).length;
+    const refused = sandbox()
+      .requests.since(mark)
+      .filter((r) => r.status === 403).length;
     assert.ok(refused >= 1);
     const log = vscode.window.activeTextEditor!.document;
     const signInLogged = await eventually(
@@ -123,13 +103,13 @@ suite('Failure details', function () {
 
   test('from the palette, Show Failure Details opens the log at the latest failure', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    sandbox.faults.clear(); // whatever the previous test left
-    sandbox.faults.add('gitlab:/api/v4/projects/*/pipelines=404');
+    sandbox().faults.clear(); // whatever the previous test left
+    sandbox().faults.add('gitlab:/api/v4/projects/*/pipelines=404');
     try {
       await vscode.commands.executeCommand('runnerOps.refresh');
       await untilRows('Pipelines', (rows) => rows.some((r) => /^Not found on GitLab/.test(r)));
     } finally {
-      sandbox.faults.clear();
+      sandbox().faults.clear();
     }
     await vscode.commands.executeCommand('runnerOps.showFailureDetails');
     const shown = await eventually(

@@ -6,3 +6,4 @@ import './tails.test';
 import './secrets.test';
 import './checklist.test';
 import './failures.test';
+import './rows.test';

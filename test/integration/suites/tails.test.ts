@@ -41,6 +41,35 @@ async function closeTail(uri: vscode.Uri): Promise<void> {
   await vscode.window.tabGroups.close(tab);
 }
 
+/** The tab's title as the workbench shows it. */
+function tabLabel(uri: vscode.Uri): string | undefined {
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString())?.label;
+}
+
+/** Runs a command that asks with a quick pick; returns what the pick showed, then answers it with `answer`. */
+async function pickerOf<T>(
+  command: string,
+  arg: unknown,
+  ready: (pick: Awaited<ReturnType<typeof ui.quickInput>>) => boolean,
+  answer: string[] = ['workbench.action.closeQuickOpen'],
+): Promise<{ pick: Awaited<ReturnType<typeof ui.quickInput>>; result: T | undefined }> {
+  const running = Promise.resolve(vscode.commands.executeCommand<T>(command, ...(arg === undefined ? [] : [arg])));
+  const pick = await eventually(
+    () => ui.quickInput(),
+    (p) => p.visible && ready(p),
+    15_000,
+  );
+  if (!(pick.visible && ready(pick))) {
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await running;
+    assert.fail(`${command}: no such quick pick: ${JSON.stringify(pick)}`);
+  }
+  for (const step of answer) await vscode.commands.executeCommand(step);
+  return { pick, result: await running };
+}
+
 suite('Tail runner logs', () => {
   let sandbox: Sandbox;
   let google: GoogleSandbox;
@@ -155,6 +184,8 @@ suite('Tail runner logs', () => {
     await seen(uriTwo, /gitlab-runner-2/, 5_000);
 
     await vscode.commands.executeCommand('runnerOps.stopTail', uriTwo);
+    // A stopped log says so, with the time, so it does not pass for a quiet one.
+    await seen(uriTwo, /\n\[tail stopped at \d\d:\d\d:\d\d — Resume Tail to continue\]$/);
     await sleep(500);
     const mark = sandbox.requests.mark();
     two.serial.get(1)!.write('written while stopped\r\n');
@@ -173,7 +204,7 @@ suite('Tail runner logs', () => {
     assert.doesNotMatch(documentText(uriTwo), /written while stopped/);
 
     await vscode.commands.executeCommand('runnerOps.resumeTail', uriTwo);
-    await seen(uriTwo, 'written while stopped');
+    await seen(uriTwo, /— Resume Tail to continue\]\n\[tail resumed at \d\d:\d\d:\d\d\]\nwritten while stopped/);
     await vscode.commands.executeCommand('runnerOps.clearTail', uriTwo);
     await eventually(
       async () => documentText(uriTwo),
@@ -285,7 +316,7 @@ suite('Tail runner logs', () => {
     await seen(uri, /\[job (success|failed)\]$/, 5_000);
     assert.match(
       documentText(uri),
-      /Getting source from Git repository \(\d+s\)/,
+      /Getting source from Git repository \((\d+ min )?\d+ s\)/,
       'section headers carry their duration',
     );
     const folds =
@@ -321,6 +352,176 @@ suite('Tail runner logs', () => {
       .filter((r) => r.path.includes(`/jobs/${done.id}`))
       .map((r) => r.path.replace(/\?.*/, '').replace(/.*\/jobs\//, 'jobs/'));
     assert.deepEqual(calls, [`jobs/${done.id}`, `jobs/${done.id}/trace`]);
+    await closeTail(uri);
+  });
+  test('a tail follows the end at column 1: a long last line does not hide the start of lines', async () => {
+    const vm = google.state.compute.vm(project, zone, 'gitlab-runner-1');
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog', {
+      vm: { name: vm.name, zone, id: vm.id },
+    });
+    await seen(uri, /systemd|gitlab-runner|startup-script/, 5_000);
+    const long = (n: number) => `level=error msg="runner-ops wide ${n}" ${'detail=unhealthy '.repeat(40)}end`;
+    vm.serial.get(1)!.write(`${long(1)}\r\n${long(2)}\r\n`);
+    await seen(uri, 'runner-ops wide 2');
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor?.document.uri.toString(), uri.toString());
+    await eventually(
+      async () => editor!.visibleRanges[editor!.visibleRanges.length - 1]?.end.line ?? -1,
+      (line) => line >= editor!.document.lineCount - 1,
+    );
+    await sleep(500);
+    assert.equal(editor!.document.lineAt(editor!.document.lineCount - 1).text, long(2), 'the long line is the last');
+    if (hasUi) await ui.screenshot('tail-long-last-line');
+    const { start, end } = editor!.selection;
+    assert.deepEqual(
+      [start.line, start.character, end.line, end.character],
+      [editor!.document.lineCount - 1, 0, editor!.document.lineCount - 1, 0],
+      'the cursor follows at column 1',
+    );
+    if (hasUi) {
+      const shown = await ui.activeEditor();
+      assert.deepEqual(
+        { sliderLeft: shown.sliderLeft, contentLeft: shown.contentLeft },
+        { sliderLeft: 0, contentLeft: 0 },
+        'not scrolled sideways',
+      );
+      assert.match(shown.cursor, /Col 1$/, `the status bar says ${shown.cursor}`);
+    }
+    await closeTail(uri);
+  });
+
+  test("the tail pickers speak the view's words, have a title and a placeholder, and an empty one says why", async function () {
+    if (!hasUi) this.skip();
+    const none = await pickerOf('runnerOps.showTails', undefined, () => true);
+    assert.equal(none.pick.title, 'Runner Ops tails');
+    assert.match(none.pick.placeholder, /^No tail is open: start one with Tail Worker Console/);
+    assert.deepEqual(none.pick.rows, []);
+
+    // Tail Worker Console asks for the VM (as the Runner VMs view names its status) and not for a port.
+    const consoleTail = await pickerOf<vscode.Uri>('runnerOps.tailWorkerLog', undefined, (p) => p.rows.length > 0, [
+      'workbench.action.acceptSelectedQuickOpenItem',
+    ]);
+    assert.equal(consoleTail.pick.title, 'Tail the console of which runner VM?');
+    assert.ok(consoleTail.pick.placeholder, 'a placeholder');
+    const running = consoleTail.pick.rows.find((r) => r.label === 'gitlab-runner-1');
+    assert.match(
+      running?.description ?? '',
+      new RegExp(`^Running · ${zone} · `),
+      JSON.stringify(consoleTail.pick.rows),
+    );
+    assert.ok(
+      consoleTail.pick.rows.every((r) => !/[A-Z]{4,}/.test(r.description)),
+      'no RUNNING / TERMINATED',
+    );
+    assert.ok(consoleTail.result, 'the console opens');
+    assert.match(tabLabel(consoleTail.result) ?? '', / console\.log$/);
+    assert.equal((await ui.quickInput()).visible, false, 'no question about a serial port');
+    await closeTail(consoleTail.result);
+
+    // Tail Worker Serial Port… asks for the port, saying what each one usually is.
+    const vm = google.state.compute.vm(project, zone, 'gitlab-runner-1');
+    vm.serial.get(2)?.write('runner-ops probe: port two\r\n');
+    const port = await pickerOf<vscode.Uri>(
+      'runnerOps.tailWorkerSerialPort',
+      { vm: { name: vm.name, zone, id: vm.id } },
+      (p) => p.rows.length === 4,
+      ['workbench.action.quickOpenSelectNext', 'workbench.action.acceptSelectedQuickOpenItem'],
+    );
+    assert.equal(port.pick.title, 'Tail which serial port of gitlab-runner-1?');
+    assert.match(port.pick.placeholder, /Port 1 is the console/);
+    assert.deepEqual(
+      port.pick.rows.map((r) => r.label),
+      ['Port 1: console', 'Port 2', 'Port 3', 'Port 4'],
+    );
+    assert.ok(
+      port.pick.rows.every((r) => r.description),
+      'each port says what it usually carries',
+    );
+    assert.ok(port.result);
+    assert.equal(tabLabel(port.result), 'gitlab-runner-1 serial port 2.log');
+    // One tail open: Show Live Tails brings it to the front without asking.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'plaintext' }));
+    await vscode.commands.executeCommand('runnerOps.showTails');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), port.result.toString());
+    assert.equal((await ui.quickInput()).visible, false, 'no picker for a single tail');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    // Follow Job Trace lists jobs as the Pipelines view describes them.
+    const jobs = await pickerOf('runnerOps.tailJobLog', undefined, (p) => p.rows.length > 0);
+    assert.equal(jobs.pick.title, 'Follow the trace of which job?');
+    assert.match(jobs.pick.placeholder, /Running and failed jobs first/);
+    for (const row of jobs.pick.rows)
+      assert.match(
+        row.description,
+        /^(Passed|Failed|Failed \(allowed\)|Running|Pending|Created|Canceled|Skipped|Manual) · pipeline #\d+ · main( · runner #\d+ '[^']+')?( · .+)?$/,
+        JSON.stringify(row),
+      );
+    assert.ok(
+      jobs.pick.rows.some((r) => / · runner #\d+ '[^']+' · \d+ (s|min|h|d) ago$/.test(r.description)),
+      JSON.stringify(jobs.pick.rows.slice(0, 3)),
+    );
+
+    // No VM matches the filter: the empty picker names the setting.
+    const filter = sandbox.settings['runnerOps.gcp.instanceFilter'];
+    await applySettings({ 'runnerOps.gcp.instanceFilter': 'labels.role = no-such-role' });
+    try {
+      await sleep(1_000);
+      const empty = await pickerOf('runnerOps.tailRunnerLog', undefined, (p) => p.placeholder.startsWith('No VM'));
+      assert.equal(empty.pick.title, 'Tail the runner container logs of which VM?');
+      assert.equal(
+        empty.pick.placeholder,
+        `No VM in project ${project} (zones ${(sandbox.settings['runnerOps.gcp.zones'] as string[]).join(', ')}) matches runnerOps.gcp.instanceFilter: labels.role = no-such-role`,
+      );
+      assert.deepEqual(empty.pick.rows, []);
+
+      // One VM: nothing to choose.
+      await applySettings({ 'runnerOps.gcp.instanceFilter': 'name = gitlab-runner-2' });
+      await sleep(1_000);
+      const only = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailWorkerLog');
+      assert.ok(only, 'the only VM is tailed without a question');
+      assert.equal(tabLabel(only), 'gitlab-runner-2 console.log');
+    } finally {
+      await applySettings({ 'runnerOps.gcp.instanceFilter': filter });
+    }
+  });
+
+  test('a job no runner has taken says so in its tail, for how long, on one line; then its trace streams', async () => {
+    const projectPath = encodeURIComponent((sandbox.settings['runnerOps.gitlab.projects'] as string[])[0]);
+    const headers = { 'PRIVATE-TOKEN': sandbox.gitlabToken, 'content-type': 'application/json' };
+    const api = `${sandbox.url}/api/v4`;
+    const runners = (await (await fetch(`${api}/runners/all?per_page=100`, { headers })).json()) as Array<{
+      id: number;
+    }>;
+    const pauseAll = (paused: boolean) =>
+      Promise.all(
+        runners.map((r) =>
+          fetch(`${api}/runners/${r.id}`, { method: 'PUT', headers, body: JSON.stringify({ paused }) }),
+        ),
+      );
+    await pauseAll(true);
+    let uri: vscode.Uri | undefined;
+    try {
+      const pipeline = (await (
+        await fetch(`${api}/projects/${projectPath}/pipeline?ref=main`, { method: 'POST', headers })
+      ).json()) as { id: number; project_id: number };
+      const jobs = (await (
+        await fetch(`${api}/projects/${projectPath}/pipelines/${pipeline.id}/jobs`, { headers })
+      ).json()) as Array<{ id: number; name: string; status: string }>;
+      const pending = jobs.find((j) => j.status === 'pending');
+      assert.ok(pending, `a job waits: ${jobs.map((j) => j.status).join(', ')}`);
+      uri = await vscode.commands.executeCommand<vscode.Uri>('runnerOps.tailJobLog', {
+        job: { id: pending.id, name: pending.name, projectId: pipeline.project_id },
+      });
+      await seen(uri, /^\[waiting for a runner for less than 1 min( · tags: [^\]]+)?\]$/, 3_000);
+      if (hasUi) await ui.screenshot('tail-job-waiting');
+      sandbox.world.clock.advance(70_000);
+      await seen(uri, /^\[waiting for a runner for 1 min( · tags: [^\]]+)?\]$/, 3_000);
+      await sleep(1_500);
+      assert.equal(documentText(uri).split('\n').length, 1, 'one line, updated in place');
+    } finally {
+      await pauseAll(false);
+    }
+    await seen(uri, /^\[waited for a runner for 1 min\]\nRunning with gitlab-runner/, 15_000);
     await closeTail(uri);
   });
 });

@@ -3,15 +3,19 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
   checklistGreen,
-  checkStatus,
+  checklistSummary,
   CHECKS,
+  MAX_VERIFIED_SECRETS,
   parseKmsKeyName,
   runChecklist,
+  type CheckResult,
   type GitLabFacts,
   type GoogleProbes,
   type KeyFacts,
 } from '../../../src/core/checklist';
-import type { Runner } from '../../../src/core/model';
+import { correlate } from '../../../src/core/correlate';
+import type { Runner, WorkerVm } from '../../../src/core/model';
+import type { VerifyResult } from '../../../src/core/secrets';
 
 const KEY = 'projects/p/locations/europe-west1/keyRings/ring/cryptoKeys/key';
 const input = {
@@ -21,13 +25,24 @@ const input = {
   prefix: 'runners/',
   now: Date.parse('2026-01-01T00:00:00Z'),
 };
-const runner = (id: number, status: string, paused = false): Runner => ({
+const HOUR = 3_600_000;
+const runner = (id: number, status: string, paused = false, tags: string[] = []): Runner => ({
   id,
   description: `r${id}`,
   status,
   paused,
   type: 'project_type',
-  tags: [],
+  tags,
+  contactedAt: status === 'online' ? input.now - 60_000 : input.now - 3 * HOUR,
+});
+const vm = (name: string, status = 'RUNNING', startedHoursAgo = 5): WorkerVm => ({
+  id: `id-${name}`,
+  name,
+  zone: 'europe-west1-b',
+  status,
+  machineType: 'e2-medium',
+  labels: {},
+  lastStartedAt: input.now - startedHoursAgo * HOUR,
 });
 const signedIn: GitLabFacts = {
   configured: true,
@@ -55,7 +70,12 @@ function probes(over: Partial<GoogleProbes> = {}): GoogleProbes & { calls: strin
     ping: (p) => log(`ping ${p}`, undefined),
     key: (n) => log(`key ${n}`, goodKey),
     bucket: (n) => log(`bucket ${n}`, { versioning: true }),
-    objects: (b, p) => log(`objects ${b} ${p}`, ['runners/a/config.toml.enc', 'runners/deploy-key.enc']),
+    objects: (b, p) =>
+      log(
+        `objects ${b} ${p}`,
+        ['runners/a/config.toml.enc', 'runners/deploy-key.enc'].map((name) => ({ name, generation: '1' })),
+      ),
+    verify: (_k, b, o) => log<VerifyResult>(`verify ${b} ${o.name}#${o.generation}`, { outcome: 'primary' }),
     ...over,
   };
 }
@@ -74,7 +94,10 @@ test('all seven checks, in order, pass for a healthy setup', async () => {
   assert.equal(outcomes(results), 'pass pass pass pass pass pass pass');
   assert.equal(results[0].detail, 'Signed in to https://gitlab.example.com as @ops · scopes api · 1 project reachable');
   assert.equal(results[3].detail, 'Key key: ENCRYPT_DECRYPT, primary version 3 ENABLED, rotates every 90 days.');
-  assert.equal(results[5].detail, '2 objects under gs://b/runners/: a/config.toml.enc, deploy-key.enc');
+  assert.equal(
+    results[5].detail,
+    '2 objects under gs://b/runners/, each decrypts with the primary key version: a/config.toml.enc, deploy-key.enc',
+  );
   assert.equal(results[6].detail, '1 of 2 runners online: #1 r1 · not online: #2 r2 (offline)');
   assert.equal(checklistGreen(results), true);
 });
@@ -214,7 +237,7 @@ test('bucket without versioning warns; secrets without a config.toml fail and li
     signedIn,
     probes({
       bucket: () => Promise.resolve({ versioning: false }),
-      objects: () => Promise.resolve(['runners/a', 'runners/b', 'runners/c', 'runners/d', 'runners/e']),
+      objects: () => Promise.resolve(['a', 'b', 'c', 'd', 'e'].map((n) => ({ name: `runners/${n}`, generation: '1' }))),
     }),
   );
   assert.equal(results[4].outcome, 'warn');
@@ -237,13 +260,170 @@ test('runners: none registered or none online fail; paused ones do not count as 
   );
 });
 
-test('outcomes read with codicons and theme colours', () => {
-  assert.deepEqual(
-    [checkStatus('pass').icon, checkStatus('warn').icon, checkStatus('fail').icon, checkStatus('skipped').icon],
-    ['pass-filled', 'warning', 'error', 'circle-slash'],
+const runnerRow = (results: CheckResult[]) => results.find((r) => r.id === 'runner')!;
+const secretsRow = (results: CheckResult[]) => results.find((r) => r.id === 'secrets')!;
+
+test('a runner offline on a RUNNING VM warns with the sentence the Runner VMs view shows, and the fix', async () => {
+  const runners = [runner(1, 'online'), runner(2, 'offline')];
+  const vms = [vm('r1'), vm('r2')];
+  const results = await runChecklist(input, { ...signedIn, runners, vms }, probes());
+  const row = runnerRow(results);
+  assert.equal(row.outcome, 'warn');
+  assert.equal(
+    row.detail,
+    "Runner #2 'r2' has not contacted GitLab for 3 h although its VM r2 is running. 1 of 2 runners online: #1 r1 · not online: #2 r2 (offline)",
   );
-  assert.deepEqual(
-    [checkStatus('pass').color, checkStatus('warn').color, checkStatus('fail').color],
-    ['testing.iconPassed', 'list.warningForeground', 'testing.iconFailed'],
+  assert.deepEqual(row.fix?.command, {
+    id: 'runnerOps.tailWorkerLog',
+    title: "Tail r2's Console",
+    args: [{ vm: vms[1] }],
+  });
+  assert.equal(
+    row.fix?.text,
+    'r2: tail its console to see why the runner does not check in, or restart the runner container: gcloud compute ssh r2 --zone europe-west1-b --project p --command "sudo docker restart gitlab-runner"',
   );
+  assert.equal(checklistGreen(results), true, 'a warning keeps the walkthrough step green');
+});
+
+test('the runner check warns exactly when the views warn about a VM (same correlation)', async () => {
+  const cases: Array<{ vms: WorkerVm[]; runners: Runner[] }> = [
+    { vms: [vm('r1'), vm('r2')], runners: [runner(1, 'online'), runner(2, 'offline')] },
+    // Stopped on purpose, or still booting: the view does not warn, neither does the checklist.
+    { vms: [vm('r1'), vm('r2', 'TERMINATED')], runners: [runner(1, 'online'), runner(2, 'offline')] },
+    { vms: [vm('r1'), vm('r2', 'RUNNING', 0.01)], runners: [runner(1, 'online'), runner(2, 'offline')] },
+    // A running VM that hosts no registered runner.
+    { vms: [vm('r1'), vm('spare')], runners: [runner(1, 'online')] },
+    { vms: [vm('r1')], runners: [runner(1, 'online'), runner(2, 'offline')] },
+  ];
+  for (const { vms, runners } of cases) {
+    const viewWarnings = vms.flatMap((v) => correlate({ vms, runners }).vmWarnings(v, input.now));
+    const row = runnerRow(await runChecklist(input, { ...signedIn, runners, vms }, probes()));
+    assert.equal(row.outcome, viewWarnings.length ? 'warn' : 'pass', `${viewWarnings.join(' ')} / ${row.detail}`);
+  }
+  const spare = runnerRow(
+    await runChecklist(input, { ...signedIn, runners: [runner(1, 'online')], vms: [vm('r1'), vm('spare')] }, probes()),
+  );
+  assert.match(spare.detail, /^VM spare is running but no registered runner is linked to it\. /);
+  const unread = runnerRow(
+    await runChecklist(
+      input,
+      { ...signedIn, runners: [runner(1, 'online')], vmsError: new Error('Permission denied to list instances.') },
+      probes(),
+    ),
+  );
+  assert.equal(
+    unread.detail,
+    '1 of 1 runners online: #1 r1 · runner VMs not checked: Permission denied to list instances.',
+  );
+});
+
+test('a paused runner and a tag no online runner serves warn, naming them, with Resume as the fix', async () => {
+  const runners = [
+    runner(1, 'online', false, ['gcp']),
+    runner(2, 'online', true, ['gcp', 'terraform']),
+    runner(3, 'offline', false, ['docker']),
+  ];
+  const row = runnerRow(await runChecklist(input, { ...signedIn, runners }, probes()));
+  assert.equal(row.outcome, 'warn');
+  assert.equal(
+    row.detail,
+    "Runner #2 'r2' is paused: it takes no new jobs. No online runner takes jobs tagged docker, terraform: they wait. 1 of 3 runners online: #1 r1 · paused: #2 r2; not online: #3 r3 (offline)",
+  );
+  assert.deepEqual(row.fix?.command, {
+    id: 'runnerOps.resumeRunner',
+    title: 'Resume Runner #2',
+    args: [{ runner: runners[1] }],
+  });
+  assert.match(row.fix!.text!, /Bring a runner with those tags back online/);
+});
+
+test('secrets under an older key version warn, naming them, with the re-encrypt commands', async () => {
+  const p = probes({
+    verify: (_k, _b, o) =>
+      Promise.resolve<VerifyResult>(o.name.includes('deploy') ? { outcome: 'older-version' } : { outcome: 'primary' }),
+  });
+  const row = secretsRow(await runChecklist(input, signedIn, p));
+  assert.equal(row.outcome, 'warn');
+  assert.equal(
+    row.detail,
+    'deploy-key.enc is under an older key version, not the primary. 2 objects under gs://b/runners/.',
+  );
+  assert.deepEqual(row.fix?.command, { id: 'runnerOps.verifyAllSecrets', title: 'Verify All Secrets' });
+  const flags = '--key key --keyring ring --location europe-west1 --project p';
+  assert.equal(
+    row.fix?.text,
+    `Re-encrypt with the primary version, then Verify All Secrets:\ngcloud storage cat gs://b/runners/deploy-key.enc | gcloud kms decrypt ${flags} --ciphertext-file - --plaintext-file - | gcloud kms encrypt ${flags} --plaintext-file - --ciphertext-file - | gcloud storage cp - gs://b/runners/deploy-key.enc`,
+  );
+});
+
+test('a secret that cannot be decrypted fails, naming it and why', async () => {
+  const p = probes({
+    verify: (_k, _b, o) =>
+      Promise.resolve<VerifyResult>(
+        o.name.includes('config')
+          ? { outcome: 'failed', reason: 'key version 1 is disabled (enable or restore it to read this secret)' }
+          : { outcome: 'older-version' },
+      ),
+  });
+  const results = await runChecklist(input, signedIn, p);
+  const row = secretsRow(results);
+  assert.equal(row.outcome, 'fail');
+  assert.equal(
+    row.detail,
+    'a/config.toml.enc cannot be decrypted: key version 1 is disabled (enable or restore it to read this secret). deploy-key.enc is under an older key version, not the primary. 2 objects under gs://b/runners/.',
+  );
+  assert.equal(checklistGreen(results), false);
+});
+
+test('decrypt checks are bounded: at most MAX_VERIFIED_SECRETS, a few at a time, none with an unusable key', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const verified: string[] = [];
+  const many = Array.from({ length: MAX_VERIFIED_SECRETS + 5 }, (_, i) => ({
+    name: `runners/s${String(i).padStart(2, '0')}/config.toml.enc`,
+    generation: '7',
+  }));
+  const p = probes({
+    objects: () => Promise.resolve(many),
+    verify: async (k, b, o) => {
+      verified.push(`${k} ${b} ${o.name}#${o.generation}`);
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return { outcome: 'primary' };
+    },
+  });
+  const row = secretsRow(await runChecklist(input, signedIn, p));
+  assert.equal(verified.length, MAX_VERIFIED_SECRETS);
+  assert.equal(verified[0], `${KEY} b runners/s00/config.toml.enc#7`);
+  assert.ok(most > 1 && most <= 4, `at most 4 at once, saw ${most}`);
+  assert.equal(row.outcome, 'pass');
+  assert.match(row.detail, /\(the first 20 of 25 decrypt-checked; Verify All Secrets checks every one\)/);
+
+  const noKey = probes({ key: () => Promise.resolve(undefined) });
+  const skipped = secretsRow(await runChecklist(input, signedIn, noKey));
+  assert.ok(!noKey.calls.some((c) => c.startsWith('verify')), noKey.calls.join('\n'));
+  assert.match(skipped.detail, /not decrypt-checked: the KMS key is not usable/);
+});
+
+test('the summary a run from the palette ends with: counts, then each failure and warning with its detail', () => {
+  const r = (id: string, title: string, outcome: CheckResult['outcome'], detail: string) =>
+    ({ id, title, outcome, detail }) as CheckResult;
+  const green = [r('gitlab', 'GitLab access', 'pass', 'ok'), r('gcp', 'Google Cloud credentials', 'pass', 'ok')];
+  assert.deepEqual(checklistSummary(green), { tone: 'ok', text: 'Bootstrap checklist: 2 passed' });
+  const warned = [...green, r('runner', 'Registered runner', 'warn', 'Runner #3 is offline.')];
+  assert.deepEqual(checklistSummary(warned), {
+    tone: 'warning',
+    text: 'Bootstrap checklist: 2 passed, 1 warning — Registered runner: Runner #3 is offline.',
+  });
+  const failed = [
+    r('key', 'KMS key', 'fail', 'Key k does not exist.'),
+    r('secrets', 'Encrypted secrets', 'skipped', 'Skipped.'),
+    ...warned,
+  ];
+  assert.deepEqual(checklistSummary(failed), {
+    tone: 'error',
+    text: 'Bootstrap checklist: 2 passed, 1 warning, 1 failed, 1 skipped — KMS key: Key k does not exist. — Registered runner: Runner #3 is offline.',
+  });
+  assert.equal(checklistSummary([]).tone, 'warning');
 });

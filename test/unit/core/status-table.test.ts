@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import {
   ALLOWED_FAILURE,
   byPriority,
+  checkStatus,
   jobStatus,
   PAUSED_RUNNER,
   pipelineStatus,
@@ -126,4 +127,19 @@ test('rows are frozen, so a view cannot change the table for every other view', 
     (vmStatus('RUNNING') as { label: string }).label = 'Up';
   }, TypeError);
   assert.equal(vmStatus('RUNNING').label, 'Running');
+});
+
+test('checklist outcomes read with codicons and theme colours from the table', () => {
+  assert.deepEqual(
+    [checkStatus('pass').icon, checkStatus('warn').icon, checkStatus('fail').icon, checkStatus('skipped').icon],
+    ['pass-filled', 'warning', 'error', 'circle-slash'],
+  );
+  assert.deepEqual(
+    [checkStatus('pass').color, checkStatus('warn').color, checkStatus('fail').color],
+    ['testing.iconPassed', 'list.warningForeground', 'testing.iconFailed'],
+  );
+  assert.deepEqual(
+    [checkStatus('pass').label, checkStatus('warn').label, checkStatus('fail').label, checkStatus('skipped').label],
+    ['Passed', 'Warning', 'Failed', 'Skipped'],
+  );
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { formatAgo, formatDuration, formatElapsed, formatUptime } from '../../../src/core/time-format';
+import { formatAgo, formatDuration, formatElapsed, formatTimeOfDay, formatUptime } from '../../../src/core/time-format';
 
 const now = Date.parse('2025-06-02T09:00:00Z');
 const s = 1000;
@@ -54,4 +54,9 @@ test('impossible durations do not leak NaN or negative numbers into the view', (
   assert.equal(formatDuration(Number.NaN), '0 s');
   assert.equal(formatDuration(-5), '0 s');
   assert.equal(formatUptime(now + 5 * min, now), 'less than 1 min');
+});
+
+test('a time of day is local, to the second, zero-padded', () => {
+  assert.equal(formatTimeOfDay(new Date(2026, 11, 2, 9, 3, 4, 900).getTime()), '09:03:04');
+  assert.equal(formatTimeOfDay(new Date(2026, 11, 2, 23, 59, 0).getTime()), '23:59:00');
 });

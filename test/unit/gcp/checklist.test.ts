@@ -1,5 +1,6 @@
-// The bootstrap checklist against the demo sandbox, through the real KMS, Storage and GitLab
-// clients: all green first, then broken through the real APIs or settings, one thing at a time.
+// The bootstrap checklist against the demo sandbox, through the real KMS, Storage, Compute and
+// GitLab clients: the demo's two warnings first (a runner offline on a running VM, a secret under
+// the older key version), then broken through the real APIs or settings, one thing at a time.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Storage } from '@google-cloud/storage';
@@ -14,6 +15,7 @@ import {
 } from '../../../src/core/checklist';
 import { FleetStore } from '../../../src/core/fleet-store';
 import { ChecklistAdapter, type ChecklistSettings } from '../../../src/gcp/checklist';
+import { ComputeAdapter } from '../../../src/gcp/compute';
 import { fetchTokenIdentity, GitLabFleet } from '../../../src/gitlab/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 
@@ -21,7 +23,8 @@ let sandbox: Sandbox;
 let settings: ChecklistSettings;
 let input: ChecklistInput;
 let gitlab: GitLabFacts;
-const adapters: ChecklistAdapter[] = [];
+const adapters: Array<{ close(): Promise<void> }> = [];
+let kms: KeyManagementServiceClient;
 const adapter = (overrides: Partial<ChecklistSettings> = {}) => {
   const a = new ChecklistAdapter({ ...settings, ...overrides });
   adapters.push(a);
@@ -43,10 +46,16 @@ before(async () => {
   };
   const projects = s['runnerOps.gitlab.projects'] as string[];
   const token = sandbox.gitlabToken;
+  const compute = new ComputeAdapter({
+    ...settings,
+    gcpZones: s['runnerOps.gcp.zones'],
+    instanceFilter: s['runnerOps.gcp.instanceFilter'],
+  });
+  adapters.push(compute);
   const store = new FleetStore({
     projects,
     now: Date.now,
-    compute: async () => undefined,
+    compute: async () => compute,
     gitlab: async () => new GitLabFleet(sandbox.url, token),
   });
   gitlab = await readGitLabFacts({
@@ -57,17 +66,25 @@ before(async () => {
     identity: fetchTokenIdentity,
     store,
   });
+  kms = new KeyManagementServiceClient({
+    apiEndpoint: '127.0.0.1',
+    port: Number(new URL(settings.endpoints.kms!).port),
+    protocol: 'http',
+    fallback: true,
+    authClient: new PassThroughClient(),
+  });
 });
 after(async () => {
-  await Promise.all(adapters.map((a) => a.close()));
+  await Promise.all([...adapters.map((a) => a.close()), kms.close()]);
   await sandbox.close();
 });
 
-test('the demo fleet passes every check, and the details name what was found', async () => {
+test('the demo fleet: the offline runner on its running VM and the secret under version 1 warn, the rest pass', async () => {
+  const mark = sandbox.requests.mark();
   const results = await runChecklist(input, gitlab, adapter());
   assert.deepEqual(
     summary(results),
-    ['gitlab:pass', 'gcp:pass', 'keyRing:pass', 'key:pass', 'bucket:pass', 'secrets:pass', 'runner:pass'],
+    ['gitlab:pass', 'gcp:pass', 'keyRing:pass', 'key:pass', 'bucket:pass', 'secrets:warn', 'runner:warn'],
     results.map((r) => r.detail).join('\n'),
   );
   assert.match(
@@ -76,12 +93,79 @@ test('the demo fleet passes every check, and the details name what was found', a
   );
   assert.match(row(results, 'key').detail, /ENCRYPT_DECRYPT, primary version 2 ENABLED, rotates every \d+ days/);
   assert.match(row(results, 'bucket').detail, /versioning on/);
-  assert.match(row(results, 'secrets').detail, /objects under gs:\/\/\S+\/runners\/: .*config\.toml\.enc/);
+
+  const secrets = row(results, 'secrets');
   assert.match(
-    row(results, 'runner').detail,
-    /^2 of 3 runners online: .* · not online: #3 gitlab-runner-c \(offline\)/,
+    secrets.detail,
+    /^sa-key\.json\.enc is under an older key version, not the primary\. 5 objects under gs:\/\/\S+\/runners\/\.$/,
   );
+  assert.equal(secrets.fix?.command?.id, 'runnerOps.verifyAllSecrets');
+  assert.match(
+    secrets.fix!.text!,
+    /\ngcloud storage cat gs:\/\/\S+\/runners\/sa-key\.json\.enc \| gcloud kms decrypt --key runner-secrets-key .* --ciphertext-file - --plaintext-file - \| gcloud kms encrypt .* \| gcloud storage cp - gs:\/\/\S+\/runners\/sa-key\.json\.enc$/,
+  );
+  const decrypts = sandbox.requests.since(mark).filter((r) => r.path.includes(':decrypt'));
+  assert.equal(decrypts.length, 5, 'one decrypt per secret');
+
+  const runner = row(results, 'runner');
+  assert.match(
+    runner.detail,
+    /^Runner #3 'gitlab-runner-c' has not contacted GitLab for \d+ (min|h|d) although its VM gitlab-runner-c is running\. No online runner takes jobs tagged docker: they wait\. 2 of 3 runners online: .* · not online: #3 gitlab-runner-c \(offline\)$/,
+  );
+  assert.equal(runner.fix?.command?.id, 'runnerOps.tailWorkerLog');
+  assert.deepEqual(
+    (runner.fix?.command?.args?.[0] as { vm: { name: string; zone: string } }).vm.name,
+    'gitlab-runner-c',
+  );
+  assert.match(
+    runner.fix!.text!,
+    /^gitlab-runner-c: tail its console .* gcloud compute ssh gitlab-runner-c --zone europe-west1-b --project \S+ --command "sudo docker restart gitlab-runner"/,
+  );
+  assertNoPlaintext(results);
 });
+
+test('after a rotation (a new primary version) every secret warns as under an older version; a disabled version fails', async () => {
+  const [v3] = await kms.createCryptoKeyVersion({ parent: input.kmsKey, cryptoKeyVersion: {} });
+  await kms.updateCryptoKeyPrimaryVersion({ name: input.kmsKey, cryptoKeyVersionId: v3.name!.split('/').pop()! });
+  const v1 = `${input.kmsKey}/cryptoKeyVersions/1`;
+  try {
+    let results = await runChecklist(input, gitlab, adapter());
+    assert.equal(row(results, 'key').outcome, 'pass');
+    assert.match(row(results, 'key').detail, /primary version 3 ENABLED/);
+    let secrets = row(results, 'secrets');
+    assert.equal(secrets.outcome, 'warn');
+    assert.match(
+      secrets.detail,
+      /^5 secrets are under an older key version, not the primary: deploy-key\.enc, gitlab-runner-a\/config\.toml\.enc, gitlab-runner-b\/config\.toml\.enc, gitlab-runner-c\/config\.toml\.enc, … \(1 more\)\./,
+    );
+
+    await kms.updateCryptoKeyVersion({
+      cryptoKeyVersion: { name: v1, state: 'DISABLED' },
+      updateMask: { paths: ['state'] },
+    });
+    results = await runChecklist(input, gitlab, adapter());
+    secrets = row(results, 'secrets');
+    assert.equal(secrets.outcome, 'fail');
+    assert.match(
+      secrets.detail,
+      /^sa-key\.json\.enc cannot be decrypted: key version 1 is disabled \(enable or restore it to read this secret\)\. 4 secrets are under an older key version/,
+    );
+    assertNoPlaintext(results);
+  } finally {
+    await kms.updateCryptoKeyVersion({
+      cryptoKeyVersion: { name: v1, state: 'ENABLED' },
+      updateMask: { paths: ['state'] },
+    });
+    await kms.updateCryptoKeyPrimaryVersion({ name: input.kmsKey, cryptoKeyVersionId: '2' });
+  }
+  assert.equal(row(await runChecklist(input, gitlab, adapter()), 'secrets').outcome, 'warn', 'back to the demo');
+});
+
+/** The seeded secrets' plaintext (keys, runner tokens) never reaches a row. */
+function assertNoPlaintext(results: CheckResult[]) {
+  const shown = results.map((r) => `${r.detail} ${r.fix?.text ?? ''}`).join('\n');
+  assert.doesNotMatch(shown, /PRIVATE KEY|glrt-[A-Za-z0-9_-]{8}|private_key|\[\[runners\]\]/);
+}
 
 test('a missing key fails with the gcloud command that creates it, with a rotation period', async () => {
   const missing = input.kmsKey.replace(/cryptoKeys\/.*$/, 'cryptoKeys/nope');
@@ -147,13 +231,6 @@ test('versioning off and no rotation period warn, with the commands that fix the
   const endpoint = settings.endpoints.storage!;
   const storage = new Storage({ apiEndpoint: endpoint, projectId: settings.gcpProject });
   await storage.bucket(input.bucket).setMetadata({ versioning: { enabled: false } });
-  const kms = new KeyManagementServiceClient({
-    apiEndpoint: '127.0.0.1',
-    port: Number(new URL(endpoint).port),
-    protocol: 'http',
-    fallback: true,
-    authClient: new PassThroughClient(),
-  });
   await kms.updateCryptoKey({
     cryptoKey: { name: input.kmsKey, rotationPeriod: null, nextRotationTime: null },
     updateMask: { paths: ['rotation_period', 'next_rotation_time'] },
@@ -165,7 +242,7 @@ test('versioning off and no rotation period warn, with the commands that fix the
     row(results, 'bucket').fix!.text,
     `Turn versioning on: gcloud storage buckets update gs://${input.bucket} --versioning`,
   );
-  assert.equal(row(results, 'secrets').outcome, 'pass', 'a warning does not skip what follows');
+  assert.equal(row(results, 'secrets').outcome, 'warn', 'a warning does not skip what follows');
   assert.equal(row(results, 'key').outcome, 'warn');
   assert.match(
     row(results, 'key').fix!.text!,
@@ -181,5 +258,5 @@ test('versioning off and no rotation period warn, with the commands that fix the
   assert.equal(row(results, 'key').outcome, 'fail');
   assert.match(row(results, 'key').detail, /primary version 2 is DISABLED, not ENABLED/);
   assert.match(row(results, 'key').fix!.text!, /gcloud kms keys versions enable 2 --key /);
-  await kms.close();
+  assert.match(row(results, 'secrets').detail, /not decrypt-checked: the KMS key is not usable/);
 });

@@ -7,7 +7,7 @@ import { ComputeAdapter } from '../../../src/gcp/compute';
 import { KmsDecryptCheck } from '../../../src/gcp/kms';
 import { logEntrySource } from '../../../src/gcp/logging';
 import { SecretsStorage } from '../../../src/gcp/storage';
-import type { RunnerOpsSettings } from '../../../src/config/settings';
+import { readSettings, type RunnerOpsSettings } from '../../../src/config/settings';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 
 let sandbox: Sandbox;
@@ -16,19 +16,9 @@ const closers: Array<() => Promise<void>> = [];
 
 before(async () => {
   sandbox = await startSandbox({ seed: 'demo' });
-  const s = sandbox.settings as Record<string, never>;
-  settings = {
-    gitlabUrl: '',
-    gitlabProjects: [],
-    gcpProject: s['runnerOps.gcp.project'],
-    gcpZones: s['runnerOps.gcp.zones'],
-    instanceFilter: s['runnerOps.gcp.instanceFilter'],
-    credentials: 'none',
-    endpoints: s['runnerOps.gcp.endpoints'],
-    secretsBucket: s['runnerOps.secrets.bucket'],
-    secretsPrefix: s['runnerOps.secrets.prefix'],
-    kmsKey: s['runnerOps.secrets.kmsKey'],
-  } as RunnerOpsSettings;
+  // The sandbox's settings as the extension reads them.
+  const s: Record<string, unknown> = sandbox.settings;
+  settings = readSettings({ get: <T>(key: string, fallback: T) => (s[`runnerOps.${key}`] as T) ?? fallback });
 });
 after(async () => {
   await Promise.all(closers.map((close) => close()));

@@ -1,7 +1,8 @@
 // The serial adapter against the sandbox's Compute: real client, real HTTP, real offsets.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { listVms, serialSource, type SerialSettings } from '../../../src/gcp/serial';
+import { ComputeAdapter } from '../../../src/gcp/compute';
+import { serialSource, type SerialSettings } from '../../../src/gcp/serial';
 import { isFailure } from '../../../src/core/failures';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { GoogleSandbox } from '../../sandbox/google/index';
@@ -23,9 +24,9 @@ before(async () => {
 after(() => sandbox.close());
 
 test('lists the runner VMs and reads a serial port by byte offsets', async () => {
-  const vms = await listVms(settings);
+  const vms = await new ComputeAdapter(settings).listWorkers();
   assert.deepEqual(vms.map((v) => v.name).sort(), ['gitlab-runner-1', 'gitlab-runner-2']);
-  const vm = vms.find((v) => v.name === 'gitlab-runner-1')!;
+  const vm = { ...vms.find((v) => v.name === 'gitlab-runner-1')!, project: settings.gcpProject };
   const port = (sandbox.world.google as GoogleSandbox).state.compute.vm(vm.project, vm.zone, vm.name).serial.get(1)!;
   const source = serialSource(settings, vm);
   const first = await source.read(1, -100);

@@ -47,7 +47,7 @@ test('a rate-limited job tail waits for the Retry-After GitLab sent, without ret
   const session = new TailSession(
     'job',
     new JobTraceTailer(jobTraceSource(sandbox.url, sandbox.gitlabToken), done.projectId, done.id),
-    { maxLines: 100, timers },
+    { maxLines: 100, clock: timers },
   );
   sandbox.faults.add('gitlab:/api/v4/projects/*/jobs/*=429:retry-after=10');
   const mark = sandbox.requests.mark();
@@ -62,4 +62,49 @@ test('a rate-limited job tail waits for the Retry-After GitLab sent, without ret
   assert.ok(delays[delays.length - 1] >= 9_000, `next poll in ${delays[delays.length - 1]} ms`);
   assert.match(session.buffer.text(), /\[error: .*rate limiting.*; retrying\]/);
   session.stop();
+});
+
+test("a job no runner took yet: its status, since when it is queued (GitLab's count) and the tags it needs", async () => {
+  const project = encodeURIComponent((sandbox.settings['runnerOps.gitlab.projects'] as string[])[0]);
+  const headers = { 'PRIVATE-TOKEN': sandbox.gitlabToken, 'content-type': 'application/json' };
+  const api = `${sandbox.url}/api/v4`;
+  const runners = (await (await fetch(`${api}/runners/all?per_page=100`, { headers })).json()) as Array<{ id: number }>;
+  const pauseAll = (paused: boolean) =>
+    Promise.all(
+      runners.map((r) => fetch(`${api}/runners/${r.id}`, { method: 'PUT', headers, body: JSON.stringify({ paused }) })),
+    );
+  await pauseAll(true);
+  try {
+    const pipeline = (await (
+      await fetch(`${api}/projects/${project}/pipeline?ref=main`, { method: 'POST', headers })
+    ).json()) as { id: number; project_id: number };
+    const jobs = (await (
+      await fetch(`${api}/projects/${project}/pipelines/${pipeline.id}/jobs`, { headers })
+    ).json()) as Array<{
+      id: number;
+      status: string;
+      tag_list: string[];
+    }>;
+    const pending = jobs.find((j) => j.status === 'pending');
+    assert.ok(pending, `a job waits: ${jobs.map((j) => j.status).join(', ')}`);
+    sandbox.world.clock.advance(90_000);
+    const job = await jobTraceSource(sandbox.url, sandbox.gitlabToken).job(pipeline.project_id, pending.id);
+    assert.equal(job.status, 'pending');
+    assert.ok(job.queuedDurationSec !== undefined && job.queuedDurationSec >= 90, `queued ${job.queuedDurationSec} s`);
+    assert.ok(job.createdAt !== undefined && job.createdAt <= sandbox.world.clock.now() - 90_000);
+    assert.deepEqual(job.tags, pending.tag_list);
+  } finally {
+    await pauseAll(false);
+  }
+});
+
+test('recent jobs of a project named by its path, in the terms the picker shows', async () => {
+  const project = (sandbox.settings['runnerOps.gitlab.projects'] as string[])[0];
+  const mark = sandbox.requests.mark();
+  const jobs = await recentJobs(sandbox.url, sandbox.gitlabToken, project);
+  assert.equal(sandbox.requests.since(mark).length, 1, 'one request per project');
+  const done = jobs.find((j) => j.status === 'success' && j.runner);
+  assert.ok(done);
+  assert.equal(done.ref, 'main');
+  assert.ok(done.pipelineId > 0 && done.projectId > 0 && done.createdAt! > 0);
 });

@@ -1,0 +1,28 @@
+// The Secrets view's port over Cloud Storage and Cloud KMS: list, download and decrypt-check.
+// The bootstrap checklist decrypt-checks through it too (src/gcp/checklist.ts), so both say the same.
+import type { SecretsPort } from '../core/secrets';
+import { KmsDecryptCheck, type KmsSettings } from './kms';
+import { SecretsStorage, type StorageSettings } from './storage';
+
+export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPort {
+  const storage = new SecretsStorage(settings);
+  let kms: KmsDecryptCheck | undefined;
+  return {
+    bucket: () => storage.bucket(),
+    listGenerations: (prefix) => storage.listGenerations(prefix),
+    async verify(objectName, generation) {
+      let ciphertext: Buffer;
+      try {
+        ciphertext = await storage.download(objectName, generation);
+      } catch (error) {
+        const failure = error as Error;
+        return { outcome: 'failed', reason: `the object could not be downloaded: ${failure.message}`, failure };
+      }
+      kms ??= new KmsDecryptCheck(settings);
+      return kms.check(ciphertext);
+    },
+    close: async () => {
+      await kms?.close();
+    },
+  };
+}

@@ -4,11 +4,13 @@ import * as vscode from 'vscode';
 import * as auth from './commands/auth';
 import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
+import { external } from './commands/external';
 import * as general from './commands/general';
 import * as tail from './commands/tail';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
 import * as secrets from './commands/secrets';
+import * as vms from './commands/vms';
 import { registerViews } from './views';
 import { Services } from './services';
 
@@ -21,11 +23,12 @@ export function activate(context: vscode.ExtensionContext) {
   runners.register(context, services);
   pipelines.register(context, services);
   secrets.register(context, services);
+  vms.register(context, services);
   const views = registerViews(context, services);
   checklist.register(context, services);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
-  return { services, views, confirmation };
+  return { services, views, confirmation, external };
 }
 
 export function deactivate(): void {}

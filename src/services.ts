@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { GitLabSessionStore } from './config/gitlab-session';
 import { configuredParts, readSettings } from './config/settings';
+import { FleetActions } from './core/fleet-actions';
 import { FleetStore } from './core/fleet-store';
 import type { ComputePort, GitLabPort } from './core/ports';
 import { loadCompute, loadGitLab } from './lazy';
@@ -16,6 +17,8 @@ export class Services implements vscode.Disposable {
   /** Fired when settings or the session changed and the fleet must be read anew. */
   readonly onStoreReplaced = this.storeReplaced.event;
   private currentStore?: FleetStore;
+  /** Pause/resume, retry/cancel, run schedule: on whichever store is current. */
+  readonly actions = new FleetActions(() => this.store());
   private closeAdapters: Array<() => Promise<void>> = [];
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -101,6 +104,7 @@ export class Services implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.actions.dispose();
     for (const close of this.closeAdapters) void close().catch(() => undefined);
     for (const d of this.disposables) d.dispose();
   }

@@ -2,6 +2,7 @@
 // its stages and jobs, and each job names the runner and VM it ran on.
 import * as vscode from 'vscode';
 import { jobHost } from '../core/correlate';
+import { canCancel, canRetry } from '../core/fleet-actions';
 import type { FleetStore } from '../core/fleet-store';
 import type { Job, Pipeline, PipelineSchedule, Project } from '../core/model';
 import { byPriority, jobStatus, pipelineStatus } from '../core/status-table';
@@ -19,9 +20,6 @@ export type PipelineNode =
   | { kind: 'job'; job: Job }
   | { kind: 'more'; project: Project }
   | { kind: 'item'; item: vscode.TreeItem };
-
-const CANCELABLE = new Set(['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'scheduled']);
-const RETRYABLE = new Set(['failed', 'canceled']);
 
 export class PipelinesView extends FleetTree<PipelineNode> {
   getChildren(node?: PipelineNode): PipelineNode[] {
@@ -178,10 +176,7 @@ export class PipelinesView extends FleetTree<PipelineNode> {
         .filter(Boolean)
         .join('\n\n'),
     );
-    const actions = [
-      CANCELABLE.has(pipeline.status) ? 'cancelable' : '',
-      RETRYABLE.has(pipeline.status) ? 'retryable' : '',
-    ]
+    const actions = [canCancel(pipeline) ? 'cancelable' : '', canRetry(pipeline) ? 'retryable' : '']
       .filter(Boolean)
       .join('.');
     item.contextValue = `pipeline.${pipeline.status}${actions ? `.${actions}` : ''}`;

@@ -26,6 +26,14 @@ async function call<T>(op: string, args: Record<string, unknown> = {}): Promise<
   return body.result as T;
 }
 
+export interface QuickPickSnapshot {
+  title: string;
+  placeholder: string;
+  /** What is typed in its box (the palette's `>` filter). */
+  value: string;
+  items: Array<{ label: string; description: string }>;
+}
+
 export const hello = (meta: { vscodeVersion: string; appName: string }) => call<void>('hello', meta);
 
 export const ui = {
@@ -45,6 +53,12 @@ export const ui = {
   },
   screenshot: (name: string) => call<string>('screenshot', { name }),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
+  /** The quick pick on screen (a command's picker or the palette), or undefined. */
+  quickPick: () => call<QuickPickSnapshot | undefined>('quickPick'),
+  /** Clicks the quick pick item whose label starts with `label`, as a user would. */
+  choosePick: (label: string) => call<void>('choosePick', { label }),
+  clickNotificationButton: (message: string, button: string) =>
+    call<void>('clickNotificationButton', { message, button }),
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

@@ -48,7 +48,6 @@ function world(options: { signedIn?: boolean } = {}) {
   let pipelines = [pipeline(9, 'failed'), pipeline(8, 'running'), pipeline(5, 'success')];
   let scheduleLast: PipelineSchedule['lastPipeline'] = nightly.lastPipeline;
   let reportsLast = true;
-  let store: FleetStore;
   const record = (what: string) => {
     reached.push(what);
     busyWhenCalled.push([...store.busy].map(([k, v]) => `${k} ${v}`).join(', '));
@@ -82,7 +81,7 @@ function world(options: { signedIn?: boolean } = {}) {
     },
   } as unknown as GitLabPort;
   const clock = new FakeClock();
-  store = new FleetStore({
+  const store: FleetStore = new FleetStore({
     compute: async () => undefined,
     gitlab: async () => (options.signedIn === false ? undefined : gitlab),
     projects: ['infra/runner-fleet'],

@@ -123,7 +123,7 @@ export function workbenchUi(page, resultsDir) {
       .locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item')
       .filter({ has: page.locator('.notification-list-item-message', { hasText: new RegExp(message) }) })
       .first();
-    await item.hover({ timeout: 10_000 });
+    await item.click({ timeout: 10_000 }); // focused, a notification in the center shows its buttons
     await item.locator('.notification-list-item-buttons-container .monaco-button', { hasText: button }).first().click({
       timeout: 10_000,
     });

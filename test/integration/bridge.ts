@@ -57,8 +57,15 @@ export const ui = {
   quickPick: () => call<QuickPickSnapshot | undefined>('quickPick'),
   /** Clicks the quick pick item whose label starts with `label`, as a user would. */
   choosePick: (label: string) => call<void>('choosePick', { label }),
-  clickNotificationButton: (message: string, button: string) =>
-    call<void>('clickNotificationButton', { message, button }),
+  /** Clicks a button of a notification, from the center (a toast may already be gone). */
+  clickNotificationButton: async (message: string, button: string) => {
+    await vscode.commands.executeCommand('notifications.showList');
+    try {
+      await call<void>('clickNotificationButton', { message, button });
+    } finally {
+      await vscode.commands.executeCommand('notifications.hideList');
+    }
+  },
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

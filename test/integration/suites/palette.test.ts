@@ -41,11 +41,17 @@ async function fromPalette(title: string): Promise<void> {
   await ui.choosePick(label);
 }
 
+/** Waits for the first GitLab requests of `method` since `mark`, as `path status`. */
 const requestsSince = (sandbox: Sandbox, mark: number, method: string) =>
-  sandbox.requests
-    .since(mark)
-    .filter((r) => r.method === method && r.api === 'gitlab')
-    .map((r) => `${r.path.split('?')[0]} ${r.status}`);
+  eventually(
+    async () =>
+      sandbox.requests
+        .since(mark)
+        .filter((r) => r.method === method && r.api === 'gitlab')
+        .map((r) => `${r.path.split('?')[0]} ${r.status}`),
+    (requests) => requests.length > 0,
+  );
+const pausedOf = async (id: number) => store().runners.value?.find((r) => r.id === id)?.paused;
 
 suite('Palette', function () {
   let sandbox: Sandbox;
@@ -94,10 +100,7 @@ suite('Palette', function () {
       ['#7 main — Failed · infra/runner-fleet · 7 h ago'],
     );
     await ui.choosePick('#7 main');
-    const posts = await eventually(
-      async () => requestsSince(sandbox, mark, 'POST'),
-      (p) => p.length > 0,
-    );
+    const posts = await requestsSince(sandbox, mark, 'POST');
     assert.deepEqual(posts, ['/api/v4/projects/1/pipelines/7/retry 201']);
     await eventually(
       async () => store().findPipeline(7)?.status,
@@ -117,12 +120,35 @@ suite('Palette', function () {
       assert.doesNotMatch(item.description, RAW_STATUS);
     }
     await ui.choosePick('#12 main');
-    const posts = await eventually(
-      async () => requestsSince(sandbox, mark, 'POST'),
-      (p) => p.length > 0,
-    );
+    const posts = await requestsSince(sandbox, mark, 'POST');
     assert.deepEqual(asked, ['Cancel pipeline #12 on main? Its running and pending jobs are stopped.']);
     assert.deepEqual(posts, ['/api/v4/projects/1/pipelines/12/cancel 200']);
+  });
+
+  test('a retried pipeline’s row reads "Retrying…" until GitLab answers, then shows the retried pipeline', async () => {
+    await ui.openContainer();
+    const rowOf12 = async () => {
+      const view = await ui.readView('Pipelines');
+      const row = view.rows.find((r) => r.text === '#12 main');
+      return row ? `${row.text} — ${row.description}` : view.rows.map((r) => r.text).join(' | ');
+    };
+    assert.match(
+      await eventually(rowOf12, (row) => /— Canceled/.test(row), 20_000),
+      /^#12 main — Canceled/,
+      'canceled by the test before',
+    );
+    sandbox.faults.add('gitlab:/api/v4/projects/*/pipelines/*/retry=latency:4000');
+    try {
+      const retried = vscode.commands.executeCommand('runnerOps.retryPipeline', { pipeline: store().findPipeline(12) });
+      assert.equal(await eventually(rowOf12, (row) => /Retrying/.test(row)), '#12 main — Retrying…');
+      await retried;
+    } finally {
+      sandbox.faults.clear();
+    }
+    assert.match(
+      await eventually(rowOf12, (row) => !/Retrying|Canceled/.test(row)),
+      /^#12 main — (Pending|Running|Created) · /,
+    );
   });
 
   test('Open Pipeline in GitLab from the palette opens that pipeline’s own page', async () => {
@@ -176,15 +202,9 @@ suite('Palette', function () {
     const pause = await untilPick('Pause which runner?');
     assert.ok(pause.items.every((i) => !/Paused/.test(i.description)));
     await ui.choosePick('#2 gitlab-runner-b');
-    assert.deepEqual(
-      await eventually(
-        async () => requestsSince(sandbox, mark, 'PUT'),
-        (p) => p.length > 0,
-      ),
-      ['/api/v4/runners/2 200'],
-    );
+    assert.deepEqual(await requestsSince(sandbox, mark, 'PUT'), ['/api/v4/runners/2 200']);
     await eventually(
-      async () => store().runners.value?.find((r) => r.id === 2)?.paused,
+      () => pausedOf(2),
       (paused) => paused === true,
     );
 
@@ -196,15 +216,9 @@ suite('Palette', function () {
       ['#2 gitlab-runner-b — Paused · group · gcp, terraform'],
     );
     await ui.choosePick('#2 gitlab-runner-b');
-    assert.deepEqual(
-      await eventually(
-        async () => requestsSince(sandbox, mark, 'PUT'),
-        (p) => p.length > 0,
-      ),
-      ['/api/v4/runners/2 200'],
-    );
+    assert.deepEqual(await requestsSince(sandbox, mark, 'PUT'), ['/api/v4/runners/2 200']);
     await eventually(
-      async () => store().runners.value?.find((r) => r.id === 2)?.paused,
+      () => pausedOf(2),
       (paused) => paused === false,
     );
 
@@ -230,10 +244,7 @@ suite('Palette', function () {
       'Weekly drift check — infra/runner-fleet · main · 30 6 * * 1',
     ]);
     await ui.choosePick('Nightly runner version check');
-    const posts = await eventually(
-      async () => requestsSince(sandbox, mark, 'POST'),
-      (p) => p.length > 0,
-    );
+    const posts = await requestsSince(sandbox, mark, 'POST');
     assert.deepEqual(posts, ['/api/v4/projects/2/pipeline_schedules/1/play 201']);
     const toasts = await eventually(
       () => ui.notifications(),

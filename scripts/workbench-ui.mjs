@@ -71,15 +71,44 @@ export function workbenchUi(page, resultsDir) {
     return path;
   }
 
-  /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
-  async function clickRow({ title, label }) {
+  /** The first row of a view whose label starts with `label`. */
+  async function findRow(title, label) {
     const rows = pane(title).locator('.monaco-list-row');
     const texts = await rows.evaluateAll((elements) =>
       elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()),
     );
     const index = texts.findIndex((text) => text.startsWith(label));
     if (index < 0) throw new Error(`no row starting with "${label}" in ${title}; rows: ${texts.join(' | ')}`);
-    await rows.nth(index).click({ timeout: 10_000 });
+    return rows.nth(index);
+  }
+
+  /** Clicks the first row of a view whose label starts with `label` (toggles a collapsible row). */
+  async function clickRow({ title, label }) {
+    await (await findRow(title, label)).click({ timeout: 10_000 });
+  }
+
+  /** Expands the first row whose label starts with `label`, unless it is expanded already. */
+  async function expandRow({ title, label }) {
+    // A click can land while a refresh re-renders the row, or only focus the tree: check, and try again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const row = await findRow(title, label);
+      if ((await row.getAttribute('aria-expanded', { timeout: 5_000 })) !== 'false') return;
+      await row.click({ timeout: 10_000 });
+      await page.waitForTimeout(500);
+    }
+  }
+
+  /** Hovers the first row whose label starts with `label` and returns the tooltip's text as shown. */
+  async function hoverRow({ title, label }) {
+    await page.mouse.move(0, 0);
+    await (await findRow(title, label)).locator('.label-name').hover({ timeout: 10_000 });
+    // Only a hover on screen: the widget of an earlier hover may linger in the DOM, hidden.
+    const hover = page.locator('.workbench-hover:visible, .monaco-hover:visible').filter({ hasText: /\S/ }).first();
+    await hover.waitFor({ state: 'visible', timeout: 10_000 });
+    const text = await hover.innerText();
+    await page.mouse.move(0, 0);
+    await page.keyboard.press('Escape');
+    return text;
   }
 
   const quickInput = () => page.locator('.quick-input-widget').first();
@@ -135,6 +164,8 @@ export function workbenchUi(page, resultsDir) {
     notifications,
     screenshot,
     clickRow,
+    expandRow,
+    hoverRow,
     quickPick,
     choosePick,
     clickNotificationButton,

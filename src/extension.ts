@@ -6,26 +6,26 @@ import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
 import { external } from './commands/external';
 import * as general from './commands/general';
-import * as tail from './commands/tail';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
 import * as secrets from './commands/secrets';
+import * as tail from './commands/tail';
 import * as vms from './commands/vms';
-import { registerViews } from './views';
 import { Services } from './services';
+import { registerViews } from './views';
 
 export function activate(context: vscode.ExtensionContext) {
   const services = new Services(context);
   context.subscriptions.push(services);
+  const views = registerViews(context, services);
   auth.register(context, services);
   general.register(context, services);
   tail.register(context, services);
   runners.register(context, services);
-  pipelines.register(context, services);
+  pipelines.register(context, services, views);
   secrets.register(context, services);
   vms.register(context, services);
-  const views = registerViews(context, services);
-  checklist.register(context, services);
+  checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
   return { services, views, confirmation, external };

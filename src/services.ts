@@ -3,22 +3,27 @@
 import * as vscode from 'vscode';
 import { GitLabSessionStore } from './config/gitlab-session';
 import { configuredParts, readSettings } from './config/settings';
+import { readGitLabFacts, runChecklist, type CheckResult } from './core/checklist';
 import { FleetActions } from './core/fleet-actions';
 import { FleetStore } from './core/fleet-store';
+import { paceFor } from './core/pace';
 import type { ComputePort, GitLabPort } from './core/ports';
-import { loadCompute, loadGitLab } from './lazy';
+import { SecretsStore, type SecretsPort } from './core/secrets';
+import { loadChecklist, loadCompute, loadGitLab, loadSecrets } from './lazy';
 
 export class Services implements vscode.Disposable {
   readonly sessions: GitLabSessionStore;
   private readonly refreshRequested = new vscode.EventEmitter<void>();
   /** Fired by the refresh command. */
   readonly onRefresh = this.refreshRequested.event;
-  private readonly storeReplaced = new vscode.EventEmitter<FleetStore | undefined>();
-  /** Fired when settings or the session changed and the fleet must be read anew. */
+  private readonly storeReplaced = new vscode.EventEmitter<FleetStore>();
+  /** Fired when settings or the session changed and the fleet and secrets must be read anew. */
   readonly onStoreReplaced = this.storeReplaced.event;
   private currentStore?: FleetStore;
   /** Pause/resume, retry/cancel, run schedule: on whichever store is current. */
   readonly actions = new FleetActions(() => this.store());
+  /** undefined: not built yet; null: secrets are not configured. */
+  private currentSecrets?: SecretsStore | null;
   private closeAdapters: Array<() => Promise<void>> = [];
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -36,7 +41,7 @@ export class Services implements vscode.Disposable {
   }
 
   settings() {
-    return readSettings();
+    return readSettings(vscode.workspace.getConfiguration('runnerOps'));
   }
 
   async gitlabSession() {
@@ -52,11 +57,18 @@ export class Services implements vscode.Disposable {
     return this.currentStore;
   }
 
+  /** The Secrets view's store for the current settings; undefined when secrets are not configured. */
+  secrets(): SecretsStore | undefined {
+    if (this.currentSecrets === undefined) this.currentSecrets = this.buildSecrets() ?? null;
+    return this.currentSecrets ?? undefined;
+  }
+
   private async reconfigure(): Promise<void> {
     await this.updateContext();
     const old = this.closeAdapters;
     this.closeAdapters = [];
     this.currentStore = undefined;
+    this.currentSecrets = undefined;
     for (const close of old) void close().catch(() => undefined);
     this.storeReplaced.fire(this.store());
   }
@@ -69,6 +81,7 @@ export class Services implements vscode.Disposable {
     return new FleetStore({
       projects: settings.gitlabProjects,
       now: Date.now,
+      pace: paceFor(settings.refresh).fleet,
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
         compute ??= loadCompute().then(({ ComputeAdapter }) => {
@@ -90,9 +103,62 @@ export class Services implements vscode.Disposable {
     });
   }
 
+  private buildSecrets(): SecretsStore | undefined {
+    const settings = this.settings();
+    if (!configuredParts(settings).secrets) return undefined;
+    let port: Promise<SecretsPort> | undefined;
+    return new SecretsStore(() => {
+      port ??= loadSecrets().then(({ secretsPort }) => {
+        const opened = secretsPort(settings);
+        this.closeAdapters.push(async () => opened.close?.());
+        return opened;
+      });
+      return port;
+    }, settings.secretsPrefix);
+  }
+
+  /** Every bootstrap check, in order; none when nothing is configured (the view's welcome explains). */
+  async runChecklist(): Promise<CheckResult[]> {
+    const settings = this.settings();
+    const parts = configuredParts(settings);
+    if (!parts.any) return [];
+    const [gitlab, { ChecklistAdapter }] = await Promise.all([
+      this.gitlabSession().then((session) =>
+        readGitLabFacts({
+          configured: parts.gitlab,
+          host: settings.gitlabUrl,
+          projects: settings.gitlabProjects,
+          session,
+          identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
+          store: this.store(),
+        }),
+      ),
+      loadChecklist(),
+    ]);
+    const google = new ChecklistAdapter(settings);
+    try {
+      return await runChecklist(
+        {
+          gcpProject: settings.gcpProject,
+          kmsKey: settings.kmsKey,
+          bucket: settings.secretsBucket,
+          prefix: settings.secretsPrefix,
+          now: Date.now(),
+        },
+        gitlab,
+        google,
+      );
+    } finally {
+      void google.close().catch(() => undefined);
+    }
+  }
+
   /** Sets the context keys that pick the welcome content of each view. */
   async updateContext(): Promise<void> {
-    const parts = configuredParts(this.settings());
+    const settings = this.settings();
+    // At activation and after each change: a bad value is said, not silently replaced.
+    for (const problem of settings.problems) void vscode.window.showWarningMessage(problem);
+    const parts = configuredParts(settings);
     const signedIn = (await this.gitlabSession()) !== undefined;
     await Promise.all([
       vscode.commands.executeCommand('setContext', 'runnerOps.gitlabConfigured', parts.gitlab),

@@ -4,9 +4,12 @@ import * as vscode from 'vscode';
 import { canCancel, canRetry } from '../core/fleet-actions';
 import type { FleetStore } from '../core/fleet-store';
 import type { Pipeline, PipelineSchedule, Project } from '../core/model';
+import { PACE } from '../core/pace';
 import { byPriority, pipelineStatus } from '../core/status-table';
 import { formatAgo } from '../core/time-format';
 import type { Services } from '../services';
+import type { RunnerOpsViews } from '../views';
+import type { PipelineNode } from '../views/pipelines-view';
 import { confirmation } from './confirm';
 import { external } from './external';
 import { ensureLoaded, pick, showActionError, type PickItem } from './pick';
@@ -14,18 +17,7 @@ import { ensureLoaded, pick, showActionError, type PickItem } from './pick';
 type PipelineArg = { pipeline: Pipeline } | undefined;
 type ScheduleArg = { project: Project; schedule: PipelineSchedule } | undefined;
 
-/**
- * Shows a pipeline's row in the Pipelines view. Revealing a row needs the view's TreeView, which
- * the views layer owns: it replaces `reveal` once registered. Until then the view is focused.
- */
-export const pipelineRevealer = {
-  async reveal(pipeline: Pipeline): Promise<void> {
-    void pipeline;
-    await vscode.commands.executeCommand('runnerOps.pipelines.focus');
-  },
-};
-
-export function register(context: vscode.ExtensionContext, services: Services): void {
+export function register(context: vscode.ExtensionContext, services: Services, views: RunnerOpsViews): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('runnerOps.retryPipeline', (node: PipelineArg) => retry(services, node)),
     vscode.commands.registerCommand('runnerOps.cancelPipeline', (node: PipelineArg) => cancel(services, node)),
@@ -36,7 +28,9 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     vscode.commands.registerCommand('runnerOps.loadMorePipelines', (node: { project: Project }) =>
       services.store().loadMorePipelines(node.project.id),
     ),
-    vscode.commands.registerCommand('runnerOps.runSchedule', (node: ScheduleArg) => runSchedule(services, node)),
+    vscode.commands.registerCommand('runnerOps.runSchedule', (node: ScheduleArg) =>
+      runSchedule(services, node, (pipeline) => reveal(views, pipeline)),
+    ),
   );
 }
 
@@ -47,7 +41,7 @@ async function retry(services: Services, node: PipelineArg): Promise<Pipeline | 
     const updated = await services.actions.retryPipeline(pipeline);
     void vscode.window.setStatusBarMessage(
       `Pipeline #${pipeline.id} retried: ${pipelineStatus(updated.status).label}`,
-      4000,
+      PACE.statusMessageMs,
     );
     return updated;
   } catch (error) {
@@ -66,7 +60,7 @@ async function cancel(services: Services, node: PipelineArg): Promise<Pipeline |
   if (!confirmed) return undefined;
   try {
     const updated = await services.actions.cancelPipeline(pipeline);
-    void vscode.window.setStatusBarMessage(`Pipeline #${pipeline.id} canceled`, 4000);
+    void vscode.window.setStatusBarMessage(`Pipeline #${pipeline.id} canceled`, PACE.statusMessageMs);
     return updated;
   } catch (error) {
     showActionError(`Could not cancel pipeline #${pipeline.id}`, error);
@@ -159,7 +153,17 @@ async function pickSchedule(services: Services): Promise<ScheduleArg> {
   });
 }
 
-async function runSchedule(services: Services, node: ScheduleArg): Promise<Pipeline | undefined> {
+/** Selects the pipeline's row in the Pipelines view, opening the view if needed. */
+async function reveal(views: RunnerOpsViews, pipeline: Pipeline): Promise<void> {
+  const node: PipelineNode = { kind: 'pipeline', pipeline };
+  await views.byId.get('runnerOps.pipelines')?.view.reveal(node, { select: true, focus: true });
+}
+
+async function runSchedule(
+  services: Services,
+  node: ScheduleArg,
+  revealPipeline: (pipeline: Pipeline) => Promise<void>,
+): Promise<Pipeline | undefined> {
   const target = node?.schedule ? node : await pickSchedule(services);
   if (!target) return undefined;
   const { project, schedule } = target;
@@ -180,7 +184,7 @@ async function runSchedule(services: Services, node: ScheduleArg): Promise<Pipel
       )
       .then((choice) => {
         if (choice === 'Follow') void follow(services, started);
-        if (choice === 'Reveal') void pipelineRevealer.reveal(started);
+        if (choice === 'Reveal') void revealPipeline(started);
       });
     return started;
   } catch (error) {

@@ -2,6 +2,7 @@
 // it; from the palette they ask which one. The pause itself is in core/fleet-actions.ts.
 import * as vscode from 'vscode';
 import type { Runner } from '../core/model';
+import { PACE } from '../core/pace';
 import { tagsLeftWithoutRunner } from '../core/runner-guard';
 import { byPriority, runnerStatus } from '../core/status-table';
 import type { Services } from '../services';
@@ -25,7 +26,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
       const runner = node?.runner ?? (await pickRunner(services, 'copy'));
       if (!runner) return;
       await vscode.env.clipboard.writeText(String(runner.id));
-      void vscode.window.setStatusBarMessage(`Copied runner id ${runner.id}`, 3000);
+      void vscode.window.setStatusBarMessage(`Copied runner id ${runner.id}`, PACE.statusMessageMs);
     }),
   );
 }

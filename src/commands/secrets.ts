@@ -12,7 +12,6 @@ import {
   type VerifyResult,
 } from '../core/secrets';
 import type { Services } from '../services';
-import { secretsStore } from '../views/secrets-view';
 
 type SecretArg = { secret: SecretObject } | undefined;
 
@@ -24,7 +23,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 }
 
 async function loadedStore(services: Services): Promise<SecretsStore | undefined> {
-  const store = secretsStore(services);
+  const store = services.secrets();
   if (!store) {
     void vscode.window
       .showWarningMessage('Configure runnerOps.secrets.bucket and runnerOps.secrets.kmsKey first.', 'Open Settings')
@@ -69,15 +68,17 @@ async function verifyAll(services: Services): Promise<Array<{ name: string; resu
   const results = await vscode.window.withProgress({ location: { viewId: 'runnerOps.secrets' } }, () =>
     store.verifyAll(),
   );
-  const summary = verifySummary(results.map((r) => r.result));
-  const failed = results.filter((r) => r.result.outcome === 'failed');
-  const older = results.filter((r) => r.result.outcome === 'older-version');
-  const named = [...failed, ...older].map(
-    (r) => `${secretLabel(r.secret.name, store.prefix)} ${verifySentence(r.result)}`,
+  const message = verifySummary(
+    results.map((r) => ({ label: secretLabel(r.secret.name, store.prefix), result: r.result })),
   );
-  const message = named.length ? `${summary} ${named.join('; ')}.` : summary;
-  if (failed.length) void vscode.window.showErrorMessage(message);
-  else if (older.length) void vscode.window.showWarningMessage(message);
-  else void vscode.window.showInformationMessage(message);
+  const outcomes = new Set(results.map((r) => r.result.outcome));
+  const shown = outcomes.has('failed')
+    ? vscode.window.showErrorMessage(message, 'Show Secrets')
+    : outcomes.has('older-version')
+      ? vscode.window.showWarningMessage(message, 'Show Secrets')
+      : vscode.window.showInformationMessage(message, 'Show Secrets');
+  void shown.then((choice) => {
+    if (choice) void vscode.commands.executeCommand('runnerOps.secrets.focus');
+  });
   return results.map((r) => ({ name: r.secret.name, result: r.result }));
 }

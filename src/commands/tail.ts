@@ -42,8 +42,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   };
 
   async function openTail(title: string, tailer: Tailer): Promise<vscode.Uri> {
-    const maxLines = vscode.workspace.getConfiguration('runnerOps').get<number>('logs.maxLines', 10_000);
-    const session = new TailSession(title, tailer, { maxLines });
+    const session = new TailSession(title, tailer, { maxLines: services.settings().logs.maxLines });
     const uri = vscode.Uri.from({
       scheme: TAIL_SCHEME,
       path: `/${title.replace(/[\\/]/g, '-')}.log`,
@@ -127,9 +126,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     const target = arg?.vm ? arg : await pickVm();
     if (!target) return undefined;
     const settings = services.settings();
-    const template =
-      vscode.workspace.getConfiguration('runnerOps').get<string>('logs.runnerLogFilter', '') ||
-      DEFAULT_RUNNER_LOG_FILTER;
+    const template = settings.logs.runnerLogFilter || DEFAULT_RUNNER_LOG_FILTER;
     const values: Record<string, string> = {
       instanceId: target.vm.id ?? '',
       instanceName: target.vm.name,

@@ -2,6 +2,7 @@
 // on it, its page in the Cloud Console. From a row they act on it; from the palette they ask.
 import * as vscode from 'vscode';
 import type { WorkerVm } from '../core/model';
+import { PACE } from '../core/pace';
 import { byPriority, vmStatus } from '../core/status-table';
 import type { Services } from '../services';
 import { external } from './external';
@@ -43,7 +44,7 @@ export function consoleUrl(vm: Pick<WorkerVm, 'name' | 'zone'>, project: string)
 
 async function copy(text: string, what: string): Promise<void> {
   await vscode.env.clipboard.writeText(text);
-  void vscode.window.setStatusBarMessage(`Copied ${what}: ${text}`, 4000);
+  void vscode.window.setStatusBarMessage(`Copied ${what}: ${text}`, PACE.statusMessageMs);
 }
 
 /** The internal IP, or the one the user picks when the VM has an external IP too. */

@@ -1,5 +1,11 @@
-// Reads the runnerOps.* settings and says which parts of the product they enable.
-import * as vscode from 'vscode';
+// Reads the runnerOps.* settings and says which parts of the product they enable. The caller
+// passes vscode.workspace.getConfiguration('runnerOps'), so the reading is tested in plain Node.
+import { SLOW_SECONDS, TAIL_MAX_LINES } from '../core/pace';
+
+/** What readSettings needs of a vscode.WorkspaceConfiguration. */
+export interface SettingsSource {
+  get<T>(key: string, defaultValue: T): T;
+}
 
 export interface RunnerOpsSettings {
   gitlabUrl: string;
@@ -12,10 +18,15 @@ export interface RunnerOpsSettings {
   secretsBucket: string;
   secretsPrefix: string;
   kmsKey: string;
+  /** The slow view pace (core/pace.ts paceFor), within its bounds. */
+  refresh: { slowSeconds: number };
+  logs: { maxLines: number; runnerLogFilter: string };
+  /** A sentence per setting that was out of range or of the wrong type, saying what is used instead. */
+  problems: string[];
 }
 
-export function readSettings(): RunnerOpsSettings {
-  const c = vscode.workspace.getConfiguration('runnerOps');
+export function readSettings(c: SettingsSource): RunnerOpsSettings {
+  const problems: string[] = [];
   return {
     gitlabUrl: c.get<string>('gitlab.url', 'https://gitlab.com'),
     gitlabProjects: c.get<Array<string | number>>('gitlab.projects', []),
@@ -27,7 +38,36 @@ export function readSettings(): RunnerOpsSettings {
     secretsBucket: c.get<string>('secrets.bucket', ''),
     secretsPrefix: c.get<string>('secrets.prefix', ''),
     kmsKey: c.get<string>('secrets.kmsKey', ''),
+    refresh: { slowSeconds: wholeNumber(c, 'refresh.slowSeconds', 'seconds', SLOW_SECONDS, problems) },
+    logs: {
+      maxLines: wholeNumber(c, 'logs.maxLines', 'lines', TAIL_MAX_LINES, problems),
+      runnerLogFilter: c.get<string>('logs.runnerLogFilter', ''),
+    },
+    problems,
   };
+}
+
+/** A whole number within bounds: a value out of range is clamped, one of the wrong type replaced by the default. */
+function wholeNumber(
+  c: SettingsSource,
+  key: string,
+  unit: string,
+  bounds: { default: number; minimum: number; maximum: number },
+  problems: string[],
+): number {
+  const raw = c.get<unknown>(key, bounds.default);
+  const range = `a whole number of ${unit} from ${bounds.minimum} to ${bounds.maximum}`;
+  if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+    const shown = JSON.stringify(raw)?.slice(0, 40) ?? String(raw);
+    problems.push(
+      `runnerOps.${key} should be ${range}, not ${shown}: using ${bounds.default}. Fix it in the settings.`,
+    );
+    return bounds.default;
+  }
+  const value = Math.min(bounds.maximum, Math.max(bounds.minimum, Math.round(raw)));
+  if (value !== raw)
+    problems.push(`runnerOps.${key} is ${raw}, but must be ${range}: using ${value}. Fix it in the settings.`);
+  return value;
 }
 
 /** Context keys the welcome views use to explain what is missing. */

@@ -3,6 +3,8 @@
 // Compute knows VMs by name and IPs. The rules below, strongest first, never guess: a clue that
 // fits two VMs links neither and is reported as ambiguous.
 import type { Job, Runner, RunnerManager, WorkerVm } from './model';
+import { runnerRef } from './names';
+import { PACE } from './pace';
 import { formatElapsed } from './time-format';
 
 export type LinkRule = 'manager-ip' | 'manager-system-id' | 'description' | 'runner-ip';
@@ -27,8 +29,6 @@ export interface CorrelationInput {
 
 /** GitLab's Ci::Runner::ONLINE_CONTACT_TIMEOUT: a host silent for longer is offline. */
 const ONLINE_CONTACT_MS = 2 * 3_600_000;
-/** A VM that started this recently may still be starting its runner: no alarm yet. */
-export const BOOT_GRACE_MS = 5 * 60_000;
 
 /** Splits text at characters a Compute instance name cannot contain, so names match as whole tokens. */
 const NAME_TOKEN_SEPARATORS = /[^a-z0-9-]+/;
@@ -194,7 +194,7 @@ export class FleetLinks {
   /** Sentences for a RUNNING VM whose runner GitLab does not see, or that hosts no runner. */
   vmWarnings(vm: WorkerVm, now: number): string[] {
     if (vm.status !== 'RUNNING') return [];
-    if (vm.lastStartedAt !== undefined && now - vm.lastStartedAt < BOOT_GRACE_MS) return [];
+    if (vm.lastStartedAt !== undefined && now - vm.lastStartedAt < PACE.correlation.bootGraceMs) return [];
     const links = this.linksByVm.get(vm.id) ?? [];
     if (links.length === 0) {
       if (!this.runnersLoaded) return [];
@@ -246,10 +246,6 @@ export function jobHost(job: Pick<Job, 'runner' | 'runnerManager'>, links: Fleet
     (runnerVms.length === 1 ? runnerVms[0] : undefined);
   const who = runnerRef(job.runner);
   return { runnerId, runner: links.runner(runnerId), vm, text: vm ? `${who} on VM ${links.vmDisplayName(vm)}` : who };
-}
-
-function runnerRef(runner: Pick<Runner, 'id' | 'description'>): string {
-  return runner.description ? `runner #${runner.id} '${runner.description}'` : `runner #${runner.id}`;
 }
 
 function capitalize(text: string): string {

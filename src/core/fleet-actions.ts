@@ -1,11 +1,12 @@
 // What an operator does to the fleet: pause/resume a runner, retry/cancel a pipeline, run a
 // schedule now. Each action calls GitLab, marks its row busy while it runs, patches the store
-// with GitLab's answer, and watches a pipeline it set in motion briefly (1 s x 10) instead of
+// with GitLab's answer, and watches a pipeline it set in motion briefly (PACE.afterAction) instead of
 // refreshing everything. Commands only ask (pickers, confirmations) and tell (messages).
 import { GitLabFailure } from './failures';
 import type { FleetArea, FleetStore } from './fleet-store';
 import type { Pipeline, PipelineSchedule, Project, Runner } from './model';
-import { type Clock, PollingSet } from './polling';
+import type { Clock } from './clock';
+import { PollingSet } from './polling';
 import type { GitLabPort } from './ports';
 import { pipelineStatus } from './status-table';
 
@@ -42,7 +43,7 @@ export const canRetry = (pipeline: Pick<Pipeline, 'status'>): boolean => RETRYAB
 
 export interface FleetActionsOptions {
   clock?: Clock;
-  /** The brief watch after an action: one poll per interval, at most `watchPolls` times. */
+  /** The brief watch after an action: one poll per interval, at most `watchPolls` times (PACE.afterAction by default). */
   watchIntervalMs?: number;
   watchPolls?: number;
 }
@@ -58,8 +59,8 @@ export class FleetActions {
   ) {
     this.watch = new PollingSet<number>({
       clock: options.clock,
-      intervalMs: options.watchIntervalMs ?? 1_000,
-      maxPolls: options.watchPolls ?? 10,
+      intervalMs: options.watchIntervalMs,
+      maxPolls: options.watchPolls,
       poll: (pipelineId) => this.pollPipeline(pipelineId),
     });
   }

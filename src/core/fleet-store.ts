@@ -4,13 +4,9 @@ import pLimit from 'p-limit';
 import { busyArea, type BusyKey } from './fleet-actions';
 import { load, notLoaded, type Loadable } from './loadable';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, WorkerVm } from './model';
+import { PACE, type Pace } from './pace';
 import type { ComputePort, GitLabPort } from './ports';
 import { pipelineStatus } from './status-table';
-
-/** A project with no pipeline in motion is re-listed at the slow pace even when another view polls fast. */
-const QUIET_PROJECT_REFRESH_MS = 55_000;
-/** Pipeline details fetched per list and refresh (GitLab's list lacks duration and user). */
-export const MAX_PIPELINE_DETAILS = 10;
 
 export type FleetArea = 'workers' | 'runners' | 'pipelines';
 
@@ -26,6 +22,8 @@ export interface FleetSources {
   gitlab: () => Promise<GitLabPort | undefined>;
   projects: Array<string | number>;
   now: () => number;
+  /** Freshness windows and budgets; PACE.fleet unless the settings change the slow pace. */
+  pace?: Pace['fleet'];
 }
 
 export class FleetStore {
@@ -44,14 +42,18 @@ export class FleetStore {
   private admin?: boolean;
   /** Pipeline details (duration, who triggered it) are not in GitLab's list: fetched per row, kept while unchanged. */
   private readonly pipelineDetails = new Map<number, Pipeline>();
-  /** One limiter for all projects, so 20 projects do not mean 80 requests in flight. */
-  private readonly detailsLimit = pLimit(4);
+  private readonly pace: Pace['fleet'];
+  /** One limiter for all projects (PACE.fleet.detailsParallel). */
+  private readonly detailsLimit: ReturnType<typeof pLimit>;
   private readonly projectRefreshedAt = new Map<number, number>();
   private readonly inFlight = new Map<FleetArea, Promise<void>>();
   private readonly lastRefresh = new Map<FleetArea, number>();
   private readonly listeners = new Set<(area: FleetArea) => void>();
 
-  constructor(private readonly sources: FleetSources) {}
+  constructor(private readonly sources: FleetSources) {
+    this.pace = sources.pace ?? PACE.fleet;
+    this.detailsLimit = pLimit(this.pace.detailsParallel);
+  }
 
   onChange(listener: (area: FleetArea) => void): () => void {
     this.listeners.add(listener);
@@ -67,9 +69,13 @@ export class FleetStore {
    * show runners, job rows show VMs) only when they are older than `borrowedFreshMs`, so three
    * visible views do not fetch everything three times. A refresh in flight is joined.
    */
-  async refresh(own: FleetArea, borrowed: FleetArea[] = [], borrowedFreshMs = 30_000): Promise<void> {
+  async refresh(
+    own: FleetArea,
+    borrowed: FleetArea[] = [],
+    borrowedFreshMs = this.pace.borrowedFreshMs,
+  ): Promise<void> {
     await Promise.all([
-      this.refreshArea(own, 1_000),
+      this.refreshArea(own, this.pace.ownFreshMs),
       ...borrowed.map((area) => this.refreshArea(area, borrowedFreshMs)),
     ]);
   }
@@ -182,7 +188,7 @@ export class FleetStore {
       (p) =>
         !this.pipelines.get(p.id)?.value ||
         this.inMotion(p.id) ||
-        now - (this.projectRefreshedAt.get(p.id) ?? -Infinity) >= QUIET_PROJECT_REFRESH_MS,
+        now - (this.projectRefreshedAt.get(p.id) ?? -Infinity) >= this.pace.quietProjectMs,
     );
     await Promise.all(
       due.map(async (project) => {
@@ -270,7 +276,7 @@ export class FleetStore {
     if (!gitlab) return;
     await load(
       this.runnerJobs.get(runnerId) ?? notLoaded<Job[]>(),
-      () => gitlab.runnerJobs(runnerId, 10),
+      () => gitlab.runnerJobs(runnerId, this.pace.runnerJobs),
       this.sources.now,
       (value) => {
         this.runnerJobs.set(runnerId, value);
@@ -295,11 +301,11 @@ export class FleetStore {
 
   /**
    * One request per pipeline whose list entry changed since its details were fetched
-   * (updated_at), and at most MAX_PIPELINE_DETAILS per list: the rest keep the list's data
+   * (updated_at), and at most pace.maxPipelineDetails per list: the rest keep the list's data
    * until a later refresh fills them in.
    */
   private async withDetails(gitlab: GitLabPort, listed: Pipeline[]): Promise<Pipeline[]> {
-    let budget = MAX_PIPELINE_DETAILS;
+    let budget = this.pace.maxPipelineDetails;
     return Promise.all(
       listed.map((p) => {
         const known = this.pipelineDetails.get(p.id);

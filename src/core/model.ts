@@ -90,15 +90,20 @@ export interface Job {
   allowFailure: boolean;
   failureReason?: string;
   duration?: number; // seconds
+  createdAt?: number;
   startedAt?: number;
   finishedAt?: number;
   webUrl?: string;
   tags: string[];
+  /** The pipeline's ref (branch or tag). */
+  ref?: string;
   runner?: JobRunnerRef;
   /** The manager (host) that ran it: its system id, and the ip when GitLab sends it. */
   runnerManager?: { systemId: string; ipAddress?: string };
   pipelineId: number;
   projectId: number;
+  /** path_with_namespace, when GitLab sends the project (a runner's job list does). */
+  projectPath?: string;
 }
 
 export interface Pipeline {

@@ -1,21 +1,9 @@
 // Polite polling: nothing while the views are hidden or the window is unfocused, fast only while
 // something is changing, backing off on errors and honouring Retry-After. Each poller owns at
 // most one timer, and has one exactly while it should poll, so stopping is by construction. The
-// clock is injected so tests drive time instead of sleeping.
-
-export type TimerHandle = unknown;
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+// clock is injected so tests drive time instead of sleeping; the intervals come from core/pace.ts.
+import { realClock, type Clock, type TimerHandle } from './clock';
+import { PACE, type Pace } from './pace';
 
 export interface RefreshOutcome {
   /** Something shown is still changing on its own (a STAGING VM, a running pipeline): poll fast. */
@@ -30,17 +18,14 @@ export interface PollingSchedulerOptions {
    */
   readonly refresh: () => Promise<RefreshOutcome>;
   readonly clock?: Clock;
-  readonly fastMs?: number;
-  readonly slowMs?: number;
-  readonly maxBackoffMs?: number;
+  /** Read before each wait, so a changed setting applies from the next poll on. */
+  readonly pace?: () => Pace['views'];
 }
 
 export class PollingScheduler {
   private readonly refresh: () => Promise<RefreshOutcome>;
   private readonly clock: Clock;
-  private readonly fastMs: number;
-  private readonly slowMs: number;
-  private readonly maxBackoffMs: number;
+  private readonly pace: () => Pace['views'];
 
   // Focus starts true: VS Code activates extensions in a focused window; the views layer
   // corrects it from `window.state.focused`. Visibility starts false: nothing polls until shown.
@@ -52,15 +37,15 @@ export class PollingScheduler {
   private inFlight: Promise<void> | undefined;
   private lastRunAt: number | undefined;
   private transitional = false;
+  /** Invalidated while a run was in flight: that run's data may predate the change. */
+  private staleAfterRun = false;
   private consecutiveErrors = 0;
   private retryAfterMs = 0;
 
   constructor(options: PollingSchedulerOptions) {
     this.refresh = options.refresh;
     this.clock = options.clock ?? realClock;
-    this.fastMs = options.fastMs ?? 2_000;
-    this.slowMs = options.slowMs ?? 60_000;
-    this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
+    this.pace = options.pace ?? (() => PACE.views);
   }
 
   get active(): boolean {
@@ -92,17 +77,32 @@ export class PollingScheduler {
       // `finally` runs asynchronously even if refresh throws at once, so inFlight is set first.
       this.inFlight = this.run().finally(() => {
         this.inFlight = undefined;
+        if (this.staleAfterRun) this.lastRunAt = undefined;
+        this.staleAfterRun = false;
         this.reschedule();
       });
     }
     return this.inFlight;
   }
 
-  /** The delay the next automatic run waits after the previous one ended. */
+  /**
+   * What it showed is out of date (new settings, a new session, the user's refresh): read again
+   * now while active, else as soon as it becomes active. A run in flight is followed by another.
+   */
+  invalidate(): void {
+    if (this.disposed) return;
+    this.lastRunAt = undefined;
+    if (this.inFlight) this.staleAfterRun = true;
+    else this.reschedule();
+  }
+
+  /** The delay the next automatic run waits after the previous one ended; Infinity: only on demand. */
   get currentDelayMs(): number {
-    const interval = this.transitional ? this.fastMs : this.slowMs;
+    const { fastMs, slowMs, maxBackoffMs } = this.pace();
+    const interval = this.transitional ? fastMs : slowMs;
+    if (!Number.isFinite(interval)) return Infinity;
     const backoff =
-      this.consecutiveErrors === 0 ? interval : Math.min(this.maxBackoffMs, interval * 2 ** this.consecutiveErrors);
+      this.consecutiveErrors === 0 ? interval : Math.min(maxBackoffMs, interval * 2 ** this.consecutiveErrors);
     return Math.max(backoff, this.retryAfterMs);
   }
 
@@ -129,6 +129,7 @@ export class PollingScheduler {
     this.clearTimer();
     if (!this.active || this.inFlight) return;
     const dueIn = this.lastRunAt === undefined ? 0 : this.lastRunAt + this.currentDelayMs - this.clock.now();
+    if (!Number.isFinite(dueIn)) return; // on demand only: nothing until invalidated or asked
     // Coming back into view after the data went stale refreshes at once; a quick toggle does not.
     this.timer = this.clock.setTimeout(
       () => {
@@ -167,7 +168,7 @@ export interface PollingSetOptions<K> {
 }
 
 /**
- * Items to poll briefly after a mutation (cancel a pipeline: watch that one, 1 s x 10) instead
+ * Items to poll briefly after a mutation (cancel a pipeline: watch that one, PACE.afterAction) instead
  * of refreshing everything. One timer for the set, existing exactly while the set is non-empty
  * and no round is in flight.
  */
@@ -185,8 +186,8 @@ export class PollingSet<K> {
   constructor(options: PollingSetOptions<K>) {
     this.poll = options.poll;
     this.clock = options.clock ?? realClock;
-    this.intervalMs = options.intervalMs ?? 1_000;
-    this.maxPolls = options.maxPolls ?? 10;
+    this.intervalMs = options.intervalMs ?? PACE.afterAction.intervalMs;
+    this.maxPolls = options.maxPolls ?? PACE.afterAction.maxPolls;
   }
 
   /** Starts (or restarts) the brief watch of one item. */

@@ -2,6 +2,8 @@
 // generations, the bucket's versioning, and what a decrypt check says about each secret.
 // No `vscode`, no client library; the adapters (src/gcp/storage.ts, src/gcp/kms.ts) fill the port.
 // The plaintext never reaches this module: the KMS adapter discards it and reports only a VerifyResult.
+import { plural } from './names';
+import { PACE } from './pace';
 import { formatAgo } from './time-format';
 
 /** One stored generation of an object, as Cloud Storage lists it (with `versions: true`). */
@@ -110,15 +112,28 @@ export function verifyTone(result: VerifyResult): VerifyTone {
   return result.outcome === 'primary' ? 'ok' : result.outcome === 'older-version' ? 'warning' : 'error';
 }
 
-/** The summary of a verify-all run: "3 secrets: 1 on the primary version, 1 on an older version, 1 cannot be decrypted." */
-export function verifySummary(results: ReadonlyArray<VerifyResult>): string {
-  const count = (o: VerifyResult['outcome']) => results.filter((r) => r.outcome === o).length;
+/**
+ * The summary of a verify-all run, each secret named once:
+ * "3 secrets verified: 1 decrypts with the primary key version; 1 only with an older version
+ * (sa-key.json.enc: re-encrypt it); 1 cannot be decrypted (x.enc: key version 1 is disabled)."
+ */
+export function verifySummary(results: ReadonlyArray<{ label: string; result: VerifyResult }>): string {
+  const of = (o: VerifyResult['outcome']) => results.filter((r) => r.result.outcome === o);
+  const primary = of('primary');
+  const older = of('older-version');
+  const failed = of('failed');
   const parts = [
-    count('primary') ? `${count('primary')} on the primary version` : '',
-    count('older-version') ? `${count('older-version')} on an older key version (re-encrypt on rotation)` : '',
-    count('failed') ? `${count('failed')} cannot be decrypted` : '',
+    primary.length
+      ? `${primary.length} ${primary.length === 1 ? 'decrypts' : 'decrypt'} with the primary key version`
+      : '',
+    older.length
+      ? `${older.length} only with an older version (${older.map((r) => r.label).join(', ')}: re-encrypt ${older.length === 1 ? 'it' : 'them'})`
+      : '',
+    failed.length
+      ? `${failed.length} cannot be decrypted (${failed.map((r) => `${r.label}: ${r.result.outcome === 'failed' ? r.result.reason : ''}`).join('; ')})`
+      : '',
   ].filter(Boolean);
-  return `${results.length} secret${results.length === 1 ? '' : 's'} verified: ${parts.join(', ') || 'none'}.`;
+  return `${plural(results.length, 'secret')} verified: ${parts.join('; ') || 'none'}.`;
 }
 
 /** Why a decrypt failed, from KMS's error: a disabled or destroyed version is FAILED_PRECONDITION. */
@@ -212,7 +227,9 @@ export class SecretsStore {
   }
 
   /** Verifies every listed secret, a few at a time. */
-  async verifyAll(concurrency = 4): Promise<Array<{ secret: SecretObject; result: VerifyResult }>> {
+  async verifyAll(
+    concurrency = PACE.secrets.verifyParallel,
+  ): Promise<Array<{ secret: SecretObject; result: VerifyResult }>> {
     const secrets = this.state.secrets ?? [];
     const out: Array<{ secret: SecretObject; result: VerifyResult }> = [];
     let next = 0;

@@ -123,3 +123,50 @@ export function jobStatus(job: Pick<Job, 'status' | 'allowFailure'>): StatusPres
 export function byPriority(a: StatusPresentation, b: StatusPresentation): number {
   return a.priority - b.priority;
 }
+
+/** A row's icon when it is not a status (a zone, a project, a message): one table, like the statuses. */
+export interface Glyph {
+  /** Codicon id. */
+  readonly icon: string;
+  /** Theme colour id; undefined keeps the default foreground. */
+  readonly color?: string;
+}
+
+const glyph = (icon: string, color?: string): Glyph => Object.freeze({ icon, color });
+
+export const GLYPHS = {
+  zone: glyph('globe'),
+  instanceGroup: glyph('layers'),
+  project: glyph('repo'),
+  schedules: glyph('calendar'),
+  scheduleActive: glyph('watch'),
+  scheduleInactive: glyph('circle-slash'),
+  more: glyph('ellipsis'),
+  loading: glyph('loading~spin'),
+  /** A row with an action in flight (Pausing…, Retrying…). */
+  busy: glyph('loading~spin'),
+  info: glyph('info'),
+  signIn: glyph('account'),
+  unknown: glyph('question'),
+  error: glyph('error', 'errorForeground'),
+  /** A VM whose runner GitLab does not see, a bucket without versioning. */
+  warning: glyph('warning', 'list.warningForeground'),
+  bucket: glyph('archive'),
+  generationCurrent: glyph('circle-filled'),
+  generationNoncurrent: glyph('history'),
+} as const;
+
+export type GlyphName = keyof typeof GLYPHS;
+
+/** A secret's row after Verify: not verified yet (a lock), verifying, or what the decrypt said. */
+const VERIFY_STATUSES = {
+  unverified: row('Not verified', 'lock', undefined, Priority.unknown),
+  running: row('Verifying', 'loading~spin', undefined, Priority.transition, true),
+  primary: row('Decrypts with the primary version', 'pass', 'testing.iconPassed', Priority.settled),
+  'older-version': row('Decrypts with an older key version', 'warning', 'list.warningForeground', Priority.warning),
+  failed: row('Cannot be decrypted', 'error', 'errorForeground', Priority.failure),
+} as const;
+
+export function verifyStatus(outcome: keyof typeof VERIFY_STATUSES | undefined): StatusPresentation {
+  return VERIFY_STATUSES[outcome ?? 'unverified'];
+}

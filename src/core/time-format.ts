@@ -53,3 +53,25 @@ export function formatDuration(seconds: number): string {
   const ms = Number.isFinite(seconds) ? Math.round(Math.max(0, seconds)) * SECOND : 0;
   return ms === 0 ? '0 s' : twoUnits(ms, SECOND);
 }
+
+const LOCAL_TIME = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'short',
+});
+
+/** For tooltips: relative and absolute in the operator's local time, "3 min ago (Wed, 2 Dec 2026, 14:03:12 CET)". */
+export function formatWhen(then: number, now: number): string {
+  if (!Number.isFinite(then)) return 'unknown';
+  return `${formatRelative(then, now)} (${LOCAL_TIME.format(new Date(then))})`;
+}
+
+/** "3 min ago", or "in 3 h" for a time ahead (a schedule's next run). */
+export function formatRelative(then: number, now: number): string {
+  return then > now + JUST_NOW_MS ? `in ${formatElapsed(now, then)}` : formatAgo(then, now);
+}

@@ -6,13 +6,13 @@ import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
 import type { GoogleProbes, KeyFacts } from '../core/checklist';
+import { PACE } from '../core/pace';
 import { gaxOptions } from './client-options';
 import { toGcpFailure } from './gcp-failure';
 
 /** Answer within seconds: the checklist is run on demand and says what failed. */
-const CALL = { timeout: 15_000, maxRetries: 1 };
+const CALL = PACE.google.checklist;
 const NOT_FOUND = 5;
-const MAX_OBJECTS = 200;
 
 export type ChecklistSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
@@ -56,7 +56,7 @@ export class ChecklistAdapter implements GoogleProbes {
       ...(settings.credentials === 'none'
         ? { authClient: new PassThroughClient() as unknown as StorageOptions['authClient'] }
         : {}),
-      retryOptions: { maxRetries: 1, totalTimeout: 15 },
+      retryOptions: { maxRetries: CALL.maxRetries, totalTimeout: CALL.timeout / 1000 },
     });
   }
 
@@ -109,7 +109,7 @@ export class ChecklistAdapter implements GoogleProbes {
     try {
       const [files] = await this.storage
         .bucket(bucket)
-        .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: MAX_OBJECTS });
+        .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: PACE.google.checklistMaxObjects });
       return files.map((f) => f.name);
     } catch (e) {
       throw storageFailure(e, `list gs://${bucket}/${prefix}`);

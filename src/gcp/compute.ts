@@ -1,11 +1,11 @@
-// The Compute adapter: lists the runner VMs and acts on them. Loads only the per-service client
-// modules; the bundler swaps Compute's 12 MB descriptor for one pruned to these services
-// (scripts/prune-protos.mjs). Loaded lazily (src/lazy.ts), never at activation.
+// The Compute adapter: lists the runner VMs, through the one Instances client the serial tails share.
+// Loads only the per-service client module; the bundler swaps Compute's 12 MB descriptor for one pruned
+// to the services it needs (scripts/prune-protos.mjs). Loaded lazily (src/lazy.ts), never at activation.
 import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client';
-import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client';
 import type { protos } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import type { WorkerVm } from '../core/model';
+import { PACE } from '../core/pace';
 import type { RunnerOpsSettings } from '../config/settings';
 import { gaxOptions } from './client-options';
 import { toGcpFailure } from './gcp-failure';
@@ -13,34 +13,44 @@ import { toGcpFailure } from './gcp-failure';
 type Instance = protos.google.cloud.compute.v1.IInstance;
 
 /** Per call: answer within seconds; the poller decides when to try again. */
-const CALL = { timeout: 20_000, maxRetries: 1 };
-const LIST_CALL = { ...CALL, autoPaginate: false };
-const PAGE_SIZE = 500;
+const LIST_CALL = { ...PACE.google.compute, autoPaginate: false };
+const PAGE_SIZE = PACE.google.computePageSize;
 
 export type ComputeSettings = Pick<
   RunnerOpsSettings,
   'gcpProject' | 'gcpZones' | 'instanceFilter' | 'credentials' | 'endpoints'
 >;
 
-export class ComputeAdapter {
-  private readonly instances: InstancesClient;
-  private readonly operations: ZoneOperationsClient;
+type ClientSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
+/** One Instances client per endpoint and credentials, for the VM list and the serial tails alike. */
+const clients = new Map<string, InstancesClient>();
+const clientKey = (s: ClientSettings) => JSON.stringify([s.endpoints.compute, s.credentials, s.gcpProject]);
+
+/** Looked up per call: after a close, the next call builds a fresh client (a live tail keeps working). */
+export function instancesClient(settings: ClientSettings): InstancesClient {
+  const key = clientKey(settings);
+  let client = clients.get(key);
+  if (!client) clients.set(key, (client = new InstancesClient(gaxOptions(settings, 'compute') as ClientOptions)));
+  return client;
+}
+
+export class ComputeAdapter {
   constructor(private readonly settings: ComputeSettings) {
-    this.instances = new InstancesClient(gaxOptions(settings, 'compute') as ClientOptions);
-    this.operations = new ZoneOperationsClient(gaxOptions(settings, 'compute') as ClientOptions);
+    instancesClient(settings); // built with the adapter, as before: its first list pays only for the request
   }
 
   /** The VMs matching the instance filter: per configured zone, or one aggregated list over all zones. */
   async listWorkers(): Promise<WorkerVm[]> {
     const { gcpProject: project, gcpZones: zones } = this.settings;
     const filter = this.settings.instanceFilter.trim() || undefined;
+    const instances = instancesClient(this.settings);
     try {
       if (zones.length > 0) {
         const perZone = await Promise.all(
           zones.map(async (zone) => {
             const found: WorkerVm[] = [];
-            for await (const instance of this.instances.listAsync(
+            for await (const instance of instances.listAsync(
               { project, zone, filter, maxResults: PAGE_SIZE },
               LIST_CALL,
             )) {
@@ -52,7 +62,7 @@ export class ComputeAdapter {
         return perZone.flat();
       }
       const found: WorkerVm[] = [];
-      for await (const [, scoped] of this.instances.aggregatedListAsync(
+      for await (const [, scoped] of instances.aggregatedListAsync(
         { project, filter, maxResults: PAGE_SIZE },
         LIST_CALL,
       )) {
@@ -64,17 +74,12 @@ export class ComputeAdapter {
     }
   }
 
-  async getWorker(zone: string, name: string): Promise<WorkerVm> {
-    try {
-      const [instance] = await this.instances.get({ project: this.settings.gcpProject, zone, instance: name }, CALL);
-      return toWorkerVm(instance);
-    } catch (error) {
-      throw toGcpFailure(error, 'compute', `get ${name}`);
-    }
-  }
-
+  /** Closes the shared client (in-flight calls complete); whoever calls next gets a new one. */
   close(): Promise<void> {
-    return Promise.all([this.instances.close(), this.operations.close()]).then(() => undefined);
+    const key = clientKey(this.settings);
+    const client = clients.get(key);
+    clients.delete(key);
+    return client?.close() ?? Promise.resolve();
   }
 }
 

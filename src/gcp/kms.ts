@@ -6,10 +6,9 @@ import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { CRC32C } from '@google-cloud/storage';
 import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
+import { PACE } from '../core/pace';
 import { decryptFailureReason, type VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
-
-const CALL = { timeout: 20_000, maxRetries: 1 };
 
 export type KmsSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints' | 'kmsKey'>;
 
@@ -32,7 +31,7 @@ export class KmsDecryptCheck {
     try {
       [response] = await this.client.decrypt(
         { name: this.settings.kmsKey, ciphertext, ciphertextCrc32c: { value: crc32c(ciphertext) } },
-        CALL,
+        PACE.google.kms,
       );
     } catch (error) {
       const e = error as { code?: number; details?: unknown; message?: unknown };

@@ -2,12 +2,10 @@
 // core polls with a timestamp cursor). Loaded lazily (src/lazy.ts).
 import { Logging } from '@google-cloud/logging';
 import type { RunnerOpsSettings } from '../config/settings';
+import { PACE } from '../core/pace';
 import type { LogEntry, LogEntryQuery, LogEntrySource } from '../core/tail/ports';
 import { gaxOptions } from './client-options';
 import { toTailFailure } from './tail-failure';
-
-/** One quick attempt per poll; the tail's own backoff decides when to try again. */
-const GAX_OPTIONS = { timeout: 10_000, maxRetries: 0 };
 
 export type LoggingSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
@@ -54,7 +52,7 @@ export function logEntrySource(settings: LoggingSettings): LogEntrySource {
           pageSize: query.pageSize,
           pageToken: query.pageToken,
           autoPaginate: false,
-          gaxOptions: GAX_OPTIONS,
+          gaxOptions: PACE.google.logging,
         })) as unknown as [RawEntry[], { pageToken?: string } | null];
         return {
           entries: entries.map((e): LogEntry => ({

@@ -1,13 +1,9 @@
-// The serial-port adapter: getSerialPortOutput through the Compute client's per-service module
-// (the package index loads all of Compute's 31 MB descriptor). Loaded lazily (src/lazy.ts).
-import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client';
-import type { RunnerOpsSettings } from '../config/settings';
+// The serial-port adapter: getSerialPortOutput through the Compute adapter's Instances client
+// (one client, one pruned descriptor in the Compute bundle). Loaded lazily (src/lazy.ts).
+import { PACE } from '../core/pace';
 import type { SerialRead, SerialSource } from '../core/tail/ports';
-import { gaxOptions } from './client-options';
+import { ComputeAdapter, instancesClient, type ComputeSettings } from './compute';
 import { toTailFailure } from './tail-failure';
-
-/** A tail polls again soon anyway: one quick attempt per poll, no client-side retries. */
-const CALL_OPTIONS = { timeout: 10_000, maxRetries: 0 };
 
 export interface VmRef {
   project: string;
@@ -15,30 +11,15 @@ export interface VmRef {
   name: string;
 }
 
-export type SerialSettings = Pick<
-  RunnerOpsSettings,
-  'gcpProject' | 'credentials' | 'endpoints' | 'instanceFilter' | 'gcpZones'
->;
-
-let cached: { key: string; client: InstancesClient } | undefined;
-
-function client(settings: SerialSettings): InstancesClient {
-  const key = JSON.stringify([settings.endpoints.compute, settings.credentials]);
-  if (cached?.key !== key) {
-    void cached?.client.close();
-    cached = { key, client: new InstancesClient(gaxOptions(settings, 'compute')) };
-  }
-  return cached.client;
-}
+export type SerialSettings = ComputeSettings;
 
 export function serialSource(settings: SerialSettings, vm: VmRef): SerialSource {
-  const instances = client(settings);
   return {
     async read(port: number, start: number): Promise<SerialRead> {
       try {
-        const [output] = await instances.getSerialPortOutput(
+        const [output] = await instancesClient(settings).getSerialPortOutput(
           { project: vm.project, zone: vm.zone, instance: vm.name, port, start },
-          CALL_OPTIONS,
+          PACE.google.serial,
         );
         // int64 fields arrive as strings.
         return { contents: output.contents ?? '', start: Number(output.start ?? 0), next: Number(output.next ?? 0) };
@@ -49,39 +30,14 @@ export function serialSource(settings: SerialSettings, vm: VmRef): SerialSource 
   };
 }
 
-/** The runner VMs the settings select, for the palette's picker. */
+/** The runner VMs the settings select, for the palette's picker: the sidebar's own listing. */
 export async function listVms(settings: SerialSettings): Promise<Array<VmRef & { status: string; id: string }>> {
-  const instances = client(settings);
-  const found: Array<VmRef & { status: string; id: string }> = [];
-  const filter = settings.instanceFilter || undefined;
-  const zones = settings.gcpZones.length ? settings.gcpZones : undefined;
-  if (zones) {
-    for (const zone of zones) {
-      const [list] = await instances.list(
-        { project: settings.gcpProject, zone, filter, maxResults: 500 },
-        { ...CALL_OPTIONS, autoPaginate: false },
-      );
-      for (const i of list ?? [])
-        found.push({
-          project: settings.gcpProject,
-          zone,
-          name: i.name ?? '',
-          status: i.status ?? '',
-          id: String(i.id ?? ''),
-        });
-    }
-    return found;
-  }
-  const pages = instances.aggregatedListAsync({ project: settings.gcpProject, filter, maxResults: 500 }, CALL_OPTIONS);
-  for await (const [zoneKey, scoped] of pages) {
-    for (const i of scoped.instances ?? [])
-      found.push({
-        project: settings.gcpProject,
-        zone: zoneKey.replace(/^zones\//, ''),
-        name: i.name ?? '',
-        status: i.status ?? '',
-        id: String(i.id ?? ''),
-      });
-  }
-  return found;
+  const vms = await new ComputeAdapter(settings).listWorkers();
+  return vms.map((vm) => ({
+    project: settings.gcpProject,
+    zone: vm.zone,
+    name: vm.name,
+    status: vm.status,
+    id: vm.id,
+  }));
 }

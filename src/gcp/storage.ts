@@ -5,13 +5,13 @@ import { Storage, type File } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
 import { GcpFailure } from '../core/failures';
+import { PACE } from '../core/pace';
 import type { SecretGeneration, SecretsBucket } from '../core/secrets';
 
 export type StorageSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints' | 'secretsBucket'>;
 
 /** Answer within seconds; the user refreshes to try again. */
-const TIMEOUT_MS = 20_000;
-const PAGE_SIZE = 1000;
+const { timeoutMs, maxRetries, pageSize } = PACE.google.storage;
 
 export function storageOptions(
   settings: Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>,
@@ -24,7 +24,7 @@ export function storageOptions(
       ? (endpoint.includes('://') ? endpoint : `https://${endpoint}`).replace(/\/+$/, '')
       : undefined,
     authClient: settings.credentials === 'none' ? (new PassThroughClient() as never) : undefined,
-    retryOptions: { maxRetries: 1, totalTimeout: TIMEOUT_MS / 1000 },
+    retryOptions: { maxRetries, totalTimeout: timeoutMs / 1000 },
   };
 }
 
@@ -38,7 +38,7 @@ export class SecretsStorage {
   async bucket(): Promise<SecretsBucket> {
     const name = this.settings.secretsBucket;
     try {
-      const [metadata] = await this.storage.bucket(name).getMetadata({ timeout: TIMEOUT_MS } as never);
+      const [metadata] = await this.storage.bucket(name).getMetadata({ timeout: timeoutMs } as never);
       return { name, versioning: Boolean(metadata.versioning?.enabled) };
     } catch (error) {
       throw toStorageFailure(error, `read bucket gs://${name}`, name);
@@ -52,7 +52,7 @@ export class SecretsStorage {
       let query: Record<string, unknown> | null = {
         prefix,
         versions: true,
-        maxResults: PAGE_SIZE,
+        maxResults: pageSize,
         autoPaginate: false,
       };
       while (query) {

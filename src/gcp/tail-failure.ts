@@ -1,5 +1,6 @@
 // Google API errors (gax GoogleError, gRPC codes) as tail failures: retry what may pass, stop on
 // what will not (not found, no permission, not authenticated).
+import { PACE } from '../core/pace';
 import { TailSourceFailure } from '../core/tail/ports';
 
 const PERMANENT = new Map([
@@ -9,8 +10,6 @@ const PERMANENT = new Map([
   [16, 'not authenticated (check Application Default Credentials)'],
 ]);
 const RESOURCE_EXHAUSTED = 8;
-/** gax does not surface Retry-After: wait this long after a quota error. */
-const QUOTA_WAIT_MS = 30_000;
 
 export function toTailFailure(error: unknown, what: string): TailSourceFailure {
   const code = (error as { code?: unknown })?.code;
@@ -22,6 +21,6 @@ export function toTailFailure(error: unknown, what: string): TailSourceFailure {
     return new TailSourceFailure(`${what}: ${PERMANENT.get(code)} (${short})`, { permanent: true });
   }
   if (code === RESOURCE_EXHAUSTED)
-    return new TailSourceFailure(`${what}: quota exceeded, waiting`, { retryAfterMs: QUOTA_WAIT_MS });
+    return new TailSourceFailure(`${what}: quota exceeded, waiting`, { retryAfterMs: PACE.tails.quotaWaitMs });
   return new TailSourceFailure(`${what}: ${short}`);
 }

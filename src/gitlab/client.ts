@@ -1,14 +1,13 @@
 // The GitLab adapter: a gitbeaker client bound to one host and token, with short timeouts and
 // bounded retries, plus the few calls gitbeaker lacks. Loaded lazily (see src/lazy.ts).
 import { Gitlab } from '@gitbeaker/core';
+import { PACE } from '../core/pace';
 import type { TokenIdentity } from '../core/token-check';
 import { toGitLabFailure } from './errors';
 import { boundedRequesterFn } from './requester';
 
-const QUERY_TIMEOUT_MS = 15_000;
-
 export function createGitLabApi(url: string, token: string) {
-  return new Gitlab({ host: url, token, queryTimeout: QUERY_TIMEOUT_MS, requesterFn: boundedRequesterFn });
+  return new Gitlab({ host: url, token, queryTimeout: PACE.gitlab.queryTimeoutMs, requesterFn: boundedRequesterFn });
 }
 export type GitLabApi = ReturnType<typeof createGitLabApi>;
 

@@ -2,6 +2,7 @@
 // and the actions on them. Decodes GitLab's JSON into the core model; nothing else.
 import pLimit from 'p-limit';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
+import { PACE } from '../core/pace';
 import { createGitLabApi, type GitLabApi } from './client';
 import { GitLabFailure } from '../core/failures';
 import { toGitLabFailure } from './errors';
@@ -11,10 +12,6 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 const time = (v: unknown) => (typeof v === 'string' && v ? Date.parse(v) : undefined);
 
-/** Per-runner requests (details, managers) are N+1: bounded in parallel and in number. */
-const PER_RUNNER_PARALLEL = 4;
-export const MAX_RUNNERS_WITH_DETAILS = 100;
-
 export interface PipelinePage {
   pipelines: Pipeline[];
   nextPage?: number;
@@ -22,7 +19,7 @@ export interface PipelinePage {
 
 export class GitLabFleet {
   private readonly api: GitLabApi;
-  /** Details and managers change only when contacted_at does (design.md): cache by it. */
+  /** A runner's details and managers change only when it contacts GitLab (contacted_at): cached by it. */
   private readonly runnerCache = new Map<number, { contactedAt?: string; runner: Runner }>();
 
   constructor(
@@ -75,18 +72,20 @@ export class GitLabFleet {
         this.projectRunners(p, 'group_type').then(listedFor(p)),
       ),
       (admin
-        ? this.call(() => this.api.Runners.all({ type: 'instance_type', perPage: 100 }))
+        ? this.call(() => this.api.Runners.all({ type: 'instance_type', perPage: PACE.gitlab.pageSize }))
         : projects[0]
           ? this.projectRunners(projects[0], 'instance_type')
           : Promise.resolve([])
       ).then(listedFor(undefined)),
     ]);
+    // Per-runner requests (details, managers) are N+1: bounded in parallel and in number.
     const byId = new Map<number, { basic: Json; project?: Project }>();
     for (const { list, project } of lists) for (const basic of list) byId.set(basic.id as number, { basic, project });
-    const limit = pLimit(PER_RUNNER_PARALLEL);
+    const limit = pLimit(PACE.gitlab.perRunnerParallel);
     return Promise.all(
       [...byId.values()].map(async ({ basic, project }, index) => {
-        const runner = index < MAX_RUNNERS_WITH_DETAILS ? await limit(() => this.withDetails(basic)) : toRunner(basic);
+        const runner =
+          index < PACE.gitlab.maxRunnersWithDetails ? await limit(() => this.withDetails(basic)) : toRunner(basic);
         return { ...runner, webUrl: runner.webUrl ?? this.runnerPage(runner, project) };
       }),
     );
@@ -110,7 +109,7 @@ export class GitLabFleet {
     type: 'project_type' | 'group_type' | 'instance_type',
   ): Promise<unknown> {
     try {
-      return await this.api.Runners.all({ projectId: project.id, type, perPage: 100 });
+      return await this.api.Runners.all({ projectId: project.id, type, perPage: PACE.gitlab.pageSize });
     } catch (error) {
       const failure = toGitLabFailure(error, this.url);
       if (failure.kind !== 'forbidden') throw failure;
@@ -158,7 +157,7 @@ export class GitLabFleet {
     }));
   }
 
-  async runnerJobs(runnerId: number, count = 10): Promise<Job[]> {
+  async runnerJobs(runnerId: number, count = PACE.fleet.runnerJobs): Promise<Job[]> {
     const jobs = await this.call(() =>
       this.api.Runners.allJobs(runnerId, { perPage: count, maxPages: 1, orderBy: 'id', sort: 'desc' } as never),
     );
@@ -171,7 +170,7 @@ export class GitLabFleet {
     return toRunner(updated as unknown as Json);
   }
 
-  async pipelines(projectId: number, page = 1, perPage = 20): Promise<PipelinePage> {
+  async pipelines(projectId: number, page = 1, perPage = PACE.gitlab.pipelinesPerPage): Promise<PipelinePage> {
     const result = (await this.call(() =>
       this.api.Pipelines.all(projectId, {
         page,
@@ -195,8 +194,11 @@ export class GitLabFleet {
     );
   }
 
+  /** Every attempt, retried ones included: the only way to tell the stages' defined order (src/core/stages.ts). */
   async pipelineJobs(projectId: number, pipelineId: number): Promise<Job[]> {
-    const jobs = await this.call(() => this.api.Jobs.all(projectId, { pipelineId, perPage: 100 }));
+    const jobs = await this.call(() =>
+      this.api.Jobs.all(projectId, { pipelineId, includeRetried: true, perPage: PACE.gitlab.pageSize }),
+    );
     return (jobs as unknown as Json[]).map((j) =>
       toJob({ ...j, project_id: projectId, pipeline: j.pipeline ?? { id: pipelineId } }),
     );
@@ -217,7 +219,7 @@ export class GitLabFleet {
   }
 
   async schedules(projectId: number): Promise<PipelineSchedule[]> {
-    const list = await this.call(() => this.api.PipelineSchedules.all(projectId, { perPage: 100 }));
+    const list = await this.call(() => this.api.PipelineSchedules.all(projectId, { perPage: PACE.gitlab.pageSize }));
     return (list as unknown as Json[]).map(toSchedule);
   }
 
@@ -296,10 +298,12 @@ export function toJob(j: Json): Job {
     allowFailure: j.allow_failure === true,
     failureReason: str(j.failure_reason),
     duration: num(j.duration),
+    createdAt: time(j.created_at),
     startedAt: time(j.started_at),
     finishedAt: time(j.finished_at),
     webUrl: str(j.web_url),
     tags: Array.isArray(j.tag_list) ? (j.tag_list as string[]) : [],
+    ref: str(j.ref),
     runner: runner ? { id: runner.id as number, description: str(runner.description) ?? '' } : undefined,
     runnerManager: manager
       ? { systemId: str(manager.system_id) ?? '', ipAddress: str(manager.ip_address) || undefined }
@@ -310,5 +314,6 @@ export function toJob(j: Json): Job {
       num((j.project as Json | undefined)?.id) ??
       num((j.pipeline as Json | undefined)?.project_id) ??
       0,
+    projectPath: str((j.project as Json | undefined)?.path_with_namespace),
   };
 }

@@ -1,5 +1,6 @@
 // Job trace and status for the job tail, through the GitLab adapter. Loaded lazily (src/lazy.ts).
 import type { Job } from '../core/model';
+import { PACE } from '../core/pace';
 import { TailSourceFailure, type JobTraceSource } from '../core/tail/ports';
 import { createGitLabApi, type GitLabApi } from './client';
 import { toGitLabFailure } from './errors';
@@ -54,7 +55,7 @@ export async function recentJobs(
   const api = createGitLabApi(url, token);
   try {
     const projectInfo = (await api.Projects.show(project)) as { id: number };
-    const jobs = (await api.Jobs.all(projectInfo.id, { perPage: 30, maxPages: 1 })) as Array<{
+    const jobs = (await api.Jobs.all(projectInfo.id, { perPage: PACE.tails.recentJobs, maxPages: 1 })) as Array<{
       id: number;
       name: string;
       status: string;

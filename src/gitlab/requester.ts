@@ -8,11 +8,9 @@ import {
   getMatchingRateLimiter,
 } from '@gitbeaker/requester-utils';
 import type { RateLimiters, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
+import { PACE } from '../core/pace';
 
 const TRANSIENT = new Set([429, 502, 503, 504]);
-const MAX_ATTEMPTS = 3;
-/** Longest Retry-After we wait inside one call; longer ones go back to the caller. */
-const MAX_INLINE_WAIT_MS = 3_000;
 
 type HandlerOptions = RequestOptions & { rateLimiters?: Record<string, RateLimiters> };
 
@@ -24,7 +22,7 @@ function retryAfterMs(response: Response, attempt: number): number {
     const date = Date.parse(header);
     if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
   }
-  return 250 * 2 ** attempt;
+  return PACE.gitlab.retryBaseMs * 2 ** attempt;
 }
 
 async function parse(response: Response, asStream: boolean) {
@@ -82,7 +80,10 @@ async function handle(endpoint: string, options?: HandlerOptions) {
     if (response.ok) return parse(response, asStream);
     const wait = retryAfterMs(response, attempt);
     const retryable =
-      TRANSIENT.has(response.status) && method === 'GET' && attempt + 1 < MAX_ATTEMPTS && wait <= MAX_INLINE_WAIT_MS;
+      TRANSIENT.has(response.status) &&
+      method === 'GET' &&
+      attempt + 1 < PACE.gitlab.attempts &&
+      wait <= PACE.gitlab.maxInlineRetryAfterMs;
     if (!retryable) return fail(request, response);
     await response.body?.cancel().catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, wait));

@@ -1,146 +1,162 @@
-// Registers four views (the Bootstrap Checklist registers with its command, src/commands/checklist.ts). The three fleet views render from the shared FleetStore, each with
-// a poller that runs only while its view is visible and the window focused.
+// Every Runner Ops view, from one declarative list: its id, the provider that renders it, the
+// fleet areas it shows (a change to any re-renders it; the first is its own) and how it reads.
+// Fleet views poll the shared FleetStore at the views' pace while visible; the Secrets and
+// Checklist views read on demand.
 import * as vscode from 'vscode';
 import { correlate, type FleetLinks } from '../core/correlate';
 import type { FleetArea, FleetStore } from '../core/fleet-store';
-import { PollingScheduler } from '../core/polling';
-import { pipelineStatus, vmStatus } from '../core/status-table';
+import { areaInMotion } from '../core/motion';
+import { paceFor, type Pace } from '../core/pace';
+import type { RefreshOutcome } from '../core/polling';
 import type { Services } from '../services';
+import { ChecklistView } from './checklist-view';
+import { PacedView, type RefreshableTree } from './paced-view';
 import { PipelinesView } from './pipelines-view';
 import { RunnersView } from './runners-view';
-import { registerSecretsView } from './secrets-view';
+import { SecretsView } from './secrets-view';
 import { WorkersView } from './workers-view';
 
-export interface FleetViews {
+/** The Secrets and Checklist views read when shown, refreshed or out of date: never on a timer. */
+const ON_DEMAND: Pace['views'] = { fastMs: Infinity, slowMs: Infinity, maxBackoffMs: Infinity };
+
+interface ViewSpec {
+  id: string;
+  provider: RefreshableTree<unknown>;
+  /** Fleet areas it shows, its own first; none for the on-demand views. */
+  areas: FleetArea[];
+  refresh: () => Promise<RefreshOutcome>;
+}
+
+export interface RunnerOpsViews {
   workers: WorkersView;
   runners: RunnersView;
   pipelines: PipelinesView;
-  /** Refreshes the areas now (commands, after sign-in). */
+  secrets: SecretsView;
+  checklist: ChecklistView;
+  /** Each view by id, with its TreeView (reveal) and scheduler. */
+  byId: ReadonlyMap<string, PacedView<unknown>>;
+  /** Reads every view now (tests, after sign-in). */
   refreshAll(): Promise<void>;
 }
 
-export function registerViews(context: vscode.ExtensionContext, services: Services): FleetViews {
-  let linksMemo: { workers?: unknown; runners?: unknown; links: FleetLinks } | undefined;
-  const links = (): FleetLinks => {
-    const store = services.store();
-    const workers = store.workers.value;
-    const runners = store.runners.value;
-    if (!linksMemo || linksMemo.workers !== workers || linksMemo.runners !== runners) {
-      linksMemo = { workers, runners, links: correlate({ vms: workers ?? [], runners }) };
-    }
-    return linksMemo.links;
-  };
+export function registerViews(context: vscode.ExtensionContext, services: Services): RunnerOpsViews {
   const store = () => services.store();
+  const links = linksOf(store);
   const workers = new WorkersView(store, links);
   const runners = new RunnersView(store, links);
   const pipelines = new PipelinesView(store, links);
+  const secrets = new SecretsView(services);
+  const checklist = new ChecklistView(() => services.runChecklist());
 
-  const fleetViews: Array<{
-    id: string;
-    provider: vscode.TreeDataProvider<unknown> & { fire(): void };
-    areas: FleetArea[];
-    transitional: (s: FleetStore) => boolean;
-  }> = [
+  const readFleet = (areas: FleetArea[]) => async (): Promise<RefreshOutcome> => {
+    const s = services.store();
+    await s.refresh(areas[0], areas.slice(1));
+    const error = s.errorOf(areas);
+    if (error) throw error;
+    return { transitional: areaInMotion(s, areas[0]) };
+  };
+  const specs: ViewSpec[] = [
     {
       id: 'runnerOps.workers',
-      provider: workers as never,
+      provider: workers,
       areas: ['workers', 'runners'],
-      transitional: (s) => (s.workers.value ?? []).some((vm) => vmStatus(vm.status).transitional),
+      refresh: readFleet(['workers', 'runners']),
     },
     {
       id: 'runnerOps.runners',
-      provider: runners as never,
+      provider: runners,
       areas: ['runners', 'workers'],
-      transitional: (s) => [...s.busy.keys()].some((k) => k.startsWith('runner:')),
+      refresh: readFleet(['runners', 'workers']),
     },
     {
       id: 'runnerOps.pipelines',
-      provider: pipelines as never,
+      provider: pipelines,
       areas: ['pipelines', 'runners', 'workers'],
-      transitional: (s) =>
-        [...s.pipelines.values()].some((l) =>
-          (l.value?.pipelines ?? []).some((p) => pipelineStatus(p.status).transitional),
-        ),
+      refresh: readFleet(['pipelines', 'runners', 'workers']),
+    },
+    {
+      id: 'runnerOps.secrets',
+      provider: secrets,
+      areas: [],
+      refresh: async () => (await services.secrets()?.refresh(), { transitional: false }),
+    },
+    {
+      id: 'runnerOps.checklist',
+      provider: checklist,
+      areas: [],
+      refresh: async () => (await checklist.run(), { transitional: false }),
     },
   ];
+  const paced = specs.map((spec) => ({
+    spec,
+    // The slow pace follows runnerOps.refresh.slowSeconds without a reload: read before each wait.
+    view: new PacedView(spec.id, spec.provider, spec.refresh, () =>
+      spec.areas.length ? paceFor(services.settings().refresh).views : ON_DEMAND,
+    ),
+  }));
+  context.subscriptions.push(...paced.map((p) => p.view), vscode.window.registerFileDecorationProvider(workers));
 
-  /** Per view: its scheduler and whether what it shows is in motion, for the nudge below. */
-  const paced: Array<{
-    scheduler: PollingScheduler;
-    areas: FleetArea[];
-    transitional: (s: FleetStore) => boolean;
-    inMotion: boolean;
-  }> = [];
-  const areaViews = new Map<FleetArea, Array<{ fire(): void }>>([
-    ['workers', [workers, runners, pipelines]],
-    ['runners', [runners, workers, pipelines]],
-    ['pipelines', [pipelines]],
-  ]);
-  let unsubscribe: (() => void) | undefined;
+  let unsubscribe: Array<() => void> = [];
   const subscribe = (s: FleetStore) => {
-    unsubscribe?.();
-    unsubscribe = s.onChange((area) => {
-      for (const view of areaViews.get(area) ?? []) view.fire();
-      // An action (retry, resume…) can set something in motion between two slow polls: a
-      // visible view then switches to the fast pace now rather than at its next slow poll.
-      for (const view of paced) {
-        if (!view.areas.includes(area) || view.inMotion || !view.scheduler.active || !view.transitional(s)) continue;
-        view.inMotion = true; // until a refresh says otherwise: one nudge, no loop
-        void view.scheduler.refreshNow();
-      }
-    });
+    for (const u of unsubscribe) u();
+    unsubscribe = [
+      s.onChange((area) => {
+        for (const { spec, view } of paced) {
+          if (!spec.areas.includes(area)) continue;
+          spec.provider.fire();
+          // An action (retry, resume…) can set something in motion between two slow polls: a
+          // visible view then switches to the fast pace now rather than at its next slow poll.
+          if (view.inMotion || !view.active || !areaInMotion(s, spec.areas[0])) continue;
+          view.inMotion = true; // until a read says otherwise: one nudge, no loop
+          void view.refreshNow();
+        }
+      }),
+      services.secrets()?.onChange(() => secrets.fire()) ?? (() => undefined),
+    ];
   };
   subscribe(services.store());
-
-  for (const { id, provider, areas, transitional } of fleetViews) {
-    const pace = { areas, transitional, inMotion: false } as (typeof paced)[number];
-    const scheduler = new PollingScheduler({
-      refresh: async () => {
-        const s = services.store();
-        await s.refresh(areas[0], areas.slice(1));
-        pace.inMotion = transitional(s);
-        const error = s.errorOf(areas);
-        if (error) throw error;
-        return { transitional: pace.inMotion };
-      },
-    });
-    pace.scheduler = scheduler;
-    const view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true });
-    scheduler.setFocused(vscode.window.state.focused);
-    scheduler.setVisible(view.visible);
-    context.subscriptions.push(
-      view,
-      { dispose: () => scheduler.dispose() },
-      view.onDidChangeVisibility((e) => scheduler.setVisible(e.visible)),
-      vscode.window.onDidChangeWindowState((e) => scheduler.setFocused(e.focused)),
-    );
-    paced.push(pace);
-  }
-  context.subscriptions.push(vscode.window.registerFileDecorationProvider(workers));
 
   context.subscriptions.push(
     services.onRefresh(() => {
       services.store().invalidate();
-      for (const { scheduler } of paced) void scheduler.refreshNow();
+      for (const { view } of paced) view.invalidate();
     }),
     services.onStoreReplaced((s) => {
-      linksMemo = undefined;
-      if (s) subscribe(s);
-      for (const { provider } of fleetViews) provider.fire();
-      // A new project, token or filter: read everything again, now, for the views on screen.
-      for (const { scheduler } of paced) if (scheduler.active) void scheduler.refreshNow();
+      subscribe(s);
+      // A new project, token or filter: everything shown is out of date.
+      for (const { spec, view } of paced) {
+        spec.provider.fire();
+        view.invalidate();
+      }
     }),
-    { dispose: () => unsubscribe?.() },
+    { dispose: () => unsubscribe.forEach((u) => u()) },
   );
-
-  registerSecretsView(context, services);
 
   return {
     workers,
     runners,
     pipelines,
+    secrets,
+    checklist,
+    byId: new Map(paced.map(({ spec, view }) => [spec.id, view])),
     refreshAll: async () => {
-      await Promise.all(paced.map(({ scheduler }) => scheduler.refreshNow()));
+      await Promise.all(paced.map(({ view }) => view.refreshNow()));
     },
+  };
+}
+
+/** The runner <-> VM links, computed once per change of either list. */
+function linksOf(store: () => FleetStore): () => FleetLinks {
+  let memo: { workers?: unknown; runners?: unknown; links: FleetLinks } | undefined;
+  return () => {
+    const { workers, runners } = store();
+    if (!memo || memo.workers !== workers.value || memo.runners !== runners.value) {
+      memo = {
+        workers: workers.value,
+        runners: runners.value,
+        links: correlate({ vms: workers.value ?? [], runners: runners.value }),
+      };
+    }
+    return memo.links;
   };
 }

@@ -53,6 +53,10 @@ export const ui = {
   },
   screenshot: (name: string) => call<string>('screenshot', { name }),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
+  /** Expands the row whose label starts with `label` unless it is expanded already. */
+  expandRow: (title: string, label: string) => call<void>('expandRow', { title, label }),
+  /** The tooltip a user sees when hovering the row whose label starts with `label`. */
+  hoverRow: (title: string, label: string) => call<string>('hoverRow', { title, label }),
   /** The quick pick on screen (a command's picker or the palette), or undefined. */
   quickPick: () => call<QuickPickSnapshot | undefined>('quickPick'),
   /** Clicks the quick pick item whose label starts with `label`, as a user would. */

@@ -117,6 +117,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createServer((req, res) => {
     void handle(req, res);
   });
+  // Like Google's and GitLab's front ends, keep idle connections longer than clients reuse them:
+  // Node's 5 s default closes a socket a client is just reusing (ECONNRESET on a loaded machine).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();

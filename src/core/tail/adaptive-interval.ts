@@ -1,19 +1,11 @@
 // How long a tail waits before its next poll: fast while new data keeps arriving, slower while
 // the source is quiet, slower still while nobody looks, doubling on errors, and never sooner than
 // a server's Retry-After.
+import type { Clock } from '../clock';
+import { PACE } from '../pace';
 
-export interface IntervalOptions {
-  fastMs?: number;
-  /** Ceiling while quiet: with request and render time, a new line shows within 2 s while watched. */
-  quietMs?: number;
-  /** Ceiling while the tail's editor is hidden. */
-  hiddenMs?: number;
-  maxErrorMs?: number;
-}
-
-export interface Clock {
-  now(): number;
-}
+/** Overrides of PACE.tails (the why of each is there). */
+export type IntervalOptions = Partial<Pick<(typeof PACE)['tails'], 'fastMs' | 'quietMs' | 'hiddenMs' | 'maxErrorMs'>>;
 
 export class AdaptiveInterval {
   private delay: number;
@@ -26,13 +18,13 @@ export class AdaptiveInterval {
   private readonly maxErrorMs: number;
 
   constructor(
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, 'now'>,
     options: IntervalOptions = {},
   ) {
-    this.fastMs = options.fastMs ?? 500;
-    this.quietMs = options.quietMs ?? 1_000;
-    this.hiddenMs = options.hiddenMs ?? 10_000;
-    this.maxErrorMs = options.maxErrorMs ?? 60_000;
+    this.fastMs = options.fastMs ?? PACE.tails.fastMs;
+    this.quietMs = options.quietMs ?? PACE.tails.quietMs;
+    this.hiddenMs = options.hiddenMs ?? PACE.tails.hiddenMs;
+    this.maxErrorMs = options.maxErrorMs ?? PACE.tails.maxErrorMs;
     this.delay = this.fastMs;
   }
 

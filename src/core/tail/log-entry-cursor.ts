@@ -2,6 +2,7 @@
 // after the newest timestamp seen, minus a look-back for entries that arrive late (Logging accepts
 // entries stamped in the past), and drops the ones already shown by insertId. `>=` rather than
 // `>` because several entries can share a timestamp, and the next of them may arrive after a poll.
+import { PACE } from '../pace';
 import type { LogEntry, LogEntryQuery } from './ports';
 
 export interface LogEntryCursorOptions {
@@ -21,9 +22,9 @@ export class LogEntryCursor {
   private readonly pageSize: number;
 
   constructor(options: LogEntryCursorOptions = {}) {
-    this.lookbackMs = options.lookbackMs ?? 10_000;
-    this.initialEntries = options.initialEntries ?? 100;
-    this.pageSize = options.pageSize ?? 500;
+    this.lookbackMs = options.lookbackMs ?? PACE.tails.logLookbackMs;
+    this.initialEntries = options.initialEntries ?? PACE.tails.logInitialEntries;
+    this.pageSize = options.pageSize ?? PACE.tails.logPageSize;
   }
 
   /** The next poll's query. Before any entry was seen: the newest few, newest first. */

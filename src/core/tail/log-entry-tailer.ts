@@ -1,11 +1,9 @@
 // Tails Cloud Logging entries that match a filter, one line per entry (more for multi-line messages).
 import type { LineBuffer } from './line-buffer';
 import { LogEntryCursor } from './log-entry-cursor';
+import { PACE } from '../pace';
 import type { LogEntry, LogEntrySource } from './ports';
 import type { PollResult, Tailer } from './tail-session';
-
-/** Pages per poll: a burst bigger than this is caught up over the next polls. */
-const MAX_PAGES_PER_POLL = 3;
 
 export function formatEntry(entry: LogEntry): string[] {
   const [first, ...rest] = entry.message.replace(/\r?\n$/, '').split(/\r?\n/);
@@ -23,7 +21,7 @@ export class LogEntryTailer implements Tailer {
     const query = this.cursor.query(this.filter);
     const found: LogEntry[] = [];
     let pageToken: string | undefined;
-    for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
+    for (let page = 0; page < PACE.tails.maxLogPagesPerPoll; page++) {
       const result = await this.source.list({ ...query, pageToken });
       found.push(...result.entries);
       pageToken = result.nextPageToken;

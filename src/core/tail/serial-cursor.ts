@@ -8,6 +8,7 @@
 // (3) is a split character, so we drop it and set the cursor back to that character's first byte;
 // the next read returns it whole. Leading U+FFFDs appear when the window (the last N bytes, or the
 // 1 MB buffer moving on) starts inside a character: those bytes are gone, so we drop them.
+import { PACE } from '../pace';
 import type { SerialRead } from './ports';
 
 const REPLACEMENT = '\uFFFD';
@@ -25,7 +26,7 @@ export class SerialCursor {
   private cursor: number | undefined;
 
   /** @param initialBytes how much of the existing output the first read shows. */
-  constructor(private readonly initialBytes = 8 * 1024) {}
+  constructor(private readonly initialBytes = PACE.tails.serialInitialBytes) {}
 
   /** The `start` for the next read: negative (the last N bytes) before the first answer. */
   nextStart(): number {

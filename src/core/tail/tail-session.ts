@@ -1,5 +1,6 @@
 // One live tail: a source-specific Tailer polled on an adaptive schedule into a capped LineBuffer.
 // The timer exists only while the tail is live, so stop() means no further request by construction.
+import { realClock, type Clock, type TimerHandle } from '../clock';
 import { AdaptiveInterval, type IntervalOptions } from './adaptive-interval';
 import { LineBuffer } from './line-buffer';
 import { TailSourceFailure } from './ports';
@@ -19,23 +20,11 @@ export interface Tailer {
   sections?(): Array<{ startLine: number; endLine?: number; collapsed: boolean }>;
 }
 
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  now(): number;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-};
-
 export type TailState = 'live' | 'stopped' | 'ended' | 'failed';
 
 export interface TailSessionOptions {
   maxLines: number;
-  timers?: Timers;
+  clock?: Clock;
   interval?: IntervalOptions;
 }
 
@@ -44,11 +33,11 @@ type Listener = () => void;
 export class TailSession {
   readonly buffer: LineBuffer;
   private currentState: TailState = 'stopped';
-  private timer: unknown;
+  private timer: TimerHandle;
   private polling = false;
   private failureShown = false;
   private readonly interval: AdaptiveInterval;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly changeListeners = new Set<Listener>();
   private readonly stateListeners = new Set<Listener>();
   /** Why the tail failed or is retrying, for the status bar. */
@@ -60,8 +49,8 @@ export class TailSession {
     options: TailSessionOptions,
   ) {
     this.buffer = new LineBuffer(options.maxLines);
-    this.timers = options.timers ?? realTimers;
-    this.interval = new AdaptiveInterval(this.timers, options.interval);
+    this.clock = options.clock ?? realClock;
+    this.interval = new AdaptiveInterval(this.clock, options.interval);
   }
 
   get state(): TailState {
@@ -118,14 +107,14 @@ export class TailSession {
   }
 
   private schedule(ms: number): void {
-    this.timer = this.timers.setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.pollOnce();
     }, ms);
   }
 
   private cancelTimer(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 

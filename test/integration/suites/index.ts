@@ -6,3 +6,4 @@ import './palette.test';
 import './tails.test';
 import './secrets.test';
 import './checklist.test';
+import './rows.test';

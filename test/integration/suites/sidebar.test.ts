@@ -118,7 +118,9 @@ suite('Sidebar', function () {
       (rows) => rows.some((r) => r.startsWith('infra/runner-fleet')) && rows.some((r) => /^#7 main — Failed/.test(r)),
     );
     await ui.clickRow('Pipelines', '#7 main');
-    const failedJob = /^plan — Failed · failed on runner #1 'gitlab-runner-a' on VM gitlab-runner-a · /;
+    // Short facts first (status, duration, age), then who ran it: a narrow sidebar cuts the long part.
+    const failedJob =
+      /^plan — Failed · \d[^·]* · [^·]* ago · failed on runner #1 'gitlab-runner-a' on VM gitlab-runner-a$/;
     const view = await untilRows('Pipelines', (rows) => rows.some((r) => failedJob.test(r)));
     assert.ok(
       rowsOf(view).some((r) => /^plan — Failed · 1 job$/.test(r)),

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { BOOT_GRACE_MS, correlate, jobHost } from '../../../src/core/correlate';
+import { correlate, jobHost } from '../../../src/core/correlate';
+import { PACE } from '../../../src/core/pace';
+
+const BOOT_GRACE_MS = PACE.correlation.bootGraceMs;
 import type { Job, Runner, RunnerManager, WorkerVm } from '../../../src/core/model';
 
 // Shapes as the adapters decode them from GitLab 18 (runner-level ip/version blank, per-host data

@@ -1,6 +1,6 @@
 // A clock whose time moves only when a test says so. Timers fire in due order, and the promise
 // chains they start settle before `advance` returns, so a test reads like a timeline.
-import type { Clock, TimerHandle } from '../../../src/core/polling';
+import type { Clock, TimerHandle } from '../../../src/core/clock';
 
 interface PendingTimer {
   readonly id: number;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { FleetStore } from '../../../src/core/fleet-store';
 import type { Pipeline, Runner, WorkerVm } from '../../../src/core/model';
+import { PACE, paceFor, SLOW_SECONDS, type Pace } from '../../../src/core/pace';
 import type { ComputePort, GitLabPort } from '../../../src/core/ports';
 
 function world() {
@@ -68,12 +69,13 @@ function world() {
     failCompute: (error?: Error) => (failCompute = error),
     setPipelines: (next: Pipeline[]) => (pipelines = next),
     pipeline,
-    store: (signedIn = true) =>
+    store: (signedIn = true, pace?: Pace['fleet']) =>
       new FleetStore({
         compute: async () => compute,
         gitlab: async () => (signedIn ? gitlab : undefined),
         projects: ['infra/runner-fleet'],
         now: () => now,
+        pace,
       }),
   };
 }
@@ -178,7 +180,7 @@ test('a project with nothing running is not re-listed by fast polls; a running o
 });
 
 test('pipeline details are bounded per list: at most MAX_PIPELINE_DETAILS requests, the rest on later refreshes', async () => {
-  const { MAX_PIPELINE_DETAILS } = await import('../../../src/core/fleet-store');
+  const MAX_PIPELINE_DETAILS = PACE.fleet.maxPipelineDetails;
   const w = world();
   w.setPipelines(Array.from({ length: 25 }, (_, i) => w.pipeline(100 - i, 'success', 1_000 - i)));
   const store = w.store();
@@ -190,4 +192,24 @@ test('pipeline details are bounded per list: at most MAX_PIPELINE_DETAILS reques
   store.invalidate();
   await store.refresh('pipelines');
   assert.equal(w.calls.filter((c) => c.startsWith('pipeline ')).length, MAX_PIPELINE_DETAILS, 'the next ten');
+});
+
+test('whatever the slow-pace setting, a quiet project is re-listed at each slow poll, and once per slow period among fast polls', async () => {
+  for (const slowSeconds of [SLOW_SECONDS.minimum, 45, SLOW_SECONDS.default, SLOW_SECONDS.maximum]) {
+    const w = world();
+    w.setPipelines([w.pipeline(1, 'success', 5)]);
+    const { views, fleet } = paceFor({ slowSeconds });
+    const store = w.store(true, fleet);
+    const listings = () => w.calls.filter((c) => c === 'pipelines').length;
+    await store.refresh('pipelines');
+    w.tick(views.slowMs);
+    await store.refresh('pipelines');
+    assert.equal(listings(), 2, `${slowSeconds} s: re-listed at the next slow poll`);
+    // Another view polls fast (a VM is starting): the quiet project is not re-listed at each of those.
+    for (let t = 0; t < views.slowMs; t += views.fastMs) {
+      w.tick(views.fastMs);
+      await store.refresh('pipelines');
+    }
+    assert.equal(listings(), 3, `${slowSeconds} s: once in a slow period of fast polls`);
+  }
 });

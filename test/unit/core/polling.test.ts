@@ -8,6 +8,7 @@ import {
   type RefreshOutcome,
 } from '../../../src/core/polling';
 import { GitLabFailure } from '../../../src/core/failures';
+import { paceFor } from '../../../src/core/pace';
 import { FakeClock, settle } from './fake-clock';
 
 /** A refresh that records when it ran and answers what the test queues (default: nothing changing). */
@@ -52,6 +53,21 @@ test('shown: refreshes at once, then every 60 s while nothing is changing', asyn
     [0, 60_000, 120_000, 180_000],
   );
   assert.equal(clock.pendingTimers, 1, 'exactly one timer between runs');
+});
+
+test('a changed slow-pace setting applies to every wait that starts after the change', async () => {
+  const clock = new FakeClock();
+  const { runs, refresh } = fakeRefresh(clock);
+  let slowSeconds = 60;
+  const start = clock.now();
+  new PollingScheduler({ refresh, clock, pace: () => paceFor({ slowSeconds }).views }).setVisible(true);
+  await clock.advance(60_000);
+  slowSeconds = 20; // runnerOps.refresh.slowSeconds changes while the wait until 120 s is pending
+  await clock.advance(100_000);
+  assert.deepEqual(
+    runs.map((t) => t - start),
+    [0, 60_000, 120_000, 140_000, 160_000],
+  );
 });
 
 test('polls every 2 s while something is transitional, and slows down once it settles', async () => {
@@ -320,4 +336,41 @@ test('deleting the last item or disposing removes the timer', async () => {
   set.dispose();
   assert.equal(clock.pendingTimers, 0);
   assert.equal(set.size, 0);
+});
+
+test('on demand (slow pace Infinity): reads once when shown, never on a timer, again when invalidated', async () => {
+  const clock = new FakeClock();
+  const { runs, refresh } = fakeRefresh(clock);
+  const onDemand = { fastMs: Infinity, slowMs: Infinity, maxBackoffMs: Infinity };
+  const scheduler = new PollingScheduler({ refresh, clock, pace: () => onDemand });
+  scheduler.invalidate();
+  await clock.advance(60_000);
+  assert.equal(runs.length, 0, 'hidden: an invalidation waits until shown');
+  scheduler.setVisible(true);
+  await clock.advance(0);
+  assert.equal(runs.length, 1, 'shown: read at once');
+  await clock.advance(60 * 60_000);
+  assert.equal(runs.length, 1, 'no timer afterwards');
+  assert.equal(scheduler.hasTimer, false);
+  scheduler.invalidate();
+  await clock.advance(0);
+  assert.equal(runs.length, 2, 'out of date while shown: read again now');
+});
+
+test('invalidated while a read is in flight: another read follows it, as that one may predate the change', async () => {
+  const clock = new FakeClock();
+  const runs: number[] = [];
+  let release: () => void = () => undefined;
+  const refresh = () =>
+    new Promise<RefreshOutcome>((resolve) => {
+      runs.push(clock.now());
+      release = () => resolve({ transitional: false });
+    });
+  const scheduler = shownScheduler(clock, refresh);
+  await clock.advance(0);
+  assert.equal(runs.length, 1);
+  scheduler.invalidate();
+  release();
+  await clock.advance(0);
+  assert.equal(runs.length, 2, 'read again at once, not after the slow pace');
 });

@@ -85,8 +85,9 @@ test('outcomes read as sentences, tones and a summary', () => {
   ]);
   assert.deepEqual(results.map(verifyTone), ['ok', 'warning', 'error']);
   assert.equal(
-    verifySummary(results),
-    '3 secrets verified: 1 on the primary version, 1 on an older key version (re-encrypt on rotation), 1 cannot be decrypted.',
+    verifySummary(results.map((result, i) => ({ label: ['a.enc', 'b.enc', 'c.enc'][i], result }))),
+    '3 secrets verified: 1 decrypts with the primary key version; 1 only with an older version (b.enc: re-encrypt it); ' +
+      '1 cannot be decrypted (c.enc: key version 1 is disabled).',
   );
 });
 

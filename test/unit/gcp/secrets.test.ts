@@ -29,6 +29,9 @@ before(async () => {
     secretsBucket: s['runnerOps.secrets.bucket'] as string,
     secretsPrefix: s['runnerOps.secrets.prefix'] as string,
     kmsKey: s['runnerOps.secrets.kmsKey'] as string,
+    refresh: { slowSeconds: 60 },
+    logs: { maxLines: 10_000, runnerLogFilter: '' },
+    problems: [],
   };
   port = secretsPort(settings);
 });

@@ -47,7 +47,7 @@ test('a rate-limited job tail waits for the Retry-After GitLab sent, without ret
   const session = new TailSession(
     'job',
     new JobTraceTailer(jobTraceSource(sandbox.url, sandbox.gitlabToken), done.projectId, done.id),
-    { maxLines: 100, timers },
+    { maxLines: 100, clock: timers },
   );
   sandbox.faults.add('gitlab:/api/v4/projects/*/jobs/*=429:retry-after=10');
   const mark = sandbox.requests.mark();

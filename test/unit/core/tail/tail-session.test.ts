@@ -3,96 +3,65 @@ import * as assert from 'node:assert/strict';
 import { JobTraceTailer } from '../../../../src/core/tail/job-trace-tailer';
 import { TailSourceFailure } from '../../../../src/core/tail/ports';
 import { SerialTailer } from '../../../../src/core/tail/serial-tailer';
-import { TailSession, type Timers } from '../../../../src/core/tail/tail-session';
+import { TailSession } from '../../../../src/core/tail/tail-session';
 import { SerialPort } from '../../../sandbox/google/compute/serial';
+import { FakeClock } from '../fake-clock';
 
-/** Timers driven by the test: nothing runs until advance(). */
-class ManualTimers implements Timers {
-  private time = 0;
-  private queue: Array<{ at: number; callback: () => void; id: number }> = [];
-  private ids = 0;
-  now = () => this.time;
-  setTimeout = (callback: () => void, ms: number) => {
-    const id = ++this.ids;
-    this.queue.push({ at: this.time + ms, callback, id });
-    return id;
-  };
-  clearTimeout = (id: unknown) => {
-    this.queue = this.queue.filter((t) => t.id !== id);
-  };
-  get pending() {
-    return this.queue.length;
-  }
-  async advance(ms: number): Promise<void> {
-    const until = this.time + ms;
-    for (;;) {
-      this.queue.sort((a, b) => a.at - b.at);
-      const due = this.queue[0];
-      if (!due || due.at > until) break;
-      this.queue.shift();
-      this.time = due.at;
-      due.callback();
-      for (let i = 0; i < 10; i++) await Promise.resolve();
-    }
-    this.time = until;
-  }
-}
-
-function serialSession(port: SerialPort, timers: ManualTimers, maxLines = 100) {
+function serialSession(port: SerialPort, clock: FakeClock, maxLines = 100) {
   let reads = 0;
   const source = { read: async (_n: number, start: number) => (reads++, port.read(start)) };
-  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines, timers });
+  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines, clock });
   return { session, reads: () => reads };
 }
 
 test('a live tail shows new output within the quiet interval, and stop() means no further read', async () => {
-  const timers = new ManualTimers();
+  const clock = new FakeClock();
   const port = new SerialPort();
   port.write('booted\r\n');
-  const { session, reads } = serialSession(port, timers);
+  const { session, reads } = serialSession(port, clock);
   let changes = 0;
   session.onDidChange(() => changes++);
   session.start();
-  await timers.advance(0);
+  await clock.advance(0);
   assert.equal(session.buffer.text(), 'booted\n'.trimEnd());
-  for (let i = 0; i < 10; i++) await timers.advance(2000); // long quiet spell
+  for (let i = 0; i < 10; i++) await clock.advance(2000); // long quiet spell
   port.write('runner started\r\n');
-  await timers.advance(2000);
+  await clock.advance(2000);
   assert.equal(session.buffer.text(), 'booted\nrunner started');
   assert.ok(changes >= 2);
 
   session.stop();
   const readsAtStop = reads();
-  assert.equal(timers.pending, 0, 'no timer left once stopped');
+  assert.equal(clock.pendingTimers, 0, 'no timer left once stopped');
   port.write('after stop\r\n');
-  await timers.advance(60_000);
+  await clock.advance(60_000);
   assert.equal(reads(), readsAtStop);
   assert.doesNotMatch(session.buffer.text(), /after stop/);
 
   session.start();
-  await timers.advance(0);
+  await clock.advance(0);
   assert.match(session.buffer.text(), /after stop$/, 'Resume continues from the cursor');
 });
 
 test('a restart is read again at once and marked; lost bytes are marked', async () => {
-  const timers = new ManualTimers();
+  const clock = new FakeClock();
   let port = new SerialPort(1000);
   port.write('x'.repeat(50) + '\n');
   const source = { read: async (_n: number, start: number) => port.read(start) };
-  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines: 100, timers });
+  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines: 100, clock });
   session.start();
-  await timers.advance(0);
+  await clock.advance(0);
   port.write('y'.repeat(2000) + '\n');
-  await timers.advance(2000);
+  await clock.advance(2000);
   assert.match(session.buffer.text(), /\n\[1001 bytes lost\]\ny{999}$/);
   port = new SerialPort(1000);
   port.write('SeaBIOS\n');
-  await timers.advance(2000);
+  await clock.advance(2000);
   assert.match(session.buffer.text(), /\[VM restarted\]\nSeaBIOS$/);
 });
 
 test('errors back off with a single marker; a permanent failure stops the tail', async () => {
-  const timers = new ManualTimers();
+  const clock = new FakeClock();
   let calls = 0;
   let fail: Error | undefined = new TailSourceFailure('Compute answered 503', { retryAfterMs: 20_000 });
   const source = {
@@ -102,41 +71,41 @@ test('errors back off with a single marker; a permanent failure stops the tail',
       return { contents: 'ok\n', start: 0, next: 3 };
     },
   };
-  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines: 100, timers });
+  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines: 100, clock });
   session.start();
-  await timers.advance(0);
-  await timers.advance(19_000);
+  await clock.advance(0);
+  await clock.advance(19_000);
   assert.equal(calls, 1, 'Retry-After honoured');
-  await timers.advance(1_000);
+  await clock.advance(1_000);
   assert.equal(calls, 2);
   assert.equal(session.buffer.text(), '[error: Compute answered 503; retrying]');
   fail = new TailSourceFailure('instance ci-runner-a not found', { permanent: true });
-  await timers.advance(60_000);
+  await clock.advance(60_000);
   assert.equal(session.state, 'failed');
   assert.match(session.buffer.text(), /\[tail stopped: instance ci-runner-a not found\]$/);
   const after = calls;
-  await timers.advance(600_000);
+  await clock.advance(600_000);
   assert.equal(calls, after);
 });
 
 test('a running job is followed until it ends; section headers get their duration', async () => {
-  const timers = new ManualTimers();
+  const clock = new FakeClock();
   const CLEAR = '\u001b[0K';
   let trace = `section_start:100:build\r${CLEAR}Building\n`;
   let status = 'running';
   const source = { trace: async () => trace, job: async () => ({ status }) };
-  const session = new TailSession('job', new JobTraceTailer(source, 1, 2), { maxLines: 100, timers });
+  const session = new TailSession('job', new JobTraceTailer(source, 1, 2), { maxLines: 100, clock });
   session.start();
-  await timers.advance(0);
+  await clock.advance(0);
   assert.equal(session.buffer.text(), 'Building');
   trace += `compiled\nsection_end:107:build\r${CLEAR}\n\u001b[32;1mJob succeeded\u001b[0;m\n`;
   status = 'success';
-  await timers.advance(2000);
+  await clock.advance(2000);
   assert.equal(session.buffer.text(), 'Building (7s)\ncompiled\nJob succeeded\n[job success]');
   assert.deepEqual(
     session.sections().map((s) => [s.startLine, s.endLine]),
     [[0, 1]],
   );
   assert.equal(session.state, 'ended');
-  assert.equal(timers.pending, 0);
+  assert.equal(clock.pendingTimers, 0);
 });

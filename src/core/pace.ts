@@ -1,0 +1,150 @@
+// Every interval, timeout and budget Runner Ops uses, each with why, in one object: PACE.
+//
+// To change one, change its number here: every user reads it from PACE, or from paceFor(settings)
+// where the operator's setting matters. Tests that pin a promise (test/unit/core/pace.test.ts,
+// polling.test.ts: 2 s fast, 60 s slow) then fail on purpose: update them with the new promise.
+// The slow view pace is the setting `runnerOps.refresh.slowSeconds`; its bounds and default are
+// SLOW_SECONDS below and in package.json (test/unit/config/settings.test.ts checks they agree).
+// What must follow the slow pace (the quiet-project window) is derived in paceFor, so it holds
+// for any value. Budgets and page sizes set the request counts in docs/benchmarks.md: re-run
+// `npm run bench` after changing one.
+
+/** The setting `runnerOps.refresh.slowSeconds`: package.json declares the same bounds. */
+export const SLOW_SECONDS = {
+  default: 60,
+  /** Lower, and an idle sidebar's requests approach the fast pace's. */
+  minimum: 15,
+  /** Higher, and a runner gone offline stays green for too long. */
+  maximum: 600,
+};
+
+/** The setting `runnerOps.logs.maxLines`, the lines a tail keeps: package.json declares the same bounds. */
+export const TAIL_MAX_LINES = {
+  default: 10_000,
+  /** Fewer, and a boot log does not fit. */
+  minimum: 100,
+  /** More, and a few chatty tails hold hundreds of MB. */
+  maximum: 1_000_000,
+};
+
+export interface PaceSettings {
+  /** The slow view pace, in seconds (already within SLOW_SECONDS). */
+  readonly slowSeconds: number;
+}
+
+export function paceFor({ slowSeconds }: PaceSettings) {
+  const slowMs = slowSeconds * 1000;
+  return {
+    /** The fleet views' PollingScheduler (core/polling.ts). */
+    views: {
+      /** While something shown changes on its own (a STAGING VM, a running pipeline): see it within seconds. */
+      fastMs: 2_000,
+      /** While nothing moves: catches what changed elsewhere (a runner gone offline) at little cost. */
+      slowMs,
+      /** Ceiling of the doubling after consecutive failures: an outage costs one request per 5 minutes. */
+      maxBackoffMs: 5 * 60_000,
+    },
+    /** After retry or cancel, that one pipeline is watched briefly (PollingSet) instead of refreshing everything. */
+    afterAction: {
+      /** GitLab answers a retry or cancel at once but updates the status within a second or two. */
+      intervalMs: 1_000,
+      /** Ten seconds bounds the watch, so a stuck pipeline cannot poll forever; the slow pace takes over. */
+      maxPolls: 10,
+    },
+    /** The FleetStore (core/fleet-store.ts): what counts as fresh, and its per-refresh budgets. */
+    fleet: {
+      /** A view's own area: a second joins the refreshes of views shown at once instead of repeating them. */
+      ownFreshMs: 1_000,
+      /** Areas a view borrows (VM rows show runners): three visible views do not fetch everything three times. */
+      borrowedFreshMs: 30_000,
+      /**
+       * A project with no pipeline in motion is re-listed at the slow pace even while a view polls fast;
+       * a twelfth under the slow pace, so a timer firing a little early never skips a slow poll.
+       */
+      quietProjectMs: Math.round((slowMs * 11) / 12),
+      /** Pipeline details (duration, user; not in GitLab's list) fetched per list and refresh: the rest later. */
+      maxPipelineDetails: 10,
+      /** Pipeline detail requests in flight, for all projects together: 20 projects are not 80 requests at once. */
+      detailsParallel: 4,
+      /** Jobs shown under an expanded runner: the recent ones say what it is doing. */
+      runnerJobs: 10,
+    },
+    /** Log tails (core/tail/): how often each tail polls its source. */
+    tails: {
+      /** While new lines keep arriving. */
+      fastMs: 500,
+      /** Ceiling while quiet and watched: with request and render time, a new line shows within 2 s. */
+      quietMs: 1_000,
+      /** Ceiling while the tail's editor is hidden: nobody waits for those lines. */
+      hiddenMs: 10_000,
+      /** Ceiling of the doubling after consecutive failures. */
+      maxErrorMs: 60_000,
+      /** Google's quota errors carry no Retry-After (gax drops it): wait this long instead. */
+      quotaWaitMs: 30_000,
+      /** Serial console bytes the first read shows: the last screenfuls of the boot. */
+      serialInitialBytes: 8 * 1024,
+      /** Cloud Logging accepts entries stamped in the past: each poll looks back this far for late ones. */
+      logLookbackMs: 10_000,
+      /** Existing log entries the first poll shows. */
+      logInitialEntries: 100,
+      /** Log entries per page once caught up. */
+      logPageSize: 500,
+      /** Pages per poll: a burst bigger than this is caught up over the next polls. */
+      maxLogPagesPerPoll: 3,
+      /** Jobs the "follow which job?" picker offers. */
+      recentJobs: 30,
+    },
+    /** The GitLab adapter (src/gitlab/): gitbeaker's own defaults retry for minutes; the UI answers in seconds. */
+    gitlab: {
+      /** Per request: the poller, not the request, decides when to try again. */
+      queryTimeoutMs: 15_000,
+      /** Tries per GET on 429/502/503/504, counting the first. */
+      attempts: 3,
+      /** The longest Retry-After waited inside one call; longer ones go back to the caller's backoff. */
+      maxInlineRetryAfterMs: 3_000,
+      /** Wait before a retry when GitLab sent no Retry-After, doubled per attempt. */
+      retryBaseMs: 250,
+      /** GitLab's largest page: the fewest requests per list. */
+      pageSize: 100,
+      /** Pipelines per project and page: the first page is refreshed, "Load more" fetches the next. */
+      pipelinesPerPage: 20,
+      /** Per-runner requests (details, managers) are N+1: this many runners at a time ... */
+      perRunnerParallel: 4,
+      /** ... and details for this many runners at most; the rest show what the list says. */
+      maxRunnersWithDetails: 100,
+    },
+    /** Google calls (src/gcp/): per call, answer within seconds; the poller or the user tries again. */
+    google: {
+      /** Listing VMs and acting on them; one retry rides over a blip. */
+      compute: { timeout: 20_000, maxRetries: 1 },
+      /** Compute's largest page: one request per 500 VMs. */
+      computePageSize: 500,
+      /** A tail polls again soon anyway: one quick attempt per poll. */
+      serial: { timeout: 10_000, maxRetries: 0 },
+      logging: { timeout: 10_000, maxRetries: 0 },
+      /** Decrypting a secret to verify it. */
+      kms: { timeout: 20_000, maxRetries: 1 },
+      /** Cloud Storage (the Secrets view): its timeout in ms, its retries, and objects per page. */
+      storage: { timeoutMs: 20_000, maxRetries: 1, pageSize: 1000 },
+      /** The bootstrap checklist's read-only checks (KMS and Storage). */
+      checklist: { timeout: 15_000, maxRetries: 1 },
+      /** Objects the checklist lists to see what the bucket holds: enough to say "present". */
+      checklistMaxObjects: 200,
+    },
+    secrets: {
+      /** Secrets verified at a time by "Verify All": KMS and Storage stay well under their quotas. */
+      verifyParallel: 4,
+    },
+    correlation: {
+      /** A VM that started this recently may still be starting its runner: no "runner offline" alarm yet. */
+      bootGraceMs: 5 * 60_000,
+    },
+    /** How long a status bar confirmation ("Copied runner id 12") stays. */
+    statusMessageMs: 4_000,
+  };
+}
+
+export type Pace = ReturnType<typeof paceFor>;
+
+/** The pace at the default settings. */
+export const PACE: Pace = paceFor({ slowSeconds: SLOW_SECONDS.default });

@@ -1,0 +1,94 @@
+// Rows every view uses: a message, a loading row, a failure with the action that fixes it, and
+// the one rule for a list's rows while it loads, after it failed, or when it is empty.
+import * as vscode from 'vscode';
+import type { Loadable } from '../../core/loadable';
+import { GLYPHS, type Glyph } from '../../core/status-table';
+import { iconOf } from './icon';
+
+/** A row that is only a TreeItem (a message, an error), mixed into a view's own node type. */
+export type ItemNode = { kind: 'item'; item: vscode.TreeItem };
+
+export function messageRow(label: string, glyph: Glyph = GLYPHS.info, tooltip?: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(label);
+  item.iconPath = iconOf(glyph);
+  item.tooltip = tooltip;
+  item.contextValue = 'message';
+  return item;
+}
+
+export function loadingRow(what: string): vscode.TreeItem {
+  return messageRow(`Loading ${what}…`, GLYPHS.loading);
+}
+
+/** What fixes a failure, as the row's click action. */
+function fixFor(error: Error): { command: vscode.Command; hint: string } {
+  const kind = (error as { kind?: string }).kind;
+  switch (kind) {
+    case 'unauthorized':
+      return { command: { title: 'Sign in', command: 'runnerOps.signIn' }, hint: 'Click to sign in again.' };
+    case 'forbidden':
+      return {
+        command: { title: 'Sign in', command: 'runnerOps.signIn' },
+        hint: 'Click to sign in with a token that has the api scope.',
+      };
+    case 'not-found':
+      return {
+        command: { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps'] },
+        hint: 'Click to check the settings.',
+      };
+    case 'permission-denied':
+    case 'api-disabled':
+    case 'unauthenticated':
+      return {
+        command: { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps.gcp'] },
+        hint: 'Click to check the Google Cloud settings.',
+      };
+    default:
+      return { command: { title: 'Retry', command: 'runnerOps.refresh' }, hint: 'Click to retry.' };
+  }
+}
+
+/** A failed fetch: its first sentence as the label, the whole message and the fix in the tooltip. */
+export function errorRow(error: Error, stale: boolean): vscode.TreeItem {
+  const { command, hint } = fixFor(error);
+  const item = new vscode.TreeItem(error.message.split(/(?<=\.)\s/)[0]);
+  item.iconPath = iconOf(GLYPHS.error);
+  item.description = stale ? 'showing last known data' : command.title;
+  item.tooltip = new vscode.MarkdownString(`${escapeMd(error.message)}\n\n${hint}`);
+  item.command = command;
+  item.contextValue = 'error';
+  return item;
+}
+
+export interface ListRowsOptions<V, T> {
+  /** "runners", "recent jobs": for "Loading runners…". */
+  what: string;
+  /** The row shown when the list is empty. */
+  empty: string | vscode.TreeItem;
+  rows: (value: V[]) => T[];
+  /** Starts loading a list fetched on expand; omitted for lists a poller fills. */
+  load?: () => void;
+}
+
+/**
+ * The rows of a fetched list: an error row first when the last fetch failed (the last known rows
+ * stay below it), a loading row until the first answer, a message when it is empty.
+ */
+export function listRows<V, T>(list: Loadable<V[]> | undefined, o: ListRowsOptions<V, T>): Array<T | ItemNode> {
+  if (o.load && !list?.value && !list?.error && !list?.loading) o.load();
+  const head: ItemNode[] = list?.error ? [{ kind: 'item', item: errorRow(list.error, list.value !== undefined) }] : [];
+  if (!list?.value) return list?.error && !list.loading ? head : [...head, { kind: 'item', item: loadingRow(o.what) }];
+  if (list.value.length === 0) {
+    return [...head, { kind: 'item', item: typeof o.empty === 'string' ? messageRow(o.empty) : o.empty }];
+  }
+  return [...head, ...o.rows(list.value)];
+}
+
+/** A tooltip of labelled lines, in Markdown; empty lines are dropped. */
+export function tooltip(lines: Array<string | undefined | false>, supportThemeIcons = false): vscode.MarkdownString {
+  return new vscode.MarkdownString(lines.filter(Boolean).join('\n\n'), supportThemeIcons);
+}
+
+export function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

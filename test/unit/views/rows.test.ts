@@ -1,0 +1,183 @@
+import './vscode-fake';
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { correlate, jobHost } from '../../../src/core/correlate';
+import { notLoaded } from '../../../src/core/loadable';
+import { pipelineStages } from '../../../src/core/stages';
+import { errorRow, listRows, messageRow } from '../../../src/views/rows/common';
+import { jobRow } from '../../../src/views/rows/job';
+import { pipelineRow, scheduleRow, stageRow } from '../../../src/views/rows/pipeline';
+import { runnerRow } from '../../../src/views/rows/runner';
+import { secretRow } from '../../../src/views/rows/secret';
+import { hostedRunnerRow, vmRow } from '../../../src/views/rows/vm';
+import { HOUR, job, MIN, NOW, pipeline, project, runner, schedule, vm } from './fixtures';
+import { tooltipText, type ThemeIcon, type TreeItem } from './vscode-fake';
+
+process.env.TZ = 'UTC';
+const icon = (item: { iconPath?: unknown }) => (item.iconPath as ThemeIcon).id;
+const asFake = (item: unknown) => item as TreeItem;
+
+test('a VM whose runner is offline shows the warning icon, the cause first, and the sentence in the tooltip', () => {
+  const warning = "Runner #1 'gitlab-runner-a' has not contacted GitLab for 3 h although the VM is running.";
+  const item = asFake(vmRow({ vm, warnings: [warning], now: NOW }));
+  assert.equal(icon(item), 'warning');
+  assert.match(item.description!, /^runner offline · Running · e2-standard-2 · 10\.132\.0\.2 · up 3 h/);
+  assert.ok(tooltipText(item).includes('has not contacted GitLab for 3 h'));
+  assert.equal(item.contextValue, 'vm.running.warned');
+  const healthy = asFake(vmRow({ vm, warnings: [], now: NOW }));
+  assert.equal(icon(healthy), 'vm-running', 'a healthy VM shows its status icon from the table');
+});
+
+test("a VM's tooltip labels every field, with relative and local times, and no bare dash", () => {
+  const text = tooltipText(asFake(vmRow({ vm, warnings: [], now: NOW })));
+  for (const field of [
+    'Zone: europe-west1-b',
+    'Machine type: e2-standard-2',
+    'Internal IP: 10.132.0.2',
+    'External IP: none',
+  ]) {
+    assert.ok(text.includes(field), `${field} in:\n${text}`);
+  }
+  assert.match(text, /Running since: 3 h ago \(.*2026.*09:00:00/);
+  assert.doesNotMatch(text, /: —/);
+});
+
+test('a job row puts the short facts first and the runner and VM last', () => {
+  const links = correlate({ vms: [vm], runners: [runner] });
+  const ran = job({ runner: { id: 1, description: 'gitlab-runner-a' } });
+  const item = asFake(jobRow({ job: ran, host: jobHost(ran, links), now: NOW, id: 'job:40' }));
+  assert.equal(
+    item.description,
+    "Failed · 1 min 12 s · 6 h ago · failed on runner #1 'gitlab-runner-a' on VM gitlab-runner-a",
+  );
+  const text = tooltipText(item);
+  assert.match(text, /Stage: plan/);
+  assert.match(text, /Failure reason: script failure/);
+  assert.match(text, /Duration: 1 min 12 s/);
+  assert.match(text, /Finished: 6 h ago \(/);
+  assert.match(text, /Ran on: runner #1 'gitlab-runner-a' on VM gitlab-runner-a/);
+});
+
+test('a job under a runner names project and pipeline; without any runner it says it was not picked', () => {
+  const ran = job({ projectPath: 'infra/runner-fleet', runner: { id: 1, description: 'gitlab-runner-a' } });
+  const links = correlate({ vms: [vm], runners: [runner] });
+  const item = asFake(
+    jobRow({ job: ran, host: jobHost(ran, links), now: NOW, id: 'runner-job:40', showPipeline: true }),
+  );
+  assert.match(item.description!, /· infra\/runner-fleet pipeline #7 ·/);
+  const waiting = asFake(
+    jobRow({
+      job: job({
+        status: 'pending',
+        startedAt: undefined,
+        finishedAt: undefined,
+        duration: undefined,
+        failureReason: undefined,
+      }),
+      now: NOW,
+      id: 'job:41',
+    }),
+  );
+  assert.equal(waiting.description, 'Pending · queued 7 h ago');
+  assert.match(tooltipText(waiting), /Ran on: not picked by a runner yet/);
+});
+
+test('stages keep the order the pipeline defines after a retry, showing the newest attempt', () => {
+  const jobs = [
+    job({ id: 10, name: 'validate', stage: 'validate', status: 'success' }),
+    job({ id: 11, name: 'plan', stage: 'plan', status: 'failed' }),
+    job({ id: 12, name: 'apply', stage: 'apply', status: 'skipped' }),
+    job({ id: 20, name: 'plan', stage: 'plan', status: 'running' }), // the retry
+  ];
+  const stages = pipelineStages(jobs);
+  assert.deepEqual(
+    stages.map((s) => `${s.name}: ${s.jobs.map((j) => `${j.id} ${j.status}`).join(', ')}`),
+    ['validate: 10 success', 'plan: 20 running', 'apply: 12 skipped'],
+  );
+  const row = asFake(stageRow(pipeline, stages[1]));
+  assert.equal(row.description, 'Running · 1 job');
+  assert.equal(icon(row), 'sync~spin');
+});
+
+test('a pipeline row: status, duration and age first; busy while an action runs', () => {
+  const item = asFake(pipelineRow(pipeline, NOW));
+  assert.equal(item.description, 'Failed · 4 min 32 s · 7 h ago · push · @dev');
+  assert.equal(item.contextValue, 'pipeline.failed.retryable');
+  assert.match(tooltipText(item), /Created: 7 h ago \(/);
+  const busy = asFake(pipelineRow(pipeline, NOW, 'Retrying…'));
+  assert.equal(busy.description, 'Retrying…');
+  assert.equal(icon(busy), 'loading~spin');
+});
+
+test("a schedule's tooltip gives its cron in words and the next run", () => {
+  const item = asFake(scheduleRow(project, schedule, NOW));
+  assert.equal(item.description, 'next in 2 d · main · last Passed');
+  const text = tooltipText(item);
+  assert.match(text, /Runs: At 06:30, only on Monday \(`30 6 \* \* 1`, UTC\)/);
+  assert.match(text, /Next run: in 2 d \(/);
+});
+
+test("a runner's tooltip leaves out what GitLab did not say instead of printing a dash", () => {
+  const item = asFake(
+    runnerRow({
+      runner: { ...runner, version: undefined },
+      hosts: [{ vm, how: 'matched by manager IP 10.132.0.2' }],
+      now: NOW,
+    }),
+  );
+  assert.match(item.description!, /^Online · project · gcp, deploy · 30 s ago · on gitlab-runner-a$/);
+  const text = tooltipText(item);
+  assert.doesNotMatch(text, /Executor|Version|: —/);
+  assert.match(text, /Hosted on: gitlab-runner-a \(europe-west1-b\), matched by manager IP 10\.132\.0\.2/);
+  const hosted = asFake(hostedRunnerRow({ vm, runner, now: NOW }));
+  assert.equal(hosted.label, '#1 gitlab-runner-a');
+  assert.equal(icon(hosted), 'pass-filled');
+});
+
+test("a secret's icon comes from the verify outcome's row of the status table", () => {
+  const generation = {
+    name: 's/config.toml',
+    generation: '1',
+    size: 100,
+    createdAt: NOW - HOUR,
+    updatedAt: NOW - HOUR,
+  };
+  const secret = { name: 's/config.toml', current: generation, generations: [generation] };
+  const row = (verified?: Parameters<typeof secretRow>[0]['verified']) =>
+    asFake(secretRow({ secret, label: 'config.toml', bucket: 'b', kmsKey: 'k', verified, now: NOW }));
+  assert.equal(icon(row()), 'lock');
+  assert.equal(icon(row('running')), 'loading~spin');
+  assert.equal(icon(row({ outcome: 'primary' })), 'pass');
+  assert.equal(icon(row({ outcome: 'older-version' })), 'warning');
+  assert.equal(icon(row({ outcome: 'failed', reason: 'x' })), 'error');
+});
+
+test('list rows: loading starts the load once, a failure leads the last known rows, empty says so', () => {
+  let loads = 0;
+  const options = {
+    what: 'jobs',
+    empty: 'No jobs yet',
+    load: () => loads++,
+    rows: (v: number[]) => v.map((n) => ({ kind: 'n' as const, n })),
+  };
+  const loading = listRows<number, { kind: 'n'; n: number }>(notLoaded(), options);
+  assert.equal(loads, 1);
+  assert.equal(asFake((loading[0] as { item: unknown }).item).label, 'Loading jobs…');
+  listRows({ loading: true }, options);
+  assert.equal(loads, 1, 'no second load while one is in flight');
+  const failed = listRows(
+    { loading: false, value: [1, 2], error: new Error('GitLab had an error (502). Try again.') },
+    options,
+  );
+  assert.equal(asFake((failed[0] as { item: unknown }).item).label, 'GitLab had an error (502).');
+  assert.equal(asFake((failed[0] as { item: unknown }).item).description, 'showing last known data');
+  assert.deepEqual(failed.slice(1), [
+    { kind: 'n', n: 1 },
+    { kind: 'n', n: 2 },
+  ]);
+  const empty = listRows({ loading: false, value: [] }, options);
+  assert.equal(asFake((empty[0] as { item: unknown }).item).label, 'No jobs yet');
+  assert.equal(icon(asFake(errorRow(new Error('x'), false))), 'error');
+  assert.equal(icon(asFake(messageRow('m'))), 'info');
+  void MIN;
+});

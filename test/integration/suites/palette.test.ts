@@ -266,6 +266,36 @@ suite('Palette', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  test('Reveal in the message of Run Schedule Now selects the new pipeline’s row in the Pipelines view', async () => {
+    await ui.clearNotifications();
+    const project = store().projects.value!.find((p) => p.path === 'infra/runner-fleet')!;
+    await store().loadSchedules(project.id);
+    const schedule = store().schedules.get(project.id)!.value![0];
+    const started = await vscode.commands.executeCommand<{ id: number }>('runnerOps.runSchedule', {
+      project,
+      schedule,
+    });
+    await eventually(
+      () => ui.notifications(),
+      (n) => n.some((t) => t.includes(`started pipeline #${started.id}`)),
+    );
+    await ui.clickNotificationButton(`started pipeline #${started.id}`, 'Reveal');
+    const pipelines = api().views.byId.get('runnerOps.pipelines').view as vscode.TreeView<{
+      pipeline?: { id: number };
+    }>;
+    const selected = await eventually(
+      async () => pipelines.selection.map((node) => node.pipeline?.id),
+      (ids) => ids.includes(started.id),
+    );
+    assert.deepEqual(selected, [started.id]);
+    assert.equal(pipelines.visible, true);
+    const view = await ui.readView('Pipelines');
+    assert.ok(
+      view.rows.some((r) => r.text === `#${started.id} main`),
+      view.rows.map((r) => r.text).join(' | '),
+    );
+  });
+
   test('VM commands from the palette: the gcloud SSH command, the IP address, the Cloud Console page', async () => {
     const project = String(sandbox.settings['runnerOps.gcp.project']);
     await fromPalette('Copy gcloud SSH Command');

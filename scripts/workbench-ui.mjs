@@ -96,7 +96,7 @@ export function workbenchUi(page, resultsDir) {
 
   /** The quick pick on screen: title, placeholder and the rows rendered (a screenful: the list is virtual). */
   async function quickInput() {
-    const widget = page.locator('.quick-input-widget').first();
+    const widget = quickWidget();
     if (!(await widget.isVisible().catch(() => false))) return { visible: false, title: '', placeholder: '', rows: [] };
     return widget.evaluate((el) => ({
       visible: true,
@@ -157,6 +157,53 @@ export function workbenchUi(page, resultsDir) {
     }
   }
 
+  const quickWidget = () => page.locator('.quick-input-widget').first();
+
+  /** The open quick pick (command palette or a picker) as the user reads it; undefined when none is open. */
+  async function quickPick() {
+    const widget = quickWidget();
+    if (!(await widget.isVisible().catch(() => false))) return undefined;
+    const title = (
+      (await widget
+        .locator('.quick-input-title')
+        .textContent()
+        .catch(() => '')) ?? ''
+    ).trim();
+    const input = widget.locator('.quick-input-box input').first();
+    const placeholder = (await input.getAttribute('placeholder').catch(() => '')) ?? '';
+    const value = await input.inputValue().catch(() => '');
+    const items = await widget.locator('.quick-input-list .monaco-list-row').evaluateAll((rows) =>
+      rows.map((row) => ({
+        label: (row.querySelector('.label-name')?.textContent ?? '').trim(),
+        description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
+      })),
+    );
+    return { title, placeholder, value, items };
+  }
+
+  /** Clicks the first item of the open quick pick whose label starts with `label`. */
+  async function choosePick({ label }) {
+    const rows = quickWidget().locator('.quick-input-list .monaco-list-row');
+    const labels = await rows.evaluateAll((elements) =>
+      elements.map((row) => (row.querySelector('.label-name')?.textContent ?? '').trim()),
+    );
+    const index = labels.findIndex((text) => text.startsWith(label));
+    if (index < 0) throw new Error(`no quick pick item starting with "${label}"; items: ${labels.join(' | ')}`);
+    await rows.nth(index).click({ timeout: 10_000 });
+  }
+
+  /** Clicks a button of the first notification (toast or center) whose message matches `message`. */
+  async function clickNotificationButton({ message, button }) {
+    const item = page
+      .locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item')
+      .filter({ has: page.locator('.notification-list-item-message', { hasText: new RegExp(message) }) })
+      .first();
+    await item.click({ timeout: 10_000 }); // focused, a notification in the center shows its buttons
+    await item.locator('.notification-list-item-buttons-container .monaco-button', { hasText: button }).first().click({
+      timeout: 10_000,
+    });
+  }
+
   return {
     openContainer,
     readView,
@@ -168,5 +215,8 @@ export function workbenchUi(page, resultsDir) {
     hoverRow,
     quickInput,
     activeEditor,
+    quickPick,
+    choosePick,
+    clickNotificationButton,
   };
 }

@@ -4,11 +4,13 @@ import * as vscode from 'vscode';
 import * as auth from './commands/auth';
 import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
+import { external } from './commands/external';
 import * as general from './commands/general';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
 import * as secrets from './commands/secrets';
 import * as tail from './commands/tail';
+import * as vms from './commands/vms';
 import { Services } from './services';
 import { registerViews } from './views';
 
@@ -20,12 +22,13 @@ export function activate(context: vscode.ExtensionContext) {
   general.register(context, services);
   tail.register(context, services);
   runners.register(context, services);
-  pipelines.register(context, services);
+  pipelines.register(context, services, views);
   secrets.register(context, services);
+  vms.register(context, services);
   checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
-  return { services, views, confirmation };
+  return { services, views, confirmation, external };
 }
 
 export function deactivate(): void {}

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { GitLabSessionStore } from './config/gitlab-session';
 import { configuredParts, readSettings } from './config/settings';
 import { readGitLabFacts, runChecklist, type CheckResult } from './core/checklist';
+import { FleetActions } from './core/fleet-actions';
 import { FleetStore } from './core/fleet-store';
 import { paceFor } from './core/pace';
 import type { ComputePort, GitLabPort } from './core/ports';
@@ -22,6 +23,8 @@ export class Services implements vscode.Disposable {
   /** Fired when settings or the session changed and the fleet and secrets must be read anew. */
   readonly onStoreReplaced = this.storeReplaced.event;
   private currentStore?: FleetStore;
+  /** Pause/resume, retry/cancel, run schedule: on whichever store is current. */
+  readonly actions = new FleetActions(() => this.store());
   /** undefined: not built yet; null: secrets are not configured. */
   private currentSecrets?: SecretsStore | null;
   private closeAdapters: Array<() => Promise<void>> = [];
@@ -179,6 +182,7 @@ export class Services implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.actions.dispose();
     for (const close of this.closeAdapters) void close().catch(() => undefined);
     for (const d of this.disposables) d.dispose();
   }

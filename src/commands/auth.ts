@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { InvalidGitLabUrl, normalizeGitLabUrl } from '../core/gitlab-host';
 import { judgeToken } from '../core/token-check';
 import { loadGitLab } from '../lazy';
+import type { GitLabSession } from '../config/gitlab-session';
 import type { Services } from '../services';
 
 export type SignInResult =
@@ -20,8 +21,15 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   );
 }
 
-/** With `{ url, token }` (tests, scripts) nothing is asked; otherwise the user is prompted. */
+/**
+ * With `{ url, token }` (tests, scripts) nothing is asked; otherwise the user is prompted. From
+ * the palette while signed in, it says as whom and offers another account or server.
+ */
 async function signIn(services: Services, args?: SignInArgs): Promise<SignInResult> {
+  if (!args) {
+    const current = await services.gitlabSession();
+    if (current) return switchAccount(services, current);
+  }
   const interactive = !args?.token;
   const url = args?.url ?? (await askUrl(services.settings().gitlabUrl));
   if (url === undefined) return { ok: false, message: 'Sign-in cancelled.' };
@@ -59,6 +67,31 @@ async function signIn(services: Services, args?: SignInArgs): Promise<SignInResu
   }
 }
 
+async function switchAccount(services: Services, current: GitLabSession): Promise<SignInResult> {
+  const who = await loadGitLab()
+    .then(({ fetchTokenIdentity }) => fetchTokenIdentity(current.url, current.token))
+    .then((identity) => ` as @${identity.username}`)
+    .catch(() => ' (the saved token is no longer accepted)');
+  const choice = await vscode.window.showQuickPick(
+    [
+      {
+        label: 'Switch account',
+        description: `sign in to ${current.url} with another token`,
+        next: { url: current.url },
+      },
+      { label: 'Switch server', description: 'sign in to another GitLab server', next: {} },
+      { label: 'Sign out', description: `remove the token for ${current.url}`, next: undefined },
+    ],
+    { title: `Signed in to ${current.url}${who}`, placeHolder: 'Switch account or server?' },
+  );
+  if (!choice) return { ok: false, message: `Still signed in to ${current.url}${who}.` };
+  if (!choice.next) {
+    await signOut(services);
+    return { ok: false, message: `Signed out of ${current.url}.` };
+  }
+  return signIn(services, choice.next);
+}
+
 function normalizeSafely(url: string): string | undefined {
   try {
     return normalizeGitLabUrl(url);
@@ -78,7 +111,7 @@ async function report(
     // Scripted callers get their answer without waiting for the notification to be dismissed.
     ...(interactive ? [] : [Promise.resolve(undefined)]),
   ]);
-  if (choice === 'Try Again') return signIn(services, args?.url ? { url: args.url } : undefined);
+  if (choice === 'Try Again') return signIn(services, { url: args?.url });
   return { ok: false, message };
 }
 

@@ -1,59 +1,71 @@
-// Pause, resume, open in GitLab and copy the id of a registered runner.
+// Pause, resume, open in GitLab and copy the id of a registered runner. From a row they act on
+// it; from the palette they ask which one. The pause itself is in core/fleet-actions.ts.
 import * as vscode from 'vscode';
 import type { Runner } from '../core/model';
 import { PACE } from '../core/pace';
 import { tagsLeftWithoutRunner } from '../core/runner-guard';
+import { byPriority, runnerStatus } from '../core/status-table';
 import type { Services } from '../services';
 import { confirmation } from './confirm';
+import { external } from './external';
+import { ensureLoaded, pick, showActionError } from './pick';
 
 type RunnerArg = { runner: Runner } | undefined;
+
+const TYPE_LABEL: Record<string, string> = { instance_type: 'instance', group_type: 'group', project_type: 'project' };
 
 export function register(context: vscode.ExtensionContext, services: Services): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('runnerOps.pauseRunner', (node: RunnerArg) => setPaused(services, node, true)),
     vscode.commands.registerCommand('runnerOps.resumeRunner', (node: RunnerArg) => setPaused(services, node, false)),
-    vscode.commands.registerCommand('runnerOps.openRunnerInGitLab', (node: RunnerArg) =>
-      withRunner(services, node, (runner) => openRunner(services, runner)),
-    ),
-    vscode.commands.registerCommand('runnerOps.copyRunnerId', (node: RunnerArg) =>
-      withRunner(services, node, async (runner) => {
-        await vscode.env.clipboard.writeText(String(runner.id));
-        void vscode.window.setStatusBarMessage(`Copied runner id ${runner.id}`, PACE.statusMessageMs);
-      }),
-    ),
+    vscode.commands.registerCommand('runnerOps.openRunnerInGitLab', async (node: RunnerArg) => {
+      const runner = node?.runner ?? (await pickRunner(services, 'open'));
+      if (runner) await external.open(vscode.Uri.parse(runnerPage(services, runner)));
+    }),
+    vscode.commands.registerCommand('runnerOps.copyRunnerId', async (node: RunnerArg) => {
+      const runner = node?.runner ?? (await pickRunner(services, 'copy'));
+      if (!runner) return;
+      await vscode.env.clipboard.writeText(String(runner.id));
+      void vscode.window.setStatusBarMessage(`Copied runner id ${runner.id}`, PACE.statusMessageMs);
+    }),
   );
 }
 
-async function withRunner(
-  services: Services,
-  node: RunnerArg,
-  action: (runner: Runner) => Promise<void>,
-): Promise<void> {
-  const runner = node?.runner ?? (await pickRunner(services));
-  if (runner) await action(runner);
-}
+const RUNNER_PICKS = {
+  pause: { title: 'Pause which runner?', fits: (r: Runner) => !r.paused, none: 'No active runner to pause' },
+  resume: { title: 'Resume which runner?', fits: (r: Runner) => r.paused, none: 'No paused runner to resume' },
+  open: { title: 'Open which runner in GitLab?', fits: () => true, none: 'No runner' },
+  copy: { title: 'Copy the id of which runner?', fits: () => true, none: 'No runner' },
+} as const;
 
-async function pickRunner(services: Services): Promise<Runner | undefined> {
-  const runners = services.store().runners.value;
-  if (!runners?.length) {
-    void vscode.window.showWarningMessage(
-      'No runners loaded yet: open the Registered Runners view (and sign in to GitLab) first.',
-    );
-    return undefined;
-  }
-  const picked = await vscode.window.showQuickPick(
-    runners.map((runner) => ({
-      label: `#${runner.id} ${runner.description}`,
-      description: `${runner.status}${runner.paused ? ', paused' : ''}`,
-      runner,
-    })),
-    { placeHolder: 'Choose a runner' },
-  );
-  return picked?.runner;
+async function pickRunner(services: Services, purpose: keyof typeof RUNNER_PICKS): Promise<Runner | undefined> {
+  const store = services.store();
+  if (!(await ensureLoaded(store, 'runners', () => store.runners.value !== undefined))) return undefined;
+  const { title, fits, none } = RUNNER_PICKS[purpose];
+  const runners = store.runners.value ?? [];
+  const items = runners
+    .filter(fits)
+    .sort((a, b) => byPriority(runnerStatus(a), runnerStatus(b)) || a.id - b.id)
+    .map((runner) => ({
+      label: `#${runner.id} ${runner.description || '(no description)'}`,
+      description: [
+        runnerStatus(runner).label,
+        TYPE_LABEL[runner.type] ?? runner.type,
+        runner.tags.length ? runner.tags.join(', ') : 'untagged',
+      ].join(' · '),
+      value: runner,
+    }));
+  const projects = (store.projects.value ?? []).map((p) => p.path).join(', ');
+  return pick({
+    title,
+    placeHolder: 'Runners of the configured projects, problems first',
+    items,
+    empty: `${none} among the ${runners.length} runner${runners.length === 1 ? '' : 's'} of ${projects}.`,
+  });
 }
 
 async function setPaused(services: Services, node: RunnerArg, paused: boolean): Promise<boolean> {
-  const runner = node?.runner ?? (await pickRunner(services));
+  const runner = node?.runner ?? (await pickRunner(services, paused ? 'pause' : 'resume'));
   if (!runner) return false;
   const store = services.store();
   const name = `runner #${runner.id}${runner.description ? ` '${runner.description}'` : ''}`;
@@ -67,17 +79,8 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
       if (!confirmed) return false;
     }
   }
-  const gitlab = await store.gitlab();
-  if (!gitlab) {
-    void vscode.window
-      .showErrorMessage('Sign in to GitLab first.', 'Sign In')
-      .then((c) => c && vscode.commands.executeCommand('runnerOps.signIn'));
-    return false;
-  }
-  store.setBusy(`runner:${runner.id}`, paused ? 'Pausing…' : 'Resuming…', 'runners');
   try {
-    const updated = await gitlab.setRunnerPaused(runner.id, paused);
-    store.updateRunner(updated);
+    const updated = await services.actions.setRunnerPaused(runner, paused);
     if (paused) {
       // A paused runner is never left without saying so: offer the way back right here.
       void vscode.window
@@ -90,25 +93,12 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
     }
     return true;
   } catch (error) {
-    services.failures.record(error as Error);
-    void vscode.window.showErrorMessage(
-      `Could not ${paused ? 'pause' : 'resume'} ${name}: ${(error as Error).message}`,
-    );
+    showActionError(`Could not ${paused ? 'pause' : 'resume'} ${name}`, error, services.failures.record);
     return false;
-  } finally {
-    store.setBusy(`runner:${runner.id}`, undefined, 'runners');
-    void store.refresh('runners');
   }
 }
 
-async function openRunner(services: Services, runner: Runner): Promise<void> {
-  const base = services.settings().gitlabUrl.replace(/\/+$/, '');
-  const project = services.store().projects.value?.[0];
-  const url =
-    runner.type === 'project_type' && project
-      ? `${project.webUrl}/-/runners/${runner.id}`
-      : runner.type === 'group_type' && project
-        ? `${base}/groups/${project.path.split('/').slice(0, -1).join('/')}/-/runners/${runner.id}`
-        : `${base}/admin/runners/${runner.id}`;
-  await vscode.env.openExternal(vscode.Uri.parse(url));
+/** Its own page as GitLab listed it; the admin area for a runner known only by id. */
+function runnerPage(services: Services, runner: Runner): string {
+  return runner.webUrl ?? `${services.settings().gitlabUrl.replace(/\/+$/, '')}/admin/runners/${runner.id}`;
 }

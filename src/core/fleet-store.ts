@@ -2,6 +2,7 @@
 // id, firing one change event per area. Views render from it; commands mutate through it.
 import pLimit from 'p-limit';
 import type { FailureSink } from './failures';
+import { busyArea, type BusyKey } from './fleet-actions';
 import { load, notLoaded, type Loadable } from './loadable';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, WorkerVm } from './model';
 import { PACE, type Pace } from './pace';
@@ -36,8 +37,8 @@ export class FleetStore {
   readonly pipelineJobs = new Map<number, Loadable<Job[]>>();
   readonly runnerJobs = new Map<number, Loadable<Job[]>>();
   readonly schedules = new Map<number, Loadable<PipelineSchedule[]>>();
-  /** Rows with an action in flight, e.g. "Pausing…": key `runner:12`, `pipeline:345`. */
-  readonly busy = new Map<string, string>();
+  /** Rows with an action in flight, e.g. "Pausing…": key `runner:12`, `pipeline:345` (set by fleet-actions.ts). */
+  readonly busy = new Map<BusyKey, string>();
   /** false once we know the source is not configured or signed out: views show their welcome instead. */
   computeAvailable?: boolean;
   gitlabAvailable?: boolean;
@@ -334,12 +335,16 @@ export class FleetStore {
     return undefined;
   }
 
-  /** Replaces one pipeline after an action on it (retry, cancel) without refetching the list. */
+  /**
+   * Replaces one pipeline after an action on it (retry, cancel) without refetching the list; a
+   * pipeline the list does not have yet (a schedule just started it) goes in by id, newest first.
+   */
   updatePipeline(pipeline: Pipeline): void {
     this.pipelineDetails.set(pipeline.id, pipeline);
     const list = this.pipelines.get(pipeline.projectId);
     if (!list?.value) return;
-    list.value.pipelines = list.value.pipelines.map((p) => (p.id === pipeline.id ? pipeline : p));
+    const others = list.value.pipelines.filter((p) => p.id !== pipeline.id);
+    list.value.pipelines = [...others, pipeline].sort((a, b) => b.id - a.id);
     this.emit('pipelines');
   }
 
@@ -357,10 +362,10 @@ export class FleetStore {
     this.emit('workers');
   }
 
-  setBusy(key: string, label: string | undefined, area: FleetArea): void {
+  setBusy(key: BusyKey, label: string | undefined): void {
     if (label) this.busy.set(key, label);
     else this.busy.delete(key);
-    this.emit(area);
+    this.emit(busyArea(key));
   }
 
   async gitlab(): Promise<GitLabPort | undefined> {

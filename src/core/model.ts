@@ -59,7 +59,7 @@ export interface Runner {
   /** Deprecated runner-level ip (blank since GitLab 17); used only when no manager data exists. */
   ipAddress?: string;
   managers?: RunnerManager[];
-  /** Web URL of the runner's admin/settings page, when known. */
+  /** The runner's own page: under its project (the one it was listed for), its group, or the admin area. */
   webUrl?: string;
 }
 

@@ -18,5 +18,7 @@ export interface GitLabPort {
   retryPipeline(projectId: number, pipelineId: number): Promise<Pipeline>;
   cancelPipeline(projectId: number, pipelineId: number): Promise<Pipeline>;
   schedules(projectId: number): Promise<PipelineSchedule[]>;
+  /** One schedule with its last pipeline (GitLab's list leaves that out). */
+  schedule(projectId: number, scheduleId: number): Promise<PipelineSchedule>;
   playSchedule(projectId: number, scheduleId: number): Promise<void>;
 }

@@ -64,28 +64,44 @@ export class GitLabFleet {
     // the same for every project: read them once, from /runners/all for an admin, else through
     // the first project. Listing a project's runners unfiltered would page through every
     // instance runner again for each project.
+    const listedFor = (project: Project | undefined) => (list: unknown) => ({ list: list as Json[], project });
     const lists = await Promise.all([
-      ...projects.map((p) => this.projectRunners(p, 'project_type')),
+      ...projects.map((p) => this.projectRunners(p, 'project_type').then(listedFor(p))),
       // Projects in one namespace share its (and its ancestors') group runners: ask once per namespace.
       ...[...new Map(projects.map((p) => [p.namespaceId ?? `project:${p.id}`, p])).values()].map((p) =>
-        this.projectRunners(p, 'group_type'),
+        this.projectRunners(p, 'group_type').then(listedFor(p)),
       ),
-      admin
+      (admin
         ? this.call(() => this.api.Runners.all({ type: 'instance_type', perPage: PACE.gitlab.pageSize }))
         : projects[0]
           ? this.projectRunners(projects[0], 'instance_type')
-          : Promise.resolve([]),
+          : Promise.resolve([])
+      ).then(listedFor(undefined)),
     ]);
-    const byId = new Map<number, Json>();
-    for (const list of lists) for (const r of list as unknown as Json[]) byId.set(r.id as number, r);
-    const basics = [...byId.values()];
     // Per-runner requests (details, managers) are N+1: bounded in parallel and in number.
+    const byId = new Map<number, { basic: Json; project?: Project }>();
+    for (const { list, project } of lists) for (const basic of list) byId.set(basic.id as number, { basic, project });
     const limit = pLimit(PACE.gitlab.perRunnerParallel);
     return Promise.all(
-      basics.map((basic, index) =>
-        index < PACE.gitlab.maxRunnersWithDetails ? limit(() => this.withDetails(basic)) : toRunner(basic),
-      ),
+      [...byId.values()].map(async ({ basic, project }, index) => {
+        const runner =
+          index < PACE.gitlab.maxRunnersWithDetails ? await limit(() => this.withDetails(basic)) : toRunner(basic);
+        return { ...runner, webUrl: runner.webUrl ?? this.runnerPage(runner, project) };
+      }),
     );
+  }
+
+  /**
+   * The runner's own page: under the project it was listed for (a project runner), its group
+   * (a group runner; the details name the group, else the listing project's namespace), or the
+   * admin area (an instance runner).
+   */
+  private runnerPage(runner: Runner, listedFor: Project | undefined): string {
+    const base = this.url.replace(/\/+$/, '');
+    if (runner.type === 'project_type' && listedFor) return `${listedFor.webUrl}/-/runners/${runner.id}`;
+    if (runner.type === 'group_type' && listedFor?.namespaceKind === 'group')
+      return `${base}/groups/${listedFor.path.split('/').slice(0, -1).join('/')}/-/runners/${runner.id}`;
+    return `${base}/admin/runners/${runner.id}`;
   }
 
   private async projectRunners(
@@ -118,7 +134,9 @@ export class GitLabFleet {
       this.call(() => this.api.Runners.show(id)) as Promise<unknown>,
       this.managers(id),
     ]);
-    const runner = { ...toRunner({ ...basic, ...(details as Json) }), managers };
+    const group = ((details as Json).groups as Json[] | undefined)?.[0];
+    const runner: Runner = { ...toRunner({ ...basic, ...(details as Json) }), managers };
+    if (runner.type === 'group_type' && str(group?.web_url)) runner.webUrl = `${str(group?.web_url)}/-/runners/${id}`;
     const newest = managers.slice().sort((a, b) => (b.contactedAt ?? 0) - (a.contactedAt ?? 0))[0];
     runner.version ||= newest?.version;
     runner.executor ||= newest?.executor;
@@ -204,24 +222,34 @@ export class GitLabFleet {
 
   async schedules(projectId: number): Promise<PipelineSchedule[]> {
     const list = await this.call(() => this.api.PipelineSchedules.all(projectId, { perPage: PACE.gitlab.pageSize }));
-    return (list as unknown as Json[]).map((s) => ({
-      id: s.id as number,
-      description: str(s.description) ?? '',
-      ref: str(s.ref) ?? '',
-      cron: str(s.cron) ?? '',
-      cronTimezone: str(s.cron_timezone) ?? 'UTC',
-      nextRunAt: time(s.next_run_at),
-      active: s.active !== false,
-      ownerUsername: str((s.owner as Json | undefined)?.username),
-      lastPipeline: s.last_pipeline
-        ? { id: (s.last_pipeline as Json).id as number, status: str((s.last_pipeline as Json).status) ?? '' }
-        : undefined,
-    }));
+    return (list as unknown as Json[]).map(toSchedule);
+  }
+
+  async schedule(projectId: number, scheduleId: number): Promise<PipelineSchedule> {
+    return toSchedule(
+      (await this.call(() => this.api.PipelineSchedules.show(projectId, scheduleId))) as unknown as Json,
+    );
   }
 
   async playSchedule(projectId: number, scheduleId: number): Promise<void> {
     await this.call(() => this.api.PipelineSchedules.run(projectId, scheduleId));
   }
+}
+
+function toSchedule(s: Json): PipelineSchedule {
+  return {
+    id: s.id as number,
+    description: str(s.description) ?? '',
+    ref: str(s.ref) ?? '',
+    cron: str(s.cron) ?? '',
+    cronTimezone: str(s.cron_timezone) ?? 'UTC',
+    nextRunAt: time(s.next_run_at),
+    active: s.active !== false,
+    ownerUsername: str((s.owner as Json | undefined)?.username),
+    lastPipeline: s.last_pipeline
+      ? { id: (s.last_pipeline as Json).id as number, status: str((s.last_pipeline as Json).status) ?? '' }
+      : undefined,
+  };
 }
 
 export function toRunner(r: Json): Runner {

@@ -56,6 +56,13 @@ export class PipelinesView extends FleetTree<PipelineNode> {
     }
   }
 
+  /** For reveal (Run Schedule Now → Reveal): a pipeline's row sits under its project's. */
+  getParent(node: PipelineNode): PipelineNode | undefined {
+    if (node.kind !== 'pipeline') return undefined;
+    const project = this.store().projects.value?.find((p) => p.id === node.pipeline.projectId);
+    return project && { kind: 'project', project };
+  }
+
   private projectChildren(store: FleetStore, project: Project): PipelineNode[] {
     const list = store.pipelines.get(project.id);
     const pipelines = list && { ...list, value: list.value?.pipelines };

@@ -26,6 +26,14 @@ async function call<T>(op: string, args: Record<string, unknown> = {}): Promise<
   return body.result as T;
 }
 
+export interface QuickPickSnapshot {
+  title: string;
+  placeholder: string;
+  /** What is typed in its box (the palette's `>` filter). */
+  value: string;
+  items: Array<{ label: string; description: string }>;
+}
+
 export const hello = (meta: { vscodeVersion: string; appName: string }) => call<void>('hello', meta);
 
 export const ui = {
@@ -62,6 +70,19 @@ export const ui = {
   expandRow: (title: string, label: string) => call<void>('expandRow', { title, label }),
   /** The tooltip a user sees when hovering the row whose label starts with `label`. */
   hoverRow: (title: string, label: string) => call<string>('hoverRow', { title, label }),
+  /** The quick pick on screen (a command's picker or the palette), or undefined. */
+  quickPick: () => call<QuickPickSnapshot | undefined>('quickPick'),
+  /** Clicks the quick pick item whose label starts with `label`, as a user would. */
+  choosePick: (label: string) => call<void>('choosePick', { label }),
+  /** Clicks a button of a notification, from the center (a toast may already be gone). */
+  clickNotificationButton: async (message: string, button: string) => {
+    await vscode.commands.executeCommand('notifications.showList');
+    try {
+      await call<void>('clickNotificationButton', { message, button });
+    } finally {
+      await vscode.commands.executeCommand('notifications.hideList');
+    }
+  },
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

@@ -1,5 +1,6 @@
 // Rows of the Pipelines view: projects, their schedules, pipelines, stages and "load more".
 import * as vscode from 'vscode';
+import { canCancel, canRetry } from '../../core/fleet-actions';
 import type { Pipeline, PipelineSchedule, Project } from '../../core/model';
 import { plural } from '../../core/names';
 import { describeCron } from '../../core/schedule';
@@ -8,9 +9,6 @@ import { byPriority, GLYPHS, jobStatus, pipelineStatus } from '../../core/status
 import { formatAgo, formatDuration, formatRelative, formatWhen } from '../../core/time-format';
 import { escapeMd, tooltip } from './common';
 import { iconOf } from './icon';
-
-const CANCELABLE = new Set(['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'scheduled']);
-const RETRYABLE = new Set(['failed', 'canceled']);
 
 export function projectRow(project: Project): vscode.TreeItem {
   const item = new vscode.TreeItem(project.path, vscode.TreeItemCollapsibleState.Expanded);
@@ -80,10 +78,7 @@ export function pipelineRow(pipeline: Pipeline, now: number, busy?: string): vsc
     `Created: ${formatWhen(pipeline.createdAt, now)}`,
     pipeline.finishedAt !== undefined && `Finished: ${formatWhen(pipeline.finishedAt, now)}`,
   ]);
-  const actions = [
-    CANCELABLE.has(pipeline.status) ? 'cancelable' : '',
-    RETRYABLE.has(pipeline.status) ? 'retryable' : '',
-  ]
+  const actions = [canCancel(pipeline) ? 'cancelable' : '', canRetry(pipeline) ? 'retryable' : '']
     .filter(Boolean)
     .join('.');
   item.contextValue = `pipeline.${pipeline.status}${actions ? `.${actions}` : ''}`;

@@ -2,6 +2,7 @@
 import './activation.test';
 import './sign-in.test';
 import './sidebar.test';
+import './palette.test';
 import './tails.test';
 import './secrets.test';
 import './checklist.test';

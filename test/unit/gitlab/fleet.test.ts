@@ -141,3 +141,27 @@ test('actions reach GitLab: pause, cancel, retry, play a schedule', async () => 
   await fleet.playSchedule(updater.id, schedule.id);
   assert.deepEqual(paths(mark), [`POST /api/v4/projects/${updater.id}/pipeline_schedules/${schedule.id}/play`]);
 });
+
+test("each runner links to its own page: its project's, its group's, or the admin area", async () => {
+  // runner-a belongs to runner-fleet only: listed second, it must not get the first project's page.
+  const projects = [await fleet.project('infra/version-updater'), await fleet.project('infra/runner-fleet')];
+  const runners = await fleet.runners(projects, true);
+  const page = (description: string) => runners.find((r) => r.description === description)?.webUrl;
+  assert.equal(page('gitlab-runner-a'), `${sandbox.url}/infra/runner-fleet/-/runners/1`);
+  assert.equal(page('gitlab-runner-b'), `${sandbox.url}/groups/infra/-/runners/2`);
+  assert.equal(page('gitlab-runner-c'), `${sandbox.url}/admin/runners/3`);
+});
+
+test('after playing a schedule, the schedule names the pipeline it started', async () => {
+  const updater = await fleet.project('infra/version-updater');
+  const [schedule] = await fleet.schedules(updater.id);
+  const newest = (await fleet.pipelines(updater.id)).pipelines[0];
+  await fleet.playSchedule(updater.id, schedule.id);
+  const mark = sandbox.requests.mark();
+  const played = await fleet.schedule(updater.id, schedule.id);
+  assert.deepEqual(paths(mark), [`GET /api/v4/projects/${updater.id}/pipeline_schedules/${schedule.id}`]);
+  assert.ok(played.lastPipeline && played.lastPipeline.id > newest.id, JSON.stringify(played.lastPipeline));
+  const started = await fleet.pipeline(updater.id, played.lastPipeline.id);
+  assert.equal(started.source, 'schedule');
+  assert.equal(started.ref, schedule.ref);
+});

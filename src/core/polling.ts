@@ -37,8 +37,8 @@ export class PollingScheduler {
   private inFlight: Promise<void> | undefined;
   private lastRunAt: number | undefined;
   private transitional = false;
-  /** Invalidated while a run was in flight: that run's data may predate the change. */
-  private staleAfterRun = false;
+  /** The current run; an abandoned run's outcome is ignored. */
+  private runId = 0;
   private consecutiveErrors = 0;
   private retryAfterMs = 0;
 
@@ -74,11 +74,11 @@ export class PollingScheduler {
     if (this.disposed) return Promise.resolve();
     if (!this.inFlight) {
       this.clearTimer();
+      const id = ++this.runId;
       // `finally` runs asynchronously even if refresh throws at once, so inFlight is set first.
-      this.inFlight = this.run().finally(() => {
+      this.inFlight = this.run(id).finally(() => {
+        if (id !== this.runId) return; // abandoned by invalidate(): the newer run owns the state
         this.inFlight = undefined;
-        if (this.staleAfterRun) this.lastRunAt = undefined;
-        this.staleAfterRun = false;
         this.reschedule();
       });
     }
@@ -87,13 +87,18 @@ export class PollingScheduler {
 
   /**
    * What it showed is out of date (new settings, a new session, the user's refresh): read again
-   * now while active, else as soon as it becomes active. A run in flight is followed by another.
+   * now while active, else as soon as it becomes active. A run in flight is abandoned, not
+   * awaited: it may read old settings from a server that no longer answers, and must not hold up
+   * the read of the new ones.
    */
   invalidate(): void {
     if (this.disposed) return;
     this.lastRunAt = undefined;
-    if (this.inFlight) this.staleAfterRun = true;
-    else this.reschedule();
+    if (this.inFlight) {
+      this.runId++;
+      this.inFlight = undefined;
+    }
+    this.reschedule();
   }
 
   /** The delay the next automatic run waits after the previous one ended; Infinity: only on demand. */
@@ -111,13 +116,15 @@ export class PollingScheduler {
     this.clearTimer();
   }
 
-  private async run(): Promise<void> {
+  private async run(id: number): Promise<void> {
     try {
       const outcome = await this.refresh();
+      if (id !== this.runId) return;
       this.transitional = outcome.transitional;
       this.consecutiveErrors = 0;
       this.retryAfterMs = 0;
     } catch (error) {
+      if (id !== this.runId) return;
       this.consecutiveErrors++;
       this.retryAfterMs = retryAfterMs(error);
     }

@@ -361,20 +361,26 @@ test('on demand (slow pace Infinity): reads once when shown, never on a timer, a
   assert.equal(runs.length, 2, 'out of date while shown: read again now');
 });
 
-test('invalidated while a read is in flight: another read follows it, as that one may predate the change', async () => {
+test('invalidated while a read is in flight: a new read starts at once, and the old one is ignored', async () => {
   const clock = new FakeClock();
   const runs: number[] = [];
-  let release: () => void = () => undefined;
+  const releases: Array<(outcome: RefreshOutcome) => void> = [];
   const refresh = () =>
     new Promise<RefreshOutcome>((resolve) => {
       runs.push(clock.now());
-      release = () => resolve({ transitional: false });
+      releases.push(resolve);
     });
   const scheduler = shownScheduler(clock, refresh);
   await clock.advance(0);
   assert.equal(runs.length, 1);
-  scheduler.invalidate();
-  release();
+  scheduler.invalidate(); // the first read hangs on a server of the old settings
   await clock.advance(0);
-  assert.equal(runs.length, 2, 'read again at once, not after the slow pace');
+  assert.equal(runs.length, 2, 'the new read does not wait for the old one');
+  releases[1]({ transitional: false });
+  await clock.advance(0);
+  releases[0]({ transitional: true }); // the abandoned read's answer predates the change
+  await clock.advance(30_000);
+  assert.equal(runs.length, 2, 'the old answer did not switch to the fast pace');
+  await clock.advance(30_000);
+  assert.equal(runs.length, 3, 'the slow pace counts from the new read');
 });

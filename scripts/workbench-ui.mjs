@@ -87,6 +87,13 @@ export function workbenchUi(page, resultsDir) {
     await (await findRow(title, label)).click({ timeout: 10_000 });
   }
 
+  /** Hovers a row and clicks its inline action titled `action`, as a user would. */
+  async function clickRowAction({ title, label, action }) {
+    const row = await findRow(title, label);
+    await row.hover({ timeout: 10_000 });
+    await row.locator(`.actions .action-label[aria-label="${action}"]`).click({ timeout: 10_000 });
+  }
+
   /** The quick pick on screen: title, placeholder and the rows rendered (a screenful: the list is virtual). */
   async function quickInput() {
     const widget = quickWidget();
@@ -203,6 +210,7 @@ export function workbenchUi(page, resultsDir) {
     notifications,
     screenshot,
     clickRow,
+    clickRowAction,
     expandRow,
     hoverRow,
     quickInput,

@@ -10,9 +10,12 @@ import { paceFor } from './core/pace';
 import type { ComputePort, GitLabPort } from './core/ports';
 import { SecretsStore, type SecretsPort } from './core/secrets';
 import { loadChecklist, loadCompute, loadGitLab, loadSecrets } from './lazy';
+import { FailureLog } from './output/failure-log';
 
 export class Services implements vscode.Disposable {
   readonly sessions: GitLabSessionStore;
+  /** The "Runner Ops" log every failure goes to, as it happens. */
+  readonly failures: FailureLog;
   private readonly refreshRequested = new vscode.EventEmitter<void>();
   /** Fired by the refresh command. */
   readonly onRefresh = this.refreshRequested.event;
@@ -29,8 +32,10 @@ export class Services implements vscode.Disposable {
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.sessions = new GitLabSessionStore(context.secrets);
+    this.failures = new FailureLog(context.extension.id);
     this.disposables.push(
       this.sessions,
+      this.failures,
       this.refreshRequested,
       this.storeReplaced,
       this.sessions.onDidChange(() => void this.reconfigure()),
@@ -81,6 +86,7 @@ export class Services implements vscode.Disposable {
     return new FleetStore({
       projects: settings.gitlabProjects,
       now: Date.now,
+      onFailure: this.failures.record,
       pace: paceFor(settings.refresh).fleet,
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
@@ -107,14 +113,18 @@ export class Services implements vscode.Disposable {
     const settings = this.settings();
     if (!configuredParts(settings).secrets) return undefined;
     let port: Promise<SecretsPort> | undefined;
-    return new SecretsStore(() => {
-      port ??= loadSecrets().then(({ secretsPort }) => {
-        const opened = secretsPort(settings);
-        this.closeAdapters.push(async () => opened.close?.());
-        return opened;
-      });
-      return port;
-    }, settings.secretsPrefix);
+    return new SecretsStore(
+      () => {
+        port ??= loadSecrets().then(({ secretsPort }) => {
+          const opened = secretsPort(settings);
+          this.closeAdapters.push(async () => opened.close?.());
+          return opened;
+        });
+        return port;
+      },
+      settings.secretsPrefix,
+      this.failures.record,
+    );
   }
 
   /** Every bootstrap check, in order; none when nothing is configured (the view's welcome explains). */
@@ -131,6 +141,7 @@ export class Services implements vscode.Disposable {
           session,
           identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
           store: this.store(),
+          onFailure: this.failures.record,
         }),
       ),
       loadChecklist(),
@@ -147,6 +158,7 @@ export class Services implements vscode.Disposable {
         },
         gitlab,
         google,
+        this.failures.record,
       );
     } finally {
       void google.close().catch(() => undefined);

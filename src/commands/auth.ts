@@ -61,8 +61,8 @@ async function signIn(services: Services, args?: SignInArgs): Promise<SignInResu
     void vscode.window.showInformationMessage(`Signed in to GitLab at ${host} as @${identity.username}.${notes}`);
     return { ok: true, url: host, username: identity.username, access: verdict.access };
   } catch (error) {
-    // TokenRejected and GitLabFailure carry a message written for the user; adapters live in
-    // their own bundle, so instanceof across bundles is not reliable here.
+    // TokenRejected and Failure carry a message written for the user.
+    services.failures.record(error as Error);
     return report(`Sign-in to ${host} failed: ${(error as Error).message}`, interactive, services, args);
   }
 }

@@ -7,14 +7,14 @@ import type { Services } from '../services';
 import type { RunnerOpsViews } from '../views';
 import { CHECKLIST_VIEW, type ChecklistView } from '../views/checklist-view';
 
-export function register(context: vscode.ExtensionContext, _services: Services, views: RunnerOpsViews): void {
+export function register(context: vscode.ExtensionContext, services: Services, views: RunnerOpsViews): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('runnerOps.runChecklist', () => runAsked(views.checklist)),
+    vscode.commands.registerCommand('runnerOps.runChecklist', () => runAsked(views.checklist, services)),
   );
 }
 
 /** Runs the checklist with progress in a notification (the view's own progress stays) and says the result. */
-async function runAsked(view: ChecklistView): Promise<CheckResult[]> {
+async function runAsked(view: ChecklistView, services: Services): Promise<CheckResult[]> {
   let results: CheckResult[];
   try {
     results = await vscode.window.withProgress(
@@ -22,6 +22,7 @@ async function runAsked(view: ChecklistView): Promise<CheckResult[]> {
       () => view.run(),
     );
   } catch (e) {
+    services.failures.record(e as Error);
     void vscode.window.showErrorMessage(`The bootstrap checklist could not run: ${(e as Error).message ?? String(e)}`);
     return [];
   }

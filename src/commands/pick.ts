@@ -1,6 +1,7 @@
 // How commands run from the palette ask for their target: a titled quick pick over what the
 // store has loaded (loading it first when no view has), or a message saying why there is none.
 import * as vscode from 'vscode';
+import { isFailure, type FailureSink } from '../core/failures';
 import type { FleetArea, FleetStore } from '../core/fleet-store';
 
 /** An action that needs GitLab, without a session: say so and offer the way in. */
@@ -10,10 +11,11 @@ export function askToSignIn(message = 'Sign in to GitLab first.'): void {
     .then((choice) => choice && vscode.commands.executeCommand('runnerOps.signIn'));
 }
 
-/** A failed action: what failed and why, with "Sign In" when the token is the cause. */
-export function showActionError(what: string, error: unknown): void {
+/** A failed action: logged, then said (what failed and why), with "Sign In" when the token is the cause. */
+export function showActionError(what: string, error: unknown, record: FailureSink): void {
+  record(error instanceof Error ? error : new Error(String(error)));
   const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
-  if ((error as { kind?: string }).kind === 'unauthorized') askToSignIn(message);
+  if (isFailure(error) && error.source === 'gitlab' && error.kind === 'unauthorized') askToSignIn(message);
   else void vscode.window.showErrorMessage(message);
 }
 

@@ -45,7 +45,7 @@ async function retry(services: Services, node: PipelineArg): Promise<Pipeline | 
     );
     return updated;
   } catch (error) {
-    showActionError(`Could not retry pipeline #${pipeline.id}`, error);
+    showActionError(`Could not retry pipeline #${pipeline.id}`, error, services.failures.record);
     return undefined;
   }
 }
@@ -63,7 +63,7 @@ async function cancel(services: Services, node: PipelineArg): Promise<Pipeline |
     void vscode.window.setStatusBarMessage(`Pipeline #${pipeline.id} canceled`, PACE.statusMessageMs);
     return updated;
   } catch (error) {
-    showActionError(`Could not cancel pipeline #${pipeline.id}`, error);
+    showActionError(`Could not cancel pipeline #${pipeline.id}`, error, services.failures.record);
     return undefined;
   }
 }
@@ -188,7 +188,7 @@ async function runSchedule(
       });
     return started;
   } catch (error) {
-    showActionError(`Could not run schedule ${quoted}`, error);
+    showActionError(`Could not run schedule ${quoted}`, error, services.failures.record);
     return undefined;
   }
 }

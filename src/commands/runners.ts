@@ -93,7 +93,7 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
     }
     return true;
   } catch (error) {
-    showActionError(`Could not ${paused ? 'pause' : 'resume'} ${name}`, error);
+    showActionError(`Could not ${paused ? 'pause' : 'resume'} ${name}`, error, services.failures.record);
     return false;
   }
 }

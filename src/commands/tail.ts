@@ -54,7 +54,10 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   };
 
   async function openTail(title: string, tailer: Tailer): Promise<vscode.Uri> {
-    const session = new TailSession(title, tailer, { maxLines: services.settings().logs.maxLines });
+    const session = new TailSession(title, tailer, {
+      maxLines: services.settings().logs.maxLines,
+      onFailure: services.failures.record,
+    });
     const uri = vscode.Uri.from({
       scheme: TAIL_SCHEME,
       path: `/${title.replace(/[\\/]/g, '-')}.log`,
@@ -241,6 +244,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
       try {
         return await run(...args);
       } catch (error) {
+        services.failures.record(error as Error);
         void vscode.window.showErrorMessage(
           `Cannot open the tail: ${error instanceof Error ? error.message : String(error)}`,
         );

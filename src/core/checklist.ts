@@ -1,6 +1,7 @@
 // The bootstrap checklist: what a runner fleet needs, checked in order against the real
 // services, each outcome with a one-line detail and the fix (a command, or the exact gcloud
 // command that creates what is missing). Pure: the probes fetch, this judges and explains.
+import { ignoreFailures, type FailureSink } from './failures';
 // Runners are judged with the views' own correlation (src/core/correlate.ts), so the checklist
 // never passes what the Runner VMs view warns about.
 import pLimit from 'p-limit';
@@ -95,6 +96,8 @@ export interface GitLabReadOptions {
   /** GET /user and /personal_access_tokens/self (the GitLab adapter's fetchTokenIdentity). */
   identity: (url: string, token: string) => Promise<TokenIdentity>;
   store: FleetStore;
+  /** Where a failure to read the token is reported (the store reports its own). */
+  onFailure?: FailureSink;
 }
 
 /** What GitLab says: the token, the configured projects and their runners, and the VMs that host them (through the fleet store). */
@@ -108,7 +111,11 @@ export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts
   if (!o.configured || !o.session) return facts;
   const { url, token } = o.session;
   const [identity] = await Promise.all([
-    o.identity(url, token).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+    o.identity(url, token).catch((e: unknown) => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      (o.onFailure ?? ignoreFailures)(error);
+      return error;
+    }),
     o.store.refresh('runners', ['workers']),
   ]);
   facts.identity = identity;
@@ -165,8 +172,10 @@ export function createKeyCommand(k: KmsKeyName, now: number): string {
 export async function runChecklist(
   input: ChecklistInput,
   gitlab: GitLabFacts,
-  google: GoogleProbes,
+  probes: GoogleProbes,
+  onFailure: FailureSink = ignoreFailures,
 ): Promise<CheckResult[]> {
+  const google = reporting(probes, onFailure);
   const results = new Map<CheckId, CheckResult>();
   const outcomeOf = (id: CheckId) => results.get(id)?.outcome;
   const set = (id: CheckId, outcome: CheckOutcome, detail: string, fix?: CheckFix) => {
@@ -186,6 +195,30 @@ export async function runChecklist(
   await judgeGoogle(input, google, set, blocked, outcomeOf);
   if (!blocked('runner')) judgeRunners(gitlab, input, set);
   return CHECKS.map((c) => results.get(c.id)!);
+}
+
+/** The probes, each failure reported as it happens ("not found" is an answer, not a failure). */
+function reporting(probes: GoogleProbes, onFailure: FailureSink): GoogleProbes {
+  const report =
+    <A extends unknown[], R>(probe: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      probe.apply(probes, args).catch((e: unknown) => {
+        onFailure(e instanceof Error ? e : new Error(String(e)));
+        throw e;
+      });
+  return {
+    keyRing: report(probes.keyRing),
+    ping: report(probes.ping),
+    key: report(probes.key),
+    bucket: report(probes.bucket),
+    objects: report(probes.objects),
+    // A decrypt check never throws: its failure rides on the result.
+    verify: (...args) =>
+      probes.verify(...args).then((result) => {
+        if (result.outcome === 'failed' && result.failure) onFailure(result.failure);
+        return result;
+      }),
+  };
 }
 
 type Setter = (id: CheckId, outcome: CheckOutcome, detail: string, fix?: CheckFix) => void;

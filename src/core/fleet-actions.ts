@@ -2,7 +2,7 @@
 // schedule now. Each action calls GitLab, marks its row busy while it runs, patches the store
 // with GitLab's answer, and watches a pipeline it set in motion briefly (PACE.afterAction) instead of
 // refreshing everything. Commands only ask (pickers, confirmations) and tell (messages).
-import { GitLabFailure } from './failures';
+import { Failure } from './failures';
 import type { FleetArea, FleetStore } from './fleet-store';
 import type { Pipeline, PipelineSchedule, Project, Runner } from './model';
 import type { Clock } from './clock';
@@ -132,7 +132,7 @@ export class FleetActions {
     run: (gitlab: GitLabPort) => Promise<T>,
   ): Promise<T> {
     const gitlab = await store.gitlab();
-    if (!gitlab) throw new GitLabFailure('unauthorized', 'Sign in to GitLab first.');
+    if (!gitlab) throw new Failure({ source: 'gitlab', kind: 'unauthorized', message: 'Sign in to GitLab first.' });
     store.setBusy(key, BUSY_LABEL[action]);
     try {
       return await run(gitlab);

@@ -1,6 +1,7 @@
 // The fleet as last fetched: VMs, projects, runners, pipelines and what was expanded, keyed by
 // id, firing one change event per area. Views render from it; commands mutate through it.
 import pLimit from 'p-limit';
+import type { FailureSink } from './failures';
 import { busyArea, type BusyKey } from './fleet-actions';
 import { load, notLoaded, type Loadable } from './loadable';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, WorkerVm } from './model';
@@ -22,6 +23,8 @@ export interface FleetSources {
   gitlab: () => Promise<GitLabPort | undefined>;
   projects: Array<string | number>;
   now: () => number;
+  /** Where each failure is reported as it happens (the log); nothing by default. */
+  onFailure?: FailureSink;
   /** Freshness windows and budgets; PACE.fleet unless the settings change the slow pace. */
   pace?: Pace['fleet'];
 }
@@ -58,6 +61,14 @@ export class FleetStore {
   onChange(listener: (area: FleetArea) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private load<T>(
+    current: Loadable<T>,
+    fetch: () => Promise<T>,
+    changed: (next: Loadable<T>) => void,
+  ): Promise<Loadable<T>> {
+    return load(current, fetch, this.sources.now, changed, this.sources.onFailure);
   }
 
   private emit(area: FleetArea): void {
@@ -119,10 +130,9 @@ export class FleetStore {
       this.emit('workers');
       return;
     }
-    this.workers = await load(
+    this.workers = await this.load(
       this.workers,
       () => compute.listWorkers(),
-      this.sources.now,
       (next) => {
         this.workers = next;
         this.emit('workers');
@@ -132,10 +142,9 @@ export class FleetStore {
 
   private async ensureProjects(gitlab: GitLabPort): Promise<Project[] | undefined> {
     if (this.projects.value && !this.projects.error) return this.projects.value;
-    this.projects = await load(
+    this.projects = await this.load(
       this.projects,
       () => Promise.all(this.sources.projects.map((p) => gitlab.project(p))),
-      this.sources.now,
       (next) => {
         this.projects = next;
       },
@@ -157,10 +166,9 @@ export class FleetStore {
       this.emit('runners');
       return;
     }
-    this.runners = await load(
+    this.runners = await this.load(
       this.runners,
       () => gitlab.runners(projects, this.admin === true),
-      this.sources.now,
       (next) => {
         this.runners = next;
         this.emit('runners');
@@ -195,7 +203,7 @@ export class FleetStore {
         this.projectRefreshedAt.set(project.id, now);
         const current = this.pipelines.get(project.id) ?? notLoaded<PipelineList>();
         // Keep as many pipelines as the user loaded: refresh the first page, keep older pages.
-        const next = await load(
+        const next = await this.load(
           current,
           async () => {
             const first = await gitlab.pipelines(project.id, 1);
@@ -209,7 +217,6 @@ export class FleetStore {
               nextPage: older.length ? current.value?.nextPage : first.nextPage,
             };
           },
-          this.sources.now,
           (value) => {
             this.pipelines.set(project.id, value);
             this.emit('pipelines');
@@ -242,14 +249,13 @@ export class FleetStore {
     const current = this.pipelines.get(projectId);
     if (!gitlab || !current?.value?.nextPage) return;
     const page = current.value.nextPage;
-    await load(
+    await this.load(
       current,
       async () => {
         const more = await gitlab.pipelines(projectId, page);
         more.pipelines = await this.withDetails(gitlab, more.pipelines);
         return { pipelines: [...(current.value?.pipelines ?? []), ...more.pipelines], nextPage: more.nextPage };
       },
-      this.sources.now,
       (value) => {
         this.pipelines.set(projectId, value);
         this.emit('pipelines');
@@ -260,10 +266,9 @@ export class FleetStore {
   async loadPipelineJobs(projectId: number, pipelineId: number): Promise<void> {
     const gitlab = await this.sources.gitlab();
     if (!gitlab) return;
-    await load(
+    await this.load(
       this.pipelineJobs.get(pipelineId) ?? notLoaded<Job[]>(),
       () => gitlab.pipelineJobs(projectId, pipelineId),
-      this.sources.now,
       (value) => {
         this.pipelineJobs.set(pipelineId, value);
         this.emit('pipelines');
@@ -274,10 +279,9 @@ export class FleetStore {
   async loadRunnerJobs(runnerId: number): Promise<void> {
     const gitlab = await this.sources.gitlab();
     if (!gitlab) return;
-    await load(
+    await this.load(
       this.runnerJobs.get(runnerId) ?? notLoaded<Job[]>(),
       () => gitlab.runnerJobs(runnerId, this.pace.runnerJobs),
-      this.sources.now,
       (value) => {
         this.runnerJobs.set(runnerId, value);
         this.emit('runners');
@@ -288,10 +292,9 @@ export class FleetStore {
   async loadSchedules(projectId: number): Promise<void> {
     const gitlab = await this.sources.gitlab();
     if (!gitlab) return;
-    await load(
+    await this.load(
       this.schedules.get(projectId) ?? notLoaded<PipelineSchedule[]>(),
       () => gitlab.schedules(projectId),
-      this.sources.now,
       (value) => {
         this.schedules.set(projectId, value);
         this.emit('pipelines');

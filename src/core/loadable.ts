@@ -1,4 +1,6 @@
 // A value fetched from a service: what we have, whether a fetch is in flight, and the last error.
+import { ignoreFailures, type FailureSink } from './failures';
+
 export interface Loadable<T> {
   value?: T;
   error?: Error;
@@ -8,12 +10,16 @@ export interface Loadable<T> {
 
 export const notLoaded = <T>(): Loadable<T> => ({ loading: false });
 
-/** Runs `fetch`, keeping the previous value while loading and after a failure (stale beats empty). */
+/**
+ * Runs `fetch`, keeping the previous value while loading and after a failure (stale beats empty).
+ * A failure is reported to `onFailure` once, as it happens.
+ */
 export async function load<T>(
   current: Loadable<T>,
   fetch: () => Promise<T>,
   now: () => number,
   changed: (next: Loadable<T>) => void,
+  onFailure: FailureSink = ignoreFailures,
 ): Promise<Loadable<T>> {
   changed({ ...current, loading: true });
   try {
@@ -22,6 +28,7 @@ export async function load<T>(
     return next;
   } catch (error) {
     const next = { ...current, loading: false, error: error as Error };
+    onFailure(next.error);
     changed(next);
     return next;
   }

@@ -141,6 +141,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       /** A VM that started this recently may still be starting its runner: no "runner offline" alarm yet. */
       bootGraceMs: 5 * 60_000,
     },
+    /** Log writes reach the Runner Ops log's document asynchronously: how long Show Failure Details waits for its entry. */
+    failureEntryWaitMs: 5_000,
     /** How long a status bar confirmation ("Copied runner id 12") stays. */
     statusMessageMs: 4_000,
   };

@@ -4,6 +4,7 @@
 // clock is injected so tests drive time instead of sleeping; the intervals come from core/pace.ts.
 import { realClock, type Clock, type TimerHandle } from './clock';
 import { PACE, type Pace } from './pace';
+import { isFailure } from './failures';
 
 export interface RefreshOutcome {
   /** Something shown is still changing on its own (a STAGING VM, a running pipeline): poll fast. */
@@ -13,8 +14,7 @@ export interface RefreshOutcome {
 export interface PollingSchedulerOptions {
   /**
    * Fetches and stores fresh data. It records its own failures for display; rejecting tells the
-   * scheduler to back off (an error with `retryAfterSeconds`, directly or in `details`, sets a
-   * floor on the next delay).
+   * scheduler to back off (a Failure's `retryAfterMs` sets a floor on the next delay).
    */
   readonly refresh: () => Promise<RefreshOutcome>;
   readonly clock?: Clock;
@@ -154,13 +154,9 @@ export class PollingScheduler {
   }
 }
 
-/** Retry-After from a GitLab 429 (GitLabFailure.details) or any error carrying it directly. */
+/** The wait a server asked for (GitLab's Retry-After, Google's quota wait), 0 if none. */
 export function retryAfterMs(error: unknown): number {
-  if (typeof error !== 'object' || error === null) return 0;
-  const direct = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
-  const nested = (error as { details?: { retryAfterSeconds?: unknown } }).details?.retryAfterSeconds;
-  const seconds = typeof direct === 'number' ? direct : nested;
-  return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : 0;
+  return isFailure(error) ? (error.retryAfterMs ?? 0) : 0;
 }
 
 export type PollOutcome = 'again' | 'done';

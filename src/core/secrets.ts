@@ -2,6 +2,7 @@
 // generations, the bucket's versioning, and what a decrypt check says about each secret.
 // No `vscode`, no client library; the adapters (src/gcp/storage.ts, src/gcp/kms.ts) fill the port.
 // The plaintext never reaches this module: the KMS adapter discards it and reports only a VerifyResult.
+import { ignoreFailures, type FailureKind, type FailureSink } from './failures';
 import { plural } from './names';
 import { PACE } from './pace';
 import { formatAgo } from './time-format';
@@ -33,9 +34,9 @@ export interface SecretsBucket {
   versioning: boolean;
 }
 
-/** What a decrypt of the current generation showed. */
+/** What a decrypt of the current generation showed; a failed one keeps the failure for the log. */
 export type VerifyResult =
-  { outcome: 'primary' } | { outcome: 'older-version' } | { outcome: 'failed'; reason: string };
+  { outcome: 'primary' } | { outcome: 'older-version' } | { outcome: 'failed'; reason: string; failure?: Error };
 
 export interface SecretsPort {
   bucket(): Promise<SecretsBucket>;
@@ -136,26 +137,26 @@ export function verifySummary(results: ReadonlyArray<{ label: string; result: Ve
   return `${plural(results.length, 'secret')} verified: ${parts.join('; ') || 'none'}.`;
 }
 
-/** Why a decrypt failed, from KMS's error: a disabled or destroyed version is FAILED_PRECONDITION. */
-export function decryptFailureReason(code: number | undefined, message: string): string {
+/** Why a decrypt failed, from the mapped failure's kind and KMS's own sentence: a disabled or destroyed version is a precondition. */
+export function decryptFailureReason(kind: FailureKind | undefined, message: string): string {
   const said = message
     .replace(/^\d+ [A-Z_]+: /, '')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 200);
-  switch (code) {
-    case 9: {
+  switch (kind) {
+    case 'precondition': {
       const state = /current state is:?\s*([A-Z_]+)/.exec(said)?.[1];
       const version = /cryptoKeyVersions\/(\d+)/.exec(said)?.[1];
       if (state && version)
         return `key version ${version} is ${state.toLowerCase().replace(/_/g, ' ')} (enable or restore it to read this secret)`;
       return `the key version that encrypted it is not enabled (${said})`;
     }
-    case 3:
+    case 'invalid':
       return `KMS rejected the ciphertext: it was not made by this key or is corrupt (${said})`;
-    case 5:
+    case 'not-found':
       return `the KMS key was not found: check runnerOps.secrets.kmsKey (${said})`;
-    case 7:
+    case 'forbidden':
       return `permission denied: the credentials need cloudkms.cryptoKeyVersions.useToDecrypt (${said})`;
     default:
       return said || 'unknown error';
@@ -183,6 +184,7 @@ export class SecretsStore {
   constructor(
     private readonly port: () => Promise<SecretsPort>,
     readonly prefix: string,
+    private readonly onFailure: FailureSink = ignoreFailures,
   ) {}
 
   onChange(listener: () => void): () => void {
@@ -208,6 +210,7 @@ export class SecretsStore {
       if (run !== this.generation) return;
       this.verified.clear();
       this.state = { bucket: undefined, secrets: undefined, error: error as Error, loading: false };
+      this.onFailure(error as Error);
     }
     this.changed();
   }
@@ -219,8 +222,9 @@ export class SecretsStore {
     try {
       result = await (await this.port()).verify(secret.name, secret.current.generation);
     } catch (error) {
-      result = { outcome: 'failed', reason: (error as Error).message };
+      result = { outcome: 'failed', reason: (error as Error).message, failure: error as Error };
     }
+    if (result.outcome === 'failed' && result.failure) this.onFailure(result.failure);
     this.verified.set(secret.name, result);
     this.changed();
     return result;

@@ -1,12 +1,13 @@
 // Read-only calls the bootstrap checklist makes: get the key ring and key from Cloud KMS, the
 // bucket and the object names under the prefix from Cloud Storage, and a decrypt check of a
 // secret through the Secrets view's port (plaintext discarded there). Not found is `undefined`,
-// anything else throws a GcpFailure. Loaded lazily (src/lazy.ts), in the secrets bundle.
+// anything else throws a Failure. Loaded lazily (src/lazy.ts), in the secrets bundle.
 import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
 import type { GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
+import type { Failure } from '../core/failures';
 import { PACE } from '../core/pace';
 import type { SecretsPort, VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
@@ -15,7 +16,6 @@ import { secretsPort } from './secrets-port';
 
 /** Answer within seconds: the checklist is run on demand and says what failed. */
 const CALL = PACE.google.checklist;
-const NOT_FOUND = 5;
 
 export type ChecklistSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
@@ -70,8 +70,10 @@ export class ChecklistAdapter implements GoogleProbes {
       await this.kms.getKeyRing({ name }, CALL);
       return true;
     } catch (e) {
-      if ((e as { code?: number }).code === NOT_FOUND) return false;
-      throw toGcpFailure(e, 'kms', `get key ring ${name}`);
+      return notFound(
+        toGcpFailure(e, { source: 'kms', rpc: 'cloudkms.keyRings.get', attempted: `get key ring ${name}` }),
+        false,
+      );
     }
   }
 
@@ -80,7 +82,7 @@ export class ChecklistAdapter implements GoogleProbes {
     try {
       await this.kms.listKeyRings({ parent, pageSize: 1 }, { ...CALL, autoPaginate: false });
     } catch (e) {
-      throw toGcpFailure(e, 'kms', `list key rings in ${parent}`);
+      throw toGcpFailure(e, { source: 'kms', rpc: 'cloudkms.keyRings.list', attempted: `list key rings in ${parent}` });
     }
   }
 
@@ -95,8 +97,10 @@ export class ChecklistAdapter implements GoogleProbes {
         primary: key.primary?.name ? { name: key.primary.name, state: enumName(key.primary.state, STATES) } : undefined,
       };
     } catch (e) {
-      if ((e as { code?: number }).code === NOT_FOUND) return undefined;
-      throw toGcpFailure(e, 'kms', `get key ${name}`);
+      return notFound(
+        toGcpFailure(e, { source: 'kms', rpc: 'cloudkms.cryptoKeys.get', attempted: `get key ${name}` }),
+        undefined,
+      );
     }
   }
 
@@ -105,8 +109,10 @@ export class ChecklistAdapter implements GoogleProbes {
       const [metadata] = await this.storage.bucket(name).getMetadata();
       return { versioning: metadata.versioning?.enabled === true };
     } catch (e) {
-      if ((e as { code?: number }).code === 404) return undefined;
-      throw storageFailure(e, `read bucket gs://${name}`);
+      return notFound(
+        toGcpFailure(e, { source: 'storage', rpc: 'storage.buckets.get', attempted: `read bucket gs://${name}` }),
+        undefined,
+      );
     }
   }
 
@@ -117,7 +123,11 @@ export class ChecklistAdapter implements GoogleProbes {
         .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: PACE.google.checklistMaxObjects });
       return files.map((f) => ({ name: f.name, generation: String(f.metadata.generation ?? '') }));
     } catch (e) {
-      throw storageFailure(e, `list gs://${bucket}/${prefix}`);
+      throw toGcpFailure(e, {
+        source: 'storage',
+        rpc: 'storage.objects.list',
+        attempted: `list gs://${bucket}/${prefix}`,
+      });
     }
   }
 
@@ -136,18 +146,8 @@ export class ChecklistAdapter implements GoogleProbes {
   }
 }
 
-/** Storage errors carry an HTTP status; map the ones gcp-failure knows by their gRPC twin. */
-function storageFailure(e: unknown, attempted: string) {
-  const status = (e as { code?: number }).code;
-  const grpc = status === 403 ? 7 : status === 401 ? 16 : status === 429 ? 8 : status === 400 ? 3 : undefined;
-  return toGcpFailure(
-    grpc === undefined
-      ? e
-      : Object.assign(Object.create(Object.getPrototypeOf(e) as object) as object, e as object, {
-          code: grpc,
-          message: (e as Error).message,
-        }),
-    'storage',
-    attempted,
-  );
+/** Not found is an answer here (the checklist offers to create it); anything else is thrown. */
+function notFound<T>(failure: Failure, answer: T): T {
+  if (failure.kind === 'not-found') return answer;
+  throw failure;
 }

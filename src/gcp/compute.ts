@@ -70,7 +70,11 @@ export class ComputeAdapter {
       }
       return found;
     } catch (error) {
-      throw toGcpFailure(error, 'compute', `list instances in ${project}`);
+      throw toGcpFailure(error, {
+        source: 'compute',
+        rpc: zones.length > 0 ? 'compute.instances.list' : 'compute.instances.aggregatedList',
+        attempted: `list instances in ${project}`,
+      });
     }
   }
 

@@ -9,6 +9,7 @@ import type { RunnerOpsSettings } from '../config/settings';
 import { PACE } from '../core/pace';
 import { decryptFailureReason, type VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
+import { googleSaid, toGcpFailure } from './gcp-failure';
 
 export type KmsSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints' | 'kmsKey'>;
 
@@ -34,13 +35,12 @@ export class KmsDecryptCheck {
         PACE.google.kms,
       );
     } catch (error) {
-      const e = error as { code?: number; details?: unknown; message?: unknown };
-      const said =
-        [e?.details, e?.message].find((v): v is string => typeof v === 'string' && v.length > 0) ?? String(error);
-      return {
-        outcome: 'failed',
-        reason: decryptFailureReason(typeof e?.code === 'number' ? e.code : undefined, said),
-      };
+      const failure = toGcpFailure(error, {
+        source: 'kms',
+        rpc: 'cloudkms.cryptoKeys.decrypt',
+        attempted: `decrypt with ${this.settings.kmsKey}`,
+      });
+      return { outcome: 'failed', reason: decryptFailureReason(failure.kind, googleSaid(error)), failure };
     }
     const plaintext = response.plaintext;
     try {

@@ -5,7 +5,7 @@ import type { RunnerOpsSettings } from '../config/settings';
 import { PACE } from '../core/pace';
 import type { LogEntry, LogEntryQuery, LogEntrySource } from '../core/tail/ports';
 import { gaxOptions } from './client-options';
-import { toTailFailure } from './tail-failure';
+import { toGcpFailure } from './gcp-failure';
 
 export type LoggingSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
@@ -64,7 +64,11 @@ export function logEntrySource(settings: LoggingSettings): LogEntrySource {
           nextPageToken: nextRequest?.pageToken || undefined,
         };
       } catch (error) {
-        throw toTailFailure(error, 'Cloud Logging');
+        throw toGcpFailure(error, {
+          source: 'logging',
+          rpc: 'logging.entries.list',
+          attempted: 'read the runner logs',
+        });
       }
     },
   };

@@ -15,7 +15,8 @@ export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPor
       try {
         ciphertext = await storage.download(objectName, generation);
       } catch (error) {
-        return { outcome: 'failed', reason: `the object could not be downloaded: ${(error as Error).message}` };
+        const failure = error as Error;
+        return { outcome: 'failed', reason: `the object could not be downloaded: ${failure.message}`, failure };
       }
       kms ??= new KmsDecryptCheck(settings);
       return kms.check(ciphertext);

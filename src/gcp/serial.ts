@@ -3,7 +3,7 @@
 import { PACE } from '../core/pace';
 import type { SerialRead, SerialSource } from '../core/tail/ports';
 import { instancesClient, type ComputeSettings } from './compute';
-import { toTailFailure } from './tail-failure';
+import { toGcpFailure } from './gcp-failure';
 
 export interface VmRef {
   project: string;
@@ -24,7 +24,11 @@ export function serialSource(settings: SerialSettings, vm: VmRef): SerialSource 
         // int64 fields arrive as strings.
         return { contents: output.contents ?? '', start: Number(output.start ?? 0), next: Number(output.next ?? 0) };
       } catch (error) {
-        throw toTailFailure(error, `Serial port ${port} of ${vm.name}`);
+        throw toGcpFailure(error, {
+          source: 'compute',
+          rpc: 'compute.instances.getSerialPortOutput',
+          attempted: `read serial port ${port} of ${vm.name}`,
+        });
       }
     },
   };

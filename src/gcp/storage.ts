@@ -4,9 +4,9 @@
 import { Storage, type File } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
-import { GcpFailure } from '../core/failures';
 import { PACE } from '../core/pace';
 import type { SecretGeneration, SecretsBucket } from '../core/secrets';
+import { toGcpFailure } from './gcp-failure';
 
 export type StorageSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints' | 'secretsBucket'>;
 
@@ -41,7 +41,11 @@ export class SecretsStorage {
       const [metadata] = await this.storage.bucket(name).getMetadata({ timeout: timeoutMs } as never);
       return { name, versioning: Boolean(metadata.versioning?.enabled) };
     } catch (error) {
-      throw toStorageFailure(error, `read bucket gs://${name}`, name);
+      throw toGcpFailure(error, {
+        source: 'storage',
+        rpc: 'storage.buckets.get',
+        attempted: `read bucket gs://${name}`,
+      });
     }
   }
 
@@ -65,7 +69,11 @@ export class SecretsStorage {
       }
       return found;
     } catch (error) {
-      throw toStorageFailure(error, `list gs://${name}/${prefix}`, name);
+      throw toGcpFailure(error, {
+        source: 'storage',
+        rpc: 'storage.objects.list',
+        attempted: `list gs://${name}/${prefix}`,
+      });
     }
   }
 
@@ -79,7 +87,11 @@ export class SecretsStorage {
         .download({ validation: 'crc32c' });
       return data;
     } catch (error) {
-      throw toStorageFailure(error, `download gs://${name}/${objectName}#${generation}`, name);
+      throw toGcpFailure(error, {
+        source: 'storage',
+        rpc: 'storage.objects.get',
+        attempted: `download gs://${name}/${objectName}#${generation}`,
+      });
     }
   }
 }
@@ -101,48 +113,4 @@ export function toGeneration(m: Record<string, unknown>): SecretGeneration {
     crc32c: typeof m.crc32c === 'string' ? m.crc32c : undefined,
     contentType: typeof m.contentType === 'string' ? m.contentType : undefined,
   };
-}
-
-/** Storage errors carry the HTTP status in `code` (not a gRPC code). */
-export function toStorageFailure(error: unknown, attempted: string, bucket: string): GcpFailure {
-  if (error instanceof GcpFailure) return error;
-  const e = error as { code?: number | string; message?: string };
-  const message = String(e?.message ?? error)
-    .replace(/\s+/g, ' ')
-    .slice(0, 300);
-  switch (e?.code) {
-    case 404:
-      return new GcpFailure(
-        'not-found',
-        'storage',
-        `Bucket gs://${bucket} or the object was not found (${attempted}). Check runnerOps.secrets.bucket, or create the bucket with versioning.`,
-      );
-    case 403: {
-      const permission = /\b(storage\.[a-zA-Z]+\.[a-zA-Z]+)\b/.exec(message)?.[1];
-      return new GcpFailure(
-        'permission-denied',
-        'storage',
-        `Permission denied to ${attempted}${permission ? `: the credentials lack ${permission}` : ''}. Grant a role that includes it (Storage Object Viewer), or check runnerOps.secrets.bucket.`,
-        { permission },
-      );
-    }
-    case 401:
-      return new GcpFailure(
-        'unauthenticated',
-        'storage',
-        `Google Cloud rejected the credentials while trying to ${attempted}. Run "gcloud auth application-default login" or set runnerOps.gcp.credentials.`,
-      );
-    case 429:
-      return new GcpFailure(
-        'rate-limited',
-        'storage',
-        `Cloud Storage is rate limiting requests (${attempted}). Try again shortly.`,
-      );
-    default:
-      return new GcpFailure(
-        'unavailable',
-        'storage',
-        `Could not ${attempted}: ${message}. Check runnerOps.gcp.endpoints and your network.`,
-      );
-  }
 }

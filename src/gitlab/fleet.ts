@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
 import { PACE } from '../core/pace';
 import { createGitLabApi, type GitLabApi } from './client';
-import { GitLabFailure } from '../core/failures';
+import { Failure } from '../core/failures';
 import { toGitLabFailure } from './errors';
 
 type Json = Record<string, unknown>;
@@ -114,10 +114,12 @@ export class GitLabFleet {
       const failure = toGitLabFailure(error, this.url);
       if (failure.kind !== 'forbidden') throw failure;
       // GitLab lists a project's runners to Maintainers and above only.
-      throw new GitLabFailure(
-        'forbidden',
-        `Listing the runners of ${project.path} needs the Maintainer role (or an admin token); the token's user has less. Ask for the role, or sign in with another token.`,
-      );
+      throw new Failure({
+        source: 'gitlab',
+        kind: 'forbidden',
+        message: `Listing the runners of ${project.path} needs the Maintainer role (or an admin token); the token's user has less. Ask for the role, or sign in with another token.`,
+        request: failure.request,
+      });
     }
   }
 

@@ -1,17 +1,10 @@
 // Job trace and status for the job tail, through the GitLab adapter. Loaded lazily (src/lazy.ts).
 import type { Job } from '../core/model';
 import { PACE } from '../core/pace';
-import { TailSourceFailure, type JobTraceSource, type TracedJob } from '../core/tail/ports';
+import type { JobTraceSource, TracedJob } from '../core/tail/ports';
 import { createGitLabApi, type GitLabApi } from './client';
 import { toGitLabFailure } from './errors';
 import { toJob } from './fleet';
-
-function toTailFailure(error: unknown, url: string): TailSourceFailure {
-  const failure = toGitLabFailure(error, url);
-  const permanent = ['unauthorized', 'forbidden', 'not-found'].includes(failure.kind);
-  const retryAfterMs = failure.details.retryAfterSeconds ? failure.details.retryAfterSeconds * 1000 : undefined;
-  return new TailSourceFailure(failure.message, { permanent, retryAfterMs });
-}
 
 export async function fetchJobTrace(api: GitLabApi, projectId: number, jobId: number): Promise<string> {
   const trace = await api.Jobs.showLog(projectId, jobId);
@@ -37,14 +30,14 @@ export function jobTraceSource(url: string, token: string): JobTraceSource {
       try {
         return await fetchJobTrace(api, projectId, jobId);
       } catch (error) {
-        throw toTailFailure(error, url);
+        throw toGitLabFailure(error, url);
       }
     },
     async job(projectId, jobId) {
       try {
         return await fetchJob(api, projectId, jobId);
       } catch (error) {
-        throw toTailFailure(error, url);
+        throw toGitLabFailure(error, url);
       }
     },
   };

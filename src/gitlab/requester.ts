@@ -8,21 +8,16 @@ import {
   getMatchingRateLimiter,
 } from '@gitbeaker/requester-utils';
 import type { RateLimiters, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
+import { parseRetryAfter } from '../core/retry-after';
 import { PACE } from '../core/pace';
 
 const TRANSIENT = new Set([429, 502, 503, 504]);
 
 type HandlerOptions = RequestOptions & { rateLimiters?: Record<string, RateLimiters> };
 
-function retryAfterMs(response: Response, attempt: number): number {
-  const header = response.headers.get('retry-after');
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds)) return seconds * 1000;
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
-  return PACE.gitlab.retryBaseMs * 2 ** attempt;
+/** The server's Retry-After, else a short exponential wait. */
+function retryWaitMs(response: Response, attempt: number): number {
+  return parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? PACE.gitlab.retryBaseMs * 2 ** attempt;
 }
 
 async function parse(response: Response, asStream: boolean) {
@@ -73,12 +68,13 @@ async function handle(endpoint: string, options?: HandlerOptions) {
     const response = await fetch(request, agent ? ({ dispatcher: agent } as unknown as RequestInit) : undefined).catch(
       (e: Error) => {
         if (e.name === 'TimeoutError' || e.name === 'AbortError')
-          throw new GitbeakerTimeoutError('Query timeout was reached');
+          // The request rides along so the failure can name it (src/gitlab/errors.ts).
+          throw new GitbeakerTimeoutError('Query timeout was reached', { cause: { request } });
         throw e;
       },
     );
     if (response.ok) return parse(response, asStream);
-    const wait = retryAfterMs(response, attempt);
+    const wait = retryWaitMs(response, attempt);
     const retryable =
       TRANSIENT.has(response.status) &&
       method === 'GET' &&

@@ -53,6 +53,9 @@ export const ui = {
   },
   screenshot: (name: string) => call<string>('screenshot', { name }),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
+  /** Hovers the row and clicks its inline action (by its title, e.g. "Show Failure Details"). */
+  clickRowAction: (title: string, label: string, action: string) =>
+    call<void>('clickRowAction', { title, label, action }),
   /** The quick pick on screen (rows: the first screenful, `text` as a screen reader hears it). */
   quickInput: () =>
     call<{

@@ -10,6 +10,7 @@
  *             Matched against the path without the query string.
  *   ACTION := STATUS                  answer STATUS (400..599) with an error body in the API's style
  *           | "429" [":retry-after=" SECONDS]   429 with a Retry-After header (default 1 s)
+ *           | "403:permission=" NAME  Google APIs: 403 naming the IAM permission denied, as IAM words it
  *           | "reset"                 destroy the connection without answering
  *           | "truncate"              send the headers (full Content-Length) and half the body, then close
  *           | "slow:" MS              drip the body out over MS milliseconds
@@ -33,7 +34,7 @@ const APIS = ['gitlab', 'compute', 'kms', 'storage', 'logging'] as const;
 type FaultApi = (typeof APIS)[number] | '*';
 
 export type FaultAction =
-  | { kind: 'status'; status: number; retryAfter?: number }
+  | { kind: 'status'; status: number; retryAfter?: number; permission?: string }
   | { kind: 'reset' }
   | { kind: 'truncate' }
   | { kind: 'slow'; ms: number }
@@ -75,6 +76,8 @@ function parseAction(text: string, rule: string): FaultAction {
       status: 429,
       retryAfter: rateLimited[1] === undefined ? 1 : nonNegativeInt(rateLimited[1], rule, 'retry-after seconds'),
     };
+  const denied = /^403:permission=([\w.]+)$/.exec(text);
+  if (denied) return { kind: 'status', status: 403, permission: denied[1] };
   if (/^\d{3}$/.test(text)) {
     const status = Number(text);
     if (status < 400 || status > 599) fail(rule, `status ${status} is not an error status (400..599)`);
@@ -82,7 +85,7 @@ function parseAction(text: string, rule: string): FaultAction {
   }
   return fail(
     rule,
-    `unknown action "${text}" (use a status like 503, 429[:retry-after=S], reset, truncate, slow:MS or latency:MS)`,
+    `unknown action "${text}" (use a status like 503, 429[:retry-after=S], 403:permission=NAME, reset, truncate, slow:MS or latency:MS)`,
   );
 }
 

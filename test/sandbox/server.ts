@@ -156,7 +156,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (fault?.action.kind === 'status') {
         const headers: Record<string, string> =
           fault.action.retryAfter === undefined ? {} : { 'retry-after': String(fault.action.retryAfter) };
-        return await send(res, apiError(api, fault.action.status, undefined, headers), undefined);
+        // IAM's own sentence for a denied permission (Cloud KMS, Storage and Logging say it this way).
+        const denied = fault.action.permission
+          ? `Permission '${fault.action.permission}' denied on resource (or it may not exist).`
+          : undefined;
+        return await send(res, apiError(api, fault.action.status, denied, headers), undefined);
       }
       const router = api === 'gitlab' ? routeGitLab : routeGoogle;
       const response = router ? await dispatch(router, api, request) : apiError(api, 503);

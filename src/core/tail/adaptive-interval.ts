@@ -62,12 +62,3 @@ export class AdaptiveInterval {
     return this.visible ? this.quietMs : this.hiddenMs;
   }
 }
-
-/** Retry-After is seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}

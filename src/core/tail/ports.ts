@@ -1,5 +1,6 @@
 // What the tails need from the outside world. Adapters in src/gcp and src/gitlab implement these;
-// the core never sees a client library.
+// the core never sees a client library. They throw a Failure (src/core/failures.ts): a tail waits
+// its `retryAfterMs` and stops for good when it is `permanent`.
 
 /** One getSerialPortOutput answer. `start`/`next` are byte offsets (int64 strings decoded to numbers). */
 export interface SerialRead {
@@ -45,18 +46,4 @@ export interface JobTraceSource {
   /** The whole trace so far (GitLab has no Range support for traces). */
   trace(projectId: number, jobId: number): Promise<string>;
   job(projectId: number, jobId: number): Promise<TracedJob>;
-}
-
-/**
- * What an adapter throws so a tail can be polite: wait `retryAfterMs` when the server said so,
- * and stop for good when retrying cannot help (not found, no permission).
- */
-export class TailSourceFailure extends Error {
-  constructor(
-    message: string,
-    readonly options: { retryAfterMs?: number; permanent?: boolean } = {},
-  ) {
-    super(message);
-    this.name = 'TailSourceFailure';
-  }
 }

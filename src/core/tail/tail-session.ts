@@ -1,10 +1,10 @@
 // One live tail: a source-specific Tailer polled on an adaptive schedule into a capped LineBuffer.
 // The timer exists only while the tail is live, so stop() means no further request by construction.
+import { ignoreFailures, isFailure, type FailureSink } from '../failures';
 import { realClock, type Clock, type TimerHandle } from '../clock';
 import { AdaptiveInterval, type IntervalOptions } from './adaptive-interval';
 import { formatTimeOfDay } from '../time-format';
 import { LineBuffer } from './line-buffer';
-import { TailSourceFailure } from './ports';
 
 export interface PollResult {
   gotData: boolean;
@@ -27,6 +27,8 @@ export interface TailSessionOptions {
   maxLines: number;
   clock?: Clock;
   interval?: IntervalOptions;
+  /** Where the first failure of a run (and a permanent one) is reported: the log. */
+  onFailure?: FailureSink;
 }
 
 type Listener = () => void;
@@ -43,6 +45,7 @@ export class TailSession {
   private readonly deferredMarkers: string[] = [];
   private readonly interval: AdaptiveInterval;
   private readonly clock: Clock;
+  private readonly onFailure: FailureSink;
   private readonly changeListeners = new Set<Listener>();
   private readonly stateListeners = new Set<Listener>();
   /** Why the tail failed or is retrying, for the status bar. */
@@ -55,6 +58,7 @@ export class TailSession {
   ) {
     this.buffer = new LineBuffer(options.maxLines);
     this.clock = options.clock ?? realClock;
+    this.onFailure = options.onFailure ?? ignoreFailures;
     this.interval = new AdaptiveInterval(this.clock, options.interval);
   }
 
@@ -171,19 +175,21 @@ export class TailSession {
   }
 
   private handleFailure(error: unknown): void {
-    const failure = error instanceof TailSourceFailure ? error : undefined;
+    const failure = isFailure(error) ? error : undefined;
     const message = error instanceof Error ? error.message : String(error);
     this.lastError = message;
-    if (failure?.options.permanent) {
+    if (failure?.permanent) {
+      this.onFailure(failure);
       this.buffer.appendMarker(`[tail stopped: ${message}]`);
       this.emitChange();
       this.setState('failed');
       return;
     }
-    this.interval.failed(failure?.options.retryAfterMs);
+    this.interval.failed(failure?.retryAfterMs);
     if (!this.failureShown) {
-      // One marker per run of failures, so a flaky network does not flood the log.
+      // One marker (and one log entry) per run of failures, so a flaky network does not flood either.
       this.failureShown = true;
+      this.onFailure(error instanceof Error ? error : new Error(message));
       this.buffer.appendMarker(`[error: ${message}; retrying]`);
       this.emitChange();
     }

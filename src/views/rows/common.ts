@@ -1,6 +1,7 @@
 // Rows every view uses: a message, a loading row, a failure with the action that fixes it, and
 // the one rule for a list's rows while it loads, after it failed, or when it is empty.
 import * as vscode from 'vscode';
+import { isFailure } from '../../core/failures';
 import type { Loadable } from '../../core/loadable';
 import { GLYPHS, type Glyph } from '../../core/status-table';
 import { iconOf } from './icon';
@@ -20,32 +21,39 @@ export function loadingRow(what: string): vscode.TreeItem {
   return messageRow(`Loading ${what}…`, GLYPHS.loading);
 }
 
+const SIGN_IN = { title: 'Sign in', command: 'runnerOps.signIn' };
+const GCP_SETTINGS = { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps.gcp'] };
+
 /** What fixes a failure, as the row's click action. */
 function fixFor(error: Error): { command: vscode.Command; hint: string } {
-  const kind = (error as { kind?: string }).kind;
+  const kind = isFailure(error) ? error.kind : undefined;
+  const google = isFailure(error) && error.source !== 'gitlab';
   switch (kind) {
     case 'unauthorized':
-      return { command: { title: 'Sign in', command: 'runnerOps.signIn' }, hint: 'Click to sign in again.' };
+      return google
+        ? { command: GCP_SETTINGS, hint: 'Click to check the Google Cloud settings.' }
+        : { command: SIGN_IN, hint: 'Click to sign in again.' };
     case 'forbidden':
-      return {
-        command: { title: 'Sign in', command: 'runnerOps.signIn' },
-        hint: 'Click to sign in with a token that has the api scope.',
-      };
+      return google
+        ? { command: GCP_SETTINGS, hint: 'Click to check the Google Cloud settings.' }
+        : { command: SIGN_IN, hint: 'Click to sign in with a token that has the api scope.' };
     case 'not-found':
       return {
         command: { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps'] },
         hint: 'Click to check the settings.',
       };
-    case 'permission-denied':
     case 'api-disabled':
-    case 'unauthenticated':
-      return {
-        command: { title: 'Open settings', command: 'runnerOps.openSettings', arguments: ['runnerOps.gcp'] },
-        hint: 'Click to check the Google Cloud settings.',
-      };
+      return { command: GCP_SETTINGS, hint: 'Click to check the Google Cloud settings.' };
     default:
       return { command: { title: 'Retry', command: 'runnerOps.refresh' }, hint: 'Click to retry.' };
   }
+}
+
+/** The failure each error row shows, for "Show Failure Details" (which gets the row, not the error). */
+const rowFailures = new WeakMap<vscode.TreeItem, Error>();
+
+export function failureOfRow(item: vscode.TreeItem): Error | undefined {
+  return rowFailures.get(item);
 }
 
 /** A failed fetch: its first sentence as the label, the whole message and the fix in the tooltip. */
@@ -54,9 +62,10 @@ export function errorRow(error: Error, stale: boolean): vscode.TreeItem {
   const item = new vscode.TreeItem(error.message.split(/(?<=\.)\s/)[0]);
   item.iconPath = iconOf(GLYPHS.error);
   item.description = stale ? 'showing last known data' : command.title;
-  item.tooltip = new vscode.MarkdownString(`${escapeMd(error.message)}\n\n${hint}`);
+  item.tooltip = new vscode.MarkdownString(`${escapeMd(error.message)}\n\n${hint} Details are in the Runner Ops log.`);
   item.command = command;
   item.contextValue = 'error';
+  rowFailures.set(item, error);
   return item;
 }
 

@@ -6,4 +6,5 @@ import './palette.test';
 import './tails.test';
 import './secrets.test';
 import './checklist.test';
+import './failures.test';
 import './rows.test';

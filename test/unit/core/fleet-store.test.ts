@@ -69,13 +69,13 @@ function world() {
     failCompute: (error?: Error) => (failCompute = error),
     setPipelines: (next: Pipeline[]) => (pipelines = next),
     pipeline,
-    store: (signedIn = true, pace?: Pace['fleet']) =>
+    store: (signedIn = true, more: { onFailure?: (error: Error) => void; pace?: Pace['fleet'] } = {}) =>
       new FleetStore({
         compute: async () => compute,
         gitlab: async () => (signedIn ? gitlab : undefined),
         projects: ['infra/runner-fleet'],
         now: () => now,
-        pace,
+        ...more,
       }),
   };
 }
@@ -119,6 +119,25 @@ test('a failed refresh keeps the last VMs on screen and records the error for th
   w.tick(2_000);
   await store.refresh('workers');
   assert.equal(store.workers.error, undefined);
+});
+
+test('each failed fetch is reported once, as it happens; reading the error again reports nothing', async () => {
+  const w = world();
+  const reported: Error[] = [];
+  const store = w.store(true, { onFailure: (error) => reported.push(error) });
+  await store.refresh('workers');
+  assert.deepEqual(reported, []);
+  const first = new Error('Compute Engine did not answer');
+  w.failCompute(first);
+  w.tick(2_000);
+  await store.refresh('workers');
+  store.errorOf(['workers']);
+  assert.deepEqual(reported, [first]);
+  const second = new Error('Compute Engine did not answer again');
+  w.failCompute(second);
+  w.tick(2_000);
+  await store.refresh('workers');
+  assert.deepEqual(reported, [first, second], 'a new failure is a new entry');
 });
 
 test('signed out, GitLab areas are marked unavailable and nothing is requested', async () => {
@@ -199,7 +218,7 @@ test('whatever the slow-pace setting, a quiet project is re-listed at each slow 
     const w = world();
     w.setPipelines([w.pipeline(1, 'success', 5)]);
     const { views, fleet } = paceFor({ slowSeconds });
-    const store = w.store(true, fleet);
+    const store = w.store(true, { pace: fleet });
     const listings = () => w.calls.filter((c) => c === 'pipelines').length;
     await store.refresh('pipelines');
     w.tick(views.slowMs);

@@ -7,9 +7,13 @@ import {
   type PollOutcome,
   type RefreshOutcome,
 } from '../../../src/core/polling';
-import { GitLabFailure } from '../../../src/core/failures';
+import { Failure } from '../../../src/core/failures';
 import { paceFor } from '../../../src/core/pace';
+
 import { FakeClock, settle } from './fake-clock';
+
+const rateLimited = (retryAfterMs?: number) =>
+  new Failure({ source: 'gitlab', kind: 'rate-limited', message: 'rate limited', retryAfterMs });
 
 /** A refresh that records when it ran and answers what the test queues (default: nothing changing). */
 function fakeRefresh(clock: FakeClock) {
@@ -143,7 +147,7 @@ test('errors back off exponentially up to 5 min, and one success resets the inte
 test('a 429 with Retry-After waits at least that long, even when the interval is shorter', async () => {
   const clock = new FakeClock();
   const { runs, answers, refresh } = fakeRefresh(clock);
-  answers.push(GitLabFailure.fromStatus(429, '', 'gitlab.example.com', { retryAfterSeconds: 90 }));
+  answers.push(rateLimited(90_000));
   shownScheduler(clock, refresh);
   await clock.advance(0);
   assert.equal(runs.length, 1);
@@ -151,7 +155,7 @@ test('a 429 with Retry-After waits at least that long, even when the interval is
 
   const fast = new FakeClock();
   const second = fakeRefresh(fast);
-  second.answers.push({ transitional: true }, Object.assign(new Error('rate limited'), { retryAfterSeconds: 30 }));
+  second.answers.push({ transitional: true }, rateLimited(30_000));
   shownScheduler(fast, second.refresh);
   await fast.advance(2_000);
   assert.equal(second.runs.length, 2);
@@ -161,12 +165,12 @@ test('a 429 with Retry-After waits at least that long, even when the interval is
   assert.equal(second.runs.length, 3);
 });
 
-test('Retry-After is read from GitLabFailure details or from the error itself, ignored otherwise', () => {
-  assert.equal(retryAfterMs(GitLabFailure.fromStatus(429, '', 'h', { retryAfterSeconds: 12 })), 12_000);
-  assert.equal(retryAfterMs({ retryAfterSeconds: 3 }), 3_000);
+test('the wait is read from a Failure (retryAfterMs), and is 0 for anything else', () => {
+  assert.equal(retryAfterMs(rateLimited(12_000)), 12_000);
+  assert.equal(retryAfterMs(rateLimited()), 0);
+  assert.equal(retryAfterMs(Object.assign(new Error('look-alike'), { retryAfterMs: 3_000 })), 0);
   assert.equal(retryAfterMs(new Error('boom')), 0);
   assert.equal(retryAfterMs('429'), 0);
-  assert.equal(retryAfterMs({ retryAfterSeconds: 'soon' }), 0);
 });
 
 test('runs never overlap: no timer while a refresh is in flight, and a manual refresh joins it', async () => {

@@ -91,21 +91,24 @@ test('outcomes read as sentences, tones and a summary', () => {
   );
 });
 
-test('KMS errors become reasons: a disabled or destroyed version is FAILED_PRECONDITION', () => {
+test('KMS failures become reasons: a disabled or destroyed version (FAILED_PRECONDITION) names its state', () => {
   const key = 'projects/p/locations/l/keyRings/r/cryptoKeys/k';
   assert.equal(
     decryptFailureReason(
-      9,
+      'precondition',
       `9 FAILED_PRECONDITION: ${key}/cryptoKeyVersions/1 is not enabled, current state is: DISABLED.`,
     ),
     'key version 1 is disabled (enable or restore it to read this secret)',
   );
   assert.equal(
-    decryptFailureReason(9, `${key}/cryptoKeyVersions/2 is not enabled, current state is: DESTROY_SCHEDULED.`),
+    decryptFailureReason(
+      'precondition',
+      `${key}/cryptoKeyVersions/2 is not enabled, current state is: DESTROY_SCHEDULED.`,
+    ),
     'key version 2 is destroy scheduled (enable or restore it to read this secret)',
   );
-  assert.match(decryptFailureReason(5, 'CryptoKey x not found.'), /runnerOps\.secrets\.kmsKey/);
-  assert.match(decryptFailureReason(3, 'Decryption failed'), /not made by this key/);
+  assert.match(decryptFailureReason('not-found', 'CryptoKey x not found.'), /runnerOps\.secrets\.kmsKey/);
+  assert.match(decryptFailureReason('invalid', 'Decryption failed'), /not made by this key/);
 });
 
 test('the store lists, verifies each secret until the next refresh, and turns failures into state', async () => {

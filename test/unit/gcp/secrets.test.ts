@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { verifySentence, toSecrets, type SecretsPort } from '../../../src/core/secrets';
 import { secretsPort } from '../../../src/gcp/secrets-bundle';
-import type { GcpFailure } from '../../../src/core/failures';
+import type { Failure } from '../../../src/core/failures';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import type { RunnerOpsSettings } from '../../../src/config/settings';
@@ -96,13 +96,13 @@ test('a missing bucket and a permission denial are failures that say what fixes 
   const missing = secretsPort({ ...settings, secretsBucket: 'no-such-bucket' });
   await assert.rejects(
     missing.bucket(),
-    (e: GcpFailure) => e.kind === 'not-found' && /runnerOps\.secrets\.bucket/.test(e.message),
+    (e: Failure) => e.kind === 'not-found' && /runnerOps\.secrets\.bucket/.test(e.message),
   );
   sandbox.faults.add('storage:/storage/v1/b/*=403');
   try {
     await assert.rejects(
       port.listGenerations(settings.secretsPrefix),
-      (e: GcpFailure) => e.kind === 'permission-denied' && /Storage Object Viewer/.test(e.message),
+      (e: Failure) => e.kind === 'forbidden' && e.permanent && /Storage Object Viewer/.test(e.message),
     );
   } finally {
     sandbox.faults.clear();

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ComputeAdapter } from '../../../src/gcp/compute';
 import { serialSource, type SerialSettings } from '../../../src/gcp/serial';
-import { TailSourceFailure } from '../../../src/core/tail/ports';
+import { isFailure } from '../../../src/core/failures';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 
@@ -49,8 +49,7 @@ test('a VM that does not exist stops the tail instead of retrying', async () => 
   const mark = sandbox.requests.mark();
   await assert.rejects(
     source.read(1, 0),
-    (e: TailSourceFailure) =>
-      e instanceof TailSourceFailure && e.options.permanent === true && /not found/.test(e.message),
+    (e: unknown) => isFailure(e) && e.permanent && e.kind === 'not-found' && /not found/.test(e.message),
   );
   assert.equal(sandbox.requests.since(mark).length, 1, 'no client-side retry');
 });

@@ -1,9 +1,9 @@
 // Job status and trace through gitbeaker against the sandbox's GitLab.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { isFailure } from '../../../src/core/failures';
 import { jobTraceSource, recentJobs } from '../../../src/gitlab/jobs';
 import { JobTraceTailer } from '../../../src/core/tail/job-trace-tailer';
-import { TailSourceFailure } from '../../../src/core/tail/ports';
 import { TailSession } from '../../../src/core/tail/tail-session';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 
@@ -29,7 +29,7 @@ test('a job that does not exist is a permanent failure', async () => {
   const source = jobTraceSource(sandbox.url, sandbox.gitlabToken);
   await assert.rejects(
     source.job(1, 999_999_999),
-    (e: TailSourceFailure) => e instanceof TailSourceFailure && e.options.permanent === true,
+    (e: unknown) => isFailure(e) && e.permanent && e.kind === 'not-found',
   );
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { AdaptiveInterval, parseRetryAfter } from '../../../../src/core/tail/adaptive-interval';
+import { AdaptiveInterval } from '../../../../src/core/tail/adaptive-interval';
 
 const clockAt = (ms: number) => ({ now: () => ms });
 
@@ -35,12 +35,4 @@ test('errors back off exponentially up to a ceiling, and Retry-After is honoured
   assert.equal(interval.next(), 45_000);
   now += 40_000;
   assert.equal(interval.next(), 5_000);
-});
-
-test('Retry-After in seconds or as an HTTP date', () => {
-  const now = Date.parse('2025-01-01T00:00:00Z');
-  assert.equal(parseRetryAfter('7', now), 7000);
-  assert.equal(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now), 30_000);
-  assert.equal(parseRetryAfter('soon', now), undefined);
-  assert.equal(parseRetryAfter(undefined, now), undefined);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { JobTraceTailer } from '../../../../src/core/tail/job-trace-tailer';
-import { TailSourceFailure } from '../../../../src/core/tail/ports';
+import { Failure } from '../../../../src/core/failures';
 import { SerialTailer } from '../../../../src/core/tail/serial-tailer';
 import { TailSession } from '../../../../src/core/tail/tail-session';
 import { SerialPort } from '../../../sandbox/google/compute/serial';
@@ -152,7 +152,12 @@ test('a restart is read again at once and marked; lost bytes are marked', async 
 test('errors back off with a single marker; a permanent failure stops the tail', async () => {
   const clock = new FakeClock();
   let calls = 0;
-  let fail: Error | undefined = new TailSourceFailure('Compute answered 503', { retryAfterMs: 20_000 });
+  let fail: Error | undefined = new Failure({
+    source: 'compute',
+    kind: 'unavailable',
+    message: 'Compute answered 503',
+    retryAfterMs: 20_000,
+  });
   const source = {
     read: async () => {
       calls++;
@@ -160,7 +165,12 @@ test('errors back off with a single marker; a permanent failure stops the tail',
       return { contents: 'ok\n', start: 0, next: 3 };
     },
   };
-  const session = new TailSession('serial', new SerialTailer(source, 1), { maxLines: 100, clock });
+  const logged: string[] = [];
+  const session = new TailSession('serial', new SerialTailer(source, 1), {
+    maxLines: 100,
+    clock,
+    onFailure: (e) => logged.push(e.message),
+  });
   session.start();
   await clock.advance(0);
   await clock.advance(19_000);
@@ -168,10 +178,15 @@ test('errors back off with a single marker; a permanent failure stops the tail',
   await clock.advance(1_000);
   assert.equal(calls, 2);
   assert.equal(session.buffer.text(), '[error: Compute answered 503; retrying]');
-  fail = new TailSourceFailure('instance ci-runner-a not found', { permanent: true });
+  fail = new Failure({ source: 'compute', kind: 'not-found', message: 'instance ci-runner-a not found' });
   await clock.advance(60_000);
   assert.equal(session.state, 'failed');
   assert.match(session.buffer.text(), /\[tail stopped: instance ci-runner-a not found\]$/);
+  assert.deepEqual(
+    logged,
+    ['Compute answered 503', 'instance ci-runner-a not found'],
+    'one log entry per run of failures',
+  );
   const after = calls;
   await clock.advance(600_000);
   assert.equal(calls, after);

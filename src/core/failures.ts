@@ -60,7 +60,15 @@ export class GitLabFailure extends Error {
 
 export type GcpService = 'compute' | 'kms' | 'storage' | 'logging';
 export type GcpFailureKind =
-  'api-disabled' | 'permission-denied' | 'unauthenticated' | 'not-found' | 'invalid' | 'rate-limited' | 'unavailable';
+  | 'api-disabled'
+  | 'permission-denied'
+  | 'unauthenticated'
+  | 'not-found'
+  | 'invalid'
+  | 'rate-limited'
+  | 'unavailable'
+  /** A precondition (ifGenerationMatch) did not hold: someone else wrote first. */
+  | 'conflict';
 
 export class GcpFailure extends Error {
   constructor(

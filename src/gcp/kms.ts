@@ -6,8 +6,10 @@ import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { CRC32C } from '@google-cloud/storage';
 import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
+import { GcpFailure } from '../core/failures';
 import { decryptFailureReason, type VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
+import { toGcpFailure } from './gcp-failure';
 
 const CALL = { timeout: 20_000, maxRetries: 1 };
 
@@ -35,13 +37,7 @@ export class KmsDecryptCheck {
         CALL,
       );
     } catch (error) {
-      const e = error as { code?: number; details?: unknown; message?: unknown };
-      const said =
-        [e?.details, e?.message].find((v): v is string => typeof v === 'string' && v.length > 0) ?? String(error);
-      return {
-        outcome: 'failed',
-        reason: decryptFailureReason(typeof e?.code === 'number' ? e.code : undefined, said),
-      };
+      return { outcome: 'failed', reason: failureReason(error) };
     }
     const plaintext = response.plaintext;
     try {
@@ -61,7 +57,64 @@ export class KmsDecryptCheck {
     }
   }
 
+  /** Encrypts under the primary version: the plaintext's CRC32C goes along, the ciphertext's is checked. */
+  async encrypt(plaintext: Uint8Array): Promise<Buffer> {
+    const bytes = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+    let response;
+    try {
+      [response] = await this.client.encrypt(
+        { name: this.settings.kmsKey, plaintext: bytes, plaintextCrc32c: { value: crc32c(bytes) } },
+        CALL,
+      );
+    } catch (error) {
+      throw toGcpFailure(error, 'kms', 'encrypt with the KMS key');
+    }
+    const ciphertext = Buffer.from((response.ciphertext as Uint8Array | null) ?? new Uint8Array());
+    const intact =
+      response.verifiedPlaintextCrc32c === true &&
+      response.ciphertextCrc32c != null &&
+      Number(response.ciphertextCrc32c.value) === crc32c(ciphertext);
+    if (!intact)
+      throw new GcpFailure(
+        'unavailable',
+        'kms',
+        'The encrypt request or its answer failed a CRC32C check (corrupted in transit): nothing was written. Try again.',
+      );
+    return ciphertext;
+  }
+
+  /** The plaintext, CRC32C checked; the caller zeroes it. Throws with the reason a decrypt failed. */
+  async decrypt(ciphertext: Uint8Array): Promise<Buffer> {
+    const bytes = Buffer.from(ciphertext);
+    let response;
+    try {
+      [response] = await this.client.decrypt(
+        { name: this.settings.kmsKey, ciphertext: bytes, ciphertextCrc32c: { value: crc32c(bytes) } },
+        CALL,
+      );
+    } catch (error) {
+      throw new GcpFailure('invalid', 'kms', `It cannot be decrypted: ${failureReason(error)}.`);
+    }
+    const raw = response.plaintext;
+    const plaintext = typeof raw === 'string' ? Buffer.from(raw, 'base64') : Buffer.from(raw ?? new Uint8Array());
+    if (raw instanceof Uint8Array) raw.fill(0);
+    response.plaintext = null;
+    if (response.plaintextCrc32c == null || Number(response.plaintextCrc32c.value) !== crc32c(plaintext)) {
+      plaintext.fill(0);
+      throw new GcpFailure('unavailable', 'kms', 'The decrypted bytes failed their CRC32C check: try again.');
+    }
+    return plaintext;
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }
+}
+
+/** KMS's reason for a failed call, in the words a row shows (decryptFailureReason). */
+function failureReason(error: unknown): string {
+  const e = error as { code?: number; details?: unknown; message?: unknown };
+  const said =
+    [e?.details, e?.message].find((v): v is string => typeof v === 'string' && v.length > 0) ?? String(error);
+  return decryptFailureReason(typeof e?.code === 'number' ? e.code : undefined, said);
 }

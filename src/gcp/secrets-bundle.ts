@@ -11,6 +11,7 @@ export { ChecklistAdapter } from './checklist';
 export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPort {
   const storage = new SecretsStorage(settings);
   let kms: KmsDecryptCheck | undefined;
+  const cipher = () => (kms ??= new KmsDecryptCheck(settings));
   return {
     bucket: () => storage.bucket(),
     listGenerations: (prefix) => storage.listGenerations(prefix),
@@ -21,9 +22,13 @@ export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPor
       } catch (error) {
         return { outcome: 'failed', reason: `the object could not be downloaded: ${(error as Error).message}` };
       }
-      kms ??= new KmsDecryptCheck(settings);
-      return kms.check(ciphertext);
+      return cipher().check(ciphertext);
     },
+    encrypt: (plaintext) => cipher().encrypt(plaintext),
+    decrypt: (ciphertext) => cipher().decrypt(ciphertext),
+    download: (objectName, generation) => storage.download(objectName, generation),
+    upload: (objectName, data, ifGenerationMatch) => storage.upload(objectName, data, ifGenerationMatch),
+    restore: (objectName, source, ifGenerationMatch) => storage.restore(objectName, source, ifGenerationMatch),
     close: async () => {
       await kms?.close();
     },

@@ -82,6 +82,38 @@ export class SecretsStorage {
       throw toStorageFailure(error, `download gs://${name}/${objectName}#${generation}`, name);
     }
   }
+
+  /** A new current generation, written only while `ifGenerationMatch` is the current one. */
+  async upload(objectName: string, data: Uint8Array, ifGenerationMatch: string): Promise<SecretGeneration> {
+    const name = this.settings.secretsBucket;
+    const file = this.storage.bucket(name).file(objectName);
+    try {
+      await file.save(Buffer.from(data), {
+        resumable: false,
+        validation: 'crc32c',
+        contentType: 'application/octet-stream',
+        preconditionOpts: { ifGenerationMatch: Number(ifGenerationMatch) },
+      });
+      return toGeneration(file.metadata as Record<string, unknown>);
+    } catch (error) {
+      throw toStorageFailure(error, `upload gs://${name}/${objectName}`, name);
+    }
+  }
+
+  /** Copies generation `source` over the current one (server side), with the same precondition. */
+  async restore(objectName: string, source: string, ifGenerationMatch: string): Promise<SecretGeneration> {
+    const name = this.settings.secretsBucket;
+    const bucket = this.storage.bucket(name);
+    try {
+      // Secrets are small: the rewrite finishes in one call, and its answer carries the new generation.
+      const [, answer] = await bucket
+        .file(objectName, { generation: source })
+        .copy(bucket.file(objectName), { preconditionOpts: { ifGenerationMatch: Number(ifGenerationMatch) } });
+      return toGeneration((answer as { resource: Record<string, unknown> }).resource);
+    } catch (error) {
+      throw toStorageFailure(error, `restore gs://${name}/${objectName}#${source}`, name);
+    }
+  }
 }
 
 const time = (value: unknown): number => (typeof value === 'string' ? Date.parse(value) : Number.NaN);
@@ -111,6 +143,12 @@ export function toStorageFailure(error: unknown, attempted: string, bucket: stri
     .replace(/\s+/g, ' ')
     .slice(0, 300);
   switch (e?.code) {
+    case 412:
+      return new GcpFailure(
+        'conflict',
+        'storage',
+        `Someone else changed it first (${attempted}): the generation the plan showed is no longer current.`,
+      );
     case 404:
       return new GcpFailure(
         'not-found',

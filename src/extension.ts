@@ -7,6 +7,7 @@ import { confirmation } from './commands/confirm';
 import * as general from './commands/general';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
+import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
 import * as tail from './commands/tail';
 import { Services } from './services';
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext) {
   runners.register(context, services);
   pipelines.register(context, services);
   secrets.register(context, services);
+  secretWrite.register(context, services);
   checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.

@@ -63,10 +63,55 @@ function tomlProblem(text: string): string | undefined {
   }
 }
 
-/** "gitlab-runner-a/config.toml.enc: generation 17… (written 2 h ago) is replaced by a new one." */
+/** "generation 1712… (written 2 h ago (…))". */
 export function describeGeneration(g: SecretGeneration, now: number): string {
   return `generation ${g.generation} (written ${formatWhen(g.createdAt, now)})`;
 }
+
+/** Where the write goes and what it replaces: the question the confirmation asks. */
+export interface PlanFacts {
+  label: string;
+  bucket: string;
+  kmsKey: string;
+  current: SecretGeneration;
+  now: number;
+}
+
+export function replaceQuestion(facts: PlanFacts, valueSize: number, from: string): string {
+  return [
+    `Replace ${facts.label}?`,
+    `The new value (${formatSize(valueSize)}, ${from}) is encrypted with ${facts.kmsKey} (its primary version) and written to gs://${facts.bucket}/${facts.current.name} as a new generation.`,
+    `It replaces ${describeGeneration(facts.current, facts.now)}, only if that is still current; the old generation is kept for roll back.`,
+  ].join('\n\n');
+}
+
+export function rollbackQuestion(facts: PlanFacts, source: SecretGeneration): string {
+  return [
+    `Roll back ${facts.label} to generation ${source.generation}?`,
+    `${describeGeneration(source, facts.now)} is copied to gs://${facts.bucket}/${facts.current.name} as a new current generation, after checking it still decrypts with ${facts.kmsKey}.`,
+    `It replaces ${describeGeneration(facts.current, facts.now)}, only if that is still current; that one is kept too.`,
+  ].join('\n\n');
+}
+
+/** The sentence an outcome shows (and logs), naming generations, never a value. */
+export function outcomeSentence(label: string, planned: string, result: WriteOutcome, now: number): string {
+  switch (result.outcome) {
+    case 'written':
+      return `${label}: generation ${result.generation.generation} is current, read back and decrypted by KMS to the intended bytes.`;
+    case 'conflict':
+      return `${label} was not changed: someone else changed it since the plan. ${
+        result.current
+          ? `${capitalize(describeGeneration(result.current, now))} is current now`
+          : 'It is no longer there'
+      }, not generation ${planned}. Nothing was overwritten: reload, check, then try again.`;
+    case 'mismatch':
+      return `${label}: generation ${result.generation.generation} was written but does not decrypt to the intended bytes. Roll back to generation ${planned} from the Secrets view.`;
+    case 'refused':
+      return `${label} was not changed: ${result.reason}`;
+  }
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * Encrypts `value`, uploads it only while `plan.replaces` is current, then reads the new

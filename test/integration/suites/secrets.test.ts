@@ -1,9 +1,11 @@
 // The Secrets view in the real VS Code against the demo sandbox: one row per encrypted object
 // (with generations), shown even while signed out of GitLab; Verify All reports per secret which
 // key version decrypts it; a disabled version reads "cannot be decrypted"; versioning off is
-// warned. No plaintext ever reaches a row or a notification.
+// warned. Replace Secret writes a new generation only over the one its plan showed. No plaintext
+// ever reaches a row or a notification.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { SecretObject, SecretsStore } from '../../../src/core/secrets';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
@@ -21,6 +23,18 @@ const untilRows = (accept: (rows: string[]) => boolean, timeoutMs = 20_000) =>
   });
 /** Bits of the seeded plaintexts (SSH/SA private keys, runner tokens) that must never show. */
 const PLAINTEXT = /PRIVATE KEY|BEGIN |glrt-|service_account|client_email|concurrent\s*=/;
+
+const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
+
+/** VS Code refuses modal dialogs during extension tests: record the question and answer it. */
+function answerConfirmations(answer: boolean): string[] {
+  const asked: string[] = [];
+  api().confirmation.ask = async (message: string) => {
+    asked.push(message);
+    return answer;
+  };
+  return asked;
+}
 
 function assertNoPlaintext(view: ViewSnapshot, notes: string[]): void {
   for (const r of view.rows) assert.doesNotMatch(`${r.text} ${r.description} ${r.label}`, PLAINTEXT);
@@ -162,5 +176,96 @@ suite('Secrets', function () {
         .update('runnerOps.secrets.bucket', bucket, vscode.ConfigurationTarget.Global);
     }
     await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')));
+  });
+
+  test('Replace Secret: confirmed plan, new generation in the bucket decrypting to the value; refusals and 412s write nothing', async () => {
+    const originalAsk = api().confirmation.ask;
+    const store = (): SecretsStore => api().services.secrets();
+    const prefix = sandbox.settings['runnerOps.secrets.prefix'] as string;
+    const bucketName = sandbox.settings['runnerOps.secrets.bucket'] as string;
+    const kmsKey = sandbox.settings['runnerOps.secrets.kmsKey'] as string;
+    const name = `${prefix}gitlab-runner-a/config.toml.enc`;
+    const current = async (): Promise<SecretObject> => {
+      await store().refresh();
+      return store().state.secrets!.find((s) => s.name === name)!;
+    };
+    const storedText = () => {
+      const object = google.state.storage.find(google.state.storage.bucket(bucketName), name);
+      return google.state.kms.decrypt(kmsKey, object.data).plaintext.toString('utf8');
+    };
+    const TOKEN = 'glrt-REPLACED-in-the-integration-suite';
+    const value = `concurrent = 1\n\n[[runners]]\nname = "gitlab-runner-a"\nurl = "${sandbox.url}"\ntoken = "${TOKEN}"\nexecutor = "shell"\n`;
+    const leaks = (texts: string[]) => texts.filter((t) => t.includes(TOKEN) || t.includes('glrt-'));
+    try {
+      await ui.clearNotifications();
+      // Refused before any call: invalid TOML, named by its line.
+      let asked = answerConfirmations(true);
+      let mark = sandbox.requests.mark();
+      const refused = await vscode.commands.executeCommand<{ outcome: string }>(
+        'runnerOps.updateSecret',
+        { secret: await current() },
+        { text: `[[runners]]\ntoken = ${TOKEN}\n` },
+      );
+      assert.equal(refused.outcome, 'refused');
+      assert.equal(asked.length, 0, 'no plan for a value that cannot be stored');
+      assert.equal(sandbox.requests.since(mark).filter((r) => /encrypt|upload/.test(r.path)).length, 0);
+
+      // Replaced: the plan names the generation it replaces; the bucket holds the new value, encrypted.
+      const before = await current();
+      mark = sandbox.requests.mark();
+      const replaced = await vscode.commands.executeCommand<{ outcome: string; generation: string }>(
+        'runnerOps.updateSecret',
+        { secret: before },
+        { text: value },
+      );
+      assert.equal(replaced.outcome, 'written');
+      assert.equal(asked.length, 1);
+      assert.match(asked[0], /^Replace gitlab-runner-a\/config\.toml\.enc\?/);
+      assert.ok(asked[0].includes(`It replaces generation ${before.current.generation} (written `), asked[0]);
+      assert.equal(storedText(), value);
+      const upload = sandbox.requests.since(mark).find((r) => r.path.startsWith('/upload/storage/'))!;
+      assert.ok(upload.path.includes(`ifGenerationMatch=${before.current.generation}`), upload.path);
+      const view = await untilRows((rows) =>
+        rows.some((r) => /^gitlab-runner-a\/config\.toml\.enc — .* · 3 versions$/.test(r)),
+      );
+
+      // Stale plan: someone wrote since; nothing is overwritten and the message says who is current.
+      const stale = await current();
+      const theirs = google.state.kms.encrypt(kmsKey, Buffer.from('concurrent = 2\n')).ciphertext;
+      const written = google.state.storage.write(google.state.storage.bucket(bucketName), name, theirs);
+      asked = answerConfirmations(true);
+      const conflict = await vscode.commands.executeCommand<{ outcome: string }>(
+        'runnerOps.updateSecret',
+        { secret: stale },
+        { text: value },
+      );
+      assert.equal(conflict.outcome, 'conflict');
+      assert.equal(storedText(), 'concurrent = 2\n', 'their write stays current');
+
+      const notes = await eventually(
+        () => ui.notifications(),
+        (n) =>
+          n.some((t) => /^Replaced gitlab-runner-a\/config\.toml\.enc: generation \d+ is current/.test(t)) &&
+          n.some((t) => t.includes(`someone else changed it since the plan. Generation ${written.generation}`)) &&
+          n.some((t) => /not valid TOML: line 2, column \d+/.test(t)),
+      );
+      assert.ok(
+        notes.some((t) => t.startsWith(`Replaced gitlab-runner-a/config.toml.enc: generation ${replaced.generation} `)),
+        notes.join('\n'),
+      );
+      assert.ok(
+        notes.some((t) => t.includes(`Generation ${written.generation} (written `)),
+        notes.join('\n'),
+      );
+      assert.ok(
+        notes.some((t) => /not valid TOML: line 2, column \d+/.test(t)),
+        notes.join('\n'),
+      );
+      assert.deepEqual(leaks([...notes, ...asked]), [], 'no notification or question shows the value');
+      assertNoPlaintext(view, notes);
+    } finally {
+      api().confirmation.ask = originalAsk;
+      await ui.clearNotifications();
+    }
   });
 });

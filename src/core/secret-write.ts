@@ -3,7 +3,7 @@
 // decrypt to compare bytes). Pure: the port does the Google calls. Plaintext lives only in
 // memory here and is zeroed as soon as it is no longer needed; it never enters a message.
 import { parse, TomlError } from 'smol-toml';
-import { GcpFailure } from './failures';
+import type { GcpFailure } from './failures';
 import { formatWhen } from './time-format';
 import { formatSize, type SecretGeneration, type SecretsPort } from './secrets';
 
@@ -152,11 +152,16 @@ async function guarded(port: SecretsPort, plan: WritePlan, write: () => Promise<
   try {
     return { outcome: 'written' as const, generation: await write() };
   } catch (error) {
-    if (!(error instanceof GcpFailure && error.kind === 'conflict')) throw error;
+    if (!isConflict(error)) throw error;
     const listing = await port.listGenerations(plan.objectName).catch(() => []);
     const current = listing.find((g) => g.name === plan.objectName && g.deletedAt === undefined);
     return { outcome: 'conflict' as const, current };
   }
+}
+
+/** By name, not instanceof: the adapters are a separate bundle with their own copy of GcpFailure. */
+function isConflict(error: unknown): boolean {
+  return error instanceof Error && error.name === 'GcpFailure' && (error as GcpFailure).kind === 'conflict';
 }
 
 async function readBack(port: SecretsPort, generation: SecretGeneration, expected: Uint8Array): Promise<WriteOutcome> {

@@ -30,30 +30,12 @@ export class KmsDecryptCheck {
 
   /** Whether `ciphertext` decrypts with the configured key, and with its primary version. */
   async check(ciphertext: Buffer): Promise<VerifyResult> {
-    let response;
     try {
-      [response] = await this.client.decrypt(
-        { name: this.settings.kmsKey, ciphertext, ciphertextCrc32c: { value: crc32c(ciphertext) } },
-        CALL,
-      );
+      const { plaintext, usedPrimary } = await this.open(ciphertext);
+      plaintext.fill(0);
+      return usedPrimary ? { outcome: 'primary' } : { outcome: 'older-version' };
     } catch (error) {
-      return { outcome: 'failed', reason: failureReason(error) };
-    }
-    const plaintext = response.plaintext;
-    try {
-      const bytes =
-        typeof plaintext === 'string' ? Buffer.from(plaintext, 'base64') : Buffer.from(plaintext ?? new Uint8Array());
-      const intact = response.plaintextCrc32c != null && Number(response.plaintextCrc32c.value) === crc32c(bytes);
-      bytes.fill(0);
-      if (!intact)
-        return {
-          outcome: 'failed',
-          reason: 'the plaintext KMS returned failed its CRC32C check (corrupted in transit): try again',
-        };
-      return response.usedPrimary ? { outcome: 'primary' } : { outcome: 'older-version' };
-    } finally {
-      if (plaintext instanceof Uint8Array) plaintext.fill(0);
-      response.plaintext = null;
+      return { outcome: 'failed', reason: (error as Error).message };
     }
   }
 
@@ -85,15 +67,23 @@ export class KmsDecryptCheck {
 
   /** The plaintext, CRC32C checked; the caller zeroes it. Throws with the reason a decrypt failed. */
   async decrypt(ciphertext: Uint8Array): Promise<Buffer> {
-    const bytes = Buffer.from(ciphertext);
+    try {
+      return (await this.open(Buffer.from(ciphertext))).plaintext;
+    } catch (error) {
+      throw new GcpFailure('invalid', 'kms', `It cannot be decrypted: ${(error as Error).message}.`);
+    }
+  }
+
+  /** Decrypts with checksums both ways; the response's copy of the plaintext is zeroed. Throws the reason. */
+  private async open(ciphertext: Buffer): Promise<{ plaintext: Buffer; usedPrimary: boolean }> {
     let response;
     try {
       [response] = await this.client.decrypt(
-        { name: this.settings.kmsKey, ciphertext: bytes, ciphertextCrc32c: { value: crc32c(bytes) } },
+        { name: this.settings.kmsKey, ciphertext, ciphertextCrc32c: { value: crc32c(ciphertext) } },
         CALL,
       );
     } catch (error) {
-      throw new GcpFailure('invalid', 'kms', `It cannot be decrypted: ${failureReason(error)}.`);
+      throw new Error(failureReason(error));
     }
     const raw = response.plaintext;
     const plaintext = typeof raw === 'string' ? Buffer.from(raw, 'base64') : Buffer.from(raw ?? new Uint8Array());
@@ -101,9 +91,9 @@ export class KmsDecryptCheck {
     response.plaintext = null;
     if (response.plaintextCrc32c == null || Number(response.plaintextCrc32c.value) !== crc32c(plaintext)) {
       plaintext.fill(0);
-      throw new GcpFailure('unavailable', 'kms', 'The decrypted bytes failed their CRC32C check: try again.');
+      throw new Error('the plaintext KMS returned failed its CRC32C check (corrupted in transit): try again');
     }
-    return plaintext;
+    return { plaintext, usedPrimary: Boolean(response.usedPrimary) };
   }
 
   close(): Promise<void> {

@@ -9,6 +9,7 @@ import type { SecretObject, SecretsStore } from '../../../src/core/secrets';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
+import { answerConfirmations } from '../confirmations';
 import { applySettings, clearSettings } from '../settings';
 
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
@@ -25,16 +26,6 @@ const untilRows = (accept: (rows: string[]) => boolean, timeoutMs = 20_000) =>
 const PLAINTEXT = /PRIVATE KEY|BEGIN |glrt-|service_account|client_email|concurrent\s*=/;
 
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
-
-/** VS Code refuses modal dialogs during extension tests: record the question and answer it. */
-function answerConfirmations(answer: boolean): string[] {
-  const asked: string[] = [];
-  api().confirmation.ask = async (message: string) => {
-    asked.push(message);
-    return answer;
-  };
-  return asked;
-}
 
 function assertNoPlaintext(view: ViewSnapshot, notes: string[]): void {
   for (const r of view.rows) assert.doesNotMatch(`${r.text} ${r.description} ${r.label}`, PLAINTEXT);

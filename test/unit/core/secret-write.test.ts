@@ -4,7 +4,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { GcpFailure } from '../../../src/core/failures';
-import { refuseValue, replaceSecret, rollbackSecret, MAX_SECRET_BYTES } from '../../../src/core/secret-write';
+import {
+  outcomeSentence,
+  refuseValue,
+  replaceQuestion,
+  replaceSecret,
+  rollbackQuestion,
+  rollbackSecret,
+  MAX_SECRET_BYTES,
+} from '../../../src/core/secret-write';
 import type { SecretGeneration, SecretsPort } from '../../../src/core/secrets';
 
 const NAME = 'runners/gitlab-runner-a/config.toml.enc';
@@ -158,4 +166,37 @@ test('rollback: an old generation that cannot be decrypted is not restored', asy
     /key version 1 is disabled/,
   );
   assert.ok(!fake.calls.some((c) => c.startsWith('restore')));
+});
+
+test('the plan names where the write goes and the generation it replaces; outcomes name generations, never values', () => {
+  const now = Date.UTC(2026, 11, 2, 12);
+  const current: SecretGeneration = {
+    name: NAME,
+    generation: '100',
+    size: 10,
+    createdAt: now - 7_200_000,
+    updatedAt: 0,
+  };
+  const facts = { label: 'gitlab-runner-a/config.toml.enc', bucket: 'b', kmsKey: 'projects/p/k', current, now };
+  const question = replaceQuestion(facts, 2048, 'from config.toml');
+  assert.match(question, /^Replace gitlab-runner-a\/config\.toml\.enc\?\n\n/);
+  assert.ok(question.includes('The new value (2.0 KB, from config.toml) is encrypted with projects/p/k'), question);
+  assert.ok(question.includes(`gs://b/${NAME} as a new generation`), question);
+  assert.ok(question.includes('It replaces generation 100 (written 2 h ago'), question);
+  const back = rollbackQuestion(facts, { ...current, generation: '90', deletedAt: now - 1000 });
+  assert.match(back, /^Roll back gitlab-runner-a\/config\.toml\.enc to generation 90\?/);
+  assert.ok(back.includes('It replaces generation 100 (written'), back);
+  const theirs = { ...current, generation: '101', createdAt: now - 60_000 };
+  assert.match(
+    outcomeSentence('x.enc', '100', { outcome: 'conflict', current: theirs }, now),
+    /^x\.enc was not changed: someone else changed it since the plan\. Generation 101 \(written 1 min ago .*\) is current now, not generation 100\. Nothing was overwritten/,
+  );
+  assert.match(
+    outcomeSentence('x.enc', '100', { outcome: 'written', generation: theirs }, now),
+    /^x\.enc: generation 101 is current, read back and decrypted by KMS to the intended bytes\.$/,
+  );
+  assert.match(
+    outcomeSentence('x.enc', '100', { outcome: 'mismatch', generation: theirs }, now),
+    /Roll back to generation 100/,
+  );
 });

@@ -10,11 +10,13 @@ import {
   replaceSecret,
   rollbackQuestion,
   rollbackSecret,
+  targetProblem,
   MAX_SECRET_BYTES,
   type PlanFacts,
   type WriteOutcome,
 } from '../core/secret-write';
 import { formatSize, secretLabel, type SecretGeneration, type SecretObject, type SecretsStore } from '../core/secrets';
+import { formatWhen } from '../core/time-format';
 import type { Services } from '../services';
 import { activityLog, disposeActivityLog } from './activity-log';
 import { confirmation } from './confirm';
@@ -99,6 +101,14 @@ async function writableStore(services: Services): Promise<SecretsStore | undefin
     );
     return undefined;
   }
+  const { secretsBucket, kmsKey } = services.settings();
+  const problem = targetProblem(secretsBucket, kmsKey);
+  if (problem) {
+    void vscode.window
+      .showErrorMessage(`Nothing was changed: ${problem}`, 'Open Settings')
+      .then((c) => c && vscode.commands.executeCommand('runnerOps.openSettings', 'runnerOps.secrets'));
+    return undefined;
+  }
   return loadedStore(services);
 }
 
@@ -180,7 +190,7 @@ async function pickGeneration(store: SecretsStore): Promise<GenerationArg> {
       .filter((g) => g.deletedAt !== undefined)
       .map((g) => ({
         label: `generation ${g.generation}`,
-        description: `written ${new Date(g.createdAt).toLocaleString()} · ${formatSize(g.size)}`,
+        description: `written ${formatWhen(g.createdAt, Date.now())} · ${formatSize(g.size)}`,
         generation: g,
       })),
     { title: 'Roll Back Secret (2/2)', placeHolder: 'Choose the generation to make current again' },

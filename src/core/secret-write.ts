@@ -26,6 +26,22 @@ export interface WritePlan {
   replaces: string;
 }
 
+/**
+ * Why the configured bucket or key cannot be written to, or undefined: checked before any call,
+ * so a typo never sends a secret to a name nobody meant.
+ */
+export function targetProblem(bucket: string, kmsKey: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket) || /\.\.|^goog|google/.test(bucket))
+    return `runnerOps.secrets.bucket "${bucket}" is not a valid bucket name (lowercase letters, digits, -, _ and .; no gs://).`;
+  if (
+    !/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/keyRings\/[\w-]{1,63}\/cryptoKeys\/[\w-]{1,63}$/.test(
+      kmsKey,
+    )
+  )
+    return `runnerOps.secrets.kmsKey must be a full key name: projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY.`;
+  return undefined;
+}
+
 export const isConfigToml = (objectName: string): boolean => /(^|\/)config\.toml(\.enc)?$/.test(objectName);
 
 /**

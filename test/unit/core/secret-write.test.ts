@@ -11,6 +11,7 @@ import {
   replaceSecret,
   rollbackQuestion,
   rollbackSecret,
+  targetProblem,
   MAX_SECRET_BYTES,
 } from '../../../src/core/secret-write';
 import type { SecretGeneration, SecretsPort } from '../../../src/core/secrets';
@@ -199,4 +200,16 @@ test('the plan names where the write goes and the generation it replaces; outcom
     outcomeSentence('x.enc', '100', { outcome: 'mismatch', generation: theirs }, now),
     /Roll back to generation 100/,
   );
+});
+
+test('bucket and key names are checked before any call', () => {
+  const key = 'projects/my-project/locations/global/keyRings/runners/cryptoKeys/secrets';
+  assert.equal(targetProblem('runner-ops-demo-runner-secrets', key), undefined);
+  assert.match(
+    targetProblem('gs://bucket', key)!,
+    /runnerOps\.secrets\.bucket "gs:\/\/bucket" is not a valid bucket name/,
+  );
+  assert.match(targetProblem('Bucket', key)!, /not a valid bucket name/);
+  assert.match(targetProblem('bucket', 'secrets')!, /runnerOps\.secrets\.kmsKey must be a full key name/);
+  assert.match(targetProblem('bucket', `${key}/cryptoKeyVersions/1`)!, /kmsKey/);
 });

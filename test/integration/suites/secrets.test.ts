@@ -259,4 +259,59 @@ suite('Secrets', function () {
       await ui.clearNotifications();
     }
   });
+
+  test('Roll Back: an older generation row becomes current again after the confirmed plan', async () => {
+    const originalAsk = api().confirmation.ask;
+    const store = (): SecretsStore => api().services.secrets();
+    const prefix = sandbox.settings['runnerOps.secrets.prefix'] as string;
+    const bucketName = sandbox.settings['runnerOps.secrets.bucket'] as string;
+    const kmsKey = sandbox.settings['runnerOps.secrets.kmsKey'] as string;
+    const name = `${prefix}gitlab-runner-b/config.toml.enc`;
+    const bucket = google.state.storage.bucket(bucketName);
+    const text = (generation?: string) =>
+      google.state.kms
+        .decrypt(kmsKey, google.state.storage.find(bucket, name, generation).data)
+        .plaintext.toString('utf8');
+    try {
+      await store().refresh();
+      const secret = store().state.secrets!.find((s) => s.name === name)!;
+      const older = secret.generations.find((g) => g.deletedAt !== undefined)!;
+      assert.notEqual(text(), text(older.generation), 'the demo rewrote the config: the two generations differ');
+      const asked = answerConfirmations(true);
+      const mark = sandbox.requests.mark();
+      const result = await vscode.commands.executeCommand<{ outcome: string; generation: string }>(
+        'runnerOps.rollbackSecret',
+        { secret, generation: older },
+      );
+      assert.equal(result.outcome, 'written');
+      assert.match(
+        asked[0],
+        new RegExp(`^Roll back gitlab-runner-b/config\\.toml\\.enc to generation ${older.generation}\\?`),
+      );
+      assert.ok(asked[0].includes(`It replaces generation ${secret.current.generation} (written `), asked[0]);
+      assert.equal(text(), text(older.generation), 'the old bytes are current again');
+      const copy = sandbox.requests.since(mark).find((r) => r.path.includes('/rewriteTo/'))!;
+      assert.ok(copy.path.includes(`ifGenerationMatch=${secret.current.generation}`), copy.path);
+      const view = await untilRows((rows) =>
+        rows.some((r) => /^gitlab-runner-b\/config\.toml\.enc — .* · 3 versions$/.test(r)),
+      );
+      const notes = await eventually(
+        () => ui.notifications(),
+        (n) =>
+          n.some((t) =>
+            t.startsWith(`Rolled back gitlab-runner-b/config.toml.enc: generation ${result.generation} is current`),
+          ),
+      );
+      assert.ok(
+        notes.some((t) =>
+          t.startsWith(`Rolled back gitlab-runner-b/config.toml.enc: generation ${result.generation} is current`),
+        ),
+        notes.join('\n'),
+      );
+      assertNoPlaintext(view, [...notes, ...asked]);
+    } finally {
+      api().confirmation.ask = originalAsk;
+      await ui.clearNotifications();
+    }
+  });
 });

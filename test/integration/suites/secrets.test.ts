@@ -35,6 +35,13 @@ function assertNoPlaintext(view: ViewSnapshot, notes: string[]): void {
 suite('Secrets', function () {
   let sandbox: Sandbox;
   let google: GoogleSandbox;
+  const store = (): SecretsStore => api().services.secrets();
+  const setting = (key: 'bucket' | 'prefix' | 'kmsKey') => sandbox.settings[`runnerOps.secrets.${key}`] as string;
+  /** What the bucket holds for `name` (the current or one generation), decrypted by the sandbox's KMS. */
+  const storedText = (name: string, generation?: string) => {
+    const object = google.state.storage.find(google.state.storage.bucket(setting('bucket')), name, generation);
+    return google.state.kms.decrypt(setting('kmsKey'), object.data).plaintext.toString('utf8');
+  };
 
   suiteSetup(async function () {
     await vscode.extensions.getExtension('runner-ops.runner-ops')!.activate();
@@ -171,18 +178,10 @@ suite('Secrets', function () {
 
   test('Replace Secret: confirmed plan, new generation in the bucket decrypting to the value; refusals and 412s write nothing', async () => {
     const originalAsk = api().confirmation.ask;
-    const store = (): SecretsStore => api().services.secrets();
-    const prefix = sandbox.settings['runnerOps.secrets.prefix'] as string;
-    const bucketName = sandbox.settings['runnerOps.secrets.bucket'] as string;
-    const kmsKey = sandbox.settings['runnerOps.secrets.kmsKey'] as string;
-    const name = `${prefix}gitlab-runner-a/config.toml.enc`;
+    const name = `${setting('prefix')}gitlab-runner-a/config.toml.enc`;
     const current = async (): Promise<SecretObject> => {
       await store().refresh();
       return store().state.secrets!.find((s) => s.name === name)!;
-    };
-    const storedText = () => {
-      const object = google.state.storage.find(google.state.storage.bucket(bucketName), name);
-      return google.state.kms.decrypt(kmsKey, object.data).plaintext.toString('utf8');
     };
     const TOKEN = 'glrt-REPLACED-in-the-integration-suite';
     const value = `concurrent = 1\n\n[[runners]]\nname = "gitlab-runner-a"\nurl = "${sandbox.url}"\ntoken = "${TOKEN}"\nexecutor = "shell"\n`;
@@ -213,7 +212,7 @@ suite('Secrets', function () {
       assert.equal(asked.length, 1);
       assert.match(asked[0], /^Replace gitlab-runner-a\/config\.toml\.enc\?/);
       assert.ok(asked[0].includes(`It replaces generation ${before.current.generation} (written `), asked[0]);
-      assert.equal(storedText(), value);
+      assert.equal(storedText(name), value);
       const upload = sandbox.requests.since(mark).find((r) => r.path.startsWith('/upload/storage/'))!;
       assert.ok(upload.path.includes(`ifGenerationMatch=${before.current.generation}`), upload.path);
       const view = await untilRows((rows) =>
@@ -222,8 +221,8 @@ suite('Secrets', function () {
 
       // Stale plan: someone wrote since; nothing is overwritten and the message says who is current.
       const stale = await current();
-      const theirs = google.state.kms.encrypt(kmsKey, Buffer.from('concurrent = 2\n')).ciphertext;
-      const written = google.state.storage.write(google.state.storage.bucket(bucketName), name, theirs);
+      const theirs = google.state.kms.encrypt(setting('kmsKey'), Buffer.from('concurrent = 2\n')).ciphertext;
+      const written = google.state.storage.write(google.state.storage.bucket(setting('bucket')), name, theirs);
       asked = answerConfirmations(true);
       const conflict = await vscode.commands.executeCommand<{ outcome: string }>(
         'runnerOps.updateSecret',
@@ -231,7 +230,7 @@ suite('Secrets', function () {
         { text: value },
       );
       assert.equal(conflict.outcome, 'conflict');
-      assert.equal(storedText(), 'concurrent = 2\n', 'their write stays current');
+      assert.equal(storedText(name), 'concurrent = 2\n', 'their write stays current');
 
       const notes = await eventually(
         () => ui.notifications(),
@@ -262,16 +261,8 @@ suite('Secrets', function () {
 
   test('Roll Back: an older generation row becomes current again after the confirmed plan', async () => {
     const originalAsk = api().confirmation.ask;
-    const store = (): SecretsStore => api().services.secrets();
-    const prefix = sandbox.settings['runnerOps.secrets.prefix'] as string;
-    const bucketName = sandbox.settings['runnerOps.secrets.bucket'] as string;
-    const kmsKey = sandbox.settings['runnerOps.secrets.kmsKey'] as string;
-    const name = `${prefix}gitlab-runner-b/config.toml.enc`;
-    const bucket = google.state.storage.bucket(bucketName);
-    const text = (generation?: string) =>
-      google.state.kms
-        .decrypt(kmsKey, google.state.storage.find(bucket, name, generation).data)
-        .plaintext.toString('utf8');
+    const name = `${setting('prefix')}gitlab-runner-b/config.toml.enc`;
+    const text = (generation?: string) => storedText(name, generation);
     try {
       await store().refresh();
       const secret = store().state.secrets!.find((s) => s.name === name)!;

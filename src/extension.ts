@@ -8,6 +8,7 @@ import { external } from './commands/external';
 import * as general from './commands/general';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
+import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
 import * as tail from './commands/tail';
 import * as vms from './commands/vms';
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext) {
   pipelines.register(context, services, views);
   secrets.register(context, services);
   vms.register(context, services);
+  secretWrite.register(context, services);
   checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.

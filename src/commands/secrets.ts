@@ -22,7 +22,8 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   );
 }
 
-async function loadedStore(services: Services): Promise<SecretsStore | undefined> {
+/** The Secrets store with its listing loaded; says what to configure or what failed otherwise. */
+export async function loadedStore(services: Services): Promise<SecretsStore | undefined> {
   const store = services.secrets();
   if (!store) {
     void vscode.window

@@ -14,7 +14,8 @@ export type FailureKind =
   | 'rate-limited'
   | 'timeout'
   | 'unavailable' // the server erred or could not answer (5xx, UNAVAILABLE)
-  | 'network'; // nothing answered
+  | 'network' // nothing answered
+  | 'conflict'; // a precondition (ifGenerationMatch) did not hold: someone else wrote first
 
 /** Retrying cannot help these: the operator has to change something first. */
 const PERMANENT: ReadonlySet<FailureKind> = new Set([

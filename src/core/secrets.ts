@@ -1,7 +1,8 @@
 // The Secrets view's domain: the encrypted objects under the configured prefix, their
 // generations, the bucket's versioning, and what a decrypt check says about each secret.
 // No `vscode`, no client library; the adapters (src/gcp/storage.ts, src/gcp/kms.ts) fill the port.
-// The plaintext never reaches this module: the KMS adapter discards it and reports only a VerifyResult.
+// Verify never brings plaintext here: the KMS adapter discards it and reports only a VerifyResult.
+// Writes (src/core/secret-write.ts) hold plaintext in memory only, and zero it when done.
 import { ignoreFailures, type FailureKind, type FailureSink } from './failures';
 import { plural } from './names';
 import { PACE } from './pace';
@@ -44,6 +45,16 @@ export interface SecretsPort {
   listGenerations(prefix: string): Promise<SecretGeneration[]>;
   /** Downloads the generation, decrypts it with the key, discards the plaintext. Never throws. */
   verify(objectName: string, generation: string): Promise<VerifyResult>;
+  /** Encrypts with the key's primary version, CRC32C checked both ways; throws on any mismatch. */
+  encrypt(plaintext: Uint8Array): Promise<Buffer>;
+  /** The plaintext (CRC32C checked): the caller zeroes it. Throws an Error whose message says why it failed. */
+  decrypt(ciphertext: Uint8Array): Promise<Buffer>;
+  /** One generation's bytes. */
+  download(objectName: string, generation: string): Promise<Buffer>;
+  /** Writes a new current generation only while `ifGenerationMatch` is current (a GcpFailure 'conflict' if not). */
+  upload(objectName: string, data: Uint8Array, ifGenerationMatch: string): Promise<SecretGeneration>;
+  /** Copies an older generation over the current one, with the same precondition as upload. */
+  restore(objectName: string, sourceGeneration: string, ifGenerationMatch: string): Promise<SecretGeneration>;
   close?(): Promise<void>;
 }
 
@@ -182,7 +193,8 @@ export class SecretsStore {
   private generation = 0;
 
   constructor(
-    private readonly port: () => Promise<SecretsPort>,
+    /** The adapter, loaded on first use; commands that write a secret go through it too. */
+    readonly port: () => Promise<SecretsPort>,
     readonly prefix: string,
     private readonly onFailure: FailureSink = ignoreFailures,
   ) {}

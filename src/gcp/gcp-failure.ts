@@ -100,6 +100,12 @@ export function toGcpFailure(error: unknown, call: GoogleCall): Failure {
       'api-disabled',
       `The ${SERVICE[source]} API is disabled in this project. Enable it in the Cloud console (APIs & Services), then refresh.`,
     );
+  // Cloud Storage's 412: an ifGenerationMatch that no longer holds. Someone else wrote first.
+  if (http === 412)
+    return failure(
+      'conflict',
+      `Someone else changed it first (${attempted}): the generation the plan showed is no longer current.`,
+    );
   if (code === undefined) {
     const network = (e as { cause?: { code?: string } })?.cause?.code ?? (typeof e?.code === 'string' ? e.code : '');
     return failure(

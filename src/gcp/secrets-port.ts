@@ -1,4 +1,5 @@
-// The Secrets view's port over Cloud Storage and Cloud KMS: list, download and decrypt-check.
+// The secrets' port over Cloud Storage and Cloud KMS: list, download and decrypt-check, and the
+// writes (encrypt, upload with a generation precondition, restore an older generation).
 // The bootstrap checklist decrypt-checks through it too (src/gcp/checklist.ts), so both say the same.
 import type { SecretsPort } from '../core/secrets';
 import { KmsDecryptCheck, type KmsSettings } from './kms';
@@ -7,6 +8,7 @@ import { SecretsStorage, type StorageSettings } from './storage';
 export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPort {
   const storage = new SecretsStorage(settings);
   let kms: KmsDecryptCheck | undefined;
+  const cipher = () => (kms ??= new KmsDecryptCheck(settings));
   return {
     bucket: () => storage.bucket(),
     listGenerations: (prefix) => storage.listGenerations(prefix),
@@ -18,9 +20,13 @@ export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPor
         const failure = error as Error;
         return { outcome: 'failed', reason: `the object could not be downloaded: ${failure.message}`, failure };
       }
-      kms ??= new KmsDecryptCheck(settings);
-      return kms.check(ciphertext);
+      return cipher().check(ciphertext);
     },
+    encrypt: (plaintext) => cipher().encrypt(plaintext),
+    decrypt: (ciphertext) => cipher().decrypt(ciphertext),
+    download: (objectName, generation) => storage.download(objectName, generation),
+    upload: (objectName, data, ifGenerationMatch) => storage.upload(objectName, data, ifGenerationMatch),
+    restore: (objectName, source, ifGenerationMatch) => storage.restore(objectName, source, ifGenerationMatch),
     close: async () => {
       await kms?.close();
     },

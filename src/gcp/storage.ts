@@ -94,6 +94,46 @@ export class SecretsStorage {
       });
     }
   }
+
+  /** A new current generation, written only while `ifGenerationMatch` is the current one. */
+  async upload(objectName: string, data: Uint8Array, ifGenerationMatch: string): Promise<SecretGeneration> {
+    const name = this.settings.secretsBucket;
+    const file = this.storage.bucket(name).file(objectName);
+    try {
+      await file.save(Buffer.from(data), {
+        resumable: false,
+        validation: 'crc32c',
+        contentType: 'application/octet-stream',
+        preconditionOpts: { ifGenerationMatch: Number(ifGenerationMatch) },
+      });
+      return toGeneration(file.metadata as Record<string, unknown>);
+    } catch (error) {
+      throw toGcpFailure(error, {
+        source: 'storage',
+        rpc: 'storage.objects.insert',
+        attempted: `upload gs://${name}/${objectName}`,
+      });
+    }
+  }
+
+  /** Copies generation `source` over the current one (server side), with the same precondition. */
+  async restore(objectName: string, source: string, ifGenerationMatch: string): Promise<SecretGeneration> {
+    const name = this.settings.secretsBucket;
+    const bucket = this.storage.bucket(name);
+    try {
+      // Secrets are small: the rewrite finishes in one call, and its answer carries the new generation.
+      const [, answer] = await bucket
+        .file(objectName, { generation: source })
+        .copy(bucket.file(objectName), { preconditionOpts: { ifGenerationMatch: Number(ifGenerationMatch) } });
+      return toGeneration((answer as { resource: Record<string, unknown> }).resource);
+    } catch (error) {
+      throw toGcpFailure(error, {
+        source: 'storage',
+        rpc: 'storage.objects.rewrite',
+        attempted: `restore gs://${name}/${objectName}#${source}`,
+      });
+    }
+  }
 }
 
 const time = (value: unknown): number => (typeof value === 'string' ? Date.parse(value) : Number.NaN);

@@ -1,7 +1,8 @@
 // The "Runner Ops" log: every failure once, as it happens, with its source and request (never a
-// token), numbered so that an error row's "Show Failure Details" opens the log at its entry.
+// token), numbered so that an error row's "Show Failure Details" opens the log at its entry; and
+// one line per change an acting command made (never a value).
 import * as vscode from 'vscode';
-import { describeFailure, isFailure } from '../core/failures';
+import { describeFailure, isFailure, redactSecrets } from '../core/failures';
 import { PACE } from '../core/pace';
 
 export const LOG_NAME = 'Runner Ops';
@@ -29,6 +30,11 @@ export class FailureLog implements vscode.Disposable {
     else this.channel.error(line);
     return entry;
   };
+
+  /** What an acting command did, one line naming what and where; never a value. */
+  note(level: 'info' | 'warn' | 'error', line: string): void {
+    this.channel[level](redactSecrets(line));
+  }
 
   /** Opens the log at the entry of `error`, or of the latest failure. */
   async showDetails(error?: Error): Promise<void> {

@@ -1,12 +1,15 @@
 // The Secrets view in the real VS Code against the demo sandbox: one row per encrypted object
 // (with generations), shown even while signed out of GitLab; Verify All reports per secret which
 // key version decrypts it; a disabled version reads "cannot be decrypted"; versioning off is
-// warned. No plaintext ever reaches a row or a notification.
+// warned. Replace Secret writes a new generation only over the one its plan showed. No plaintext
+// ever reaches a row or a notification.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { SecretObject, SecretsStore } from '../../../src/core/secrets';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
+import { answerConfirmations } from '../confirmations';
 import { applySettings, clearSettings } from '../settings';
 
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
@@ -22,6 +25,8 @@ const untilRows = (accept: (rows: string[]) => boolean, timeoutMs = 20_000) =>
 /** Bits of the seeded plaintexts (SSH/SA private keys, runner tokens) that must never show. */
 const PLAINTEXT = /PRIVATE KEY|BEGIN |glrt-|service_account|client_email|concurrent\s*=/;
 
+const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
+
 function assertNoPlaintext(view: ViewSnapshot, notes: string[]): void {
   for (const r of view.rows) assert.doesNotMatch(`${r.text} ${r.description} ${r.label}`, PLAINTEXT);
   for (const n of notes) assert.doesNotMatch(n, PLAINTEXT);
@@ -30,6 +35,13 @@ function assertNoPlaintext(view: ViewSnapshot, notes: string[]): void {
 suite('Secrets', function () {
   let sandbox: Sandbox;
   let google: GoogleSandbox;
+  const store = (): SecretsStore => api().services.secrets();
+  const setting = (key: 'bucket' | 'prefix' | 'kmsKey') => sandbox.settings[`runnerOps.secrets.${key}`] as string;
+  /** What the bucket holds for `name` (the current or one generation), decrypted by the sandbox's KMS. */
+  const storedText = (name: string, generation?: string) => {
+    const object = google.state.storage.find(google.state.storage.bucket(setting('bucket')), name, generation);
+    return google.state.kms.decrypt(setting('kmsKey'), object.data).plaintext.toString('utf8');
+  };
 
   suiteSetup(async function () {
     await vscode.extensions.getExtension('runner-ops.runner-ops')!.activate();
@@ -168,5 +180,135 @@ suite('Secrets', function () {
         .update('runnerOps.secrets.bucket', bucket, vscode.ConfigurationTarget.Global);
     }
     await untilRows((rows) => rows.some((r) => r.startsWith('deploy-key.enc —')));
+  });
+
+  test('Replace Secret: confirmed plan, new generation in the bucket decrypting to the value; refusals and 412s write nothing', async () => {
+    const originalAsk = api().confirmation.ask;
+    const name = `${setting('prefix')}gitlab-runner-a/config.toml.enc`;
+    const current = async (): Promise<SecretObject> => {
+      await store().refresh();
+      return store().state.secrets!.find((s) => s.name === name)!;
+    };
+    const TOKEN = 'glrt-REPLACED-in-the-integration-suite';
+    const value = `concurrent = 1\n\n[[runners]]\nname = "gitlab-runner-a"\nurl = "${sandbox.url}"\ntoken = "${TOKEN}"\nexecutor = "shell"\n`;
+    const leaks = (texts: string[]) => texts.filter((t) => t.includes(TOKEN) || t.includes('glrt-'));
+    try {
+      await ui.clearNotifications();
+      // Refused before any call: invalid TOML, named by its line.
+      let asked = answerConfirmations(true);
+      let mark = sandbox.requests.mark();
+      const refused = await vscode.commands.executeCommand<{ outcome: string }>(
+        'runnerOps.updateSecret',
+        { secret: await current() },
+        { text: `[[runners]]\ntoken = ${TOKEN}\n` },
+      );
+      assert.equal(refused.outcome, 'refused');
+      assert.equal(asked.length, 0, 'no plan for a value that cannot be stored');
+      assert.equal(sandbox.requests.since(mark).filter((r) => /encrypt|upload/.test(r.path)).length, 0);
+
+      // Replaced: the plan names the generation it replaces; the bucket holds the new value, encrypted.
+      const before = await current();
+      mark = sandbox.requests.mark();
+      const replaced = await vscode.commands.executeCommand<{ outcome: string; generation: string }>(
+        'runnerOps.updateSecret',
+        { secret: before },
+        { text: value },
+      );
+      assert.equal(replaced.outcome, 'written');
+      assert.equal(asked.length, 1);
+      assert.match(asked[0], /^Replace gitlab-runner-a\/config\.toml\.enc\?/);
+      assert.ok(asked[0].includes(`It replaces generation ${before.current.generation} (written `), asked[0]);
+      assert.equal(storedText(name), value);
+      const upload = sandbox.requests.since(mark).find((r) => r.path.startsWith('/upload/storage/'))!;
+      assert.ok(upload.path.includes(`ifGenerationMatch=${before.current.generation}`), upload.path);
+      const view = await untilRows((rows) =>
+        rows.some((r) => /^gitlab-runner-a\/config\.toml\.enc — .* · 3 versions$/.test(r)),
+      );
+
+      // Stale plan: someone wrote since; nothing is overwritten and the message says who is current.
+      const stale = await current();
+      const theirs = google.state.kms.encrypt(setting('kmsKey'), Buffer.from('concurrent = 2\n')).ciphertext;
+      const written = google.state.storage.write(google.state.storage.bucket(setting('bucket')), name, theirs);
+      asked = answerConfirmations(true);
+      const conflict = await vscode.commands.executeCommand<{ outcome: string }>(
+        'runnerOps.updateSecret',
+        { secret: stale },
+        { text: value },
+      );
+      assert.equal(conflict.outcome, 'conflict');
+      assert.equal(storedText(name), 'concurrent = 2\n', 'their write stays current');
+
+      const notes = await eventually(
+        () => ui.notifications(),
+        (n) =>
+          n.some((t) => /^Replaced gitlab-runner-a\/config\.toml\.enc: generation \d+ is current/.test(t)) &&
+          n.some((t) => t.includes(`someone else changed it since the plan. Generation ${written.generation}`)) &&
+          n.some((t) => /not valid TOML: line 2, column \d+/.test(t)),
+      );
+      assert.ok(
+        notes.some((t) => t.startsWith(`Replaced gitlab-runner-a/config.toml.enc: generation ${replaced.generation} `)),
+        notes.join('\n'),
+      );
+      assert.ok(
+        notes.some((t) => t.includes(`Generation ${written.generation} (written `)),
+        notes.join('\n'),
+      );
+      assert.ok(
+        notes.some((t) => /not valid TOML: line 2, column \d+/.test(t)),
+        notes.join('\n'),
+      );
+      assert.deepEqual(leaks([...notes, ...asked]), [], 'no notification or question shows the value');
+      assertNoPlaintext(view, notes);
+    } finally {
+      api().confirmation.ask = originalAsk;
+      await ui.clearNotifications();
+    }
+  });
+
+  test('Roll Back: an older generation row becomes current again after the confirmed plan', async () => {
+    const originalAsk = api().confirmation.ask;
+    const name = `${setting('prefix')}gitlab-runner-b/config.toml.enc`;
+    const text = (generation?: string) => storedText(name, generation);
+    try {
+      await store().refresh();
+      const secret = store().state.secrets!.find((s) => s.name === name)!;
+      const older = secret.generations.find((g) => g.deletedAt !== undefined)!;
+      assert.notEqual(text(), text(older.generation), 'the demo rewrote the config: the two generations differ');
+      const asked = answerConfirmations(true);
+      const mark = sandbox.requests.mark();
+      const result = await vscode.commands.executeCommand<{ outcome: string; generation: string }>(
+        'runnerOps.rollbackSecret',
+        { secret, generation: older },
+      );
+      assert.equal(result.outcome, 'written');
+      assert.match(
+        asked[0],
+        new RegExp(`^Roll back gitlab-runner-b/config\\.toml\\.enc to generation ${older.generation}\\?`),
+      );
+      assert.ok(asked[0].includes(`It replaces generation ${secret.current.generation} (written `), asked[0]);
+      assert.equal(text(), text(older.generation), 'the old bytes are current again');
+      const copy = sandbox.requests.since(mark).find((r) => r.path.includes('/rewriteTo/'))!;
+      assert.ok(copy.path.includes(`ifGenerationMatch=${secret.current.generation}`), copy.path);
+      const view = await untilRows((rows) =>
+        rows.some((r) => /^gitlab-runner-b\/config\.toml\.enc — .* · 3 versions$/.test(r)),
+      );
+      const notes = await eventually(
+        () => ui.notifications(),
+        (n) =>
+          n.some((t) =>
+            t.startsWith(`Rolled back gitlab-runner-b/config.toml.enc: generation ${result.generation} is current`),
+          ),
+      );
+      assert.ok(
+        notes.some((t) =>
+          t.startsWith(`Rolled back gitlab-runner-b/config.toml.enc: generation ${result.generation} is current`),
+        ),
+        notes.join('\n'),
+      );
+      assertNoPlaintext(view, [...notes, ...asked]);
+    } finally {
+      api().confirmation.ask = originalAsk;
+      await ui.clearNotifications();
+    }
   });
 });

@@ -6,21 +6,13 @@ import * as vscode from 'vscode';
 import type { FleetStore } from '../../../src/core/fleet-store';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
+import { answerConfirmations } from '../confirmations';
 import { applySettings, clearSettings } from '../settings';
 
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
 const store = (): FleetStore => api().services.store();
 
-/** VS Code refuses modal dialogs during extension tests: record the question and answer it. */
-function answerConfirmations(answer: boolean): string[] {
-  const asked: string[] = [];
-  api().confirmation.ask = async (message: string) => {
-    asked.push(message);
-    return answer;
-  };
-  return asked;
-}
 const untilRows = (title: string, accept: (rows: string[]) => boolean, timeoutMs = 20_000) =>
   eventually(
     () => ui.readView(title),

@@ -114,7 +114,8 @@ test('KMS failures become reasons: a disabled or destroyed version (FAILED_PRECO
 test('the store lists, verifies each secret until the next refresh, and turns failures into state', async () => {
   let fail = false;
   const verifyCalls: string[] = [];
-  const port: SecretsPort = {
+  // Only what the store reads: writes are src/core/secret-write.ts's (test/unit/core/secret-write.test.ts).
+  const port = {
     bucket: async () => {
       if (fail) throw new Error('Permission denied');
       return { name: 'b', versioning: false };
@@ -123,9 +124,9 @@ test('the store lists, verifies each secret until the next refresh, and turns fa
     verify: async (name) => {
       verifyCalls.push(name);
       if (name === 'p/b.enc') throw new Error('boom');
-      return { outcome: 'primary' };
+      return { outcome: 'primary' as const };
     },
-  };
+  } as Partial<SecretsPort> as SecretsPort;
   const store = new SecretsStore(async () => port, 'p/');
   let changes = 0;
   store.onChange(() => changes++);

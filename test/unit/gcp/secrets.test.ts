@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { verifySentence, toSecrets, type SecretsPort } from '../../../src/core/secrets';
+import { replaceSecret, rollbackSecret } from '../../../src/core/secret-write';
 import { secretsPort } from '../../../src/gcp/secrets-bundle';
 import type { Failure } from '../../../src/core/failures';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
@@ -117,4 +118,75 @@ test('versioning off shows in the bucket', async () => {
   } finally {
     bucket.versioning = true;
   }
+});
+
+// Writes, through the real @google-cloud/kms and @google-cloud/storage clients. What reached the
+// sandbox is read from its state and decrypted there, independently of the adapter.
+const storedText = (objectName: string, generation?: string): string => {
+  const bucket = google().state.storage.bucket(settings.secretsBucket);
+  const object = google().state.storage.find(bucket, objectName, generation);
+  return google().state.kms.decrypt(settings.kmsKey, object.data).plaintext.toString('utf8');
+};
+const currentOf = async (objectName: string) =>
+  toSecrets(await port.listGenerations(settings.secretsPrefix), settings.secretsPrefix).find(
+    (s) => s.name === objectName,
+  )!;
+
+test('replace: the new generation decrypts (by KMS) to the new bytes; encrypt and upload carry checksums and the precondition', async () => {
+  const name = `${settings.secretsPrefix}deploy-key.enc`;
+  const before = await currentOf(name);
+  const mark = sandbox.requests.mark();
+  const value = Buffer.from('-----BEGIN OPENSSH PRIVATE KEY-----\nreplaced\n-----END OPENSSH PRIVATE KEY-----\n');
+  const expected = value.toString();
+  const result = await replaceSecret(port, { objectName: name, replaces: before.current.generation }, value);
+  assert.equal(result.outcome, 'written');
+  const after = await currentOf(name);
+  assert.equal(result.outcome === 'written' && result.generation.generation, after.current.generation);
+  assert.notEqual(after.current.generation, before.current.generation);
+  assert.equal(storedText(name), expected);
+  assert.notEqual(storedText(name, before.current.generation), expected, 'the old generation is kept as it was');
+  const requests = sandbox.requests.since(mark);
+  const upload = requests.find((r) => r.method === 'POST' && r.path.startsWith('/upload/storage/v1/'))!;
+  assert.ok(upload.path.includes(`ifGenerationMatch=${before.current.generation}`), upload.path);
+  assert.ok(
+    requests.some((r) => r.path.includes(':encrypt')),
+    'encrypted with KMS',
+  );
+  for (const r of requests) assert.ok(r.status < 400, `${r.method} ${r.path} ${r.status}`);
+});
+
+test('replace: a concurrent write in between is a 412 conflict; the other write stays current', async () => {
+  const name = `${settings.secretsPrefix}sa-key.json.enc`;
+  const planned = (await currentOf(name)).current.generation;
+  const bucket = google().state.storage.bucket(settings.secretsBucket);
+  const theirs = google().state.kms.encrypt(settings.kmsKey, Buffer.from('{"theirs": true}')).ciphertext;
+  const written = google().state.storage.write(bucket, name, theirs);
+  const mark = sandbox.requests.mark();
+  const result = await replaceSecret(port, { objectName: name, replaces: planned }, Buffer.from('{"mine": true}'));
+  assert.equal(result.outcome, 'conflict');
+  assert.equal(result.outcome === 'conflict' && result.current?.generation, written.generation);
+  assert.equal(storedText(name), '{"theirs": true}');
+  const statuses = sandbox.requests.since(mark).map((r) => r.status);
+  assert.ok(statuses.includes(412), statuses.join(' '));
+});
+
+test('rollback: the older generation is current again, copied under the precondition; a stale plan is refused', async () => {
+  const name = `${settings.secretsPrefix}gitlab-runner-a/config.toml.enc`;
+  const secret = await currentOf(name);
+  const older = secret.generations.find((g) => g.deletedAt !== undefined)!;
+  const oldText = storedText(name, older.generation);
+  const mark = sandbox.requests.mark();
+  const result = await rollbackSecret(
+    port,
+    { objectName: name, replaces: secret.current.generation },
+    older.generation,
+  );
+  assert.equal(result.outcome, 'written');
+  assert.equal(storedText(name), oldText);
+  const copy = sandbox.requests.since(mark).find((r) => r.path.includes('/rewriteTo/'))!;
+  assert.ok(copy.path.includes(`sourceGeneration=${older.generation}`), copy.path);
+  assert.ok(copy.path.includes(`ifGenerationMatch=${secret.current.generation}`), copy.path);
+  // The same plan again: its generation is no longer current.
+  const again = await rollbackSecret(port, { objectName: name, replaces: secret.current.generation }, older.generation);
+  assert.equal(again.outcome, 'conflict');
 });

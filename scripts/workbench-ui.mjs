@@ -138,16 +138,24 @@ export function workbenchUi(page, resultsDir) {
     }
   }
 
-  /** Hovers the first row whose label starts with `label` and returns the tooltip's text as shown. */
+  /**
+   * Hovers the first row whose label starts with `label` and returns its tooltip as shown: only a
+   * hover on screen that names the row (an earlier row's hover may linger, or stay in the DOM
+   * hidden). A view re-rendering under the pointer (a live pipeline) closes a hover: move away,
+   * wait for it to go, and hover again.
+   */
   async function hoverRow({ title, label }) {
-    // Only a hover on screen: the widget of an earlier hover may linger in the DOM, hidden. A view
-    // re-rendering under the pointer (a live pipeline) closes a hover: move away and hover again.
-    const hover = page.locator('.workbench-hover:visible, .monaco-hover:visible').filter({ hasText: /\S/ }).first();
+    const shown = page.locator('.workbench-hover:visible, .monaco-hover:visible');
+    const hover = shown.filter({ hasText: label.replace(/^#\d+ /, '') }).first();
     for (let attempt = 1; ; attempt++) {
       await page.mouse.move(0, 0);
+      await shown
+        .first()
+        .waitFor({ state: 'hidden', timeout: 3_000 })
+        .catch(() => undefined);
       await (await findRow(title, label)).locator('.label-name').hover({ timeout: 10_000 });
       try {
-        await hover.waitFor({ state: 'visible', timeout: 4_000 });
+        await hover.waitFor({ state: 'visible', timeout: 6_000 });
         const text = await hover.innerText();
         await page.mouse.move(0, 0);
         return text;

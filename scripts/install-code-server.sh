@@ -19,6 +19,8 @@ log="$root/.vscode-test/code-server-install.log"
 mkdir -p "$cache"
 echo "installing code-server $version into $cache (2-3 minutes, log: $log)" >&2
 export npm_config_yes=true npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+# A stalled tarball (EIDLETIMEOUT) is fetched again; what is cached is not fetched at all.
+export npm_config_prefer_offline=true npm_config_fetch_retries=4
 {
   cd "$cache"
   [[ -f package.json ]] || echo '{"name":"code-server-cache","private":true}' > package.json

@@ -8,6 +8,7 @@ import { errorRow, listRows, messageRow } from '../../../src/views/rows/common';
 import { jobRow } from '../../../src/views/rows/job';
 import { pipelineRow, scheduleRow, stageRow } from '../../../src/views/rows/pipeline';
 import { runnerRow } from '../../../src/views/rows/runner';
+import { checkRow } from '../../../src/views/rows/check';
 import { secretRow } from '../../../src/views/rows/secret';
 import { hostedRunnerRow, vmRow } from '../../../src/views/rows/vm';
 import { HOUR, job, MIN, NOW, pipeline, project, runner, schedule, vm } from './fixtures';
@@ -180,4 +181,23 @@ test('list rows: loading starts the load once, a failure leads the last known ro
   assert.equal(icon(asFake(errorRow(new Error('x'), false))), 'error');
   assert.equal(icon(asFake(messageRow('m'))), 'info');
   void MIN;
+});
+
+test("a check row: the outcome's icon from the table, the detail, and the fix in tooltip, label and click", () => {
+  const item = asFake(
+    checkRow({
+      id: 'runner',
+      title: 'Registered runner',
+      outcome: 'warn',
+      detail:
+        "Runner #3 'gitlab-runner-c' has not contacted GitLab for 3 h although its VM gitlab-runner-c is running.",
+      fix: { command: { id: 'runnerOps.tailWorkerLog', title: 'Tail Worker Console', args: [{ vm }] } },
+    }),
+  );
+  assert.equal(icon(item), 'warning');
+  assert.match(item.description!, /^Runner #3 'gitlab-runner-c' has not contacted GitLab/);
+  assert.match(tooltipText(item), /^Warning: .*\n\nFix: Tail Worker Console$/);
+  assert.match(item.accessibilityInformation!.label, /^Registered runner: Warning\. .* Fix: Tail Worker Console$/);
+  assert.equal(item.command?.command, 'runnerOps.tailWorkerLog');
+  assert.equal(item.contextValue, 'check.warn');
 });

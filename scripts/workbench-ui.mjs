@@ -94,14 +94,18 @@ export function workbenchUi(page, resultsDir) {
     await row.locator(`.actions .action-label[aria-label="${action}"]`).click({ timeout: 10_000 });
   }
 
-  /** The quick pick on screen: title, placeholder and the rows rendered (a screenful: the list is virtual). */
+  const quickWidget = () => page.locator('.quick-input-widget').first();
+
+  /** The quick pick on screen: title, placeholder, what is typed, and the rows rendered (a screenful: the list is virtual). */
   async function quickInput() {
     const widget = quickWidget();
-    if (!(await widget.isVisible().catch(() => false))) return { visible: false, title: '', placeholder: '', rows: [] };
+    if (!(await widget.isVisible().catch(() => false)))
+      return { visible: false, title: '', placeholder: '', value: '', rows: [] };
     return widget.evaluate((el) => ({
       visible: true,
       title: (el.querySelector('.quick-input-title')?.textContent ?? '').trim(),
       placeholder: el.querySelector('.quick-input-box input')?.getAttribute('placeholder') ?? '',
+      value: el.querySelector('.quick-input-box input')?.value ?? '',
       rows: [...el.querySelectorAll('.quick-input-list .monaco-list-row')]
         .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
         .map((row) => ({
@@ -165,30 +169,6 @@ export function workbenchUi(page, resultsDir) {
     }
   }
 
-  const quickWidget = () => page.locator('.quick-input-widget').first();
-
-  /** The open quick pick (command palette or a picker) as the user reads it; undefined when none is open. */
-  async function quickPick() {
-    const widget = quickWidget();
-    if (!(await widget.isVisible().catch(() => false))) return undefined;
-    const title = (
-      (await widget
-        .locator('.quick-input-title')
-        .textContent()
-        .catch(() => '')) ?? ''
-    ).trim();
-    const input = widget.locator('.quick-input-box input').first();
-    const placeholder = (await input.getAttribute('placeholder').catch(() => '')) ?? '';
-    const value = await input.inputValue().catch(() => '');
-    const items = await widget.locator('.quick-input-list .monaco-list-row').evaluateAll((rows) =>
-      rows.map((row) => ({
-        label: (row.querySelector('.label-name')?.textContent ?? '').trim(),
-        description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
-      })),
-    );
-    return { title, placeholder, value, items };
-  }
-
   /** Clicks the first item of the open quick pick whose label starts with `label`. */
   async function choosePick({ label }) {
     const rows = quickWidget().locator('.quick-input-list .monaco-list-row');
@@ -223,7 +203,6 @@ export function workbenchUi(page, resultsDir) {
     hoverRow,
     quickInput,
     activeEditor,
-    quickPick,
     choosePick,
     clickNotificationButton,
   };

@@ -21,7 +21,9 @@ export async function load<T>(
   changed: (next: Loadable<T>) => void,
   onFailure: FailureSink = ignoreFailures,
 ): Promise<Loadable<T>> {
-  changed({ ...current, loading: true });
+  // A list already on screen keeps showing its rows while it reloads: announcing "loading" would
+  // only re-render it (and close a tooltip the operator is reading in a live view).
+  if (current.value === undefined) changed({ ...current, loading: true });
   try {
     const next = { value: await fetch(), loading: false, loadedAt: now() };
     changed(next);

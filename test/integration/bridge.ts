@@ -62,6 +62,7 @@ export const ui = {
       visible: boolean;
       title: string;
       placeholder: string;
+      value: string;
       rows: Array<{ label: string; description: string; text: string }>;
     }>('quickInput'),
   /** The active editor: its sideways scroll in px (0 = the start of lines shows) and the status bar's cursor. */
@@ -71,7 +72,12 @@ export const ui = {
   /** The tooltip a user sees when hovering the row whose label starts with `label`. */
   hoverRow: (title: string, label: string) => call<string>('hoverRow', { title, label }),
   /** The quick pick on screen (a command's picker or the palette), or undefined. */
-  quickPick: () => call<QuickPickSnapshot | undefined>('quickPick'),
+  quickPick: async (): Promise<QuickPickSnapshot | undefined> => {
+    const shown = await ui.quickInput();
+    return shown.visible
+      ? { title: shown.title, placeholder: shown.placeholder, value: shown.value, items: shown.rows }
+      : undefined;
+  },
   /** Clicks the quick pick item whose label starts with `label`, as a user would. */
   choosePick: (label: string) => call<void>('choosePick', { label }),
   /** Clicks a button of a notification, from the center (a toast may already be gone). */

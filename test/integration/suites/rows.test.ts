@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FleetStore } from '../../../src/core/fleet-store';
 import { eventually, ui, type ViewSnapshot } from '../bridge';
+import { answerConfirmations } from '../confirmations';
 import { useDemoSandbox } from '../demo-sandbox';
 
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
@@ -105,6 +106,20 @@ suite('Rows', function () {
     assert.match(runner, /Last contact: 3 h ago \(/);
     assert.doesNotMatch(runner, /: —/, 'no "Executor: —"');
 
+    // A live Pipelines view re-renders every poll, which closes a hover: calm it first.
+    const asked = answerConfirmations(true);
+    for (const id of [12, 7]) {
+      const pipeline = store().findPipeline(id);
+      if (pipeline && ['running', 'pending', 'created'].includes(pipeline.status)) {
+        await vscode.commands.executeCommand('runnerOps.cancelPipeline', { pipeline });
+      }
+    }
+    assert.ok(asked.length > 0, 'a running pipeline was canceled');
+    await until(
+      'Pipelines',
+      (v) => !v.rows.some((r) => /^(Running|Pending|Created|Canceling)/.test(r.description)),
+      'nothing in motion',
+    );
     await until('Pipelines', (v) => v.rows.some((r) => r.text === 'Schedules'), 'Schedules row');
     await ui.expandRow('Pipelines', 'Schedules');
     await until('Pipelines', (v) => v.rows.some((r) => r.text === 'Weekly drift check'), 'the schedule listed');

@@ -30,7 +30,7 @@ export function jobRow({ job, host, now, id, showPipeline }: JobRowData): vscode
     : job.startedAt
       ? `started ${formatAgo(job.startedAt, now)}`
       : job.createdAt
-        ? `queued ${formatAgo(job.createdAt, now)}`
+        ? `${status.transitional ? 'queued' : 'created'} ${formatAgo(job.createdAt, now)}` // a skipped job never queued
         : undefined;
   const pipeline = `pipeline #${job.pipelineId}`;
   item.description = [

@@ -81,6 +81,14 @@ test('a job under a runner names project and pipeline; without any runner it say
   );
   assert.equal(waiting.description, 'Pending · queued 7 h ago');
   assert.match(tooltipText(waiting), /Ran on: not picked by a runner yet/);
+  const skipped = asFake(
+    jobRow({
+      job: job({ status: 'skipped', startedAt: undefined, finishedAt: undefined, duration: undefined }),
+      now: NOW,
+      id: 'job:42',
+    }),
+  );
+  assert.equal(skipped.description, 'Skipped · created 7 h ago', 'a skipped job was never queued');
 });
 
 test('stages keep the order the pipeline defines after a retry, showing the newest attempt', () => {

@@ -8,6 +8,7 @@ import { external } from './commands/external';
 import * as general from './commands/general';
 import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
+import * as reprovision from './commands/reprovision';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext) {
   vms.register(context, services);
   secretWrite.register(context, services);
   checklist.register(context, services, views);
+  reprovision.register(context, services);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
   return { services, views, confirmation, external };

@@ -119,6 +119,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       compute: { timeout: 20_000, maxRetries: 1 },
       /** Compute's largest page: one request per 500 VMs. */
       computePageSize: 500,
+      /** zoneOperations.wait answers after at most about 2 minutes, DONE or not: the caller waits again. */
+      operationWait: { timeout: 150_000, maxRetries: 0 },
       /** A tail polls again soon anyway: one quick attempt per poll. */
       serial: { timeout: 10_000, maxRetries: 0 },
       logging: { timeout: 10_000, maxRetries: 0 },

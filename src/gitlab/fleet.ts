@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
 import { PACE } from '../core/pace';
 import { createGitLabApi, type GitLabApi } from './client';
-import { Failure } from '../core/failures';
+import { Failure, isFailure } from '../core/failures';
 import { toGitLabFailure } from './errors';
 
 type Json = Record<string, unknown>;
@@ -164,6 +164,44 @@ export class GitLabFleet {
       this.api.Runners.allJobs(runnerId, { perPage: count, maxPages: 1, orderBy: 'id', sort: 'desc' } as never),
     );
     return (jobs as unknown as Json[]).map(toJob);
+  }
+
+  /** One runner's details, fresh (re-provisioning reads its paused flag and status now, not from the cache). */
+  async runner(runnerId: number): Promise<Runner> {
+    return toRunner((await this.call(() => this.api.Runners.show(runnerId))) as unknown as Json);
+  }
+
+  /** GET /runners/:id/jobs?status=running: what a drain waits for. */
+  async runningJobs(runnerId: number): Promise<Job[]> {
+    const jobs = await this.call(() =>
+      this.api.Runners.allJobs(runnerId, { status: 'running', perPage: PACE.gitlab.pageSize } as never),
+    );
+    return (jobs as unknown as Json[]).map(toJob);
+  }
+
+  async cancelJob(projectId: number, jobId: number): Promise<void> {
+    await this.call(() => this.api.Jobs.cancel(projectId, jobId));
+  }
+
+  /** POST /runners/verify with a runner authentication token: false when GitLab refuses it (403). */
+  async verifyRunnerToken(token: string): Promise<boolean> {
+    try {
+      await this.call(() => this.api.Runners.requester.post('runners/verify', { body: { token } }));
+      return true;
+    } catch (error) {
+      if (isFailure(error) && error.kind === 'forbidden') return false;
+      throw error;
+    }
+  }
+
+  async username(): Promise<string> {
+    const user = (await this.call(() => this.api.Users.showCurrentUser())) as unknown as Json;
+    return str(user.username) ?? '';
+  }
+
+  async createPipeline(project: string, ref: string): Promise<Pipeline> {
+    const created = (await this.call(() => this.api.Pipelines.create(project, ref))) as unknown as Json;
+    return toPipeline(created, num(created.project_id) ?? 0);
   }
 
   async setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner> {

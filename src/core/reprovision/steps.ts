@@ -248,8 +248,12 @@ async function watchBoot(deps: ReprovisionDeps, c: Ctx): Promise<void> {
     for (const line of lines) {
       if (o.bootFailed.test(line)) {
         c.log(line, 'error');
+        const sentence = stateSentence(s, 'boot');
+        // A retry must boot a new instance: this one is the one to replace now.
+        c.journal.done = c.journal.done.filter((id) => id !== 'recreate');
+        Object.assign(s, { vm: { ...s.vm, id: s.newVm?.id ?? s.vm.id }, newVm: undefined, recreatedAt: undefined });
         throw new Error(
-          `the startup script failed on ${name}: "${line.trim()}". ${stateSentence(s, 'boot')} Fix the cause (a secret, the template), then run again to retry from this step.`,
+          `the startup script failed on ${name}: "${line.trim()}". ${sentence} Fix the cause (a secret, the template), then run again: it recreates the VM and watches the boot again.`,
         );
       }
       if (o.bootProgress.test(line) || o.bootCompleted.test(line)) c.log(line);

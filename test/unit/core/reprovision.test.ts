@@ -317,3 +317,27 @@ test('a run interrupted after the recreate resumes without deleting the new VM',
   assert.equal(w.calls.filter((c) => c.startsWith('insert')).length, 1, 'inserted once');
   assert.equal(journals.find('reprovision', 'worker-b'), undefined, 'finished: the journal is gone');
 });
+
+test('after a failed boot, running again recreates the failed instance and goes on', async () => {
+  const clock = new FakeClock();
+  const journals = memoryJournals();
+  const bad = world(clock, { bootLine: 'startup-script exit status 1', checkIn: false });
+  const journal = journalFor([B]);
+  assert.equal((await run(clock, depsFor(clock, bad), journal, journals)).outcome.outcome, 'failed');
+  const saved = journals.find<ReprovisionState>('reprovision', 'worker-b')!;
+  assert.deepEqual(saved.done, ['preflight', 'pause', 'drain']);
+  // The operator fixed the secret: the same VM (instance 200) boots well once recreated.
+  const good = world(clock);
+  const failed = bad.vm()!;
+  good.compute.instance = async () => good.vm() ?? undefined;
+  await good.compute.insertFromTemplate(failed.zone, failed.name, 'tmpl', failed);
+  await clock.advance(10_000);
+  good.calls.length = 0;
+  saved.state.vm.id = good.vm()!.id;
+  const second = await run(clock, depsFor(clock, good), saved, journals);
+  assert.deepEqual(second.outcome, { outcome: 'done' });
+  assert.deepEqual(good.calls.slice(0, 2), [
+    'delete z-b/worker-b',
+    'insert z-b/worker-b from tmpl labels={"role":"gitlab-runner"}',
+  ]);
+});

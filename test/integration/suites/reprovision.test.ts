@@ -76,6 +76,24 @@ suite('Re-provision', function () {
 
   const notifications = async () => (await ui.notifications()).join('\n');
 
+  /** Starts a re-provision of `name` and answers its plan and name; the caller awaits the report. */
+  function startUntilDeleted(name: string): Thenable<Report> {
+    const report = vmNamed(name).then((vm) => vscode.commands.executeCommand<Report>(COMMAND, { vm }));
+    void answerPlan(name, 'Re-provision…');
+    return report;
+  }
+
+  /** Until the VM's DELETE reached Compute (the recreate step began). */
+  const deleted = (mark: number) =>
+    eventually(
+      async () =>
+        sandbox()
+          .requests.since(mark)
+          .some((r) => r.method === 'DELETE'),
+      (seen) => seen,
+      60_000,
+    );
+
   test('Plan Only shows the VM, its runner, who serves its tags and the steps, and changes nothing', async () => {
     const mark = sandbox().requests.mark();
     const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
@@ -195,17 +213,9 @@ suite('Re-provision', function () {
     const object = 'runners/gitlab-runner-b/config.toml.enc';
     const good = storage.live(bucket, object)!.data;
     const mark = sandbox().requests.mark();
-    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
-    await answerPlan('gitlab-runner-b', 'Re-provision…');
+    const report = startUntilDeleted('gitlab-runner-b');
     // Broken after the preflight checked it: the VM's own startup script finds it broken.
-    await eventually(
-      async () =>
-        sandbox()
-          .requests.since(mark)
-          .some((r) => r.method === 'DELETE'),
-      (deleted) => deleted,
-      60_000,
-    );
+    await deleted(mark);
     storage.write(bucket, object, Buffer.from('not ciphertext'));
     const result = await whileRunning(report, 1_000);
     assert.equal(result.outcome, 'failed');
@@ -227,16 +237,8 @@ suite('Re-provision', function () {
 
   test('a run that fails at the check-in resumes from there without recreating the VM again', async () => {
     const mark = sandbox().requests.mark();
-    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
-    await answerPlan('gitlab-runner-b', 'Re-provision…');
-    await eventually(
-      async () =>
-        sandbox()
-          .requests.since(mark)
-          .some((r) => r.method === 'DELETE'),
-      (deleted) => deleted,
-      60_000,
-    );
+    const report = startUntilDeleted('gitlab-runner-b');
+    await deleted(mark);
     sandbox().faults.add('gitlab:/api/v4/runners/*/managers=503');
     const failed = await whileRunning(report, 1_000);
     sandbox().faults.clear();

@@ -74,7 +74,9 @@ suite('Token rotation', function () {
       (n) => n.some((t) => /Runner tokens: /.test(t)),
     );
     assert.ok(
-      notes.some((t) => /Runner tokens: gitlab-runner-b\/config\.toml\.enc: runner #2's token expires in [23] d/.test(t)),
+      notes.some((t) =>
+        /Runner tokens: gitlab-runner-b\/config\.toml\.enc: runner #2's token expires in [23] d/.test(t),
+      ),
       notes.join('\n'),
     );
     assertNoToken([...secrets, ...runners, ...notes]);

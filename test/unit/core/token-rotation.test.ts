@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { correlate } from '../../../src/core/correlate';
 import { Failure } from '../../../src/core/failures';
-import type { Runner, WorkerVm } from '../../../src/core/model';
+import type { Runner } from '../../../src/core/model';
 import { journalKey, Journals, runOperation, type Journal } from '../../../src/core/operation';
 import type { RunnerTokenPort } from '../../../src/core/runner-token-port';
 import type { SecretGeneration, SecretObject, SecretsPort } from '../../../src/core/secrets';
@@ -20,29 +20,17 @@ import {
   ROTATE_TOKEN_KIND,
   type RotationState,
 } from '../../../src/core/token-rotation';
+import { runner as fixtureRunner, vm } from '../views/fixtures';
 
 const URL = 'https://gitlab.example.com';
 const OLD = 'glrt-oldToken1234567';
 const NAME = 'runners/gitlab-runner-a/config.toml.enc';
 const CONFIG = `concurrent = 2 # keep\n\n[[runners]]\n  name = "gitlab-runner-a"\n  url = "${URL}"\n  id = 12\n  token = "${OLD}"\n  executor = "shell"\n`;
 
-const vm: WorkerVm = {
-  id: '1',
-  name: 'gitlab-runner-a',
-  zone: 'europe-west1-b',
-  status: 'RUNNING',
-  machineType: 'e2-standard-2',
-  internalIp: '10.0.0.2',
-  labels: {},
-};
 const runner: Runner = {
+  ...fixtureRunner,
   id: 12,
-  description: 'gitlab-runner-a',
-  status: 'online',
-  paused: false,
-  type: 'project_type',
-  tags: [],
-  managers: [{ systemId: 's_aaa', ipAddress: '10.0.0.2', contactedAt: 1 }],
+  managers: [{ systemId: 's_aaa', ipAddress: vm.internalIp, contactedAt: 1 }],
 };
 
 /** A bucket of one object with versioning; "encryption" reverses the bytes. */

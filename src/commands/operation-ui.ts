@@ -78,6 +78,8 @@ export interface OperationRun<S> {
   explain?: (journal: Journal<S>) => string;
   /** A safe way back offered after a stop, when there is one (e.g. resume the runner). */
   rollBack?: (journal: Journal<S>) => { label: string; run: () => Promise<void> } | undefined;
+  /** The caller says how a stopped run ended (and what to do) itself. */
+  explainsStop?: boolean;
 }
 
 /**
@@ -109,7 +111,7 @@ export async function runWithProgress<S>(services: Services, run: OperationRun<S
       }
     },
   );
-  if (outcome.outcome !== 'done') {
+  if (outcome.outcome !== 'done' && !run.explainsStop) {
     const where = stoppedSentence(run.journal as Journal<unknown>, run.steps as Step<unknown>[]);
     const show = outcome.outcome === 'failed' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     const state = run.explain ? ` ${run.explain(run.journal)}` : '';

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
 import { PACE } from '../core/pace';
 import { createGitLabApi, type GitLabApi } from './client';
-import { Failure, isFailure } from '../core/failures';
+import { Failure } from '../core/failures';
 import { toGitLabFailure } from './errors';
 
 type Json = Record<string, unknown>;
@@ -181,17 +181,6 @@ export class GitLabFleet {
 
   async cancelJob(projectId: number, jobId: number): Promise<void> {
     await this.call(() => this.api.Jobs.cancel(projectId, jobId));
-  }
-
-  /** POST /runners/verify with a runner authentication token: false when GitLab refuses it (403). */
-  async verifyRunnerToken(token: string): Promise<boolean> {
-    try {
-      await this.call(() => this.api.Runners.requester.post('runners/verify', { body: { token } }));
-      return true;
-    } catch (error) {
-      if (isFailure(error) && error.kind === 'forbidden') return false;
-      throw error;
-    }
   }
 
   async username(): Promise<string> {

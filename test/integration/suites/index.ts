@@ -9,3 +9,4 @@ import './checklist.test';
 import './failures.test';
 import './rows.test';
 import './reprovision.test';
+import './token-rotation.test';

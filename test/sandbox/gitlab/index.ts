@@ -5,7 +5,6 @@ import type { GitLabWorld, RunnerHost } from '../world';
 import type { GitLabContext } from './context';
 import { registerPipelineRoutes } from './pipelines';
 import { registerRunnerRoutes } from './runners';
-import { registerRunnerVerifyRoute } from './runner-verify';
 import { GitLabSimulation } from './simulation';
 import { GitLabState } from './state';
 import { registerUserRoutes } from './users';
@@ -23,7 +22,6 @@ export function createGitLab(options: { clock: SandboxClock; baseUrl: string }):
   const router = new Router();
   registerUserRoutes(router, ctx);
   registerRunnerRoutes(router, ctx);
-  registerRunnerVerifyRoute(router, ctx);
   registerPipelineRoutes(router, ctx);
   return {
     router,

@@ -40,6 +40,8 @@ const SHIPPED: Record<string, string> = {
   'runnerOps.rollbackSecret': 'Roll Back Secret to This Generation',
   'runnerOps.rotateRunnerToken': 'Rotate Runner Token…',
   'runnerOps.revealSecret': 'Reveal Secret…',
+  'runnerOps.reprovisionWorker': 'Re-provision Worker',
+  'runnerOps.showReprovisionHistory': 'Show Re-provision History',
 };
 
 test('every shipped command keeps its id and title', () => {

@@ -48,6 +48,8 @@ export interface ReprovisionCompute {
   instance(zone: string, name: string): Promise<WorkerInstance | undefined>;
   /** Short names of the project's instance templates. */
   templates(): Promise<string[]>;
+  /** A template's metadata items, undefined when there is no such template. */
+  templateMetadata(template: string): Promise<Array<{ key: string; value: string }> | undefined>;
   /** The group's current template (short name), undefined when there is no such group. */
   groupTemplate(zone: string, group: string): Promise<string | undefined>;
   deleteInstance(zone: string, name: string): Promise<void>;

@@ -168,6 +168,21 @@ export class ReprovisionComputeAdapter implements ReprovisionCompute {
     });
   }
 
+  async templateMetadata(template: string): Promise<Array<{ key: string; value: string }> | undefined> {
+    try {
+      const [t] = await this.templatesClient.get({ project: this.project, instanceTemplate: template }, CALL);
+      return (t.properties?.metadata?.items ?? []).map((i) => ({ key: i.key ?? '', value: i.value ?? '' }));
+    } catch (error) {
+      const failure = toGcpFailure(error, {
+        source: 'compute',
+        rpc: 'compute.instanceTemplates.get',
+        attempted: `read template ${template}`,
+      });
+      if (failure.kind === 'not-found') return undefined;
+      throw failure;
+    }
+  }
+
   async groupTemplate(zone: string, group: string): Promise<string | undefined> {
     try {
       const [igm] = await this.groups.get({ project: this.project, zone, instanceGroupManager: group }, CALL);

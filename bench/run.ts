@@ -2,7 +2,7 @@
 // on the scale fleet, sandbox startup. Method and recorded figures: docs/benchmarks.md.
 //   npm run bench                   everything (~2-3 min on 2 cores)
 //   npm run bench -- --quick        fewer repetitions, for trying the harness
-//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup)
+//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup | reprovision)
 import { execSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -18,6 +18,7 @@ import { buildInto, ROOT } from './build';
 import { activationCases, measureActivation, type ProbeResult } from './activation';
 import { AREAS, loadAdapters, runScenario, type ScenarioResult } from './refresh';
 import { measureCorrelation, runnersWithAllManagers, type CorrelationResult } from './correlation';
+import { measureReprovision } from './reprovision';
 import { measureStartup, type StartupResult } from './sandbox-startup';
 import { fmt, mb, table } from './stats';
 import { startSandbox } from '../test/sandbox/server';
@@ -257,6 +258,35 @@ async function main() {
       table(
         ['seed', 'wall', 'CPU (user+sys)', 'heap retained'],
         startup.map((s) => [s.seed, fmt(s.ms), fmt(s.cpuMs), fmt(s.heapMB, 'MB', 1)]),
+      ),
+    );
+  }
+
+  // ── 5. re-provision: the orchestration's own time against the simulated cloud's ──
+  if (want('reprovision')) {
+    const r = await measureReprovision(quick ? 1 : 3, log);
+    results.reprovision = r;
+    out(`\n## Re-provision of demo worker B at real speed (poll ${r.pollMs / 1000} s; median (min–max, n))`);
+    out(
+      table(
+        [
+          'whole run',
+          'drain (jobs)',
+          'cloud (recreate → first check-in)',
+          'orchestration own',
+          'check-in noticed after',
+          'requests',
+        ],
+        [
+          [
+            fmt(r.totalMs, 'ms', 0),
+            fmt(r.drainMs, 'ms', 0),
+            fmt(r.cloudMs, 'ms', 0),
+            fmt(r.ownMs, 'ms', 0),
+            fmt(r.checkInNoticedMs, 'ms', 0),
+            r.requests.join(', '),
+          ],
+        ],
       ),
     );
   }

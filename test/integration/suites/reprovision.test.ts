@@ -2,7 +2,8 @@
 // A serves, its running job drained (not killed), and its runner checks in from the new VM as a
 // new manager; re-provisioning A (the last online runner for `deploy`) is refused unless
 // accepted; a boot broken by a bad secret stops at step 5 with the runner paused and said so;
-// a run that failed at the check-in resumes from there; Plan Only changes nothing.
+// a run that failed at the check-in resumes from there; Plan Only changes nothing; an upgrade to a
+// new image tag comes back reporting the version the tag names.
 import * as assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -255,6 +256,52 @@ suite('Re-provision', function () {
         .some((r) => r.method === 'DELETE' || (/\/instances$/.test(r.path.replace(/\?.*/, '')) && r.method === 'POST')),
     );
     assert.equal(runnerNamed('gitlab-runner-b').paused, false);
+  });
+
+  test('an upgrade asked in the flow: the plan shows v17.11.0 -> v17.11.1, and worker B comes back reporting 17.11.1', async () => {
+    const b = runnerNamed('gitlab-runner-b');
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
+    await eventually(ui.quickPick, (p) => p?.title === 'Re-provision gitlab-runner-b', 30_000);
+    assert.match(
+      vscode.window.activeTextEditor?.document.getText() ?? '',
+      /Runner version\*\* \(metadata `runner-image-tag`\): v17\.11\.0 \(gitlab-runner 17\.11\.0\), unchanged/,
+    );
+    await ui.choosePick('Change the Runner Version…');
+    const input = await eventually(
+      ui.quickInput,
+      (q) => q.visible && q.title === 'Runner image tag for gitlab-runner-b',
+    );
+    assert.equal(input.value, 'v17.11.0');
+    await ui.typeInput('v17.11.1');
+    await eventually(
+      async () => vscode.window.activeTextEditor?.document.getText() ?? '',
+      (text) => /→ v17\.11\.1/.test(text),
+      15_000,
+    );
+    const plan = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(plan, /v17\.11\.0 \(gitlab-runner 17\.11\.0\) → v17\.11\.1 \(gitlab-runner 17\.11\.1\)/);
+    assert.match(plan, /after the recreate, reporting gitlab-runner 17\.11\.1/);
+    await ui.screenshot('reprovision-upgrade-plan');
+    await answerPlan('gitlab-runner-b', 'Re-provision…');
+    const result = await whileRunning(report);
+    assert.equal(result.outcome, 'done', result.message);
+
+    const fresh = google().state.compute.vm(
+      String(sandbox().settings['runnerOps.gcp.project']),
+      'europe-west1-c',
+      'gitlab-runner-b',
+    );
+    assert.equal(fresh.spec.metadata.find((m) => m.key === 'runner-image-tag')?.value, 'v17.11.1');
+    const added = (gitlab().state.managersByRunner.get(b.id) ?? []).find((m) => m.systemId === fresh.systemId);
+    assert.equal(added?.version, '17.11.1');
+    assert.equal(b.paused, false);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (folder) {
+      const lines = (await readFile(join(folder, '.runner-ops/reprovision.jsonl'), 'utf8')).trim().split('\n');
+      const record = JSON.parse(lines[lines.length - 1]);
+      assert.deepEqual(record.imageTag, { before: 'v17.11.0', after: 'v17.11.1' });
+      assert.equal(record.runners[0].version, '17.11.1');
+    }
   });
 
   suiteTeardown(async () => {

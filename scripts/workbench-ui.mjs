@@ -199,8 +199,25 @@ export function workbenchUi(page, resultsDir) {
     });
   }
 
+  /**
+   * The steps of the walkthrough on screen (the Welcome editor's category page): each step's id
+   * (the part after the last '#'), title and whether its check mark shows it done.
+   */
+  async function walkthroughSteps() {
+    const steps = page.locator('.gettingStartedContainer button.getting-started-step');
+    await steps.first().waitFor({ timeout: 15_000 });
+    return steps.evaluateAll((buttons) =>
+      buttons.map((b) => ({
+        id: (b.getAttribute('data-step-id') ?? '').split('#').pop(),
+        title: (b.querySelector('.step-title')?.textContent ?? '').trim(),
+        checked: b.getAttribute('aria-checked') === 'true',
+      })),
+    );
+  }
+
   return {
     openContainer,
+    walkthroughSteps,
     readView,
     notifications,
     screenshot,

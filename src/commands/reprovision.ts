@@ -278,6 +278,9 @@ async function run(
   options: ReprovisionOptions,
   auditFile: string,
 ): Promise<ReprovisionReport> {
+  // Not finished while it runs: the walkthrough's last steps complete when this run does.
+  await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionFinished', false);
+  await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionRunnerOnline', false);
   const store = services.store();
   const steps = reprovisionSteps({
     compute,

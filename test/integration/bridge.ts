@@ -52,6 +52,8 @@ export const ui = {
     await vscode.commands.executeCommand('notifications.clearAll');
   },
   screenshot: (name: string) => call<string>('screenshot', { name }),
+  /** The open walkthrough's steps as shown: id (after the last '#'), title, and whether checked. */
+  walkthroughSteps: () => call<Array<{ id: string; title: string; checked: boolean }>>('walkthroughSteps'),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
   /** Hovers the row and clicks its inline action (by its title, e.g. "Show Failure Details"). */
   clickRowAction: (title: string, label: string, action: string) =>

@@ -3,7 +3,9 @@
 // new manager; re-provisioning A (the last online runner for `deploy`) is refused unless
 // accepted; a boot broken by a bad secret stops at step 5 with the runner paused and said so;
 // a run that failed at the check-in resumes from there; Plan Only changes nothing; an upgrade to a
-// new image tag comes back reporting the version the tag names.
+// new image tag comes back reporting the version the tag names; worker C, in a managed instance
+// group, is recreated by its group and its runner comes back online; the walkthrough's steps
+// check themselves on sign-in, on a plan, and after a re-provision with its runner online.
 import * as assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -94,6 +96,41 @@ suite('Re-provision', function () {
       (seen) => seen,
       60_000,
     );
+
+  const WALKTHROUGH = 'runner-ops.runner-ops#runnerOps.reprovision';
+  /** The walkthrough's steps as the Welcome editor shows them: id -> checked. */
+  async function walkthrough(): Promise<Record<string, boolean>> {
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
+    const steps = await ui.walkthroughSteps();
+    return Object.fromEntries(steps.map((s) => [s.id, s.checked]));
+  }
+
+  test('the walkthrough: connect completes on sign-in, the plan step on a plan with another runner online', async () => {
+    await vscode.commands.executeCommand('runnerOps.signOut');
+    await vscode.commands.executeCommand('resetGettingStartedProgress');
+    assert.deepEqual(await walkthrough(), {
+      connect: false,
+      checklist: false,
+      plan: false,
+      reprovision: false,
+      verify: false,
+    });
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+      url: sandbox().url,
+      token: sandbox().gitlabToken,
+    });
+    assert.equal(signedIn.ok, true);
+    assert.equal((await eventually(walkthrough, (w) => w.connect)).connect, true, 'signed in: connect is checked');
+    await ui.screenshot('walkthrough-signed-in');
+
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
+    await answerPlan('gitlab-runner-b', 'Plan Only');
+    assert.deepEqual(await report, { outcome: 'planned' });
+    const after = await eventually(walkthrough, (w) => w.plan);
+    assert.deepEqual(after, { connect: true, checklist: false, plan: true, reprovision: false, verify: false });
+    await ui.screenshot('walkthrough-planned');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 
   test('Plan Only shows the VM, its runner, who serves its tags and the steps, and changes nothing', async () => {
     const mark = sandbox().requests.mark();
@@ -258,6 +295,58 @@ suite('Re-provision', function () {
     assert.equal(runnerNamed('gitlab-runner-b').paused, false);
   });
 
+  test('worker C in its managed instance group: recreated by the group, its runner online on the new VM as a new manager', async () => {
+    const c = runnerNamed('gitlab-runner-c');
+    const project = String(sandbox().settings['runnerOps.gcp.project']);
+    // C's stored config.toml carries a token GitLab refused long ago: put its current one in first.
+    const storage = google().state.storage;
+    const bucket = storage.buckets.get(String(sandbox().settings['runnerOps.secrets.bucket']))!;
+    const config = `concurrent = 2\n\n[[runners]]\nname = "gitlab-runner-c"\nurl = "${sandbox().url}"\ntoken = "${gitlab().runnerToken(c.id)}"\nexecutor = "shell"\n`;
+    const kmsKey = String(sandbox().settings['runnerOps.secrets.kmsKey']);
+    storage.write(
+      bucket,
+      'runners/gitlab-runner-c/config.toml.enc',
+      google().state.kms.encrypt(kmsKey, Buffer.from(config)).ciphertext,
+    );
+    const old = google().state.compute.vm(project, 'europe-west1-b', 'gitlab-runner-c');
+    const [oldId, oldIp] = [old.id, old.networkIP];
+    // Nobody else serves `docker`: the outage is accepted.
+    asked = answerConfirmations(true);
+    const mark = sandbox().requests.mark();
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-c') });
+    await eventually(ui.quickPick, (p) => p?.title === 'Re-provision gitlab-runner-c', 30_000);
+    const plan = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(plan, /Recreated by\*\* its managed instance group `gitlab-runner-mig`/);
+    assert.deepEqual(
+      (await ui.quickPick())?.items.map((i) => i.label),
+      ['Re-provision…', 'Plan Only'],
+      'a group member takes its version from the group template',
+    );
+    await answerPlan('gitlab-runner-c', 'Re-provision…');
+    const result = await whileRunning(report);
+    assert.equal(result.outcome, 'done', result.message);
+    assert.match(asked[0] ?? '', /no online runner serves docker/);
+
+    const requests = sandbox()
+      .requests.since(mark)
+      .map((r) => `${r.method} ${r.path.replace(/\?.*/, '')}`);
+    assert.ok(
+      requests.some((r) =>
+        /^POST \/compute\/v1\/.*\/instanceGroupManagers\/gitlab-runner-mig\/recreateInstances$/.test(r),
+      ),
+      requests.join('\n'),
+    );
+    assert.ok(!requests.some((r) => r.startsWith('DELETE /compute/')), 'the group deletes its instance, not us');
+    const fresh = google().state.compute.vm(project, 'europe-west1-b', 'gitlab-runner-c');
+    assert.notEqual(fresh.id, oldId);
+    assert.notEqual(fresh.networkIP, oldIp);
+    const added = (gitlab().state.managersByRunner.get(c.id) ?? []).find((m) => m.systemId === fresh.systemId);
+    assert.ok(added && added.ipAddress === fresh.networkIP, 'a new manager from the new VM');
+    assert.equal(c.paused, false);
+    assert.match(result.message ?? '', /runner #\d+ 'gitlab-runner-c' is online as manager/);
+    await ui.screenshot('reprovision-group-done');
+  });
+
   test('an upgrade asked in the flow: the plan shows v17.11.0 -> v17.11.1, and worker B comes back reporting 17.11.1', async () => {
     const b = runnerNamed('gitlab-runner-b');
     const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
@@ -302,6 +391,17 @@ suite('Re-provision', function () {
       assert.deepEqual(record.imageTag, { before: 'v17.11.0', after: 'v17.11.1' });
       assert.equal(record.runners[0].version, '17.11.1');
     }
+  });
+
+  test('the walkthrough after the re-provisions above: re-provision and verify are checked', async () => {
+    const steps = await eventually(walkthrough, (w) => w.reprovision && w.verify);
+    assert.deepEqual(
+      { reprovision: steps.reprovision, verify: steps.verify },
+      { reprovision: true, verify: true },
+      JSON.stringify(steps),
+    );
+    await ui.screenshot('walkthrough-reprovisioned');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   suiteTeardown(async () => {

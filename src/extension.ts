@@ -8,6 +8,7 @@ import { external } from './commands/external';
 import * as general from './commands/general';
 import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
+import * as rotate from './commands/rotate';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext) {
   secrets.register(context, services);
   vms.register(context, services);
   secretWrite.register(context, services);
+  rotate.register(context, services);
   checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.

@@ -151,11 +151,16 @@ export function rotationSteps(
       title: `Create key version ${state.newVersion ?? state.plannedVersion} and make it primary`,
       run: async (context) => {
         const p = await port();
-        if (context.journal.state.newVersion === undefined) {
-          context.journal.state.newVersion = await p.createVersion();
-          await context.save(); // never create a second version on resume
+        const state = context.journal.state;
+        if (state.newVersion === undefined) {
+          // A run that stopped between creating the version and saving it made one already: use it.
+          const made = (await p.describeKey()).versions.find(
+            (v) => v.number >= state.plannedVersion && v.state === 'ENABLED',
+          );
+          state.newVersion = made?.number ?? (await p.createVersion());
+          await context.save();
         }
-        await p.makePrimary(context.journal.state.newVersion);
+        await p.makePrimary(state.newVersion);
       },
     },
     {

@@ -189,6 +189,6 @@ export function destroyPrompt(
   versions: readonly number[],
   now: number,
 ): string {
-  const delay = formatDuration(facts.destroyScheduledDurationSec);
-  return `Type ${keyId(state.key)} to schedule ${versionList(versions)} for destruction: destroyed for good in ${delay} (${formatWhen(now + facts.destroyScheduledDurationSec * 1000, now)}), restorable until then. Ciphertext under ${versions.length === 1 ? 'it' : 'them'} is then lost forever.`;
+  const due = now + facts.destroyScheduledDurationSec * 1000;
+  return `Type ${keyId(state.key)} to schedule ${versionList(versions)} for destruction: destroyed for good ${formatWhen(due, now)}, restorable until then (the key's destroy-scheduled duration is ${formatDuration(facts.destroyScheduledDurationSec)}). Ciphertext under ${versions.length === 1 ? 'it' : 'them'} is then lost forever.`;
 }

@@ -42,7 +42,7 @@ export class KmsKeyAdmin implements KeyPort {
         this.client.getCryptoKey({ name: this.key }, PACE.google.kms),
       ),
       this.call('cloudkms.cryptoKeyVersions.list', `list the versions of ${this.key}`, () =>
-        this.client.listCryptoKeyVersions({ parent: this.key, pageSize: 1000 }, PACE.google.kms),
+        this.client.listCryptoKeyVersions({ parent: this.key }, PACE.google.kms),
       ),
     ]);
     const duration = Number(key.destroyScheduledDuration?.seconds ?? DEFAULT_DESTROY_SCHEDULED_SEC);

@@ -8,7 +8,9 @@ import { external } from './commands/external';
 import * as general from './commands/general';
 import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
+import * as revealSecret from './commands/reveal-secret';
 import * as rotate from './commands/rotate';
+import * as runnerToken from './commands/runner-token';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
@@ -30,6 +32,8 @@ export function activate(context: vscode.ExtensionContext) {
   secrets.register(context, services);
   vms.register(context, services);
   secretWrite.register(context, services);
+  revealSecret.register(context, services);
+  runnerToken.register(context, services);
   rotate.register(context, services);
   checklist.register(context, services, views);
   void services.updateContext();

@@ -35,7 +35,7 @@ function withCipher(settings: KmsSettings, storage: SecretsStorage) {
   const port: SecretsPort = {
     bucket: () => storage.bucket(),
     listGenerations: (prefix) => storage.listGenerations(prefix),
-    async verify(objectName, generation) {
+    async verify(objectName, generation, inspect) {
       let ciphertext: Buffer;
       try {
         ciphertext = await storage.download(objectName, generation);
@@ -43,7 +43,7 @@ function withCipher(settings: KmsSettings, storage: SecretsStorage) {
         const failure = error as Error;
         return { outcome: 'failed', reason: `the object could not be downloaded: ${failure.message}`, failure };
       }
-      return cipher().check(ciphertext);
+      return cipher().check(ciphertext, inspect);
     },
     encrypt: (plaintext) => cipher().encrypt(plaintext),
     decrypt: (ciphertext) => cipher().decrypt(ciphertext),

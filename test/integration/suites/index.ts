@@ -9,3 +9,4 @@ import './rotation.test';
 import './checklist.test';
 import './failures.test';
 import './rows.test';
+import './token-rotation.test';

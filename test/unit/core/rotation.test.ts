@@ -40,6 +40,7 @@ before(async () => {
     secretsPrefix: s['runnerOps.secrets.prefix'] as string,
     kmsKey: s['runnerOps.secrets.kmsKey'] as string,
     refresh: { slowSeconds: 60 },
+    tokenExpiryWarningDays: 14,
     logs: { maxLines: 10_000, runnerLogFilter: '' },
     problems: [],
   };

@@ -13,24 +13,9 @@ import { eventually, ui } from '../bridge';
 import { answerConfirmations } from '../confirmations';
 import { useDemoSandbox } from '../demo-sandbox';
 import { addSandboxSecrets, LeakScan } from '../leak-scan';
+import { fromPalette } from '../palette';
 
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
-
-/** Runs `Runner Ops: <title>` through the command palette, as a user does. */
-async function fromPalette(title: string): Promise<void> {
-  const label = `Runner Ops: ${title}`;
-  await vscode.commands.executeCommand('workbench.action.quickOpen', `>${label}`);
-  const palette = await eventually(
-    () => ui.quickPick(),
-    (q) => Boolean(q?.items.some((i) => i.label === label)),
-    15_000,
-  );
-  assert.ok(
-    palette?.items.some((i) => i.label === label),
-    `the palette offers "${label}"`,
-  );
-  await ui.choosePick(label);
-}
 
 /** The text of the open plan or report document whose name starts with `prefix`. */
 const documentText = (prefix: string) =>

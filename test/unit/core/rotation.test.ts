@@ -19,6 +19,7 @@ import {
 import { rotationPort } from '../../../src/gcp/secrets-bundle';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { sandboxSettings } from '../gcp/sandbox-settings';
 
 let sandbox: Sandbox;
 let settings: RunnerOpsSettings;
@@ -27,23 +28,7 @@ const google = () => sandbox.world.google as GoogleSandbox;
 
 before(async () => {
   sandbox = await startSandbox({ seed: 'small' });
-  const s = sandbox.settings;
-  settings = {
-    gitlabUrl: '',
-    gitlabProjects: [],
-    gcpProject: s['runnerOps.gcp.project'] as string,
-    gcpZones: [],
-    instanceFilter: '',
-    credentials: 'none',
-    endpoints: s['runnerOps.gcp.endpoints'] as RunnerOpsSettings['endpoints'],
-    secretsBucket: s['runnerOps.secrets.bucket'] as string,
-    secretsPrefix: s['runnerOps.secrets.prefix'] as string,
-    kmsKey: s['runnerOps.secrets.kmsKey'] as string,
-    refresh: { slowSeconds: 60 },
-    tokenExpiryWarningDays: 14,
-    logs: { maxLines: 10_000, runnerLogFilter: '' },
-    problems: [],
-  };
+  settings = sandboxSettings(sandbox);
 });
 after(async () => {
   await Promise.all(ports.map((p) => p.close()));

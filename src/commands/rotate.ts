@@ -107,6 +107,11 @@ async function journalToRun(
     await store.discard(unfinished);
   } else if (unfinished) {
     return unfinished;
+  } else if (resume) {
+    void vscode.window.showInformationMessage(
+      `Nothing to resume: the rotation of ${keyId(where.key)} finished or was discarded. Run the command again to plan a new one.`,
+    );
+    return undefined;
   }
   const { state, facts } = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Planning the rotation of ${keyId(where.key)}…` },

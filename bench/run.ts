@@ -2,7 +2,7 @@
 // on the scale fleet, sandbox startup. Method and recorded figures: docs/benchmarks.md.
 //   npm run bench                   everything (~2-3 min on 2 cores)
 //   npm run bench -- --quick        fewer repetitions, for trying the harness
-//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup | reprovision)
+//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup | rotation | reprovision)
 import { execSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -20,6 +20,7 @@ import { AREAS, loadAdapters, runScenario, type ScenarioResult } from './refresh
 import { measureCorrelation, runnersWithAllManagers, type CorrelationResult } from './correlation';
 import { measureReprovision } from './reprovision';
 import { measureStartup, type StartupResult } from './sandbox-startup';
+import { LATENCY_MS, measureRotation, ROTATION_PARALLELS, SECRETS } from './rotation';
 import { fmt, mb, table } from './stats';
 import { startSandbox } from '../test/sandbox/server';
 
@@ -262,7 +263,28 @@ async function main() {
     );
   }
 
-  // ── 5. re-provision: the orchestration's own time against the simulated cloud's ──
+  // ── 5. key rotation ────────────────────────────────────────────────────────
+  if (want('rotation')) {
+    const rotation = await measureRotation(ROTATION_PARALLELS, quick ? 1 : 2, log);
+    results.rotation = rotation;
+    const serial = rotation.find((r) => r.parallel === 1)!.totalMs.median;
+    out(`\n## Key rotation: ${SECRETS} secrets, ${LATENCY_MS} ms added to every sandbox request (median (min–max, n))`);
+    out(
+      table(
+        ['secrets at a time', 'plan', 'run (steps)', 'total', 'speed-up vs 1', 'requests'],
+        rotation.map((r) => [
+          String(r.parallel),
+          fmt(r.planMs),
+          fmt(r.runMs),
+          fmt(r.totalMs),
+          `${(serial / r.totalMs.median).toFixed(1)}×`,
+          String(r.requests),
+        ]),
+      ),
+    );
+  }
+
+  // ── 6. re-provision: the orchestration's own time against the simulated cloud's ──
   if (want('reprovision')) {
     const r = await measureReprovision(quick ? 1 : 3, log);
     results.reprovision = r;

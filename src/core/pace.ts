@@ -147,6 +147,11 @@ export function paceFor({ slowSeconds }: PaceSettings) {
     secrets: {
       /** Secrets verified at a time by "Verify All": KMS and Storage stay well under their quotas. */
       verifyParallel: 4,
+      /**
+       * Secrets re-encrypted at a time by a key rotation: each is 4 calls in a row (download, decrypt,
+       * encrypt, upload, then a read-back), so 8 in flight hide the round trips without nearing a quota.
+       */
+      rotateParallel: 8,
     },
     correlation: {
       /** A VM that started this recently may still be starting its runner: no "runner offline" alarm yet. */

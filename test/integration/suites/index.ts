@@ -5,6 +5,7 @@ import './sidebar.test';
 import './palette.test';
 import './tails.test';
 import './secrets.test';
+import './rotation.test';
 import './checklist.test';
 import './failures.test';
 import './rows.test';

@@ -39,6 +39,7 @@ const SHIPPED: Record<string, string> = {
   'runnerOps.updateSecret': 'Replace Secret…',
   'runnerOps.rollbackSecret': 'Roll Back Secret to This Generation',
   'runnerOps.rotateRunnerToken': 'Rotate Runner Token…',
+  'runnerOps.rotateSecrets': 'Rotate KMS Key and Re-encrypt Secrets',
   'runnerOps.revealSecret': 'Reveal Secret…',
   'runnerOps.reprovisionWorker': 'Re-provision Worker',
   'runnerOps.showReprovisionHistory': 'Show Re-provision History',

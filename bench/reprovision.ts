@@ -5,12 +5,11 @@ import { performance } from 'node:perf_hooks';
 import { readSettings } from '../src/config/settings';
 import { realClock } from '../src/core/clock';
 import { Journals, runOperation, type Journal } from '../src/core/operation';
-import type { ReprovisionGitLab } from '../src/core/ports';
 import { defaultOptions } from '../src/core/reprovision/options';
 import { reprovisionSteps, type ReprovisionState } from '../src/core/reprovision/steps';
 import { ReprovisionComputeAdapter } from '../src/gcp/compute';
 import { workerSecrets } from '../src/gcp/worker-secrets';
-import { GitLabFleet, RunnerTokens } from '../src/gitlab';
+import { reprovisionGitLab } from '../src/gitlab';
 import type { GitLabHalf } from '../test/sandbox/gitlab/index';
 import { startSandbox } from '../test/sandbox/server';
 import { summarize, type Summary } from './stats';
@@ -44,12 +43,12 @@ async function once(): Promise<{
   const sandbox = await startSandbox({ seed: 'demo' });
   const s: Record<string, unknown> = sandbox.settings;
   const settings = readSettings({ get: <T>(key: string, fallback: T) => (s[`runnerOps.${key}`] as T) ?? fallback });
-  const compute = new ReprovisionComputeAdapter(settings);
-  const secrets = workerSecrets(settings);
-  const tokens = new RunnerTokens(sandbox.url, sandbox.gitlabToken);
-  const gitlab: ReprovisionGitLab = Object.assign(new GitLabFleet(sandbox.url, sandbox.gitlabToken), {
-    verifyRunnerToken: async (token: string) => (await tokens.verify(token)).outcome === 'accepted',
-  });
+  const ports = {
+    compute: new ReprovisionComputeAdapter(settings),
+    secrets: workerSecrets(settings),
+    gitlab: reprovisionGitLab(sandbox.url, sandbox.gitlabToken),
+  };
+  const { compute, secrets } = ports;
   try {
     const half = sandbox.world.gitlab as GitLabHalf;
     const runner = [...half.state.runners.values()].find((r) => r.description === VM)!;
@@ -77,10 +76,9 @@ async function once(): Promise<{
       update: async (k, v) => void (v === undefined ? store.delete(k) : store.set(k, v)),
       keys: () => [...store.keys()],
     });
+    // The outage is accepted, so nobody asks for the other runners; a drain timeout waits on.
     const steps = reprovisionSteps({
-      compute,
-      gitlab,
-      secrets,
+      ...ports,
       clock: realClock,
       options,
       allRunners: async () => [],

@@ -80,17 +80,14 @@ async function ports(services: Services): Promise<Ports | undefined> {
     askToSignIn('Sign in to GitLab first: re-provisioning pauses and resumes the runner.');
     return undefined;
   }
-  const [{ ReprovisionComputeAdapter }, { GitLabFleet, RunnerTokens }, { workerSecrets }] = await Promise.all([
+  const [{ ReprovisionComputeAdapter }, { reprovisionGitLab }, { workerSecrets }] = await Promise.all([
     loadCompute(),
     loadGitLab(),
     loadSecrets(),
   ]);
   const compute = new ReprovisionComputeAdapter(settings);
   const secrets = workerSecrets(settings);
-  const tokens = new RunnerTokens(session.url, session.token);
-  const gitlab: ReprovisionGitLab = Object.assign(new GitLabFleet(session.url, session.token), {
-    verifyRunnerToken: async (token: string) => (await tokens.verify(token)).outcome === 'accepted',
-  });
+  const gitlab = reprovisionGitLab(session.url, session.token);
   return {
     compute,
     gitlab,

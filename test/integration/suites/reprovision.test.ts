@@ -108,13 +108,15 @@ suite('Re-provision', function () {
   test('the walkthrough: connect completes on sign-in, the plan step on a plan with another runner online', async () => {
     await vscode.commands.executeCommand('runnerOps.signOut');
     await vscode.commands.executeCommand('resetGettingStartedProgress');
-    assert.deepEqual(await walkthrough(), {
-      connect: false,
-      checklist: false,
-      plan: false,
-      reprovision: false,
-      verify: false,
+    // The checklist step is left out: the Bootstrap Checklist view re-runs on its own schedule,
+    // so whether its key changes (and checks the step) during this test is not ours to say.
+    const steps = (w: Record<string, boolean>) => ({
+      connect: w.connect,
+      plan: w.plan,
+      reprovision: w.reprovision,
+      verify: w.verify,
     });
+    assert.deepEqual(steps(await walkthrough()), { connect: false, plan: false, reprovision: false, verify: false });
     const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
       url: sandbox().url,
       token: sandbox().gitlabToken,
@@ -127,7 +129,7 @@ suite('Re-provision', function () {
     await answerPlan('gitlab-runner-b', 'Plan Only');
     assert.deepEqual(await report, { outcome: 'planned' });
     const after = await eventually(walkthrough, (w) => w.plan);
-    assert.deepEqual(after, { connect: true, checklist: false, plan: true, reprovision: false, verify: false });
+    assert.deepEqual(steps(after), { connect: true, plan: true, reprovision: false, verify: false });
     await ui.screenshot('walkthrough-planned');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

@@ -2,7 +2,7 @@
 // on the scale fleet, sandbox startup. Method and recorded figures: docs/benchmarks.md.
 //   npm run bench                   everything (~2-3 min on 2 cores)
 //   npm run bench -- --quick        fewer repetitions, for trying the harness
-//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup | vscode)
+//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup | rotation | vscode)
 // Every budgeted figure is judged (bench/budgets.ts): a failed budget makes the exit code 1. A full
 // run (no --quick, no --only) writes its table into docs/benchmarks.md; every run writes
 // bench/last-run.json and bench/last-run.md.
@@ -22,6 +22,7 @@ import { activationCases, measureActivation, type ProbeResult } from './activati
 import { AREAS, loadAdapters, runScenario, type ScenarioResult } from './refresh';
 import { measureCorrelation, runnersWithAllManagers, type CorrelationResult } from './correlation';
 import { measureStartup, type StartupResult } from './sandbox-startup';
+import { LATENCY_MS, measureRotation, ROTATION_PARALLELS, SECRETS } from './rotation';
 import { fmt, mb, table } from './stats';
 import { budgetTable, embed, judge, type Figure } from './budgets';
 import { vscodeFigures } from './vscode-figures';
@@ -287,7 +288,28 @@ async function main(): Promise<boolean> {
     );
   }
 
-  // ── 5. the real VS Code ────────────────────────────────────────────────────
+  // ── 5. key rotation ────────────────────────────────────────────────────────
+  if (want('rotation')) {
+    const rotation = await measureRotation(ROTATION_PARALLELS, quick ? 1 : 2, log);
+    results.rotation = rotation;
+    const serial = rotation.find((r) => r.parallel === 1)!.totalMs.median;
+    out(`\n## Key rotation: ${SECRETS} secrets, ${LATENCY_MS} ms added to every sandbox request (median (min–max, n))`);
+    out(
+      table(
+        ['secrets at a time', 'plan', 'run (steps)', 'total', 'speed-up vs 1', 'requests'],
+        rotation.map((r) => [
+          String(r.parallel),
+          fmt(r.planMs),
+          fmt(r.runMs),
+          fmt(r.totalMs),
+          `${(serial / r.totalMs.median).toFixed(1)}×`,
+          String(r.requests),
+        ]),
+      ),
+    );
+  }
+
+  // ── 6. the real VS Code ────────────────────────────────────────────────────
   if (want('vscode')) {
     const runs = quick ? 1 : 3;
     const vscode = await measureInVsCode(

@@ -84,8 +84,11 @@ export class GitLabFleet {
     const limit = pLimit(PACE.gitlab.perRunnerParallel);
     return Promise.all(
       [...byId.values()].map(async ({ basic, project }, index) => {
+        // A runner whose details fail shows what the list says: one flaky call must not blank the list.
         const runner =
-          index < PACE.gitlab.maxRunnersWithDetails ? await limit(() => this.withDetails(basic)) : toRunner(basic);
+          index < PACE.gitlab.maxRunnersWithDetails
+            ? await limit(() => this.withDetails(basic)).catch(() => toRunner(basic))
+            : toRunner(basic);
         return { ...runner, webUrl: runner.webUrl ?? this.runnerPage(runner, project) };
       }),
     );

@@ -26,6 +26,10 @@ export function normalizeGitLabUrl(input: string): string {
   if (url.username || url.password) {
     throw new InvalidGitLabUrl('Put the token in the token prompt, not in the URL.');
   }
+  if (url.search || url.hash)
+    throw new InvalidGitLabUrl(
+      `"${trimmed}" has a query or fragment. Enter the address of your GitLab server only, e.g. https://gitlab.example.com`,
+    );
   const path = url.pathname.replace(/\/+$/, '').replace(/\/api\/v4$/, '');
   return `${url.origin}${path}`;
 }

@@ -12,6 +12,7 @@ import {
   rollbackSecret,
   targetProblem,
   MAX_SECRET_BYTES,
+  overKmsLimit,
   type PlanFacts,
   type WriteOutcome,
 } from '../core/secret-write';
@@ -237,7 +238,7 @@ async function readFile(uri: vscode.Uri): Promise<{ bytes: Buffer; from: string 
     const { size } = await vscode.workspace.fs.stat(uri);
     if (size > MAX_SECRET_BYTES) {
       void vscode.window.showErrorMessage(
-        `${name} is ${formatSize(size)}; Cloud KMS encrypts at most ${formatSize(MAX_SECRET_BYTES)}. Nothing was read or sent.`,
+        `${overKmsLimit(name, size)} Nothing was read or sent.`,
       );
       return undefined;
     }

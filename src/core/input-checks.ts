@@ -23,9 +23,9 @@ export function gitlabTokenProblem(input: string): string | undefined {
   const wrong = WRONG_TOKENS.find(([prefix]) => token.startsWith(prefix));
   if (wrong)
     return `This is ${wrong[1]}, not a personal access token. Create a personal access token with the api scope (User settings > Access tokens).`;
-  if (/\s/.test(token)) return 'The token contains spaces or line breaks: paste the token alone.';
   if (/^(Bearer|PRIVATE-TOKEN:?)\s/i.test(input.trim()))
     return 'Paste the token alone, without "Bearer" or a header name.';
+  if (/\s/.test(token)) return 'The token contains spaces or line breaks: paste the token alone.';
   if (token.length < 20) return `The token is ${token.length} characters long; GitLab tokens are at least 20.`;
   return undefined;
 }

@@ -32,7 +32,7 @@ export function toGitLabFailure(error: unknown, host: string): Failure {
     return new Failure({
       source: 'gitlab',
       kind: 'unavailable',
-      message: `GitLab at ${host} answered with ${error.what}. Check runnerOps.gitlab.url, then try again.`,
+      message: `GitLab at ${host} answered with ${error.what}.${error.what.includes('runnerOps.gitlab.url') ? '' : ' Check runnerOps.gitlab.url, then try again.'}`,
       request: { method: error.request.method, path: new URL(error.request.url).pathname, status: error.status },
     });
   const request = requestOf(error);

@@ -67,6 +67,23 @@ async function fail(request: Request, response: Response): Promise<never> {
   throw new GitbeakerRequestError(description, { cause: { description, request, response } });
 }
 
+/** A 30x: said with where it pointed, and never followed (the token stays with the host it was saved for). */
+function redirected(request: Request, response: Response): UnexpectedAnswer {
+  const location = response.headers.get('location') ?? '';
+  let where = 'another address';
+  try {
+    const target = new URL(location, request.url);
+    where = target.origin === new URL(request.url).origin ? `${target.origin}${target.pathname}` : target.origin;
+  } catch {
+    // no usable Location: "another address"
+  }
+  return new UnexpectedAnswer(
+    `a redirect (${response.status}) to ${where}, which Runner Ops does not follow with your token; if GitLab moved, set runnerOps.gitlab.url to its new address`,
+    request,
+    response.status,
+  );
+}
+
 const isAbort = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
 
 /**
@@ -127,12 +144,14 @@ async function handle(endpoint: string, options?: HandlerOptions) {
     const lastTry = method !== 'GET' || n + 1 >= PACE.gitlab.attempts;
     let retryAfter: Response | undefined;
     const outcome = await attempt(
-      (deadline) => new Request(url, { ...(init as RequestInit), method, signal: deadline }),
+      // Redirects are not followed: fetch would carry PRIVATE-TOKEN to whatever host a 30x names.
+      (deadline) => new Request(url, { ...(init as RequestInit), method, signal: deadline, redirect: 'manual' }),
       timeoutMs,
       signal,
       agent,
       async (request, response) => {
         if (response.ok) return parse(request, response, asStream);
+        if (response.status >= 300 && response.status < 400) throw redirected(request, response);
         const wait = retryWaitMs(response, n);
         if (lastTry || !TRANSIENT.has(response.status) || wait > PACE.gitlab.maxInlineRetryAfterMs)
           return fail(request, response);

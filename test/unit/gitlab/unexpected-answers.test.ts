@@ -13,6 +13,8 @@ import type { Project } from '../../../src/core/model';
 type Answer = { status?: number; type?: string; body: string };
 let answers: Record<string, Answer> = {};
 const seen: string[] = [];
+/** Where a 30x answer points (its Location header). */
+let redirectTo: string | undefined;
 let server: Server;
 let url: string;
 
@@ -21,7 +23,10 @@ before(async () => {
     const path = (req.url ?? '').split('?')[0];
     seen.push(path);
     const answer = answers[path] ?? { status: 404, type: 'application/json', body: '{"message":"404 Not found"}' };
-    res.writeHead(answer.status ?? 200, { 'content-type': answer.type ?? 'application/json' });
+    res.writeHead(answer.status ?? 200, {
+      'content-type': answer.type ?? 'application/json',
+      ...(redirectTo ? { location: redirectTo } : {}),
+    });
     res.end(answer.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -116,4 +121,26 @@ test('a huge page (2,000 runners in one answer): listed, with details for the fi
   assert.equal(listed.length, 2000);
   const detailCalls = seen.filter((p) => /^\/api\/v4\/runners\/\d+$/.test(p)).length;
   assert.ok(detailCalls <= PACE.gitlab.maxRunnersWithDetails, `${detailCalls} detail requests`);
+});
+
+test('a redirect to another host is not followed: the token never reaches it', async () => {
+  const other: string[] = [];
+  const elsewhere = createServer((req, res) => {
+    other.push(`${req.url} ${String(req.headers['private-token'] ?? '')}`);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+  const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+  try {
+    answers = { '/api/v4/projects/g%2Fp': { status: 302, type: 'text/html', body: '' } };
+    redirectTo = `${target}/api/v4/projects/g%2Fp`;
+    assert.equal(
+      await messageOf(() => fleet().project('g/p')),
+      `GitLab at ${url} answered with a redirect (302) to ${target}, which Runner Ops does not follow with your token; if GitLab moved, set runnerOps.gitlab.url to its new address.`,
+    );
+    assert.deepEqual(other, [], 'nothing reached the other host');
+  } finally {
+    redirectTo = undefined;
+    await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
+  }
 });

@@ -6,7 +6,10 @@ import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
 import { external } from './commands/external';
 import * as general from './commands/general';
+import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
+import * as revealSecret from './commands/reveal-secret';
+import * as runnerToken from './commands/runner-token';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
@@ -21,12 +24,15 @@ export function activate(context: vscode.ExtensionContext) {
   const views = registerViews(context, services);
   auth.register(context, services);
   general.register(context, services);
+  operations.register(context, services);
   tail.register(context, services);
   runners.register(context, services);
   pipelines.register(context, services, views);
   secrets.register(context, services);
   vms.register(context, services);
   secretWrite.register(context, services);
+  revealSecret.register(context, services);
+  runnerToken.register(context, services);
   checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Gitlab } from '@gitbeaker/core';
-import { isFailure, type Failure } from '../../../src/core/failures';
+import type { Failure } from '../../../src/core/failures';
 import { PACE } from '../../../src/core/pace';
 import { toGitLabFailure } from '../../../src/gitlab/errors';
 import { GitLabFleet } from '../../../src/gitlab/fleet';
@@ -22,16 +22,12 @@ after(() => sandbox.close());
 const quick = (queryTimeout = 300) =>
   new Gitlab({ host: sandbox.url, token: sandbox.gitlabToken, queryTimeout, requesterFn: boundedRequesterFn });
 
-async function failureOf(call: () => Promise<unknown>): Promise<Failure> {
-  try {
-    await call();
-  } catch (error) {
-    const failure = toGitLabFailure(error, sandbox.url);
-    assert.ok(isFailure(failure));
-    return failure;
-  }
-  throw new Error('the call succeeded');
-}
+/** The Failure a call ends in (it must fail). */
+const failureOf = (call: () => Promise<unknown>): Promise<Failure> =>
+  call().then(
+    () => assert.fail('the call succeeded'),
+    (error: unknown) => toGitLabFailure(error, sandbox.url),
+  );
 
 async function withFaults<T>(spec: string, body: () => Promise<T>): Promise<T> {
   sandbox.faults.add(spec);

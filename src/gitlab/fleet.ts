@@ -13,6 +13,19 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 const time = (v: unknown) => (typeof v === 'string' && v ? Date.parse(v) : undefined);
 
+/** A list GitLab sent as a list; anything else (an object, an empty body) is said, not iterated. */
+function asList(value: unknown, host: string, what: string): Json[] {
+  if (Array.isArray(value)) return value.filter((v): v is Json => typeof v === 'object' && v !== null);
+  const empty = value === null || value === undefined || (typeof value === 'object' && Object.keys(value).length === 0);
+  const kind = typeof value;
+  const shape = empty ? 'an empty answer' : `${kind === 'object' ? 'an' : 'a'} ${kind} instead of a list`;
+  throw new Failure({
+    source: 'gitlab',
+    kind: 'unavailable',
+    message: `GitLab at ${host} answered the list of ${what} with ${shape}. Check runnerOps.gitlab.url, then try again.`,
+  });
+}
+
 export interface PipelinePage {
   pipelines: Pipeline[];
   nextPage?: number;
@@ -70,7 +83,10 @@ export class GitLabFleet {
     // the same for every project: read them once, from /runners/all for an admin, else through
     // the first project. Listing a project's runners unfiltered would page through every
     // instance runner again for each project.
-    const listedFor = (project: Project | undefined) => (list: unknown) => ({ list: list as Json[], project });
+    const listedFor = (project: Project | undefined) => (list: unknown) => ({
+      list: asList(list, this.url, 'runners'),
+      project,
+    });
     const lists = await Promise.all([
       ...projects.map((p) => this.projectRunners(p, 'project_type').then(listedFor(p))),
       // Projects in one namespace share its (and its ancestors') group runners: ask once per namespace.
@@ -99,7 +115,10 @@ export class GitLabFleet {
     const limit = pLimit(PACE.gitlab.perRunnerParallel);
     return Promise.all(
       listed.map(async ({ basic, project, runner: plain }) => {
-        const runner = wanted.has(plain.id) ? await limit(() => this.withDetails(basic)) : this.known(plain);
+        // A runner whose details fail shows what the list says: one flaky call must not blank the list.
+        const runner = wanted.has(plain.id)
+          ? await limit(() => this.withDetails(basic)).catch(() => this.known(plain))
+          : this.known(plain);
         return { ...runner, webUrl: runner.webUrl ?? this.runnerPage(runner, project) };
       }),
     );
@@ -167,7 +186,7 @@ export class GitLabFleet {
   /** GET /runners/:id/managers: gitbeaker has no method for it. */
   async managers(runnerId: number): Promise<RunnerManager[]> {
     const response = await this.call(() => this.api.Runners.requester.get(`runners/${runnerId}/managers`));
-    return ((response.body ?? []) as Json[]).map((m) => ({
+    return asList(response.body, this.url, 'runner managers').map((m) => ({
       systemId: str(m.system_id) ?? '',
       ipAddress: str(m.ip_address) || undefined,
       version: str(m.version) || undefined,
@@ -183,7 +202,7 @@ export class GitLabFleet {
     const jobs = await this.call(() =>
       this.api.Runners.allJobs(runnerId, { perPage: count, maxPages: 1, orderBy: 'id', sort: 'desc' } as never),
     );
-    return (jobs as unknown as Json[]).map(toJob);
+    return asList(jobs, this.url, 'jobs').map(toJob);
   }
 
   /** One runner's details, fresh (re-provisioning reads its paused flag and status now, not from the cache). */
@@ -196,7 +215,7 @@ export class GitLabFleet {
     const jobs = await this.call(() =>
       this.api.Runners.allJobs(runnerId, { status: 'running', perPage: PACE.gitlab.pageSize } as never),
     );
-    return (jobs as unknown as Json[]).map(toJob);
+    return asList(jobs, this.url, 'running jobs').map(toJob);
   }
 
   async cancelJob(projectId: number, jobId: number): Promise<void> {
@@ -231,8 +250,8 @@ export class GitLabFleet {
       } as never),
     )) as unknown as { data: Json[]; paginationInfo: { next: number | null } };
     return {
-      pipelines: result.data.map((p) => toPipeline(p, projectId)),
-      nextPage: result.paginationInfo.next ?? undefined,
+      pipelines: asList(result?.data, this.url, 'pipelines').map((p) => toPipeline(p, projectId)),
+      nextPage: result?.paginationInfo?.next ?? undefined,
     };
   }
 
@@ -248,7 +267,7 @@ export class GitLabFleet {
     const jobs = await this.call(() =>
       this.api.Jobs.all(projectId, { pipelineId, includeRetried: true, perPage: PACE.gitlab.pageSize }),
     );
-    return (jobs as unknown as Json[]).map((j) =>
+    return asList(jobs, this.url, 'jobs').map((j) =>
       toJob({ ...j, project_id: projectId, pipeline: j.pipeline ?? { id: pipelineId } }),
     );
   }
@@ -269,7 +288,7 @@ export class GitLabFleet {
 
   async schedules(projectId: number): Promise<PipelineSchedule[]> {
     const list = await this.call(() => this.api.PipelineSchedules.all(projectId, { perPage: PACE.gitlab.pageSize }));
-    return (list as unknown as Json[]).map(toSchedule);
+    return asList(list, this.url, 'pipeline schedules').map(toSchedule);
   }
 
   async schedule(projectId: number, scheduleId: number): Promise<PipelineSchedule> {

@@ -184,6 +184,13 @@ export function workbenchUi(page, resultsDir) {
     );
     const index = labels.findIndex((text) => text.startsWith(label));
     if (index < 0) throw new Error(`no quick pick item starting with "${label}"; items: ${labels.join(' | ')}`);
+    // A hover left by the mouse over another item can cover the row; a user would move away first.
+    await page.mouse.move(0, 0);
+    await page
+      .locator('.context-view .monaco-hover, .workbench-hover')
+      .first()
+      .waitFor({ state: 'hidden', timeout: 3_000 })
+      .catch(() => undefined);
     await rows.nth(index).click({ timeout: 10_000 });
   }
 

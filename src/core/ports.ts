@@ -10,7 +10,8 @@ export interface ComputePort {
 export interface GitLabPort {
   project(idOrPath: string | number): Promise<Project>;
   isAdmin(): Promise<boolean>;
-  runners(projects: Project[], admin: boolean): Promise<Runner[]>;
+  /** With details and managers for the first `detailed.first` runners in display order and for `detailed.ids`. */
+  runners(projects: Project[], admin: boolean, detailed?: { first: number; ids: Iterable<number> }): Promise<Runner[]>;
   runnerJobs(runnerId: number, count?: number): Promise<Job[]>;
   setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner>;
   pipelines(projectId: number, page?: number, perPage?: number): Promise<{ pipelines: Pipeline[]; nextPage?: number }>;

@@ -8,6 +8,7 @@ import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
 import type { GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
 import type { Failure } from '../core/failures';
+import { withDeadline } from '../core/deadline';
 import { PACE } from '../core/pace';
 import type { SecretsPort, VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
@@ -97,7 +98,7 @@ export class ChecklistAdapter implements GoogleProbes {
 
   async bucket(name: string): Promise<{ versioning: boolean } | undefined> {
     try {
-      const [metadata] = await this.storage.bucket(name).getMetadata();
+      const [metadata] = await withDeadline(this.storage.bucket(name).getMetadata(), CALL.timeout);
       return { versioning: metadata.versioning?.enabled === true };
     } catch (e) {
       return notFound(
@@ -109,9 +110,12 @@ export class ChecklistAdapter implements GoogleProbes {
 
   async objects(bucket: string, prefix: string): Promise<StoredObject[]> {
     try {
-      const [files] = await this.storage
-        .bucket(bucket)
-        .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: PACE.google.checklistMaxObjects });
+      const [files] = await withDeadline(
+        this.storage
+          .bucket(bucket)
+          .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: PACE.google.checklistMaxObjects }),
+        CALL.timeout,
+      );
       return files.map((f) => ({ name: f.name, generation: String(f.metadata.generation ?? '') }));
     } catch (e) {
       throw toGcpFailure(e, {

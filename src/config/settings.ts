@@ -1,6 +1,7 @@
 // Reads the runnerOps.* settings and says which parts of the product they enable. The caller
 // passes vscode.workspace.getConfiguration('runnerOps'), so the reading is tested in plain Node.
 import { SLOW_SECONDS, TAIL_MAX_LINES } from '../core/pace';
+import { QUEUE_WARN_SECONDS } from '../core/queue-time';
 
 /** What readSettings needs of a vscode.WorkspaceConfiguration. */
 export interface SettingsSource {
@@ -21,6 +22,8 @@ export interface RunnerOpsSettings {
   /** The slow view pace (core/pace.ts paceFor), within its bounds. */
   refresh: { slowSeconds: number };
   logs: { maxLines: number; runnerLogFilter: string };
+  /** Queue times over this p90 are warned on runner and VM rows. */
+  insights: { queueWarnSeconds: number };
   /** A sentence per setting that was out of range or of the wrong type, saying what is used instead. */
   problems: string[];
 }
@@ -42,6 +45,9 @@ export function readSettings(c: SettingsSource): RunnerOpsSettings {
     logs: {
       maxLines: wholeNumber(c, 'logs.maxLines', 'lines', TAIL_MAX_LINES, problems),
       runnerLogFilter: c.get<string>('logs.runnerLogFilter', ''),
+    },
+    insights: {
+      queueWarnSeconds: wholeNumber(c, 'insights.queueWarnSeconds', 'seconds', QUEUE_WARN_SECONDS, problems),
     },
     problems,
   };

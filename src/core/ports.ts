@@ -9,6 +9,8 @@ export interface ComputePort {
 export interface GitLabPort {
   project(idOrPath: string | number): Promise<Project>;
   isAdmin(): Promise<boolean>;
+  /** GET /version; undefined when the answer has none. */
+  serverVersion(): Promise<string | undefined>;
   runners(projects: Project[], admin: boolean): Promise<Runner[]>;
   runnerJobs(runnerId: number, count?: number): Promise<Job[]>;
   setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner>;

@@ -145,6 +145,12 @@ export class GitLabFleet {
     return runner;
   }
 
+  /** GET /version: the server's version ("17.11.3-ee"), to tell which runners are behind. */
+  async serverVersion(): Promise<string | undefined> {
+    const response = await this.call(() => this.api.Runners.requester.get('version'));
+    return str((response.body as Json | undefined)?.version) || undefined;
+  }
+
   /** GET /runners/:id/managers: gitbeaker has no method for it. */
   async managers(runnerId: number): Promise<RunnerManager[]> {
     const response = await this.call(() => this.api.Runners.requester.get(`runners/${runnerId}/managers`));

@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import type { Runner, WorkerVm } from '../../core/model';
 import { runnerLabel } from '../../core/names';
 import { GLYPHS, runnerStatus } from '../../core/status-table';
+import { describeQueue } from '../../core/queue-time';
 import { formatAgo, formatWhen } from '../../core/time-format';
+import type { RunnerInsights } from '../insights';
 import { escapeMd, tooltip } from './common';
 import { iconOf } from './icon';
 
@@ -17,10 +19,12 @@ export interface RunnerRowData {
   ambiguity?: string;
   /** An action in flight: "Pausing…". */
   busy?: string;
+  /** Versions against GitLab's, queue times (src/views/insights.ts). */
+  insights?: RunnerInsights;
   now: number;
 }
 
-export function runnerRow({ runner, hosts, ambiguity, busy, now }: RunnerRowData): vscode.TreeItem {
+export function runnerRow({ runner, hosts, ambiguity, busy, insights, now }: RunnerRowData): vscode.TreeItem {
   const status = runnerStatus(runner);
   const type = TYPE_LABEL[runner.type] ?? runner.type;
   const item = new vscode.TreeItem(runnerLabel(runner), vscode.TreeItemCollapsibleState.Collapsed);
@@ -33,37 +37,57 @@ export function runnerRow({ runner, hosts, ambiguity, busy, now }: RunnerRowData
       status.label,
       type,
       runner.tags.length ? runner.tags.join(', ') : 'untagged',
-      runner.version ? `v${runner.version}` : undefined,
+      runner.version
+        ? `v${runner.version}${insights?.version?.short ? ` (${insights.version.short})` : ''}`
+        : undefined,
       contact,
       hosts.length ? `on ${hosts.map((h) => h.vm.name).join(', ')}` : undefined,
+      insights?.queueWarning ? 'slow queue' : undefined,
     ]
       .filter(Boolean)
       .join(' · ');
   const hosted = hosts.length
     ? `Hosted on: ${hosts.map((h) => `${escapeMd(h.vm.name)} (${h.vm.zone})${h.how ? `, ${escapeMd(h.how)}` : ''}`).join('; ')}`
     : `Hosted on: ${escapeMd(ambiguity ?? 'not found among the runner VMs')}`;
-  item.tooltip = tooltip([
-    `**Runner ${escapeMd(runnerLabel(runner))}** — ${status.label}`,
-    runner.paused && 'Paused: it picks no new jobs until resumed.',
-    `Type: ${type}`,
-    `Tags: ${runner.tags.length ? runner.tags.map((t) => `\`${t}\``).join(' ') : 'none'}`,
-    runner.runUntagged !== undefined && `Runs untagged jobs: ${runner.runUntagged ? 'yes' : 'no'}`,
-    runner.version && `Version: ${runner.version}`,
-    runner.executor && `Executor: ${runner.executor}`,
-    `Last contact: ${runner.contactedAt ? formatWhen(runner.contactedAt, now) : 'never'}`,
-    hosted,
-    ...(runner.managers ?? []).map(
-      (m) =>
-        `Host \`${m.systemId}\`: ${[
-          m.ipAddress && `IP ${m.ipAddress}`,
-          m.version && `v${m.version}`,
-          `last contact ${m.contactedAt ? formatWhen(m.contactedAt, now) : 'never'}`,
-        ]
-          .filter(Boolean)
-          .join(', ')}`,
-    ),
-  ]);
+  item.tooltip = tooltip(
+    [
+      `**Runner ${escapeMd(runnerLabel(runner))}** — ${status.label}`,
+      runner.paused && 'Paused: it picks no new jobs until resumed.',
+      `Type: ${type}`,
+      `Tags: ${runner.tags.length ? runner.tags.map((t) => `\`${t}\``).join(' ') : 'none'}`,
+      runner.runUntagged !== undefined && `Runs untagged jobs: ${runner.runUntagged ? 'yes' : 'no'}`,
+      runner.version && `Version: ${runner.version}${insights?.version ? `, ${insights.version.text}` : ''}`,
+      insights && upgradeHint(insights),
+      insights?.pair && `A/B pair: ${insights.pair}`,
+      runner.executor && `Executor: ${runner.executor}`,
+      insights?.queueWarning && `$(warning) ${escapeMd(insights.queueWarning)}`,
+      insights?.queue && `Queue time: ${describeQueue(insights.queue)}`,
+      ...(insights?.tagQueues ?? []).map(([tag, stats]) => `Queue time for \`${tag}\` jobs: ${describeQueue(stats)}`),
+      `Last contact: ${runner.contactedAt ? formatWhen(runner.contactedAt, now) : 'never'}`,
+      hosted,
+      ...(runner.managers ?? []).map(
+        (m) =>
+          `Host \`${m.systemId}\`: ${[
+            m.ipAddress && `IP ${m.ipAddress}`,
+            m.version && `v${m.version}`,
+            `last contact ${m.contactedAt ? formatWhen(m.contactedAt, now) : 'never'}`,
+          ]
+            .filter(Boolean)
+            .join(', ')}`,
+      ),
+    ],
+    true,
+  );
   item.contextValue = `runner.${runner.paused ? 'paused' : 'active'}${runner.webUrl ? '.web' : ''}`;
   item.accessibilityInformation = { label: `Runner ${runnerLabel(runner)}, ${busy ?? status.label}` };
   return item;
+}
+
+/** How to catch up with GitLab's version: through Re-provision Worker when it exists. */
+function upgradeHint({ version, canReprovision }: RunnerInsights): string | undefined {
+  if (!version?.upgradeTag || version.kind !== 'behind') return undefined;
+  const tag = `\`${version.upgradeTag}\` (or a newer patch)`;
+  return canReprovision
+    ? `Upgrade: Re-provision Worker with the runner image tag ${tag}.`
+    : `Upgrade: run gitlab-runner ${tag} on its VM.`;
 }

@@ -26,6 +26,7 @@ before(async () => {
     gcpZones: [],
     instanceFilter: '',
     credentials: 'none',
+    insights: { queueWarnSeconds: 120 },
     endpoints: s['runnerOps.gcp.endpoints'] as RunnerOpsSettings['endpoints'],
     secretsBucket: s['runnerOps.secrets.bucket'] as string,
     secretsPrefix: s['runnerOps.secrets.prefix'] as string,

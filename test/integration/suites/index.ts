@@ -8,3 +8,4 @@ import './secrets.test';
 import './checklist.test';
 import './failures.test';
 import './rows.test';
+import './insights.test';

@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import type { FailureSink } from './failures';
 import { busyArea, type BusyKey } from './fleet-actions';
 import { load, notLoaded, type Loadable } from './loadable';
+import { pipelineMoving } from './motion';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, WorkerVm } from './model';
 import { PACE, type Pace } from './pace';
 import { QUEUE_WARN_SECONDS } from './queue-time';
@@ -252,7 +253,7 @@ export class FleetStore {
   }
 
   private inMotion(projectId: number): boolean {
-    return (this.pipelines.get(projectId)?.value?.pipelines ?? []).some((p) => pipelineStatus(p.status).transitional);
+    return (this.pipelines.get(projectId)?.value?.pipelines ?? []).some((p) => pipelineMoving(this, p));
   }
 
   /** The user asked for a refresh: nothing counts as fresh any more. */

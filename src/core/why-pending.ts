@@ -76,6 +76,11 @@ export function whyPending(job: Job, context: PendingContext): PendingDiagnosis 
   };
 }
 
+/** Whether an online, unpaused runner could take this pending job now (or once it finishes its current one). */
+export function runnerCanTake(job: Job, runners: readonly Runner[], project?: Project): boolean {
+  return runners.some((r) => r.status === 'online' && !r.paused && misfitOf(r, job, project) === undefined);
+}
+
 interface Misfit {
   kind: 'assignment' | 'tags' | 'untagged' | 'protected';
   /** After "has them but": "is a project runner of another project". */

@@ -81,11 +81,19 @@ suite('Insights', function () {
     await vscode.workspace
       .getConfiguration('runnerOps')
       .update('insights.queueWarnSeconds', 5, vscode.ConfigurationTarget.Global);
-    await ui.expandRow('Registered Runners', '#1 gitlab-runner-a');
-    await until(
-      'Registered Runners',
-      (rows) => rows.some((r) => /^#1 gitlab-runner-a — .* · slow queue$/.test(r)),
-      'runner #1 warned',
+    // A new setting builds a new store: the runner's jobs are read again once its row is expanded.
+    const warnedRow = /^#1 gitlab-runner-a — .* · slow queue$/;
+    const view = await eventually(
+      async () => {
+        await ui.expandRow('Registered Runners', '#1 gitlab-runner-a').catch(() => undefined);
+        return ui.readView('Registered Runners');
+      },
+      (v) => rowsOf(v).some((r) => warnedRow.test(r)),
+      20_000,
+    );
+    assert.ok(
+      rowsOf(view).some((r) => warnedRow.test(r)),
+      rowsOf(view).join('\n'),
     );
     const warned = await ui.hoverRow('Registered Runners', '#1 gitlab-runner-a');
     assert.match(warned, new RegExp(`Jobs wait long for a runner here: p90 ${p90} s is over the 5 s threshold`));
@@ -156,28 +164,30 @@ suite('Insights', function () {
   });
 
   test('a job waiting for a paused runner says so, and its fix resumes the runner and the job runs', async () => {
-    const runnerB = store().runners.value!.find((r) => r.description === 'gitlab-runner-b')!;
-    await vscode.commands.executeCommand('runnerOps.pauseRunner', { runner: runnerB });
+    // Both runners that serve runner-fleet's `gcp` jobs are paused (the last one after a confirmation).
+    for (const name of ['gitlab-runner-b', 'gitlab-runner-a']) {
+      const runner = store().runners.value!.find((r) => r.description === name)!;
+      await vscode.commands.executeCommand('runnerOps.pauseRunner', { runner });
+    }
     await ui.clearNotifications();
-    // Someone pushes to version-updater: its jobs need `gcp`, which only runner #2 (paused) and #3 (offline) serve there.
-    const updater = gitlab().state.projectByPath('infra/version-updater')!;
-    const pushed = gitlab().sim.createPipeline(updater, 'main', 'push', 1, sandbox().world.clock.now());
+    const fleet = gitlab().state.projectByPath('infra/runner-fleet')!;
+    const pushed = gitlab().sim.createPipeline(fleet, 'main', 'push', 1, sandbox().world.clock.now());
     await vscode.commands.executeCommand('runnerOps.refresh');
     await until('Pipelines', (rows) => rows.some((r) => r.startsWith(`#${pushed.id} main — Pending`)), 'pushed');
     await ui.expandRow('Pipelines', `#${pushed.id} main`);
-    await ui.expandRow('Pipelines', 'check');
+    await ui.expandRow('Pipelines', 'validate');
     await until(
       'Pipelines',
-      (rows) => rows.some((r) => /^check-versions — Pending · .* · runner #2 paused$/.test(r)),
+      (rows) => rows.some((r) => /^terraform:fmt — Pending · .* · runner #1 paused$/.test(r)),
       'the job names the paused runner',
     );
     const job = store()
       .pipelineJobs.get(pushed.id)!
-      .value!.find((j) => j.name === 'check-versions')!;
+      .value!.find((j) => j.name === 'terraform:fmt')!;
     const mark = sandbox().requests.mark();
     const explained = vscode.commands.executeCommand<string>('runnerOps.whyPending', { job });
     const message =
-      /No online runner available to infra\/version-updater has tag `?gcp`?; runner #2 'gitlab-runner-b' has it but is paused/;
+      /No online runner available to infra\/runner-fleet has tag `?gcp`?; runner #1 'gitlab-runner-a' has it but is paused/;
     const shown = await eventually(
       () => ui.notifications(),
       (n) => n.some((t) => message.test(t)),
@@ -187,20 +197,20 @@ suite('Insights', function () {
       shown.join('\n'),
     );
     await ui.screenshot('insight-why-pending-fix');
-    await ui.clickNotificationButton('has it but is paused', 'Resume Runner #2');
+    await ui.clickNotificationButton('has it but is paused', 'Resume Runner #1');
     assert.match(await explained, /has it but is paused\.$/);
     const puts = sandbox()
       .requests.since(mark)
       .filter((r) => r.method === 'PUT')
       .map((r) => `${r.path} ${r.status}`);
-    assert.deepEqual(puts, [`/api/v4/runners/${runnerB.id} 200`]);
+    assert.deepEqual(puts, ['/api/v4/runners/1 200']);
     await until(
       'Pipelines',
-      (rows) => rows.some((r) => /^check-versions — (Running|Passed)/.test(r)),
+      (rows) => rows.some((r) => /^terraform:fmt — (Running|Passed)/.test(r)),
       'the job runs once the runner is resumed',
       30_000,
     );
-    assert.equal(gitlab().state.jobs.get(job.id)!.runnerId, runnerB.id, 'runner #2 picked it');
+    assert.equal(gitlab().state.jobs.get(job.id)!.runnerId, 1, 'runner #1 picked it');
   });
 
   test('no request is added to an idle minute by any insight', async function () {

@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { correlate } from '../../../src/core/correlate';
-import type { Job, Project, Runner, WorkerVm } from '../../../src/core/model';
+import { FleetStore } from '../../../src/core/fleet-store';
+import type { Job, Pipeline, Project, Runner, WorkerVm } from '../../../src/core/model';
+import { areaInMotion, pipelineMoving } from '../../../src/core/motion';
 import { pickedJobs, queueStats, queueTimes, queueWarning } from '../../../src/core/queue-time';
 import { pairMismatch, versionGap } from '../../../src/core/versions';
 import { whyPending, type PendingContext } from '../../../src/core/why-pending';
@@ -176,4 +178,36 @@ test('the two runners of an A/B pair on different minor versions are compared', 
   const lone = runner(3, ['docker'], { version: '16.0.0' });
   assert.equal(pairMismatch(a, [a, b, lone]), "runner #2 'runner-2', which shares `gcp`, runs 17.9.2");
   assert.equal(pairMismatch(a, [a, { ...b, version: '17.11.4' }]), undefined);
+});
+
+test('a pipeline waiting only for jobs no runner can take is not in motion, so the views do not poll it fast', () => {
+  const store = new FleetStore({
+    compute: async () => undefined,
+    gitlab: async () => undefined,
+    projects: [],
+    now: () => NOW,
+  });
+  const pipeline: Pipeline = {
+    id: 13,
+    projectId: 1,
+    ref: 'main',
+    sha: '',
+    source: 'web',
+    status: 'pending',
+    createdAt: NOW,
+    webUrl: '',
+  };
+  const loaded = <T>(value: T) => ({ value, loading: false });
+  store.projects = loaded([project]);
+  store.pipelines.set(1, loaded({ pipelines: [pipeline] }));
+  assert.equal(pipelineMoving(store, pipeline), true, 'its jobs are not read yet: assume it moves');
+  store.runners = loaded([runner(1, ['gcp']), runner(3, ['docker'], { status: 'offline' })]);
+  store.pipelineJobs.set(13, loaded([pending(['docker']), pending(['docker'], { id: 100, status: 'created' })]));
+  assert.equal(pipelineMoving(store, pipeline), false);
+  assert.equal(areaInMotion(store, 'pipelines'), false);
+  store.runners = loaded([runner(1, ['gcp']), runner(3, ['docker'])]);
+  assert.equal(pipelineMoving(store, pipeline), true, 'runner #3 is back: the job will start');
+  store.runners = loaded([runner(1, ['gcp'])]);
+  store.pipelineJobs.set(13, loaded([pending(['docker']), pending(['gcp'], { id: 100, status: 'running' })]));
+  assert.equal(pipelineMoving(store, pipeline), true, 'another job runs');
 });

@@ -9,6 +9,8 @@ import * as general from './commands/general';
 import * as insights from './commands/insights';
 import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
+import * as revealSecret from './commands/reveal-secret';
+import * as runnerToken from './commands/runner-token';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
@@ -31,6 +33,8 @@ export function activate(context: vscode.ExtensionContext) {
   secrets.register(context, services);
   vms.register(context, services);
   secretWrite.register(context, services);
+  revealSecret.register(context, services);
+  runnerToken.register(context, services);
   checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.

@@ -74,6 +74,8 @@ export interface OperationRun<S> {
   steps: readonly Step<S>[];
   /** The notification's title, e.g. "Rotating projects/p/…/cryptoKeys/runner-secrets". */
   progressTitle: string;
+  /** The caller says how a stopped run ended (and what to do) itself. */
+  explainsStop?: boolean;
 }
 
 /**
@@ -105,7 +107,7 @@ export async function runWithProgress<S>(services: Services, run: OperationRun<S
       }
     },
   );
-  if (outcome.outcome !== 'done') {
+  if (outcome.outcome !== 'done' && !run.explainsStop) {
     const where = stoppedSentence(run.journal as Journal<unknown>, run.steps as Step<unknown>[]);
     const show = outcome.outcome === 'failed' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     void show(`${run.journal.title} ${where}. Run it again to resume from there.`, 'Resume', 'Show Log').then(

@@ -27,6 +27,15 @@ export const TAIL_MAX_LINES = {
   maximum: 1_000_000,
 };
 
+/** The setting `runnerOps.secrets.tokenExpiryWarningDays`: a runner token expiring sooner is flagged. */
+export const TOKEN_EXPIRY_WARNING_DAYS = {
+  default: 14,
+  /** 0: flag only a token that has already expired. */
+  minimum: 0,
+  /** GitLab's longest runner token expiration interval is a year. */
+  maximum: 365,
+};
+
 export interface PaceSettings {
   /** The slow view pace, in seconds (already within SLOW_SECONDS). */
   readonly slowSeconds: number;

@@ -9,7 +9,7 @@ import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
 import { Failure } from '../core/failures';
 import { PACE } from '../core/pace';
-import { decryptFailureReason, type VerifyResult } from '../core/secrets';
+import { decryptFailureReason, type Inspect, type VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
 import { googleSaid, toGcpFailure } from './gcp-failure';
 
@@ -33,10 +33,14 @@ export class KmsDecryptCheck {
   }
 
   /** Whether `ciphertext` decrypts with the configured key, and with its primary version. */
-  async check(ciphertext: Buffer): Promise<VerifyResult> {
+  async check(ciphertext: Buffer, inspect?: Inspect): Promise<VerifyResult> {
     const opened = await this.open(ciphertext);
     if (!opened.ok) return { outcome: 'failed', reason: opened.reason, failure: opened.failure };
-    opened.plaintext.fill(0);
+    try {
+      inspect?.(opened.plaintext);
+    } finally {
+      opened.plaintext.fill(0);
+    }
     return opened.usedPrimary ? { outcome: 'primary' } : { outcome: 'older-version' };
   }
 

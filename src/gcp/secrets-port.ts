@@ -12,7 +12,7 @@ export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPor
   return {
     bucket: () => storage.bucket(),
     listGenerations: (prefix) => storage.listGenerations(prefix),
-    async verify(objectName, generation) {
+    async verify(objectName, generation, inspect) {
       let ciphertext: Buffer;
       try {
         ciphertext = await storage.download(objectName, generation);
@@ -20,7 +20,7 @@ export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPor
         const failure = error as Error;
         return { outcome: 'failed', reason: `the object could not be downloaded: ${failure.message}`, failure };
       }
-      return cipher().check(ciphertext);
+      return cipher().check(ciphertext, inspect);
     },
     encrypt: (plaintext) => cipher().encrypt(plaintext),
     decrypt: (ciphertext) => cipher().decrypt(ciphertext),

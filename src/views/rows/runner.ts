@@ -21,10 +21,20 @@ export interface RunnerRowData {
   busy?: string;
   /** Versions against GitLab's, queue times (src/views/insights.ts). */
   insights?: RunnerInsights;
+  /** What the last Verify of the secrets found wrong with this runner's stored token. */
+  tokenProblems?: string[];
   now: number;
 }
 
-export function runnerRow({ runner, hosts, ambiguity, busy, insights, now }: RunnerRowData): vscode.TreeItem {
+export function runnerRow({
+  runner,
+  hosts,
+  ambiguity,
+  busy,
+  insights,
+  tokenProblems = [],
+  now,
+}: RunnerRowData): vscode.TreeItem {
   const status = runnerStatus(runner);
   const type = TYPE_LABEL[runner.type] ?? runner.type;
   const item = new vscode.TreeItem(runnerLabel(runner), vscode.TreeItemCollapsibleState.Collapsed);
@@ -43,6 +53,7 @@ export function runnerRow({ runner, hosts, ambiguity, busy, insights, now }: Run
       contact,
       hosts.length ? `on ${hosts.map((h) => h.vm.name).join(', ')}` : undefined,
       insights?.queueWarning ? 'slow queue' : undefined,
+      ...tokenProblems,
     ]
       .filter(Boolean)
       .join(' · ');
@@ -65,6 +76,7 @@ export function runnerRow({ runner, hosts, ambiguity, busy, insights, now }: Run
       ...(insights?.tagQueues ?? []).map(([tag, stats]) => `Queue time for \`${tag}\` jobs: ${describeQueue(stats)}`),
       `Last contact: ${runner.contactedAt ? formatWhen(runner.contactedAt, now) : 'never'}`,
       hosted,
+      ...tokenProblems.map((p) => `Token: ${escapeMd(p)}`),
       ...(runner.managers ?? []).map(
         (m) =>
           `Host \`${m.systemId}\`: ${[

@@ -8,4 +8,5 @@ import './secrets.test';
 import './checklist.test';
 import './failures.test';
 import './rows.test';
+import './token-rotation.test';
 import './insights.test';

@@ -143,6 +143,7 @@ suite('Insights', function () {
   test("the demo's pending job says no online runner has its tag and names the offline one", async () => {
     await until('Pipelines', (rows) => rows.some((r) => /^#13 main — Pending/.test(r)), 'pipeline #13 pending');
     await ui.expandRow('Pipelines', '#13 main');
+    await until('Pipelines', (rows) => rows.some((r) => r.startsWith('validate — ')), 'its stage listed');
     await ui.expandRow('Pipelines', 'validate');
     const view = await until(
       'Pipelines',
@@ -175,6 +176,7 @@ suite('Insights', function () {
     await vscode.commands.executeCommand('runnerOps.refresh');
     await until('Pipelines', (rows) => rows.some((r) => r.startsWith(`#${pushed.id} main — Pending`)), 'pushed');
     await ui.expandRow('Pipelines', `#${pushed.id} main`);
+    await until('Pipelines', (rows) => rows.some((r) => r.startsWith('validate — Pending · 2 jobs')), 'its stage');
     await ui.expandRow('Pipelines', 'validate');
     await until(
       'Pipelines',

@@ -9,7 +9,9 @@ import * as general from './commands/general';
 import * as insights from './commands/insights';
 import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
+import * as reprovision from './commands/reprovision';
 import * as revealSecret from './commands/reveal-secret';
+import * as rotate from './commands/rotate';
 import * as runnerToken from './commands/runner-token';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
@@ -35,7 +37,9 @@ export function activate(context: vscode.ExtensionContext) {
   secretWrite.register(context, services);
   revealSecret.register(context, services);
   runnerToken.register(context, services);
+  rotate.register(context, services);
   checklist.register(context, services, views);
+  reprovision.register(context, services);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
   return { services, views, confirmation, external };

@@ -71,8 +71,13 @@ export function paceFor({ slowSeconds }: PaceSettings) {
        * a twelfth under the slow pace, so a timer firing a little early never skips a slow poll.
        */
       quietProjectMs: Math.round((slowMs * 11) / 12),
-      /** Pipeline details (duration, user; not in GitLab's list) fetched per list and refresh: the rest later. */
-      maxPipelineDetails: 10,
+      /**
+       * Rows a tall sidebar pane shows without scrolling. Details (a pipeline's duration and user, a
+       * runner's tags, version and managers: not in GitLab's lists) are fetched for these first rows
+       * in display order and for expanded rows only, so a refresh costs its list pages plus about a
+       * screenful, whatever the fleet's size (docs/benchmarks.md).
+       */
+      visibleRows: 20,
       /** Pipeline detail requests in flight, for all projects together: 20 projects are not 80 requests at once. */
       detailsParallel: 4,
       /** Jobs shown under an expanded runner: the recent ones say what it is doing. */
@@ -117,10 +122,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       pageSize: 100,
       /** Pipelines per project and page: the first page is refreshed, "Load more" fetches the next. */
       pipelinesPerPage: 20,
-      /** Per-runner requests (details, managers) are N+1: this many runners at a time ... */
+      /** Per-runner requests (details, managers) are N+1: this many runners at a time (which ones: fleet.visibleRows). */
       perRunnerParallel: 4,
-      /** ... and details for this many runners at most; the rest show what the list says. */
-      maxRunnersWithDetails: 100,
     },
     /** Google calls (src/gcp/): per call, answer within seconds; the poller or the user tries again. */
     google: {
@@ -128,6 +131,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       compute: { timeout: 20_000, maxRetries: 1 },
       /** Compute's largest page: one request per 500 VMs. */
       computePageSize: 500,
+      /** zoneOperations.wait answers after at most about 2 minutes, DONE or not: the caller waits again. */
+      operationWait: { timeout: 150_000, maxRetries: 0 },
       /** A tail polls again soon anyway: one quick attempt per poll. */
       serial: { timeout: 10_000, maxRetries: 0 },
       logging: { timeout: 10_000, maxRetries: 0 },
@@ -145,6 +150,11 @@ export function paceFor({ slowSeconds }: PaceSettings) {
     secrets: {
       /** Secrets verified at a time by "Verify All": KMS and Storage stay well under their quotas. */
       verifyParallel: 4,
+      /**
+       * Secrets re-encrypted at a time by a key rotation: each is 4 calls in a row (download, decrypt,
+       * encrypt, upload, then a read-back), so 8 in flight hide the round trips without nearing a quota.
+       */
+      rotateParallel: 8,
     },
     correlation: {
       /** A VM that started this recently may still be starting its runner: no "runner offline" alarm yet. */

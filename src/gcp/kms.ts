@@ -79,8 +79,13 @@ export class KmsDecryptCheck {
 
   /** The plaintext, CRC32C checked; the caller zeroes it. Throws a Failure saying why it cannot. */
   async decrypt(ciphertext: Uint8Array): Promise<Buffer> {
+    return (await this.decryptTelling(ciphertext)).plaintext;
+  }
+
+  /** As decrypt, and whether the key's primary version did it (KMS's usedPrimary). */
+  async decryptTelling(ciphertext: Uint8Array): Promise<{ plaintext: Buffer; usedPrimary: boolean }> {
     const opened = await this.open(Buffer.from(ciphertext));
-    if (opened.ok) return opened.plaintext;
+    if (opened.ok) return { plaintext: opened.plaintext, usedPrimary: opened.usedPrimary };
     throw new Failure({
       source: 'kms',
       kind: opened.failure?.kind ?? 'unavailable',

@@ -3,4 +3,5 @@
 export { KmsDecryptCheck } from './kms';
 export { SecretsStorage } from './storage';
 export { ChecklistAdapter } from './checklist';
-export { secretsPort } from './secrets-port';
+export { rotationPort, secretsPort } from './secrets-port';
+export { workerSecrets } from './worker-secrets';

@@ -1,15 +1,38 @@
 // The secrets' port over Cloud Storage and Cloud KMS: list, download and decrypt-check, and the
 // writes (encrypt, upload with a generation precondition, restore an older generation).
 // The bootstrap checklist decrypt-checks through it too (src/gcp/checklist.ts), so both say the same.
+import type { RotationPort } from '../core/rotation';
 import type { SecretsPort } from '../core/secrets';
 import { KmsDecryptCheck, type KmsSettings } from './kms';
+import { KmsKeyAdmin } from './kms-key';
 import { SecretsStorage, type StorageSettings } from './storage';
 
 export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPort {
-  const storage = new SecretsStorage(settings);
+  return withCipher(settings, new SecretsStorage(settings)).port;
+}
+
+/** The secrets' port plus what a key rotation needs: the key's versions, and decrypts that tell usedPrimary. */
+export function rotationPort(settings: StorageSettings & KmsSettings): RotationPort & { close(): Promise<void> } {
+  const { port, cipher } = withCipher(settings, new SecretsStorage(settings));
+  const admin = new KmsKeyAdmin(settings);
+  return {
+    ...port,
+    open: (ciphertext) => cipher().decryptTelling(ciphertext),
+    describeKey: () => admin.describeKey(),
+    createVersion: () => admin.createVersion(),
+    makePrimary: (version) => admin.makePrimary(version),
+    setVersionState: (version, state) => admin.setVersionState(version, state),
+    scheduleDestroy: (version) => admin.scheduleDestroy(version),
+    close: async () => {
+      await Promise.all([port.close?.(), admin.close()]);
+    },
+  };
+}
+
+function withCipher(settings: KmsSettings, storage: SecretsStorage) {
   let kms: KmsDecryptCheck | undefined;
   const cipher = () => (kms ??= new KmsDecryptCheck(settings));
-  return {
+  const port: SecretsPort = {
     bucket: () => storage.bucket(),
     listGenerations: (prefix) => storage.listGenerations(prefix),
     async verify(objectName, generation, inspect) {
@@ -31,4 +54,5 @@ export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPor
       await kms?.close();
     },
   };
+  return { port, cipher };
 }

@@ -3,6 +3,7 @@
 import pLimit from 'p-limit';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
 import { PACE } from '../core/pace';
+import { byPriority, runnerStatus } from '../core/status-table';
 import { createGitLabApi, type GitLabApi } from './client';
 import { Failure } from '../core/failures';
 import { toGitLabFailure } from './errors';
@@ -58,9 +59,14 @@ export class GitLabFleet {
 
   /**
    * Runners available to the projects (project, group and instance runners), plus all instance
-   * runners when the token is an admin's. Each with its details and managers (tags, version, ips).
+   * runners when the token is an admin's. Details and managers (tags, version, ips) only for the
+   * runners `detailed` names: the first rows as the view sorts them, and the expanded ones.
    */
-  async runners(projects: Project[], admin: boolean): Promise<Runner[]> {
+  async runners(
+    projects: Project[],
+    admin: boolean,
+    detailed: { first: number; ids: Iterable<number> } = { first: PACE.fleet.visibleRows, ids: [] },
+  ): Promise<Runner[]> {
     // Per project only its own runners, per namespace its group runners. The instance runners are
     // the same for every project: read them once, from /runners/all for an admin, else through
     // the first project. Listing a project's runners unfiltered would page through every
@@ -79,14 +85,22 @@ export class GitLabFleet {
           : Promise.resolve([])
       ).then(listedFor(undefined)),
     ]);
-    // Per-runner requests (details, managers) are N+1: bounded in parallel and in number.
+    // Per-runner requests (details, managers) are N+1: bounded in parallel, and only for the rows
+    // a user sees first or expanded; the others show what the list says (and details already known).
     const byId = new Map<number, { basic: Json; project?: Project }>();
     for (const { list, project } of lists) for (const basic of list) byId.set(basic.id as number, { basic, project });
+    const listed = [...byId.values()].map((entry) => ({ ...entry, runner: toRunner(entry.basic) }));
+    const shownFirst = new Set(
+      [...listed]
+        .sort((a, b) => byPriority(runnerStatus(a.runner), runnerStatus(b.runner)) || a.runner.id - b.runner.id)
+        .slice(0, detailed.first)
+        .map((entry) => entry.runner.id),
+    );
+    const wanted = new Set([...shownFirst, ...detailed.ids]);
     const limit = pLimit(PACE.gitlab.perRunnerParallel);
     return Promise.all(
-      [...byId.values()].map(async ({ basic, project }, index) => {
-        const runner =
-          index < PACE.gitlab.maxRunnersWithDetails ? await limit(() => this.withDetails(basic)) : toRunner(basic);
+      listed.map(async ({ basic, project, runner: plain }) => {
+        const runner = wanted.has(plain.id) ? await limit(() => this.withDetails(basic)) : this.known(plain);
         return { ...runner, webUrl: runner.webUrl ?? this.runnerPage(runner, project) };
       }),
     );
@@ -122,6 +136,12 @@ export class GitLabFleet {
         request: failure.request,
       });
     }
+  }
+
+  /** A runner not fetched in detail this time: its list entry over the details fetched earlier, if any. */
+  private known(plain: Runner): Runner {
+    const cached = this.runnerCache.get(plain.id)?.runner;
+    return cached ? { ...cached, status: plain.status, paused: plain.paused, contactedAt: plain.contactedAt } : plain;
   }
 
   private async withDetails(basic: Json): Promise<Runner> {
@@ -171,6 +191,33 @@ export class GitLabFleet {
       this.api.Runners.allJobs(runnerId, { perPage: count, maxPages: 1, orderBy: 'id', sort: 'desc' } as never),
     );
     return (jobs as unknown as Json[]).map(toJob);
+  }
+
+  /** One runner's details, fresh (re-provisioning reads its paused flag and status now, not from the cache). */
+  async runner(runnerId: number): Promise<Runner> {
+    return toRunner((await this.call(() => this.api.Runners.show(runnerId))) as unknown as Json);
+  }
+
+  /** GET /runners/:id/jobs?status=running: what a drain waits for. */
+  async runningJobs(runnerId: number): Promise<Job[]> {
+    const jobs = await this.call(() =>
+      this.api.Runners.allJobs(runnerId, { status: 'running', perPage: PACE.gitlab.pageSize } as never),
+    );
+    return (jobs as unknown as Json[]).map(toJob);
+  }
+
+  async cancelJob(projectId: number, jobId: number): Promise<void> {
+    await this.call(() => this.api.Jobs.cancel(projectId, jobId));
+  }
+
+  async username(): Promise<string> {
+    const user = (await this.call(() => this.api.Users.showCurrentUser())) as unknown as Json;
+    return str(user.username) ?? '';
+  }
+
+  async createPipeline(project: string, ref: string): Promise<Pipeline> {
+    const created = (await this.call(() => this.api.Pipelines.create(project, ref))) as unknown as Json;
+    return toPipeline(created, num(created.project_id) ?? 0);
   }
 
   async setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner> {

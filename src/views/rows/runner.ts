@@ -100,6 +100,6 @@ function upgradeHint({ version, canReprovision }: RunnerInsights): string | unde
   if (!version?.upgradeTag || version.kind !== 'behind') return undefined;
   const tag = `\`${version.upgradeTag}\` (or a newer patch)`;
   return canReprovision
-    ? `Upgrade: Re-provision Worker with the runner image tag ${tag}.`
+    ? `Upgrade: Re-provision Worker from an instance template whose runner image is ${tag} (runnerOps.reprovision.instanceTemplate).`
     : `Upgrade: run gitlab-runner ${tag} on its VM.`;
 }

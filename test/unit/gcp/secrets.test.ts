@@ -8,6 +8,7 @@ import { replaceSecret, rollbackSecret } from '../../../src/core/secret-write';
 import { secretsPort } from '../../../src/gcp/secrets-bundle';
 import type { Failure } from '../../../src/core/failures';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { sandboxSettings } from './sandbox-settings';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import type { RunnerOpsSettings } from '../../../src/config/settings';
 
@@ -18,24 +19,7 @@ const google = () => sandbox.world.google as GoogleSandbox;
 
 before(async () => {
   sandbox = await startSandbox({ seed: 'demo' });
-  const s = sandbox.settings;
-  settings = {
-    gitlabUrl: '',
-    gitlabProjects: [],
-    gcpProject: s['runnerOps.gcp.project'] as string,
-    gcpZones: [],
-    instanceFilter: '',
-    credentials: 'none',
-    insights: { queueWarnSeconds: 120 },
-    endpoints: s['runnerOps.gcp.endpoints'] as RunnerOpsSettings['endpoints'],
-    secretsBucket: s['runnerOps.secrets.bucket'] as string,
-    secretsPrefix: s['runnerOps.secrets.prefix'] as string,
-    kmsKey: s['runnerOps.secrets.kmsKey'] as string,
-    tokenExpiryWarningDays: 14,
-    refresh: { slowSeconds: 60 },
-    logs: { maxLines: 10_000, runnerLogFilter: '' },
-    problems: [],
-  };
+  settings = sandboxSettings(sandbox);
   port = secretsPort(settings);
 });
 after(async () => {

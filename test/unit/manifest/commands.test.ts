@@ -39,7 +39,10 @@ const SHIPPED: Record<string, string> = {
   'runnerOps.updateSecret': 'Replace Secret…',
   'runnerOps.rollbackSecret': 'Roll Back Secret to This Generation',
   'runnerOps.rotateRunnerToken': 'Rotate Runner Token…',
+  'runnerOps.rotateSecrets': 'Rotate KMS Key and Re-encrypt Secrets',
   'runnerOps.revealSecret': 'Reveal Secret…',
+  'runnerOps.reprovisionWorker': 'Re-provision Worker',
+  'runnerOps.showReprovisionHistory': 'Show Re-provision History',
 };
 
 test('every shipped command keeps its id and title', () => {

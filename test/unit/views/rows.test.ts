@@ -263,7 +263,7 @@ test("a runner behind GitLab's version says by how much, its pair's version, and
   assert.match(item.description!, /· v17\.9\.2 \(2 minor behind\) · .* · slow queue$/);
   const text = tooltipText(item);
   assert.match(text, /Version: 17\.9\.2, behind GitLab 17\.11\.3 by 2 minor versions/);
-  assert.match(text, /Upgrade: Re-provision Worker with the runner image tag `v17\.11\.0`/);
+  assert.match(text, /Upgrade: Re-provision Worker from an instance template whose runner image is `v17\.11\.0`/);
   assert.match(text, /A\/B pair: runner #2 'b', which shares `gcp`, runs 17\.11\.0/);
   assert.match(text, /Queue time: median 8 s, p90 3 min 20 s over 10 jobs/);
   assert.match(text, /Queue time for `gcp` jobs: median 4 s, p90 6 s over 3 jobs/);

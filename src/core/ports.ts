@@ -10,6 +10,8 @@ export interface ComputePort {
 export interface GitLabPort {
   project(idOrPath: string | number): Promise<Project>;
   isAdmin(): Promise<boolean>;
+  /** GET /version; undefined when the answer has none. */
+  serverVersion(): Promise<string | undefined>;
   /** With details and managers for the first `detailed.first` runners in display order and for `detailed.ids`. */
   runners(projects: Project[], admin: boolean, detailed?: { first: number; ids: Iterable<number> }): Promise<Runner[]>;
   runnerJobs(runnerId: number, count?: number): Promise<Job[]>;

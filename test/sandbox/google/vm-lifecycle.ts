@@ -8,14 +8,8 @@ import type { Vm } from './compute/model';
 import { SerialPort } from './compute/serial';
 import type { KmsState } from './kms-state';
 import type { LoggingState, Severity } from './logging';
-import {
-  METADATA_KEYS,
-  RUNNER_IMAGE,
-  RUNNER_VERSION,
-  runnersFromConfig,
-  StartupScript,
-  type RunnerConfig,
-} from './startup-script';
+import { interpretScript, type ScriptPlan } from './script-interpreter';
+import { RUNNER_IMAGE, RUNNER_VERSION, runnersFromConfig, StartupScript, type RunnerConfig } from './startup-script';
 import type { StorageState } from './storage-state';
 
 export const PROVISION_MS = 2_000; // PROVISIONING -> STAGING
@@ -114,45 +108,64 @@ export class VmLifecycle {
     this.console(vm, kernelLines(vm.name, 8192));
     step(1_000, (t) => this.console(vm, systemdLines(syslogTime(t), vm.name)));
     const script = new StartupScript(this.storage, this.kms, vm.spec.metadata, vm.name);
-    if (!script.hasRunnerSecrets) {
+    const plan = interpretScript(script.text, vm.name);
+    if (plan.kmsKey === undefined && !script.hasRunnerSecrets) {
       step(2_000, (t) => this.scriptLog(vm, t, ['startup-script exit status 0'], false));
       return;
     }
-    step(2_000, (t) => {
-      let runners: RunnerConfig[] | undefined;
-      for (const [key, destination] of [
-        [METADATA_KEYS.deployKeyObject, '/root/.ssh/id_ed25519'],
-        [METADATA_KEYS.serviceAccountKeyObject, '/srv/gitlab-runner/sa-key.json'],
-        [METADATA_KEYS.configObject, '/srv/gitlab-runner/config/config.toml'],
-      ] as const) {
-        const result = script.fetchSecret(key, destination);
-        this.scriptLog(vm, t, result.log);
-        if (!result.ok) {
-          this.scriptLog(vm, t, ['startup-script exit status 1', 'Finished running startup scripts.'], false);
-          return;
-        }
-        if (key === METADATA_KEYS.configObject && result.plaintext) {
-          try {
-            runners = runnersFromConfig(result.plaintext.toString('utf8'));
-          } catch (e) {
-            runners = undefined;
-            this.containerLog(
-              vm,
-              t,
-              'ERROR',
-              runnerLogLine('FATAL', `failed to load config: ${(e as Error).message.split('\n')[0]}`),
-            );
-          }
+    step(2_000, (t) => this.runScript(vm, t, generation, script, plan));
+  }
+
+  /** The startup script's commands in order; the first failure ends it (`set -e`). */
+  private runScript(vm: Vm, t: number, generation: number, script: StartupScript, plan: ScriptPlan): void {
+    let runners: RunnerConfig[] | undefined;
+    let started = false;
+    const exit = (status: number) =>
+      this.scriptLog(vm, t, [`startup-script exit status ${status}`, 'Finished running startup scripts.'], false);
+    for (const command of plan.commands) {
+      if (command.kind === 'echo') {
+        this.scriptLog(vm, t, [command.text]);
+        continue;
+      }
+      if (command.kind === 'docker-run') {
+        this.scriptLog(vm, t, [
+          `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${command.image}`,
+          hashHex(`${vm.id}:${generation}`, 64),
+        ]);
+        started = true;
+        continue;
+      }
+      const result =
+        'metadataKey' in command.source
+          ? script.fetchSecret(command.source.metadataKey, command.destination)
+          : plan.usesMetadataToken
+            ? script.fetchUrl(command.source.url, command.destination, plan.kmsKey ?? '', 'curl')
+            : {
+                ok: false as const,
+                log: [
+                  `Fetching ${command.source.url}`,
+                  'curl: (22) The requested URL returned error: 401 (UNAUTHENTICATED: Request is missing required authentication credential.)',
+                ],
+              };
+      this.scriptLog(vm, t, result.log);
+      if (!result.ok) return exit(1);
+      if (command.destination.endsWith('config.toml') && 'plaintext' in result && result.plaintext) {
+        try {
+          runners = runnersFromConfig(result.plaintext.toString('utf8'));
+        } catch (e) {
+          runners = undefined;
+          this.containerLog(
+            vm,
+            t,
+            'ERROR',
+            runnerLogLine('FATAL', `failed to load config: ${(e as Error).message.split('\n')[0]}`),
+          );
         }
       }
-      const containerId = hashHex(`${vm.id}:${generation}`, 64);
-      this.scriptLog(vm, t, [
-        `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE}`,
-        containerId,
-      ]);
-      this.scriptLog(vm, t, ['startup-script exit status 0', 'Finished running startup scripts.'], false);
-      if (runners) this.startRunnerProcess(vm, generation, t, runners);
-    });
+    }
+    exit(0);
+    // The container's own output follows the script's last line, as journald interleaves them.
+    if (started && runners) this.startRunnerProcess(vm, generation, t, runners);
   }
 
   private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[]): void {

@@ -180,6 +180,13 @@ export function workbenchUi(page, resultsDir) {
     await rows.nth(index).click({ timeout: 10_000 });
   }
 
+  /** Types `text` into the open quick input's box (a picker's filter or an input box), then Enter. */
+  async function typeInput({ text, submit = true }) {
+    const input = quickWidget().locator('.quick-input-box input');
+    await input.fill(text, { timeout: 10_000 });
+    if (submit) await input.press('Enter');
+  }
+
   /** Clicks a button of the first notification (toast or center) whose message matches `message`. */
   async function clickNotificationButton({ message, button }) {
     const item = page
@@ -204,6 +211,7 @@ export function workbenchUi(page, resultsDir) {
     quickInput,
     activeEditor,
     choosePick,
+    typeInput,
     clickNotificationButton,
   };
 }

@@ -6,6 +6,7 @@ import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
 import { external } from './commands/external';
 import * as general from './commands/general';
+import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext) {
   const views = registerViews(context, services);
   auth.register(context, services);
   general.register(context, services);
+  operations.register(context, services);
   tail.register(context, services);
   runners.register(context, services);
   pipelines.register(context, services, views);

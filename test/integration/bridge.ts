@@ -80,6 +80,8 @@ export const ui = {
   },
   /** Clicks the quick pick item whose label starts with `label`, as a user would. */
   choosePick: (label: string) => call<void>('choosePick', { label }),
+  /** Types into the open quick input (an input box or a picker's filter) and, unless told not to, presses Enter. */
+  typeInput: (text: string, submit = true) => call<void>('typeInput', { text, submit }),
   /** Clicks a button of a notification, from the center (a toast may already be gone). */
   clickNotificationButton: async (message: string, button: string) => {
     await vscode.commands.executeCommand('notifications.showList');

@@ -5,6 +5,7 @@ import * as auth from './commands/auth';
 import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
 import { external } from './commands/external';
+import { filePicker } from './commands/file-pick';
 import * as general from './commands/general';
 import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
@@ -32,7 +33,7 @@ export function activate(context: vscode.ExtensionContext) {
   checklist.register(context, services, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
-  return { services, views, confirmation, external };
+  return { services, views, confirmation, external, filePicker };
 }
 
 export function deactivate(): void {}

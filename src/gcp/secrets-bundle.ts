@@ -4,3 +4,4 @@ export { KmsDecryptCheck } from './kms';
 export { SecretsStorage } from './storage';
 export { ChecklistAdapter } from './checklist';
 export { secretsPort } from './secrets-port';
+export { GoogleBootstrap } from './bootstrap';

@@ -2,3 +2,4 @@
 export { createGitLabApi, fetchTokenIdentity } from './client';
 export { GitLabFleet } from './fleet';
 export { fetchJob, fetchJobTrace, jobTraceSource, recentJobs } from './jobs';
+export { GitLabBootstrap, verifyRunnerToken } from './bootstrap';

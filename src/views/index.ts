@@ -46,7 +46,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
   const runners = new RunnersView(store, links);
   const pipelines = new PipelinesView(store, links);
   const secrets = new SecretsView(services);
-  const checklist = new ChecklistView(() => services.runChecklist());
+  const checklist = new ChecklistView((only) => services.runChecklist(only));
 
   const readFleet = (areas: FleetArea[]) => async (): Promise<RefreshOutcome> => {
     const s = services.store();

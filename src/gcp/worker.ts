@@ -2,6 +2,8 @@
 // reviewed startup script in its metadata), create a VM from it and wait for the operation.
 // Loaded lazily, in the Compute bundle (one copy of the client and its pruned descriptor).
 import { InstanceTemplatesClient } from '@google-cloud/compute/build/src/v1/instance_templates_client';
+import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client';
+import type { protos } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
 import type { TemplateFacts } from '../core/checklist';
@@ -13,9 +15,12 @@ import { toGcpFailure } from './gcp-failure';
 
 type GoogleSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 const CALL = PACE.google.compute;
+/** What insert hands back: an operation (as an LRO wrapper or the bare resource). */
+type Operation = { name?: string | null; latestResponse?: protos.google.cloud.compute.v1.IOperation };
 
 export class WorkerCompute {
   private readonly templates: InstanceTemplatesClient;
+  private operations?: ZoneOperationsClient;
 
   constructor(private readonly settings: GoogleSettings) {
     this.templates = new InstanceTemplatesClient(gaxOptions(settings, 'compute') as ClientOptions);
@@ -98,7 +103,7 @@ export class WorkerCompute {
         },
         CALL,
       );
-      await operation.promise();
+      await this.waitFor(project, zone, operation as unknown as Operation);
     } catch (e) {
       throw toGcpFailure(e, {
         source: 'compute',
@@ -108,7 +113,23 @@ export class WorkerCompute {
     }
   }
 
+  /** Waits on the zonal operation until DONE (ZoneOperations.wait answers within two minutes, done or not). */
+  private async waitFor(project: string, zone: string, started: Operation): Promise<void> {
+    const name = started.latestResponse?.name ?? started.name;
+    if (!name) return;
+    this.operations ??= new ZoneOperationsClient(gaxOptions(this.settings, 'compute') as ClientOptions);
+    for (let round = 0; round < PACE.google.workerCreateWaits; round++) {
+      const [op] = await this.operations.wait({ project, zone, operation: name }, CALL);
+      if (op.status === 'DONE') {
+        const error = op.error?.errors?.[0];
+        if (error) throw new Error(`${error.code ?? 'ERROR'}: ${error.message ?? 'the operation failed'}`);
+        return;
+      }
+    }
+    throw new Error(`operation ${name} is still running; the VM may yet appear in the Runner VMs view`);
+  }
+
   async close(): Promise<void> {
-    await this.templates.close();
+    await Promise.all([this.templates.close(), this.operations?.close()]);
   }
 }

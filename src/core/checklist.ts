@@ -678,11 +678,23 @@ async function judgeSecrets(
       : older.length === 1
         ? `${older[0].label} is under an older key version, not the primary.`
         : `${older.length} secrets are under an older key version, not the primary: ${listOf(older.map((v) => v.label))}.`;
+  // A config.toml that cannot work (bad TOML, another server, a refused token) fails before any warning.
+  const decryptable = objects.filter((o) => !failed.some((v) => v.name === o.name));
+  const configProblems = await inspectConfigs(input, gitlab, usableKey, google, decryptable, required);
+  if (configProblems.length && !failed.length)
+    return set('secrets', 'fail', [...configProblems, olderSentence, `${found}${partly}.`].filter(Boolean).join(' '), {
+      text: `Register the runner again (or reset its token in GitLab) and store the new config.toml: ${upload('config.toml', 'WORKER/config.toml.enc')}`,
+    });
   if (failed.length) {
     return set(
       'secrets',
       'fail',
-      [...failed.map((v) => `${v.label} ${verifySentence(v.result)}.`), olderSentence, `${found}${partly}.`]
+      [
+        ...failed.map((v) => `${v.label} ${verifySentence(v.result)}.`),
+        ...configProblems,
+        olderSentence,
+        `${found}${partly}.`,
+      ]
         .filter(Boolean)
         .join(' '),
       {
@@ -703,11 +715,6 @@ async function judgeSecrets(
       ].join('\n'),
     });
   }
-  const configProblems = await inspectConfigs(input, gitlab, usableKey, google, objects, required);
-  if (configProblems.length)
-    return set('secrets', 'fail', `${configProblems.join(' ')} ${found}.`, {
-      text: `Register the runner again (or reset its token in GitLab) and store the new config.toml: ${upload('config.toml', `${workerOf(required.find(isConfigObject) ?? '') ?? 'WORKER'}/config.toml.enc`)}`,
-    });
   set('secrets', 'pass', `${found}, each decrypts with the primary key version${partly}: ${listed}`);
 }
 

@@ -12,10 +12,7 @@ export function checkRow(result: CheckResult): vscode.TreeItem {
   item.id = result.id;
   item.description = result.detail;
   item.iconPath = iconOf(status);
-  const fix = [
-    result.fix?.text,
-    result.fix?.command && !result.fix.text ? `Fix: ${result.fix.command.title}` : undefined,
-  ]
+  const fix = [result.fix?.command ? `Fix: ${result.fix.command.title}` : undefined, result.fix?.text]
     .filter(Boolean)
     .join('\n');
   item.tooltip = `${status.label}: ${result.detail}${fix ? `\n\n${fix}` : ''}`;

@@ -6,5 +6,6 @@ import './palette.test';
 import './tails.test';
 import './secrets.test';
 import './checklist.test';
+import './bootstrap.test';
 import './failures.test';
 import './rows.test';

@@ -2,7 +2,7 @@
 // on the scale fleet, sandbox startup. Method and recorded figures: docs/benchmarks.md.
 //   npm run bench                   everything (~2-3 min on 2 cores)
 //   npm run bench -- --quick        fewer repetitions, for trying the harness
-//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup)
+//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup | rotation)
 import { execSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,6 +19,7 @@ import { activationCases, measureActivation, type ProbeResult } from './activati
 import { AREAS, loadAdapters, runScenario, type ScenarioResult } from './refresh';
 import { measureCorrelation, runnersWithAllManagers, type CorrelationResult } from './correlation';
 import { measureStartup, type StartupResult } from './sandbox-startup';
+import { LATENCY_MS, measureRotation, ROTATION_PARALLELS, SECRETS } from './rotation';
 import { fmt, mb, table } from './stats';
 import { startSandbox } from '../test/sandbox/server';
 
@@ -257,6 +258,27 @@ async function main() {
       table(
         ['seed', 'wall', 'CPU (user+sys)', 'heap retained'],
         startup.map((s) => [s.seed, fmt(s.ms), fmt(s.cpuMs), fmt(s.heapMB, 'MB', 1)]),
+      ),
+    );
+  }
+
+  // ── 5. key rotation ────────────────────────────────────────────────────────
+  if (want('rotation')) {
+    const rotation = await measureRotation(ROTATION_PARALLELS, quick ? 1 : 2, log);
+    results.rotation = rotation;
+    const serial = rotation.find((r) => r.parallel === 1)!.totalMs.median;
+    out(`\n## Key rotation: ${SECRETS} secrets, ${LATENCY_MS} ms added to every sandbox request (median (min–max, n))`);
+    out(
+      table(
+        ['secrets at a time', 'plan', 'run (steps)', 'total', 'speed-up vs 1', 'requests'],
+        rotation.map((r) => [
+          String(r.parallel),
+          fmt(r.planMs),
+          fmt(r.runMs),
+          fmt(r.totalMs),
+          `${(serial / r.totalMs.median).toFixed(1)}×`,
+          String(r.requests),
+        ]),
       ),
     );
   }

@@ -57,6 +57,8 @@ function startSandbox() {
 
 const sandbox = await startSandbox();
 console.log(`SANDBOX_URL=${sandbox.url}`);
+// The same sandbox for glab, curl or gcloud while the demo runs (an admin token with the api scope).
+console.log(`SANDBOX_GITLAB_TOKEN=${sandbox.token}`);
 
 // The extension as installed: the repository (built into dist/) linked into a fresh extensions folder.
 const extensionsDir = mkdtempSync(join(tmpdir(), 'runner-ops-demo-extensions-'));

@@ -64,6 +64,11 @@ export function workbenchUi(page, resultsDir) {
       .allInnerTexts();
   }
 
+  /** Every text the workbench renders now (what a screenshot of it would show, and what it hides). */
+  async function pageText() {
+    return page.evaluate(() => document.body.innerText);
+  }
+
   async function screenshot({ name }) {
     mkdirSync(resultsDir, { recursive: true });
     const path = join(resultsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
@@ -106,6 +111,8 @@ export function workbenchUi(page, resultsDir) {
       title: (el.querySelector('.quick-input-title')?.textContent ?? '').trim(),
       placeholder: el.querySelector('.quick-input-box input')?.getAttribute('placeholder') ?? '',
       value: el.querySelector('.quick-input-box input')?.value ?? '',
+      /** An input box's prompt, or its validation message while one shows. */
+      message: (el.querySelector('.quick-input-message')?.textContent ?? '').trim(),
       rows: [...el.querySelectorAll('.quick-input-list .monaco-list-row')]
         .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
         .map((row) => ({
@@ -204,6 +211,7 @@ export function workbenchUi(page, resultsDir) {
     readView,
     notifications,
     screenshot,
+    pageText,
     clickRow,
     clickRowAction,
     expandRow,

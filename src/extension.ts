@@ -9,6 +9,10 @@ import { filePicker } from './commands/file-pick';
 import * as general from './commands/general';
 import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
+import * as reprovision from './commands/reprovision';
+import * as revealSecret from './commands/reveal-secret';
+import * as rotate from './commands/rotate';
+import * as runnerToken from './commands/runner-token';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
@@ -30,7 +34,11 @@ export function activate(context: vscode.ExtensionContext) {
   secrets.register(context, services);
   vms.register(context, services);
   secretWrite.register(context, services);
+  revealSecret.register(context, services);
+  runnerToken.register(context, services);
+  rotate.register(context, services);
   checklist.register(context, services, views);
+  reprovision.register(context, services);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
   return { services, views, confirmation, external, filePicker };

@@ -16,6 +16,7 @@ import { FleetStore } from './core/fleet-store';
 import { paceFor } from './core/pace';
 import type { ComputePort, GitLabPort } from './core/ports';
 import { SecretsStore, type SecretsPort } from './core/secrets';
+import { TokenDrift } from './core/token-drift';
 import { loadChecklist, loadCompute, loadGitLab, loadSecrets } from './lazy';
 import { FailureLog } from './output/failure-log';
 
@@ -32,6 +33,8 @@ export class Services implements vscode.Disposable {
   private currentStore?: FleetStore;
   /** Pause/resume, retry/cancel, run schedule: on whichever store is current. */
   readonly actions = new FleetActions(() => this.store());
+  /** What the last Verify found about the runner tokens stored in config.toml secrets. */
+  readonly tokenDrift = new TokenDrift();
   /** undefined: not built yet; null: secrets are not configured. */
   private currentSecrets?: SecretsStore | null;
   private closeAdapters: Array<() => Promise<void>> = [];

@@ -74,6 +74,12 @@ export interface OperationRun<S> {
   steps: readonly Step<S>[];
   /** The notification's title, e.g. "Rotating projects/p/…/cryptoKeys/runner-secrets". */
   progressTitle: string;
+  /** Where everything stands after a stop ("Runner #12 is paused; VM b is being recreated."), said with it. */
+  explain?: (journal: Journal<S>) => string;
+  /** A safe way back offered after a stop, when there is one (e.g. resume the runner). */
+  rollBack?: (journal: Journal<S>) => { label: string; run: () => Promise<void> } | undefined;
+  /** The caller says how a stopped run ended (and what to do) itself. */
+  explainsStop?: boolean;
 }
 
 /**
@@ -105,12 +111,16 @@ export async function runWithProgress<S>(services: Services, run: OperationRun<S
       }
     },
   );
-  if (outcome.outcome !== 'done') {
+  if (outcome.outcome !== 'done' && !run.explainsStop) {
     const where = stoppedSentence(run.journal as Journal<unknown>, run.steps as Step<unknown>[]);
     const show = outcome.outcome === 'failed' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-    void show(`${run.journal.title} ${where}. Run it again to resume from there.`, 'Resume', 'Show Log').then(
+    const state = run.explain ? ` ${run.explain(run.journal)}` : '';
+    const back = run.rollBack?.(run.journal);
+    const choices = ['Resume', ...(back ? [back.label] : []), 'Show Log'];
+    void show(`${run.journal.title} ${where}.${state} Run it again to resume from there.`, ...choices).then(
       (choice) => {
         if (choice === 'Resume') void resume(run.journal as Journal<unknown>);
+        if (back && choice === back.label) void back.run();
         if (choice === 'Show Log') void services.failures.showDetails();
       },
     );

@@ -36,9 +36,10 @@ const RUNNER_PICKS = {
   resume: { title: 'Resume which runner?', fits: (r: Runner) => r.paused, none: 'No paused runner to resume' },
   open: { title: 'Open which runner in GitLab?', fits: () => true, none: 'No runner' },
   copy: { title: 'Copy the id of which runner?', fits: () => true, none: 'No runner' },
+  rotate: { title: 'Rotate the token of which runner?', fits: () => true, none: 'No runner' },
 } as const;
 
-async function pickRunner(services: Services, purpose: keyof typeof RUNNER_PICKS): Promise<Runner | undefined> {
+export async function pickRunner(services: Services, purpose: keyof typeof RUNNER_PICKS): Promise<Runner | undefined> {
   const store = services.store();
   if (!(await ensureLoaded(store, 'runners', () => store.runners.value !== undefined))) return undefined;
   const { title, fits, none } = RUNNER_PICKS[purpose];

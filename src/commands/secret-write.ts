@@ -92,7 +92,7 @@ async function rollback(services: Services, node: GenerationArg): Promise<WriteR
 }
 
 /** The secrets store, loaded, when this workspace may change secrets. */
-async function writableStore(services: Services): Promise<SecretsStore | undefined> {
+export async function writableStore(services: Services): Promise<SecretsStore | undefined> {
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showErrorMessage(
       'Changing a secret is disabled in an untrusted workspace: trust this workspace first (Manage Workspace Trust).',

@@ -12,6 +12,7 @@ import {
   type VerifyResult,
 } from '../core/secrets';
 import type { Services } from '../services';
+import { checkTokens, configCollector, tokenSentence, tokenTrouble } from './token-drift';
 
 type SecretArg = { secret: SecretObject } | undefined;
 
@@ -52,11 +53,14 @@ async function verifyOne(services: Services, node: SecretArg): Promise<VerifyRes
     secret = picked?.secret;
   }
   if (!secret) return undefined;
-  const result = await vscode.window.withProgress({ location: { viewId: 'runnerOps.secrets' } }, () =>
-    store.verify(secret),
-  );
-  const message = `${secretLabel(secret.name, prefix)} ${verifySentence(result)}.`;
-  const tone = verifyTone(result);
+  const collected = configCollector();
+  const [result, tokens] = await vscode.window.withProgress({ location: { viewId: 'runnerOps.secrets' } }, async () => {
+    const verified = await store.verify(secret, collected.inspect);
+    return [verified, await checkTokens(services, collected.configs)] as const;
+  });
+  const label = (name: string) => secretLabel(name, prefix);
+  const message = `${label(secret.name)} ${verifySentence(result)}.${tokenSentence(tokens, label)}`;
+  const tone = verifyTone(result) === 'ok' && tokenTrouble(tokens) ? 'warning' : verifyTone(result);
   if (tone === 'ok') void vscode.window.showInformationMessage(message);
   else if (tone === 'warning') void vscode.window.showWarningMessage(message);
   else void vscode.window.showErrorMessage(message);
@@ -66,16 +70,22 @@ async function verifyOne(services: Services, node: SecretArg): Promise<VerifyRes
 async function verifyAll(services: Services): Promise<Array<{ name: string; result: VerifyResult }> | undefined> {
   const store = await loadedStore(services);
   if (!store) return undefined;
-  const results = await vscode.window.withProgress({ location: { viewId: 'runnerOps.secrets' } }, () =>
-    store.verifyAll(),
+  const collected = configCollector();
+  const [results, tokens] = await vscode.window.withProgress(
+    { location: { viewId: 'runnerOps.secrets' } },
+    async () => {
+      const verified = await store.verifyAll(undefined, collected.inspect);
+      return [verified, await checkTokens(services, collected.configs)] as const;
+    },
   );
-  const message = verifySummary(
-    results.map((r) => ({ label: secretLabel(r.secret.name, store.prefix), result: r.result })),
-  );
+  const label = (name: string) => secretLabel(name, store.prefix);
+  const message =
+    verifySummary(results.map((r) => ({ label: label(r.secret.name), result: r.result }))) +
+    tokenSentence(tokens, label);
   const outcomes = new Set(results.map((r) => r.result.outcome));
   const shown = outcomes.has('failed')
     ? vscode.window.showErrorMessage(message, 'Show Secrets')
-    : outcomes.has('older-version')
+    : outcomes.has('older-version') || tokenTrouble(tokens)
       ? vscode.window.showWarningMessage(message, 'Show Secrets')
       : vscode.window.showInformationMessage(message, 'Show Secrets');
   void shown.then((choice) => {

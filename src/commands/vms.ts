@@ -69,7 +69,7 @@ async function copyIp(vm: WorkerVm): Promise<void> {
   if (ip) await copy(ip, `the IP address of ${vm.name}`);
 }
 
-async function pickVm(services: Services, title: string): Promise<WorkerVm | undefined> {
+export async function pickVm(services: Services, title: string): Promise<WorkerVm | undefined> {
   const store = services.store();
   if (!(await ensureLoaded(store, 'workers', () => store.workers.value !== undefined))) return undefined;
   const items = [...(store.workers.value ?? [])]

@@ -1,7 +1,7 @@
 // Reads the runnerOps.* settings and says which parts of the product they enable. The caller
 // passes vscode.workspace.getConfiguration('runnerOps'), so the reading is tested in plain Node.
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings, type ScheduleSpec } from '../core/checklist';
-import { SLOW_SECONDS, TAIL_MAX_LINES } from '../core/pace';
+import { SLOW_SECONDS, TAIL_MAX_LINES, TOKEN_EXPIRY_WARNING_DAYS } from '../core/pace';
 
 /** What readSettings needs of a vscode.WorkspaceConfiguration. */
 export interface SettingsSource {
@@ -19,6 +19,8 @@ export interface RunnerOpsSettings {
   secretsBucket: string;
   secretsPrefix: string;
   kmsKey: string;
+  /** A runner token stored in a config.toml that expires within this many days is flagged. */
+  tokenExpiryWarningDays: number;
   /** The slow view pace (core/pace.ts paceFor), within its bounds. */
   refresh: { slowSeconds: number };
   logs: { maxLines: number; runnerLogFilter: string };
@@ -41,6 +43,13 @@ export function readSettings(c: SettingsSource): RunnerOpsSettings {
     secretsBucket: c.get<string>('secrets.bucket', ''),
     secretsPrefix: c.get<string>('secrets.prefix', ''),
     kmsKey: c.get<string>('secrets.kmsKey', ''),
+    tokenExpiryWarningDays: wholeNumber(
+      c,
+      'secrets.tokenExpiryWarningDays',
+      'days',
+      TOKEN_EXPIRY_WARNING_DAYS,
+      problems,
+    ),
     refresh: { slowSeconds: wholeNumber(c, 'refresh.slowSeconds', 'seconds', SLOW_SECONDS, problems) },
     logs: {
       maxLines: wholeNumber(c, 'logs.maxLines', 'lines', TAIL_MAX_LINES, problems),

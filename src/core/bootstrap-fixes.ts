@@ -5,7 +5,7 @@
 import type { CheckId, ChecklistInput, FixRequest, KmsKeyName, ScheduleSpec, TemplateFacts } from './checklist';
 import { bucketCommands, createRingAndKeyCommands, DEFAULT_BOOTSTRAP, parseKmsKeyName } from './checklist';
 import { labelsFromFilter, scheduleCommand, workerCommands } from './checklist-worker';
-import { runnerConfigToml } from './runner-config';
+import { runnerConfigToml } from './runner-config-check';
 import { replaceSecret, type WriteOutcome } from './secret-write';
 import type { SecretsPort } from './secrets';
 import { destinationOf, workerScript } from './worker-script';

@@ -12,7 +12,7 @@ import { plural, runnerLabel, runnerRef } from './names';
 import { PACE } from './pace';
 import { tagsWithoutOnlineRunner } from './runner-guard';
 import { secretLabel, verifySentence, type VerifyResult } from './secrets';
-import { configProblem, type ConfigFacts } from './runner-config';
+import { configProblem, type ConfigFacts } from './runner-config-check';
 import { judgeToken, type TokenIdentity } from './token-check';
 import { applying, type CheckFix } from './check-fix';
 import { judgeSchedules, judgeWorker } from './checklist-worker';

@@ -27,6 +27,15 @@ export const TAIL_MAX_LINES = {
   maximum: 1_000_000,
 };
 
+/** The setting `runnerOps.secrets.tokenExpiryWarningDays`: a runner token expiring sooner is flagged. */
+export const TOKEN_EXPIRY_WARNING_DAYS = {
+  default: 14,
+  /** 0: flag only a token that has already expired. */
+  minimum: 0,
+  /** GitLab's longest runner token expiration interval is a year. */
+  maximum: 365,
+};
+
 export interface PaceSettings {
   /** The slow view pace, in seconds (already within SLOW_SECONDS). */
   readonly slowSeconds: number;
@@ -119,6 +128,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       compute: { timeout: 20_000, maxRetries: 1 },
       /** Compute's largest page: one request per 500 VMs. */
       computePageSize: 500,
+      /** zoneOperations.wait answers after at most about 2 minutes, DONE or not: the caller waits again. */
+      operationWait: { timeout: 150_000, maxRetries: 0 },
       /** A tail polls again soon anyway: one quick attempt per poll. */
       serial: { timeout: 10_000, maxRetries: 0 },
       logging: { timeout: 10_000, maxRetries: 0 },
@@ -138,6 +149,11 @@ export function paceFor({ slowSeconds }: PaceSettings) {
     secrets: {
       /** Secrets verified at a time by "Verify All": KMS and Storage stay well under their quotas. */
       verifyParallel: 4,
+      /**
+       * Secrets re-encrypted at a time by a key rotation: each is 4 calls in a row (download, decrypt,
+       * encrypt, upload, then a read-back), so 8 in flight hide the round trips without nearing a quota.
+       */
+      rotateParallel: 8,
     },
     correlation: {
       /** A VM that started this recently may still be starting its runner: no "runner offline" alarm yet. */

@@ -39,12 +39,18 @@ export interface SecretsBucket {
 export type VerifyResult =
   { outcome: 'primary' } | { outcome: 'older-version' } | { outcome: 'failed'; reason: string; failure?: Error };
 
+/** Reads a plaintext synchronously during a verify; must not keep the buffer. */
+export type Inspect = (plaintext: Uint8Array) => void;
+
 export interface SecretsPort {
   bucket(): Promise<SecretsBucket>;
   /** Every generation (current and noncurrent) of the objects under `prefix`. */
   listGenerations(prefix: string): Promise<SecretGeneration[]>;
-  /** Downloads the generation, decrypts it with the key, discards the plaintext. Never throws. */
-  verify(objectName: string, generation: string): Promise<VerifyResult>;
+  /**
+   * Downloads the generation, decrypts it with the key, discards the plaintext. Never throws.
+   * `inspect` sees the plaintext just before it is zeroed (the token drift check reads config.toml there).
+   */
+  verify(objectName: string, generation: string, inspect?: Inspect): Promise<VerifyResult>;
   /** Encrypts with the key's primary version, CRC32C checked both ways; throws on any mismatch. */
   encrypt(plaintext: Uint8Array): Promise<Buffer>;
   /** The plaintext (CRC32C checked): the caller zeroes it. Throws an Error whose message says why it failed. */
@@ -227,12 +233,17 @@ export class SecretsStore {
     this.changed();
   }
 
-  async verify(secret: SecretObject): Promise<VerifyResult> {
+  async verify(
+    secret: SecretObject,
+    inspect?: (secret: SecretObject, plaintext: Uint8Array) => void,
+  ): Promise<VerifyResult> {
     this.verified.set(secret.name, 'running');
     this.changed();
     let result: VerifyResult;
     try {
-      result = await (await this.port()).verify(secret.name, secret.current.generation);
+      result = await (
+        await this.port()
+      ).verify(secret.name, secret.current.generation, inspect && ((plaintext) => inspect(secret, plaintext)));
     } catch (error) {
       result = { outcome: 'failed', reason: (error as Error).message, failure: error as Error };
     }
@@ -245,6 +256,7 @@ export class SecretsStore {
   /** Verifies every listed secret, a few at a time. */
   async verifyAll(
     concurrency = PACE.secrets.verifyParallel,
+    inspect?: (secret: SecretObject, plaintext: Uint8Array) => void,
   ): Promise<Array<{ secret: SecretObject; result: VerifyResult }>> {
     const secrets = this.state.secrets ?? [];
     const out: Array<{ secret: SecretObject; result: VerifyResult }> = [];
@@ -252,7 +264,7 @@ export class SecretsStore {
     const worker = async () => {
       while (next < secrets.length) {
         const secret = secrets[next++];
-        out.push({ secret, result: await this.verify(secret) });
+        out.push({ secret, result: await this.verify(secret, inspect) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, secrets.length) }, worker));

@@ -7,11 +7,12 @@ import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
 import type { BucketFacts, GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
-import { inspectRunnerConfig, type ConfigFacts } from '../core/runner-config';
+import { inspectRunnerConfig, type ConfigFacts } from '../core/runner-config-check';
 import type { Failure } from '../core/failures';
 import { PACE } from '../core/pace';
 import type { SecretsPort, VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
+import { enumName, VERSION_STATES } from './kms-key';
 import { toGcpFailure } from './gcp-failure';
 import { secretsPort } from './secrets-port';
 
@@ -20,8 +21,6 @@ const CALL = PACE.google.checklist;
 
 export type ChecklistSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
-const enumName = (value: unknown, names: Record<number, string>): string =>
-  typeof value === 'number' ? (names[value] ?? String(value)) : String(value ?? 'UNSPECIFIED');
 const PURPOSES: Record<number, string> = {
   0: 'CRYPTO_KEY_PURPOSE_UNSPECIFIED',
   1: 'ENCRYPT_DECRYPT',
@@ -29,16 +28,6 @@ const PURPOSES: Record<number, string> = {
   6: 'ASYMMETRIC_DECRYPT',
   7: 'RAW_ENCRYPT_DECRYPT',
   9: 'MAC',
-};
-const STATES: Record<number, string> = {
-  0: 'CRYPTO_KEY_VERSION_STATE_UNSPECIFIED',
-  1: 'ENABLED',
-  2: 'DISABLED',
-  3: 'DESTROYED',
-  4: 'DESTROY_SCHEDULED',
-  5: 'PENDING_GENERATION',
-  6: 'PENDING_IMPORT',
-  7: 'IMPORT_FAILED',
 };
 
 const seconds = (d: { seconds?: unknown; nanos?: unknown } | null | undefined): number | undefined => {
@@ -102,7 +91,9 @@ export class ChecklistAdapter implements GoogleProbes {
         rotationPeriodSec: seconds(key.rotationPeriod),
         nextRotationTime:
           seconds(key.nextRotationTime) === undefined ? undefined : seconds(key.nextRotationTime)! * 1000,
-        primary: key.primary?.name ? { name: key.primary.name, state: enumName(key.primary.state, STATES) } : undefined,
+        primary: key.primary?.name
+          ? { name: key.primary.name, state: enumName(key.primary.state, VERSION_STATES) }
+          : undefined,
       };
     } catch (e) {
       return notFound(

@@ -1,14 +1,19 @@
 // The Compute adapter: lists the runner VMs, through the one Instances client the serial tails share.
 // Loads only the per-service client module; the bundler swaps Compute's 12 MB descriptor for one pruned
 // to the services it needs (scripts/prune-protos.mjs). Loaded lazily (src/lazy.ts), never at activation.
+import { InstanceGroupManagersClient } from '@google-cloud/compute/build/src/v1/instance_group_managers_client';
+import { InstanceTemplatesClient } from '@google-cloud/compute/build/src/v1/instance_templates_client';
 import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client';
+import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client';
 import type { protos } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import type { WorkerVm } from '../core/model';
+import type { ReprovisionCompute, WorkerInstance } from '../core/ports';
 import { PACE } from '../core/pace';
 import type { RunnerOpsSettings } from '../config/settings';
 import { gaxOptions } from './client-options';
 import { toGcpFailure } from './gcp-failure';
+import { serialSource } from './serial';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 
@@ -106,5 +111,167 @@ export function toWorkerVm(instance: Instance): WorkerVm {
     lastStartedAt: parse(instance.lastStartTimestamp),
     createdAt: parse(instance.creationTimestamp),
     selfLink: instance.selfLink ?? undefined,
+  };
+}
+
+type Operation = protos.google.cloud.compute.v1.IOperation;
+const CALL = PACE.google.compute;
+
+/**
+ * Re-provisioning's Compute calls: read an instance, delete and insert it from a template, or
+ * ask its group to recreate it. Every mutation waits for its zone operation (zoneOperations.wait)
+ * and throws the operation's error in Compute's words.
+ */
+export class ReprovisionComputeAdapter implements ReprovisionCompute {
+  private readonly operations: ZoneOperationsClient;
+  private readonly templatesClient: InstanceTemplatesClient;
+  private readonly groups: InstanceGroupManagersClient;
+
+  constructor(private readonly settings: ComputeSettings) {
+    const options = gaxOptions(settings, 'compute') as ClientOptions;
+    this.operations = new ZoneOperationsClient(options);
+    this.templatesClient = new InstanceTemplatesClient(options);
+    this.groups = new InstanceGroupManagersClient(options);
+  }
+
+  private get project(): string {
+    return this.settings.gcpProject;
+  }
+
+  private async call<T>(rpc: string, attempted: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toGcpFailure(error, { source: 'compute', rpc, attempted });
+    }
+  }
+
+  async instance(zone: string, name: string): Promise<WorkerInstance | undefined> {
+    try {
+      const [vm] = await instancesClient(this.settings).get({ project: this.project, zone, instance: name }, CALL);
+      return toWorkerInstance(vm);
+    } catch (error) {
+      const failure = toGcpFailure(error, {
+        source: 'compute',
+        rpc: 'compute.instances.get',
+        attempted: `read ${name}`,
+      });
+      if (failure.kind === 'not-found') return undefined;
+      throw failure;
+    }
+  }
+
+  async templates(): Promise<string[]> {
+    return this.call('compute.instanceTemplates.list', `list instance templates in ${this.project}`, async () => {
+      const [list] = await this.templatesClient.list({ project: this.project }, { ...CALL, autoPaginate: true });
+      return list.map((t) => t.name ?? '').filter(Boolean);
+    });
+  }
+
+  async groupTemplate(zone: string, group: string): Promise<string | undefined> {
+    try {
+      const [igm] = await this.groups.get({ project: this.project, zone, instanceGroupManager: group }, CALL);
+      return lastSegment(igm.versions?.[0]?.instanceTemplate ?? igm.instanceTemplate);
+    } catch (error) {
+      const failure = toGcpFailure(error, {
+        source: 'compute',
+        rpc: 'compute.instanceGroupManagers.get',
+        attempted: `read group ${group}`,
+      });
+      if (failure.kind === 'not-found') return undefined;
+      throw failure;
+    }
+  }
+
+  async deleteInstance(zone: string, name: string): Promise<void> {
+    const [lro] = await this.call('compute.instances.delete', `delete ${name}`, () =>
+      instancesClient(this.settings).delete({ project: this.project, zone, instance: name }, CALL),
+    );
+    await this.waitFor(zone, lro.latestResponse as Operation, `deleting ${name}`);
+  }
+
+  async insertFromTemplate(
+    zone: string,
+    name: string,
+    template: string,
+    keep: Pick<WorkerInstance, 'labels' | 'metadata'>,
+  ): Promise<void> {
+    const [lro] = await this.call('compute.instances.insert', `insert ${name}`, () =>
+      instancesClient(this.settings).insert(
+        {
+          project: this.project,
+          zone,
+          sourceInstanceTemplate: `global/instanceTemplates/${template}`,
+          instanceResource: { name, labels: keep.labels, metadata: { items: keep.metadata } },
+        },
+        CALL,
+      ),
+    );
+    await this.waitFor(zone, lro.latestResponse as Operation, `inserting ${name} from ${template}`);
+  }
+
+  async recreateInGroup(zone: string, group: string, name: string): Promise<void> {
+    const [lro] = await this.call('compute.instanceGroupManagers.recreateInstances', `recreate ${name}`, () =>
+      this.groups.recreateInstances(
+        {
+          project: this.project,
+          zone,
+          instanceGroupManager: group,
+          instanceGroupManagersRecreateInstancesRequestResource: { instances: [`zones/${zone}/instances/${name}`] },
+        },
+        CALL,
+      ),
+    );
+    await this.waitFor(zone, lro.latestResponse as Operation, `recreating ${name} in ${group}`);
+  }
+
+  async serial(zone: string, name: string, start: number): Promise<{ contents: string; next: number }> {
+    const read = await serialSource(this.settings, { project: this.project, zone, name }).read(1, start);
+    return { contents: read.contents, next: read.next };
+  }
+
+  /** zoneOperations.wait until DONE (it answers within about 2 minutes either way); the operation's error thrown. */
+  private async waitFor(zone: string, started: Operation, doing: string): Promise<void> {
+    let op = started;
+    while (op.status !== 'DONE') {
+      const name = op.name ?? '';
+      [op] = await this.call('compute.zoneOperations.wait', `wait for ${doing}`, () =>
+        this.operations.wait({ project: this.project, zone, operation: name }, PACE.google.operationWait),
+      );
+    }
+    const errors = op.error?.errors ?? [];
+    if (errors.length) {
+      const what = errors.map((e) => `${e.code}: ${e.message}`).join('; ');
+      throw new Error(
+        `Compute failed ${doing} (${op.httpErrorStatusCode ?? ''} ${op.httpErrorMessage ?? ''}): ${what}`.replace(
+          ' ( ) ',
+          ' ',
+        ),
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.all([this.operations.close(), this.templatesClient.close(), this.groups.close()]).then(
+      () => undefined,
+    );
+  }
+}
+
+const COMPUTE_METADATA = new Set(['instance-template', 'created-by']);
+
+export function toWorkerInstance(instance: Instance): WorkerInstance {
+  const vm = toWorkerVm(instance);
+  const items = (instance.metadata?.items ?? []).map((i) => ({ key: i.key ?? '', value: i.value ?? '' }));
+  return {
+    id: vm.id,
+    name: vm.name,
+    zone: vm.zone,
+    status: vm.status,
+    internalIp: vm.internalIp,
+    labels: vm.labels,
+    metadata: items.filter((i) => !COMPUTE_METADATA.has(i.key)),
+    group: vm.instanceGroup,
+    template: lastSegment(items.find((i) => i.key === 'instance-template')?.value) || undefined,
   };
 }

@@ -9,7 +9,7 @@ import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
 import { Failure } from '../core/failures';
 import { PACE } from '../core/pace';
-import { decryptFailureReason, type VerifyResult } from '../core/secrets';
+import { decryptFailureReason, type Inspect, type VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
 import { googleSaid, toGcpFailure } from './gcp-failure';
 
@@ -33,10 +33,14 @@ export class KmsDecryptCheck {
   }
 
   /** Whether `ciphertext` decrypts with the configured key, and with its primary version. */
-  async check(ciphertext: Buffer): Promise<VerifyResult> {
+  async check(ciphertext: Buffer, inspect?: Inspect): Promise<VerifyResult> {
     const opened = await this.open(ciphertext);
     if (!opened.ok) return { outcome: 'failed', reason: opened.reason, failure: opened.failure };
-    opened.plaintext.fill(0);
+    try {
+      inspect?.(opened.plaintext);
+    } finally {
+      opened.plaintext.fill(0);
+    }
     return opened.usedPrimary ? { outcome: 'primary' } : { outcome: 'older-version' };
   }
 
@@ -75,8 +79,13 @@ export class KmsDecryptCheck {
 
   /** The plaintext, CRC32C checked; the caller zeroes it. Throws a Failure saying why it cannot. */
   async decrypt(ciphertext: Uint8Array): Promise<Buffer> {
+    return (await this.decryptTelling(ciphertext)).plaintext;
+  }
+
+  /** As decrypt, and whether the key's primary version did it (KMS's usedPrimary). */
+  async decryptTelling(ciphertext: Uint8Array): Promise<{ plaintext: Buffer; usedPrimary: boolean }> {
     const opened = await this.open(Buffer.from(ciphertext));
-    if (opened.ok) return opened.plaintext;
+    if (opened.ok) return { plaintext: opened.plaintext, usedPrimary: opened.usedPrimary };
     throw new Failure({
       source: 'kms',
       kind: opened.failure?.kind ?? 'unavailable',

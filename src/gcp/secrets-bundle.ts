@@ -3,5 +3,6 @@
 export { KmsDecryptCheck } from './kms';
 export { SecretsStorage } from './storage';
 export { ChecklistAdapter } from './checklist';
-export { secretsPort } from './secrets-port';
+export { rotationPort, secretsPort } from './secrets-port';
+export { workerSecrets } from './worker-secrets';
 export { GoogleBootstrap } from './bootstrap';

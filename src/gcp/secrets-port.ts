@@ -1,18 +1,41 @@
 // The secrets' port over Cloud Storage and Cloud KMS: list, download and decrypt-check, and the
 // writes (encrypt, upload with a generation precondition, restore an older generation).
 // The bootstrap checklist decrypt-checks through it too (src/gcp/checklist.ts), so both say the same.
+import type { RotationPort } from '../core/rotation';
 import type { SecretsPort } from '../core/secrets';
 import { KmsDecryptCheck, type KmsSettings } from './kms';
+import { KmsKeyAdmin } from './kms-key';
 import { SecretsStorage, type StorageSettings } from './storage';
 
 export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPort {
-  const storage = new SecretsStorage(settings);
+  return withCipher(settings, new SecretsStorage(settings)).port;
+}
+
+/** The secrets' port plus what a key rotation needs: the key's versions, and decrypts that tell usedPrimary. */
+export function rotationPort(settings: StorageSettings & KmsSettings): RotationPort & { close(): Promise<void> } {
+  const { port, cipher } = withCipher(settings, new SecretsStorage(settings));
+  const admin = new KmsKeyAdmin(settings);
+  return {
+    ...port,
+    open: (ciphertext) => cipher().decryptTelling(ciphertext),
+    describeKey: () => admin.describeKey(),
+    createVersion: () => admin.createVersion(),
+    makePrimary: (version) => admin.makePrimary(version),
+    setVersionState: (version, state) => admin.setVersionState(version, state),
+    scheduleDestroy: (version) => admin.scheduleDestroy(version),
+    close: async () => {
+      await Promise.all([port.close?.(), admin.close()]);
+    },
+  };
+}
+
+function withCipher(settings: KmsSettings, storage: SecretsStorage) {
   let kms: KmsDecryptCheck | undefined;
   const cipher = () => (kms ??= new KmsDecryptCheck(settings));
-  return {
+  const port: SecretsPort = {
     bucket: () => storage.bucket(),
     listGenerations: (prefix) => storage.listGenerations(prefix),
-    async verify(objectName, generation) {
+    async verify(objectName, generation, inspect) {
       let ciphertext: Buffer;
       try {
         ciphertext = await storage.download(objectName, generation);
@@ -20,7 +43,7 @@ export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPor
         const failure = error as Error;
         return { outcome: 'failed', reason: `the object could not be downloaded: ${failure.message}`, failure };
       }
-      return cipher().check(ciphertext);
+      return cipher().check(ciphertext, inspect);
     },
     encrypt: (plaintext) => cipher().encrypt(plaintext),
     decrypt: (ciphertext) => cipher().decrypt(ciphertext),
@@ -31,4 +54,5 @@ export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPor
       await kms?.close();
     },
   };
+  return { port, cipher };
 }

@@ -174,6 +174,33 @@ export class GitLabFleet {
     return (jobs as unknown as Json[]).map(toJob);
   }
 
+  /** One runner's details, fresh (re-provisioning reads its paused flag and status now, not from the cache). */
+  async runner(runnerId: number): Promise<Runner> {
+    return toRunner((await this.call(() => this.api.Runners.show(runnerId))) as unknown as Json);
+  }
+
+  /** GET /runners/:id/jobs?status=running: what a drain waits for. */
+  async runningJobs(runnerId: number): Promise<Job[]> {
+    const jobs = await this.call(() =>
+      this.api.Runners.allJobs(runnerId, { status: 'running', perPage: PACE.gitlab.pageSize } as never),
+    );
+    return (jobs as unknown as Json[]).map(toJob);
+  }
+
+  async cancelJob(projectId: number, jobId: number): Promise<void> {
+    await this.call(() => this.api.Jobs.cancel(projectId, jobId));
+  }
+
+  async username(): Promise<string> {
+    const user = (await this.call(() => this.api.Users.showCurrentUser())) as unknown as Json;
+    return str(user.username) ?? '';
+  }
+
+  async createPipeline(project: string, ref: string): Promise<Pipeline> {
+    const created = (await this.call(() => this.api.Pipelines.create(project, ref))) as unknown as Json;
+    return toPipeline(created, num(created.project_id) ?? 0);
+  }
+
   async setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner> {
     const updated = await this.call(() => this.api.Runners.edit(runnerId, { paused }));
     this.runnerCache.delete(runnerId);

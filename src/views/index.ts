@@ -44,6 +44,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
   const links = linksOf(store);
   const workers = new WorkersView(store, links);
   const runners = new RunnersView(store, links);
+  runners.tokenProblems = (id) => [...new Set(services.tokenDrift.forRunner(id).map((f) => f.sentence))];
   const pipelines = new PipelinesView(store, links);
   const secrets = new SecretsView(services);
   const checklist = new ChecklistView((only) => services.runChecklist(only));
@@ -130,6 +131,12 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
       }
     }),
     { dispose: () => unsubscribe.forEach((u) => u()) },
+    {
+      dispose: services.tokenDrift.onChange(() => {
+        runners.fire();
+        secrets.fire();
+      }),
+    },
   );
 
   return {

@@ -12,6 +12,9 @@ import { runnerRow } from './rows/runner';
 export type RunnerNode = { kind: 'runner'; runner: Runner } | { kind: 'job'; job: Job; runner: Runner } | ItemNode;
 
 export class RunnersView extends FleetTree<RunnerNode> {
+  /** What the last Verify of the secrets found wrong with a runner's stored token (set by registerViews). */
+  tokenProblems: (runnerId: number) => string[] = () => [];
+
   getChildren(node?: RunnerNode): RunnerNode[] {
     const store = this.store();
     if (store.gitlabAvailable === false) return []; // the welcome content explains what is missing
@@ -49,14 +52,19 @@ export class RunnersView extends FleetTree<RunnerNode> {
         };
         return jobRow({ job, host: jobHost(job, links), now, id: `runner-job:${job.id}`, showPipeline: true });
       }
-      case 'runner':
+      case 'runner': {
+        const vms = links.vmsOfRunner(node.runner.id);
+        // Managers on two VMs share the runner's one token: a rotation by either disconnects the other.
+        const shared = vms.length > 1 ? [`token shared by ${vms.length} VMs`] : [];
         return runnerRow({
           runner: node.runner,
-          hosts: links.vmsOfRunner(node.runner.id).map((vm) => ({ vm, how: links.how(node.runner.id, vm.id) })),
+          hosts: vms.map((vm) => ({ vm, how: links.how(node.runner.id, vm.id) })),
           ambiguity: links.ambiguity(node.runner.id),
           busy: this.store().busy.get(`runner:${node.runner.id}`),
+          tokenProblems: [...shared, ...this.tokenProblems(node.runner.id)],
           now,
         });
+      }
     }
   }
 }

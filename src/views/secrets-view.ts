@@ -57,6 +57,7 @@ export class SecretsView implements vscode.TreeDataProvider<SecretNode> {
           bucket: settings.secretsBucket,
           kmsKey: settings.kmsKey,
           verified: store?.verified.get(node.secret.name),
+          tokens: this.services.tokenDrift.forSecret(node.secret.name),
           now,
         });
       }

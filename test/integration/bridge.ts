@@ -51,7 +51,10 @@ export const ui = {
   clearNotifications: async () => {
     await vscode.commands.executeCommand('notifications.clearAll');
   },
+  /** Saves a screenshot of the workbench as test-results/<name>.png; returns its path. */
   screenshot: (name: string) => call<string>('screenshot', { name }),
+  /** Every text the workbench renders now: what a screenshot shows, scrolled-away parts included. */
+  pageText: () => call<string>('pageText'),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),
   /** Hovers the row and clicks its inline action (by its title, e.g. "Show Failure Details"). */
   clickRowAction: (title: string, label: string, action: string) =>
@@ -63,6 +66,8 @@ export const ui = {
       title: string;
       placeholder: string;
       value: string;
+      /** An input box's prompt (or its validation message). */
+      message: string;
       rows: Array<{ label: string; description: string; text: string }>;
     }>('quickInput'),
   /** The active editor: its sideways scroll in px (0 = the start of lines shows) and the status bar's cursor. */

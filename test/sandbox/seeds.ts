@@ -216,6 +216,9 @@ function seedDemo(
     120,
   );
   const b = seeder.runner('group_type', 'gitlab-runner-b', ['gcp', 'terraform'], { groupId: infra.id }, admin, 120);
+  // The infra group sets a 30-day runner token expiration interval: b's token runs out in 3 days.
+  b.tokenLifetimeMs = 30 * 24 * HOUR;
+  b.tokenExpiresAt = now + 3 * 24 * HOUR;
   const c = seeder.runner('instance_type', 'gitlab-runner-c', ['gcp', 'docker'], {}, admin, 45);
   addWorker(seeder, a, 'europe-west1-b', '10.132.0.2', true, fleet);
   addWorker(seeder, b, 'europe-west1-c', '10.132.0.3', true, fleet);

@@ -17,10 +17,12 @@ export interface RunnerRowData {
   ambiguity?: string;
   /** An action in flight: "Pausing…". */
   busy?: string;
+  /** What the last Verify of the secrets found wrong with this runner's stored token. */
+  tokenProblems?: string[];
   now: number;
 }
 
-export function runnerRow({ runner, hosts, ambiguity, busy, now }: RunnerRowData): vscode.TreeItem {
+export function runnerRow({ runner, hosts, ambiguity, busy, tokenProblems = [], now }: RunnerRowData): vscode.TreeItem {
   const status = runnerStatus(runner);
   const type = TYPE_LABEL[runner.type] ?? runner.type;
   const item = new vscode.TreeItem(runnerLabel(runner), vscode.TreeItemCollapsibleState.Collapsed);
@@ -36,6 +38,7 @@ export function runnerRow({ runner, hosts, ambiguity, busy, now }: RunnerRowData
       runner.version ? `v${runner.version}` : undefined,
       contact,
       hosts.length ? `on ${hosts.map((h) => h.vm.name).join(', ')}` : undefined,
+      ...tokenProblems,
     ]
       .filter(Boolean)
       .join(' · ');
@@ -52,6 +55,7 @@ export function runnerRow({ runner, hosts, ambiguity, busy, now }: RunnerRowData
     runner.executor && `Executor: ${runner.executor}`,
     `Last contact: ${runner.contactedAt ? formatWhen(runner.contactedAt, now) : 'never'}`,
     hosted,
+    ...tokenProblems.map((p) => `Token: ${escapeMd(p)}`),
     ...(runner.managers ?? []).map(
       (m) =>
         `Host \`${m.systemId}\`: ${[

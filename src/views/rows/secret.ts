@@ -10,6 +10,7 @@ import {
   type VerifyResult,
 } from '../../core/secrets';
 import { GLYPHS, verifyStatus } from '../../core/status-table';
+import type { TokenFinding } from '../../core/token-drift';
 import { formatWhen } from '../../core/time-format';
 import { plural } from '../../core/names';
 import { escapeMd, messageRow, tooltip } from './common';
@@ -43,20 +44,35 @@ export interface SecretRowData {
   bucket: string;
   kmsKey: string;
   verified?: VerifyResult | 'running';
+  /** What the last Verify found wrong with the runner tokens in this config.toml. */
+  tokens?: TokenFinding[];
   now: number;
 }
 
-export function secretRow({ secret, label, bucket, kmsKey, verified, now }: SecretRowData): vscode.TreeItem {
+export function secretRow({
+  secret,
+  label,
+  bucket,
+  kmsKey,
+  verified,
+  tokens = [],
+  now,
+}: SecretRowData): vscode.TreeItem {
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `secret:${secret.name}`;
   const details = secretDescription(secret, now);
   const outcome = verified === 'running' ? 'verifying…' : verified ? verifySentence(verified) : undefined;
-  item.description = outcome ? `${outcome} · ${details}` : details;
-  item.iconPath = iconOf(verifyStatus(verified === 'running' ? 'running' : verified?.outcome));
+  const drift = verified === 'running' ? [] : tokens.map((f) => f.sentence);
+  item.description = [outcome, ...drift, details].filter(Boolean).join(' · ');
+  item.iconPath =
+    drift.length && verified !== undefined && verified !== 'running' && verified.outcome === 'primary'
+      ? iconOf(GLYPHS.warning)
+      : iconOf(verifyStatus(verified === 'running' ? 'running' : verified?.outcome));
   const g = secret.current;
   item.tooltip = tooltip([
     `**${escapeMd(label)}** — gs://${escapeMd(`${bucket}/${secret.name}`)}`,
     outcome ? `Verify: ${escapeMd(outcome)}` : 'Not verified since the last refresh.',
+    ...drift.map((d) => `Runner token: ${escapeMd(d)}`),
     `Generation: ${g.generation} (${plural(secret.generations.length, 'generation')} kept)`,
     `Updated: ${formatWhen(g.updatedAt, now)}`,
     g.md5Hash && `MD5: \`${g.md5Hash}\``,

@@ -32,6 +32,34 @@ suite('Activation', () => {
     );
   });
 
+  test('every contributed command is registered once active, and every one an operator needs is in the palette', async () => {
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: {
+        commands: Array<{ command: string }>;
+        menus: { commandPalette?: Array<{ command: string; when?: string }> };
+      };
+    };
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const contributed = manifest.contributes.commands.map((c) => c.command);
+    assert.deepEqual(
+      contributed.filter((id) => !registered.has(id)),
+      [],
+      'contributed but not registered: the palette would say "command not found"',
+    );
+    // Only row-bound helpers are hidden: the settings link of a row, a list's "load more", and a
+    // checklist row's fix, its copy and its re-run.
+    const hidden = (manifest.contributes.menus.commandPalette ?? [])
+      .filter((m) => m.when === 'false')
+      .map((m) => m.command);
+    assert.deepEqual(hidden.sort(), [
+      'runnerOps.applyCheckFix',
+      'runnerOps.copyCheckFix',
+      'runnerOps.loadMorePipelines',
+      'runnerOps.openSettings',
+      'runnerOps.rerunCheck',
+    ]);
+  });
+
   test('the Runner Ops container shows its five views, each with welcome content before configuration', async function () {
     if (!hasUi) this.skip();
     await ui.openContainer();

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { FleetStore } from '../../../src/core/fleet-store';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type QuickPickSnapshot } from '../bridge';
+import { fromPalette } from '../palette';
 import { applySettings, clearSettings } from '../settings';
 
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
@@ -23,22 +24,6 @@ async function untilPick(title: string): Promise<QuickPickSnapshot> {
   );
   assert.ok(shown && shown.title === title, `expected the picker "${title}", saw ${JSON.stringify(shown)}`);
   return shown;
-}
-
-/** Runs `Runner Ops: <title>` through the command palette, with no argument, as a user does. */
-async function fromPalette(title: string): Promise<void> {
-  const label = `Runner Ops: ${title}`;
-  await vscode.commands.executeCommand('workbench.action.quickOpen', `>${label}`);
-  const palette = await eventually(
-    () => ui.quickPick(),
-    (q) => Boolean(q?.items.some((i) => i.label === label)),
-    15_000,
-  );
-  assert.ok(
-    palette?.items.some((i) => i.label === label),
-    `the palette offers "${label}": ${JSON.stringify(palette?.items)}`,
-  );
-  await ui.choosePick(label);
 }
 
 /** Waits for the first GitLab requests of `method` since `mark`, as `path status`. */

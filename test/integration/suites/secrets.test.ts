@@ -10,6 +10,7 @@ import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
 import { answerConfirmations } from '../confirmations';
+import { addSandboxSecrets, LeakScan } from '../leak-scan';
 import { applySettings, clearSettings } from '../settings';
 
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
@@ -34,6 +35,7 @@ function assertNoPlaintext(view: ViewSnapshot, notes: string[]): void {
 
 suite('Secrets', function () {
   let sandbox: Sandbox;
+  const leaks = new LeakScan();
   let google: GoogleSandbox;
   const store = (): SecretsStore => api().services.secrets();
   const setting = (key: 'bucket' | 'prefix' | 'kmsKey') => sandbox.settings[`runnerOps.secrets.${key}`] as string;
@@ -48,6 +50,7 @@ suite('Secrets', function () {
     if (!hasUi) this.skip();
     sandbox = await startSandbox({ seed: 'demo' });
     google = sandbox.world.google as GoogleSandbox;
+    addSandboxSecrets(leaks, sandbox);
     await applySettings(sandbox.settings);
     await ui.clearNotifications();
     await ui.openContainer();
@@ -310,5 +313,12 @@ suite('Secrets', function () {
       api().confirmation.ask = originalAsk;
       await ui.clearNotifications();
     }
+  });
+
+  test('leak scan: no value or token in any log, output channel, notification, memento or screenshot', async () => {
+    addSandboxSecrets(leaks, sandbox); // the values written by this suite too
+    leaks.add('the replaced config.toml', 'glrt-REPLACED-in-the-integration-suite');
+    assert.ok(leaks.size > 10, `${leaks.size} values and tokens to look for`);
+    assert.deepEqual(await leaks.scan('secrets-leak-scan'), []);
   });
 });

@@ -1,6 +1,6 @@
-// What a bootstrap needs beyond the fleet's reads: the server's version (GET /version), a
-// runner's token checked the way gitlab-runner verifies it (POST /runners/verify, no user
-// token), and creating a pipeline schedule (POST /projects/:id/pipeline_schedules).
+// What a bootstrap needs beyond the fleet's reads: the server's version (GET /version) and
+// creating a pipeline schedule (POST /projects/:id/pipeline_schedules). POST /runners/verify is
+// in runners.ts.
 import { json, readJson, type Router, type SandboxRequest } from '../http';
 import { findProject, projectAccess } from './access';
 import { authenticate } from './auth';
@@ -25,19 +25,6 @@ export function registerBootstrapRoutes(router: Router, ctx: GitLabContext): voi
       revision: GITLAB_REVISION,
       kas: { enabled: false, externalUrl: null, externalK8sProxyUrl: null, version: null },
       enterprise: true,
-    });
-  });
-
-  // Authenticated by the runner token in the body, as gitlab-runner's `verify` does.
-  router.add('POST', '/api/v4/runners/verify', (req) => {
-    const body = readJson<{ token?: unknown; system_id?: unknown }>(req);
-    if (typeof body.token !== 'string' || !body.token) throw badRequest('400 Bad request - token is missing');
-    const runner = state.runnersByToken.get(body.token);
-    if (!runner) throw forbidden();
-    return json(200, {
-      id: runner.id,
-      token: runner.token,
-      token_expires_at: runner.tokenExpiresAt === null ? null : new Date(runner.tokenExpiresAt).toISOString(),
     });
   });
 

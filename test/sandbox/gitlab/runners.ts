@@ -1,7 +1,7 @@
 // Runner routes: lists with GitLab's filters, details, edit, delete, jobs, managers, token reset
 // and runner creation (POST /user/runners).
 import { randomBytes } from 'node:crypto';
-import { json, readJson, type Router, type SandboxRequest } from '../http';
+import { HttpError, json, readJson, type Router, type SandboxRequest } from '../http';
 import {
   findGroup,
   findProject,
@@ -62,6 +62,9 @@ function filterRunners(ctx: GitLabContext, req: SandboxRequest, runners: RunnerR
     return true;
   });
 }
+
+const expiresAt = (runner: RunnerRecord) =>
+  runner.tokenExpiresAt === null ? null : new Date(runner.tokenExpiresAt).toISOString();
 
 function byId(runners: Iterable<RunnerRecord>): RunnerRecord[] {
   return [...runners].sort((a, b) => a.id - b.id);
@@ -199,14 +202,27 @@ export function registerRunnerRoutes(router: Router, ctx: GitLabContext): void {
     const { user } = auth(req);
     const runner = findRunner(state, params.id);
     requireRunnerAdmin(state, runner, user);
-    // The old token stops working at once: the index only knows the new one.
+    // The old token stops working at once: the index only knows the new one. The new token's
+    // expiry restarts from now when an expiration interval applies (Ci::Runner#reset_token!).
     state.runnersByToken.delete(runner.token);
     runner.token = newRunnerToken();
+    runner.tokenExpiresAt = runner.tokenLifetimeMs ? ctx.clock.now() + runner.tokenLifetimeMs : null;
     state.runnersByToken.set(runner.token, runner);
-    return json(201, {
-      token: runner.token,
-      token_expires_at: runner.tokenExpiresAt === null ? null : new Date(runner.tokenExpiresAt).toISOString(),
-    });
+    return json(201, { token: runner.token, token_expires_at: expiresAt(runner) });
+  });
+
+  // Authenticated by the runner token in the body, not a user's: what `gitlab-runner verify` calls.
+  // With a system_id GitLab ensures that manager exists; it does not count as a contact.
+  router.add('POST', '/api/v4/runners/verify', (req) => {
+    const body = readJson(req);
+    if (typeof body.token !== 'string' || body.token === '') throw invalidParam('token is missing');
+    const runner = state.runnersByToken.get(body.token);
+    if (!runner || !ctx.sim.tokenValid(runner, ctx.clock.now())) throw forbidden();
+    if (runner.runnerType === 'project_type' && runner.projectIds.length === 0)
+      throw new HttpError(422, { message: 'Runner is orphaned' });
+    if (typeof body.system_id === 'string' && body.system_id !== '')
+      ctx.sim.ensureManager(runner, body.system_id, ctx.clock.now());
+    return json(200, { id: runner.id, token: runner.token, token_expires_at: expiresAt(runner) });
   });
 
   router.add('POST', '/api/v4/user/runners', (req) => {

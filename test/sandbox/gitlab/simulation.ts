@@ -30,29 +30,19 @@ export class GitLabSimulation {
 
   // ---- runner processes -------------------------------------------------------------------
 
+  /** A token past its token_expires_at is refused like a reset one. */
+  tokenValid(runner: RunnerRecord, now: number): boolean {
+    return runner.tokenExpiresAt === null || runner.tokenExpiresAt > now;
+  }
+
   runnerCheckIn(token: string, host: RunnerHost, now: number): boolean {
     const runner = this.state.runnersByToken.get(token);
-    if (!runner) return false;
+    if (!runner || !this.tokenValid(runner, now)) return false;
     const managers = this.state.managersByRunner.get(runner.id) ?? [];
-    let manager = managers.find((m) => m.systemId === host.systemId) ?? managers.find((m) => m.adoptable);
-    if (!manager) {
-      manager = {
-        id: this.state.nextId('manager'),
-        runnerId: runner.id,
-        systemId: host.systemId,
-        version: host.version,
-        revision: '',
-        platform: host.platform,
-        architecture: host.architecture,
-        executor: host.executor,
-        ipAddress: host.ipAddress,
-        createdAt: now,
-        contactedAt: null,
-        processAlive: true,
-        adoptable: false,
-      };
-      this.state.addManager(manager);
-    }
+    const manager =
+      managers.find((m) => m.systemId === host.systemId) ??
+      managers.find((m) => m.adoptable) ??
+      this.ensureManager(runner, host.systemId, now, host);
     Object.assign(manager, {
       systemId: host.systemId,
       version: host.version,
@@ -67,6 +57,29 @@ export class GitLabSimulation {
     });
     this.assignPendingJobs(now);
     return true;
+  }
+
+  /** The runner's manager for `systemId`, created (never contacted) when GitLab has none yet. */
+  ensureManager(runner: RunnerRecord, systemId: string, now: number, host?: RunnerHost): ManagerRecord {
+    const existing = (this.state.managersByRunner.get(runner.id) ?? []).find((m) => m.systemId === systemId);
+    if (existing) return existing;
+    const manager: ManagerRecord = {
+      id: this.state.nextId('manager'),
+      runnerId: runner.id,
+      systemId,
+      version: host?.version ?? '',
+      revision: '',
+      platform: host?.platform ?? '',
+      architecture: host?.architecture ?? '',
+      executor: host?.executor ?? '',
+      ipAddress: host?.ipAddress ?? '',
+      createdAt: now,
+      contactedAt: null,
+      processAlive: host !== undefined,
+      adoptable: false,
+    };
+    this.state.addManager(manager);
+    return manager;
   }
 
   runnerHostGone(systemId: string, now: number): void {

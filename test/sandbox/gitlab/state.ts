@@ -99,6 +99,8 @@ export interface RunnerRecord {
   maintenanceNote: string | null;
   token: string;
   tokenExpiresAt: number | null;
+  /** The runner token expiration interval that applies to it (instance, group or project setting); none: tokens never expire. */
+  tokenLifetimeMs?: number;
   groupId: number | null;
   projectIds: number[];
 }

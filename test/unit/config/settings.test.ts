@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readSettings, type SettingsSource } from '../../../src/config/settings';
-import { SLOW_SECONDS, TAIL_MAX_LINES } from '../../../src/core/pace';
+import { SLOW_SECONDS, TAIL_MAX_LINES, TOKEN_EXPIRY_WARNING_DAYS } from '../../../src/core/pace';
 
 /** A WorkspaceConfiguration holding `values` (keys without the `runnerOps.` prefix). */
 const configuration = (values: Record<string, unknown>): SettingsSource => ({
@@ -73,6 +73,7 @@ test('the bounds the settings editor enforces (package.json) are the ones the re
   for (const [key, bounds] of [
     ['runnerOps.refresh.slowSeconds', SLOW_SECONDS],
     ['runnerOps.logs.maxLines', TAIL_MAX_LINES],
+    ['runnerOps.secrets.tokenExpiryWarningDays', TOKEN_EXPIRY_WARNING_DAYS],
   ] as const) {
     const { default: defaultValue, minimum, maximum, type } = properties[key];
     assert.deepEqual({ default: defaultValue, minimum, maximum, type }, { ...bounds, type: 'integer' }, key);

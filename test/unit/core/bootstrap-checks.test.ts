@@ -13,7 +13,7 @@ import {
 } from '../../../src/core/checklist';
 import { checklistMarkdown, redact } from '../../../src/core/checklist-export';
 import type { Runner, WorkerVm } from '../../../src/core/model';
-import { configProblem, inspectRunnerConfig, runnerConfigToml } from '../../../src/core/runner-config';
+import { configProblem, inspectRunnerConfig, runnerConfigToml } from '../../../src/core/runner-config-check';
 import { scriptProblem, workerScript } from '../../../src/core/worker-script';
 
 const KEY = 'projects/p/locations/europe-west1/keyRings/ring/cryptoKeys/key';

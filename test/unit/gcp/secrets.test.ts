@@ -8,6 +8,7 @@ import { replaceSecret, rollbackSecret } from '../../../src/core/secret-write';
 import { secretsPort } from '../../../src/gcp/secrets-bundle';
 import type { Failure } from '../../../src/core/failures';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { sandboxSettings } from './sandbox-settings';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import type { RunnerOpsSettings } from '../../../src/config/settings';
 
@@ -18,22 +19,7 @@ const google = () => sandbox.world.google as GoogleSandbox;
 
 before(async () => {
   sandbox = await startSandbox({ seed: 'demo' });
-  const s = sandbox.settings;
-  settings = {
-    gitlabUrl: '',
-    gitlabProjects: [],
-    gcpProject: s['runnerOps.gcp.project'] as string,
-    gcpZones: [],
-    instanceFilter: '',
-    credentials: 'none',
-    endpoints: s['runnerOps.gcp.endpoints'] as RunnerOpsSettings['endpoints'],
-    secretsBucket: s['runnerOps.secrets.bucket'] as string,
-    secretsPrefix: s['runnerOps.secrets.prefix'] as string,
-    kmsKey: s['runnerOps.secrets.kmsKey'] as string,
-    refresh: { slowSeconds: 60 },
-    logs: { maxLines: 10_000, runnerLogFilter: '' },
-    problems: [],
-  };
+  settings = sandboxSettings(sandbox);
   port = secretsPort(settings);
 });
 after(async () => {
@@ -73,6 +59,22 @@ test('verify: the deploy key is on the primary version, the service-account key 
   const decrypts = sandbox.requests.since(mark).filter((r) => r.path.includes(':decrypt'));
   assert.equal(decrypts.length, 2);
   for (const r of sandbox.requests.since(mark)) assert.ok(r.status < 400, `${r.method} ${r.path} ${r.status}`);
+});
+
+test('verify hands the plaintext to an inspector before zeroing it: one decrypt reads a config.toml', async () => {
+  const secrets = toSecrets(await port.listGenerations(settings.secretsPrefix), settings.secretsPrefix);
+  const config = secrets.find((s) => s.name.endsWith('gitlab-runner-a/config.toml.enc'))!;
+  let seen: Uint8Array | undefined;
+  let text = '';
+  const mark = sandbox.requests.mark();
+  const result = await port.verify(config.name, config.current.generation, (plaintext) => {
+    seen = plaintext;
+    text = new TextDecoder().decode(plaintext);
+  });
+  assert.deepEqual(result, { outcome: 'primary' });
+  assert.match(text, /\[\[runners\]\]/);
+  assert.ok(seen && seen.every((b) => b === 0), 'zeroed after the inspector ran');
+  assert.equal(sandbox.requests.since(mark).filter((r) => r.path.includes(':decrypt')).length, 1);
 });
 
 test('verify: a disabled key version means "cannot be decrypted", naming the version', async () => {

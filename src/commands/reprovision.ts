@@ -1,0 +1,350 @@
+// Re-provision Worker: the plan as a read-only document (or only that, "Plan Only"), the outage
+// question when no other runner serves the tags, the VM's name typed back, then the eight steps of
+// src/core/reprovision with a cancellable progress notification, every step in the Runner Ops log,
+// a result the operator can check, and one JSON line in the audit file. Show Re-provision History
+// lists those lines.
+import { mkdir, appendFile, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import * as vscode from 'vscode';
+import { readReprovisionSettings } from '../config/reprovision-settings';
+import { realClock } from '../core/clock';
+import { correlate } from '../core/correlate';
+import type { Job, WorkerVm } from '../core/model';
+import { runnerRef } from '../core/names';
+import { journalKey, type Journal, type OperationOutcome } from '../core/operation';
+import type { ReprovisionCompute, ReprovisionGitLab, WorkerSecrets } from '../core/ports';
+import { auditRecord, historyMarkdown, parseAudit } from '../core/reprovision/audit';
+import type { ReprovisionOptions } from '../core/reprovision/options';
+import {
+  orphanedTags,
+  othersServing,
+  planMarkdown,
+  recreationOf,
+  type ReprovisionPlan,
+} from '../core/reprovision/plan';
+import {
+  canRollBack,
+  reprovisionSteps,
+  stateSentence,
+  type DrainChoice,
+  type ReprovisionState,
+} from '../core/reprovision/steps';
+import { loadCompute, loadGitLab, loadSecrets } from '../lazy';
+import type { Services } from '../services';
+import { confirmation } from './confirm';
+import { confirmByTypingName, journals, runWithProgress, showDocument } from './operation-ui';
+import { askToSignIn, ensureLoaded, pick, showActionError } from './pick';
+import { pickVm } from './vms';
+
+export const COMMAND = 'runnerOps.reprovisionWorker';
+const KIND = 'reprovision';
+
+/** From a VM row ({ vm }), a resume offer ({ resume }), or the palette (nothing: a picker asks). */
+type Arg = { vm: WorkerVm } | { resume: string } | undefined;
+
+export interface ReprovisionReport {
+  outcome: 'done' | 'cancelled' | 'failed' | 'planned' | 'refused';
+  step?: string;
+  message?: string;
+}
+
+interface Ports {
+  compute: ReprovisionCompute;
+  gitlab: ReprovisionGitLab;
+  secrets: WorkerSecrets;
+  close(): void;
+}
+
+export function register(context: vscode.ExtensionContext, services: Services): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand(COMMAND, (arg: Arg) => reprovision(services, arg)),
+    vscode.commands.registerCommand('runnerOps.showReprovisionHistory', () => showHistory(services)),
+  );
+}
+
+async function ports(services: Services): Promise<Ports | undefined> {
+  const settings = services.settings();
+  const session = await services.gitlabSession();
+  if (!session) {
+    askToSignIn('Sign in to GitLab first: re-provisioning pauses and resumes the runner.');
+    return undefined;
+  }
+  const [{ ReprovisionComputeAdapter }, { GitLabFleet, RunnerTokens }, { workerSecrets }] = await Promise.all([
+    loadCompute(),
+    loadGitLab(),
+    loadSecrets(),
+  ]);
+  const compute = new ReprovisionComputeAdapter(settings);
+  const secrets = workerSecrets(settings);
+  const tokens = new RunnerTokens(session.url, session.token);
+  const gitlab: ReprovisionGitLab = Object.assign(new GitLabFleet(session.url, session.token), {
+    verifyRunnerToken: async (token: string) => (await tokens.verify(token)).outcome === 'accepted',
+  });
+  return {
+    compute,
+    gitlab,
+    secrets,
+    close: () => void Promise.all([compute.close(), secrets.close()]).catch(() => undefined),
+  };
+}
+
+async function reprovision(services: Services, arg: Arg): Promise<ReprovisionReport> {
+  const resumeKey = arg && 'resume' in arg ? arg.resume : undefined;
+  const journal = resumeKey ? journals(services).get<ReprovisionState>(resumeKey) : undefined;
+  const { options, auditFile, problems } = readReprovisionSettings(vscode.workspace.getConfiguration('runnerOps'));
+  for (const problem of problems) void vscode.window.showWarningMessage(problem);
+  const opened = await ports(services);
+  if (!opened) return { outcome: 'cancelled' };
+  try {
+    if (journal) return await run(services, opened, journal, options, auditFile);
+    const vm = await targetVm(services, arg, resumeKey);
+    if (!vm) return { outcome: 'cancelled' };
+    const plan = await makePlan(services, opened, vm, options);
+    if (!plan) return { outcome: 'cancelled' };
+    await showDocument(`Plan: re-provision ${vm.name}.md`, planMarkdown(plan, options));
+    await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionOtherOnline', plan.others.length > 0);
+    const how = await pick({
+      title: `Re-provision ${vm.name}`,
+      placeHolder: 'The plan is open beside: re-provision now, or keep the plan only',
+      items: [
+        { label: 'Re-provision…', description: 'pause, drain, recreate, verify, resume', value: 'go' as const },
+        { label: 'Plan Only', description: 'change nothing', value: 'plan' as const },
+      ],
+      empty: '',
+    });
+    if (how !== 'go') return { outcome: how === 'plan' ? 'planned' : 'cancelled' };
+    let acceptOutage = false;
+    if (plan.orphanedTags.length) {
+      acceptOutage = await confirmation.ask(
+        `While ${vm.name} is re-provisioned no online runner serves ${plan.orphanedTags.join(', ')}: jobs needing them wait until it is back. Accept this outage?`,
+        'Accept Outage',
+      );
+      if (!acceptOutage) {
+        const message = `Re-provisioning ${vm.name} refused: it would take the last online runner for ${plan.orphanedTags.join(', ')} offline. Nothing was changed.`;
+        services.failures.note('warn', message);
+        void vscode.window.showWarningMessage(message);
+        return { outcome: 'refused', message };
+      }
+    }
+    const typed = await confirmByTypingName(
+      `Re-provision ${vm.name}`,
+      `Type ${vm.name} to delete and recreate it (its runner is paused and drained first)`,
+      vm.name,
+    );
+    if (!typed) return { outcome: 'cancelled' };
+    const fresh: Journal<ReprovisionState> = {
+      kind: KIND,
+      target: vm.name,
+      command: COMMAND,
+      title: `Re-provision ${vm.name}`,
+      startedAt: Date.now(),
+      done: [],
+      state: {
+        vm: plan.vm,
+        via: plan.via,
+        runners: plan.runners.map((r) => ({ id: r.id, description: r.description, tags: r.tags })),
+        acceptOutage,
+        pausedBefore: plan.runners.filter((r) => r.paused).map((r) => r.id),
+        times: {},
+      },
+    };
+    return await run(services, opened, fresh, options, auditFile);
+  } catch (error) {
+    showActionError('Re-provisioning could not start', error, services.failures.record);
+    return { outcome: 'failed', message: (error as Error).message };
+  } finally {
+    opened.close();
+  }
+}
+
+/** The VM from a row, from a stale resume offer (its name), or picked. */
+async function targetVm(services: Services, arg: Arg, resumeKey?: string): Promise<WorkerVm | undefined> {
+  if (arg && 'vm' in arg) return arg.vm;
+  const store = services.store();
+  if (resumeKey) {
+    if (!(await ensureLoaded(store, 'workers', () => store.workers.value !== undefined))) return undefined;
+    const name = resumeKey.slice(journalKey(KIND, '').length);
+    return store.workers.value?.find((vm) => vm.name === name);
+  }
+  return pickVm(services, 'Re-provision which runner VM?');
+}
+
+async function makePlan(
+  services: Services,
+  { compute, gitlab }: Ports,
+  vm: WorkerVm,
+  options: ReprovisionOptions,
+): Promise<ReprovisionPlan | undefined> {
+  const store = services.store();
+  if (!(await ensureLoaded(store, 'runners', () => store.runners.value !== undefined))) return undefined;
+  if (!(await ensureLoaded(store, 'workers', () => store.workers.value !== undefined))) return undefined;
+  const all = store.runners.value ?? [];
+  const hosted = correlate({ vms: store.workers.value ?? [vm], runners: all }).runnersOfVm(vm.id);
+  const [instance, templates] = await Promise.all([compute.instance(vm.zone, vm.name), compute.templates()]);
+  if (!instance) {
+    void vscode.window.showErrorMessage(`${vm.name} no longer exists in ${vm.zone}: refresh the Runner VMs view.`);
+    return undefined;
+  }
+  const runners = await Promise.all(hosted.map((r) => gitlab.runner(r.id).then((d) => ({ ...r, ...d }))));
+  const runningJobs: Job[] = (await Promise.all(runners.map((r) => gitlab.runningJobs(r.id)))).flat();
+  return {
+    vm: instance,
+    via: recreationOf(instance, options.instanceTemplate, templates),
+    runners,
+    others: othersServing(runners, all),
+    runningJobs,
+    orphanedTags: runners.length ? orphanedTags(runners, all) : [],
+  };
+}
+
+async function run(
+  services: Services,
+  { compute, gitlab, secrets }: Ports,
+  journal: Journal<ReprovisionState>,
+  options: ReprovisionOptions,
+  auditFile: string,
+): Promise<ReprovisionReport> {
+  const store = services.store();
+  const steps = reprovisionSteps({
+    compute,
+    gitlab,
+    secrets,
+    clock: realClock,
+    options,
+    allRunners: async () => {
+      await store.refresh('runners');
+      return Promise.all((store.runners.value ?? []).map((r) => gitlab.runner(r.id).catch(() => r)));
+    },
+    onDrainTimeout: (jobs) => askDrain(journal.state.vm.name, jobs),
+  });
+  const outcome = await runWithProgress(services, {
+    journal,
+    steps,
+    progressTitle: `Re-provisioning ${journal.state.vm.name}`,
+    explain: (j) => {
+      const sentence = stateSentence(j.state, j.stopped?.step);
+      return j.stopped?.message.includes(sentence) ? '' : sentence;
+    },
+    rollBack: (j) =>
+      canRollBack(j.stopped?.step) && j.state.runners.length
+        ? { label: 'Roll Back (resume the runner)', run: () => rollBack(services, j) }
+        : undefined,
+  });
+  await audit(services, gitlab, journal, outcome, auditFile);
+  // Stopped before anything changed: nothing to resume, so nothing is offered at the next start.
+  if (outcome.outcome !== 'done' && journal.done.length === 0) await journals(services).discard(journal);
+  services.refresh();
+  if (outcome.outcome === 'done') return finished(services, gitlab, journal);
+  const message = journal.stopped?.message;
+  return { outcome: outcome.outcome, step: 'step' in outcome ? outcome.step : undefined, message };
+}
+
+async function askDrain(vmName: string, jobs: Job[]): Promise<DrainChoice> {
+  const names = jobs.map((j) => `#${j.id} ${j.name}`).join(', ');
+  const choice = await pick({
+    title: `Jobs still running on ${vmName}: ${names}`,
+    placeHolder: 'The drain timed out. Deleting the VM now would kill them.',
+    items: [
+      { label: 'Wait Longer', description: 'another drain timeout', value: 'wait' as const },
+      { label: 'Cancel Those Jobs', description: 'then go on', value: 'cancel' as const },
+      { label: 'Stop Here', description: 'the runner stays paused', value: 'stop' as const },
+    ],
+    empty: '',
+  });
+  return choice ?? 'stop';
+}
+
+async function rollBack(services: Services, journal: Journal<ReprovisionState>): Promise<void> {
+  const opened = await ports(services);
+  if (!opened) return;
+  try {
+    for (const r of journal.state.runners) {
+      if (journal.state.pausedBefore.includes(r.id)) continue;
+      await opened.gitlab.setRunnerPaused(r.id, false);
+      services.failures.note('info', `${journal.title}: rolled back, ${runnerRef(r)} resumed.`);
+    }
+    await journals(services).discard(journal);
+    void vscode.window.showInformationMessage(
+      `${journal.title} rolled back: ${journal.state.runners.map(runnerRef).join(', ')} resumed; ${journal.state.vm.name} was not touched.`,
+    );
+    services.refresh();
+  } catch (error) {
+    showActionError(`Rolling back ${journal.title} failed`, error, services.failures.record);
+  } finally {
+    opened.close();
+  }
+}
+
+/** Says what the operator can check: the runner online on the new instance, as which manager. */
+async function finished(
+  services: Services,
+  gitlab: ReprovisionGitLab,
+  journal: Journal<ReprovisionState>,
+): Promise<ReprovisionReport> {
+  const s = journal.state;
+  const statuses = await Promise.all(s.runners.map((r) => gitlab.runner(r.id).catch(() => undefined)));
+  const online = statuses.every((r) => r?.status === 'online');
+  await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionFinished', true);
+  await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionRunnerOnline', online);
+  const runners = s.runners
+    .map(
+      (r, i) =>
+        `${runnerRef(r)} is ${statuses[i]?.status ?? 'unknown'} as manager ${s.checkedIn?.[r.id]?.systemId ?? '?'}`,
+    )
+    .join('; ');
+  const message = `${s.vm.name} re-provisioned: instance ${s.newVm?.id ?? '?'}${s.newVm?.internalIp ? ` (${s.newVm.internalIp})` : ''}. ${runners || 'It hosts no registered runner'}.`;
+  services.failures.note('info', message);
+  void vscode.window.showInformationMessage(message, 'Show History').then((choice) => {
+    if (choice) void showHistory(services);
+  });
+  return { outcome: 'done', message };
+}
+
+function auditPath(file: string): string | undefined {
+  if (isAbsolute(file)) return file;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder ? join(folder.uri.fsPath, file) : undefined;
+}
+
+async function audit(
+  services: Services,
+  gitlab: ReprovisionGitLab,
+  journal: Journal<ReprovisionState>,
+  outcome: OperationOutcome,
+  file: string,
+): Promise<void> {
+  const path = auditPath(file);
+  if (!path) {
+    services.failures.note('warn', `${journal.title}: no workspace folder, so no audit record was written (${file}).`);
+    return;
+  }
+  try {
+    const user = await gitlab.username().catch(() => '');
+    await mkdir(dirname(path), { recursive: true });
+    await appendFile(path, `${JSON.stringify(auditRecord(journal, outcome, user, Date.now()))}\n`, 'utf8');
+  } catch (error) {
+    services.failures.note(
+      'error',
+      `${journal.title}: the audit record could not be written to ${path}: ${(error as Error).message}`,
+    );
+  }
+}
+
+async function showHistory(services: Services): Promise<void> {
+  const { auditFile } = readReprovisionSettings(vscode.workspace.getConfiguration('runnerOps'));
+  const path = auditPath(auditFile);
+  if (!path) {
+    void vscode.window.showInformationMessage(`Open a folder first: the history is ${auditFile} in the workspace.`);
+    return;
+  }
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      showActionError(`Reading ${path} failed`, error, services.failures.record);
+      return;
+    }
+  }
+  await showDocument('Re-provision history.md', historyMarkdown(parseAudit(text), path));
+}

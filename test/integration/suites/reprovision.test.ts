@@ -1,0 +1,264 @@
+// Re-provision Worker in the real VS Code against the demo sandbox: worker B is recreated while
+// A serves, its running job drained (not killed), and its runner checks in from the new VM as a
+// new manager; re-provisioning A (the last online runner for `deploy`) is refused unless
+// accepted; a boot broken by a bad secret stops at step 5 with the runner paused and said so;
+// a run that failed at the check-in resumes from there; Plan Only changes nothing.
+import * as assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { FleetStore } from '../../../src/core/fleet-store';
+import type { WorkerVm } from '../../../src/core/model';
+import type { GitLabHalf } from '../../sandbox/gitlab/index';
+import type { GoogleSandbox } from '../../sandbox/google/index';
+import { eventually, ui } from '../bridge';
+import { answerConfirmations } from '../confirmations';
+import { useDemoSandbox } from '../demo-sandbox';
+
+const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
+const store = (): FleetStore => api().services.store();
+const COMMAND = 'runnerOps.reprovisionWorker';
+type Report = { outcome: string; step?: string; message?: string };
+
+suite('Re-provision', function () {
+  this.timeout(180_000);
+  const sandbox = useDemoSandbox({ signIn: true });
+  const gitlab = () => sandbox().world.gitlab as GitLabHalf;
+  const google = () => sandbox().world.google as GoogleSandbox;
+  const runnerNamed = (name: string) => [...gitlab().state.runners.values()].find((r) => r.description === name)!;
+  let originalAsk: unknown;
+  let asked: string[] = [];
+
+  suiteSetup(async () => {
+    originalAsk = api().confirmation.ask;
+    await vscode.workspace
+      .getConfiguration('runnerOps')
+      .update('reprovision.drainTimeoutMinutes', 10, vscode.ConfigurationTarget.Global);
+  });
+  suiteTeardown(async () => {
+    api().confirmation.ask = originalAsk;
+    await vscode.workspace
+      .getConfiguration('runnerOps')
+      .update('reprovision.drainTimeoutMinutes', undefined, vscode.ConfigurationTarget.Global);
+  });
+  setup(async () => {
+    asked = answerConfirmations(false);
+    await ui.clearNotifications();
+  });
+
+  async function vmNamed(name: string): Promise<WorkerVm> {
+    await store().refresh('workers');
+    const vm = store().workers.value?.find((v) => v.name === name);
+    assert.ok(vm, `${name} is listed`);
+    return vm;
+  }
+
+  /** Answers the plan's choice and, when going on, types the VM's name back. */
+  async function answerPlan(vmName: string, choice: 'Re-provision…' | 'Plan Only', typeName = true): Promise<void> {
+    const picker = await eventually(ui.quickPick, (p) => p?.title === `Re-provision ${vmName}`, 30_000);
+    assert.equal(picker?.title, `Re-provision ${vmName}`);
+    await ui.choosePick(choice);
+    if (choice === 'Plan Only' || !typeName) return;
+    await eventually(ui.quickInput, (q) => q.visible && q.title === `Re-provision ${vmName}`, 15_000);
+    await ui.typeInput(vmName);
+  }
+
+  /** Simulated time runs ahead while the extension waits (drain, boot, check-in). */
+  async function whileRunning<T>(promise: Thenable<T>, stepMs = 5_000): Promise<T> {
+    let settled = false;
+    const result = Promise.resolve(promise).finally(() => (settled = true));
+    while (!settled) {
+      sandbox().world.clock.advance(stepMs);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return result;
+  }
+
+  const notifications = async () => (await ui.notifications()).join('\n');
+
+  /** Starts a re-provision of `name` and answers its plan and name; the caller awaits the report. */
+  function startUntilDeleted(name: string): Thenable<Report> {
+    const report = vmNamed(name).then((vm) => vscode.commands.executeCommand<Report>(COMMAND, { vm }));
+    void answerPlan(name, 'Re-provision…');
+    return report;
+  }
+
+  /** Until the VM's DELETE reached Compute (the recreate step began). */
+  const deleted = (mark: number) =>
+    eventually(
+      async () =>
+        sandbox()
+          .requests.since(mark)
+          .some((r) => r.method === 'DELETE'),
+      (seen) => seen,
+      60_000,
+    );
+
+  test('Plan Only shows the VM, its runner, who serves its tags and the steps, and changes nothing', async () => {
+    const mark = sandbox().requests.mark();
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
+    await answerPlan('gitlab-runner-b', 'Plan Only');
+    assert.deepEqual(await report, { outcome: 'planned' });
+    const plan = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(plan, /^# Plan: re-provision gitlab-runner-b/);
+    assert.match(plan, /Recreated from\*\* instance template `gitlab-runner-template`/);
+    assert.match(plan, /## Runners on this VM\n\n- #\d+ gitlab-runner-b: online; tags gcp, terraform/);
+    assert.match(
+      plan,
+      /## Online runners serving the same tags meanwhile\n\n- #\d+ gitlab-runner-a: tags gcp, terraform, deploy/,
+    );
+    assert.match(plan, /4\. \*\*Recreate the VM\*\*: `compute\.instances\.delete`, then `compute\.instances\.insert`/);
+    // Reads only: GETs, and the Secrets view's KMS decrypt checks (a POST that changes nothing).
+    const writes = sandbox()
+      .requests.since(mark)
+      .filter((r) => r.method !== 'GET' && !r.path.includes(':decrypt'));
+    assert.deepEqual(
+      writes.map((r) => `${r.method} ${r.path}`),
+      [],
+    );
+  });
+
+  test('refused when it would take the last online runner for a tag offline, unless accepted', async () => {
+    const mark = sandbox().requests.mark();
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-a') });
+    await answerPlan('gitlab-runner-a', 'Re-provision…', false);
+    const result = await report;
+    assert.equal(result.outcome, 'refused');
+    assert.match(
+      asked[0],
+      /no online runner serves deploy: jobs needing them wait until it is back\. Accept this outage\?/,
+    );
+    assert.match(
+      await notifications(),
+      /Re-provisioning gitlab-runner-a refused: it would take the last online runner for deploy offline\. Nothing was changed\./,
+    );
+    assert.ok(
+      !sandbox()
+        .requests.since(mark)
+        .some((r) => r.method === 'PUT' || r.method === 'DELETE'),
+    );
+  });
+
+  test('worker B: its running job drained, not killed; recreated from the template; its runner back online as a new manager', async () => {
+    const b = runnerNamed('gitlab-runner-b');
+    // Give B a job to drain: new pipelines until one of its jobs runs.
+    const project = [...gitlab().state.projects.values()].find((p) => p.path === 'runner-fleet')!;
+    for (let i = 0; i < 10 && !(gitlab().state.jobsByRunner.get(b.id) ?? []).some((j) => j.status === 'running'); i++) {
+      gitlab().sim.createPipeline(project, 'main', 'push', 1, sandbox().world.clock.now());
+      gitlab().tick(sandbox().world.clock.now());
+    }
+    const draining = (gitlab().state.jobsByRunner.get(b.id) ?? []).filter((j) => j.status === 'running');
+    assert.ok(draining.length > 0, 'runner B runs a job');
+    const oldVm = google().state.compute.vm(
+      String(sandbox().settings['runnerOps.gcp.project']),
+      'europe-west1-c',
+      'gitlab-runner-b',
+    );
+    const [oldId, oldIp, oldSystemId] = [oldVm.id, oldVm.networkIP, oldVm.systemId];
+    const mark = sandbox().requests.mark();
+
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
+    await answerPlan('gitlab-runner-b', 'Re-provision…');
+    const result = await whileRunning(report);
+    assert.equal(result.outcome, 'done', result.message);
+
+    for (const job of draining)
+      assert.equal(gitlab().state.jobs.get(job.id)?.status, 'success', `job #${job.id} ran to the end`);
+    const requests = sandbox()
+      .requests.since(mark)
+      .map((r) => `${r.method} ${r.path.replace(/\?.*/, '')}`);
+    const pause = requests.indexOf(`PUT /api/v4/runners/${b.id}`);
+    const del = requests.findIndex((r) => /^DELETE \/compute\/v1\/.*\/instances\/gitlab-runner-b$/.test(r));
+    assert.ok(pause >= 0 && del > pause, requests.join('\n'));
+    assert.ok(
+      requests.some((r) => /^POST \/api\/v4\/runners\/verify$/.test(r)),
+      'the stored token was verified',
+    );
+
+    const fresh = google().state.compute.vm(
+      String(sandbox().settings['runnerOps.gcp.project']),
+      'europe-west1-c',
+      'gitlab-runner-b',
+    );
+    assert.notEqual(fresh.id, oldId);
+    assert.notEqual(fresh.networkIP, oldIp);
+    const managers = gitlab().state.managersByRunner.get(b.id) ?? [];
+    const added = managers.find((m) => m.systemId === fresh.systemId);
+    assert.ok(added && added.systemId !== oldSystemId && added.ipAddress === fresh.networkIP, JSON.stringify(managers));
+    assert.equal(b.paused, false, 'resumed');
+    assert.match(
+      result.message ?? '',
+      new RegExp(
+        `gitlab-runner-b re-provisioned: instance ${fresh.id} \\(${fresh.networkIP.replace(/\./g, '\\.')}\\)\\. runner #${b.id} 'gitlab-runner-b' is online as manager ${fresh.systemId}`,
+      ),
+    );
+
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (folder) {
+      const lines = (await readFile(join(folder, '.runner-ops/reprovision.jsonl'), 'utf8')).trim().split('\n');
+      const record = JSON.parse(lines[lines.length - 1]);
+      assert.equal(record.outcome, 'done');
+      assert.equal(record.user, 'root');
+      assert.deepEqual([record.vm.name, record.vm.oldId, record.vm.newId], ['gitlab-runner-b', oldId, fresh.id]);
+      assert.equal(record.steps.length, 8);
+      assert.doesNotMatch(lines.join('\n'), /glrt-/);
+    }
+    await ui.screenshot('reprovision-done');
+  });
+
+  test('a broken secret fails the boot: stopped at step 5, the runner left paused and said so; fixed, it resumes to online', async () => {
+    const b = runnerNamed('gitlab-runner-b');
+    const storage = google().state.storage;
+    const bucket = storage.buckets.get(String(sandbox().settings['runnerOps.secrets.bucket']))!;
+    const object = 'runners/gitlab-runner-b/config.toml.enc';
+    const good = storage.live(bucket, object)!.data;
+    const mark = sandbox().requests.mark();
+    const report = startUntilDeleted('gitlab-runner-b');
+    // Broken after the preflight checked it: the VM's own startup script finds it broken.
+    await deleted(mark);
+    storage.write(bucket, object, Buffer.from('not ciphertext'));
+    const result = await whileRunning(report, 1_000);
+    assert.equal(result.outcome, 'failed');
+    assert.equal(result.step, 'boot');
+    assert.match(
+      result.message ?? '',
+      /the startup script failed on gitlab-runner-b: ".*startup-script exit status 1"\. Runner #\d+ 'gitlab-runner-b' is paused; VM gitlab-runner-b has been recreated/,
+    );
+    assert.equal(b.paused, true, 'left paused');
+    assert.match(await notifications(), /Re-provision gitlab-runner-b stopped at step 5 of 8 \(Watch it boot\)/);
+
+    storage.write(bucket, object, good);
+    const resumed = await whileRunning(
+      vscode.commands.executeCommand<Report>(COMMAND, { resume: 'runnerOps.operation:reprovision:gitlab-runner-b' }),
+    );
+    assert.equal(resumed.outcome, 'done', resumed.message);
+    assert.equal(b.paused, false);
+  });
+
+  test('a run that fails at the check-in resumes from there without recreating the VM again', async () => {
+    const mark = sandbox().requests.mark();
+    const report = startUntilDeleted('gitlab-runner-b');
+    await deleted(mark);
+    sandbox().faults.add('gitlab:/api/v4/runners/*/managers=503');
+    const failed = await whileRunning(report, 1_000);
+    sandbox().faults.clear();
+    assert.equal(failed.outcome, 'failed');
+    assert.equal(failed.step, 'checkIn');
+    const resumeMark = sandbox().requests.mark();
+    const resumed = await whileRunning(
+      vscode.commands.executeCommand<Report>(COMMAND, { resume: 'runnerOps.operation:reprovision:gitlab-runner-b' }),
+    );
+    assert.equal(resumed.outcome, 'done', resumed.message);
+    assert.ok(
+      !sandbox()
+        .requests.since(resumeMark)
+        .some((r) => r.method === 'DELETE' || (/\/instances$/.test(r.path.replace(/\?.*/, '')) && r.method === 'POST')),
+    );
+    assert.equal(runnerNamed('gitlab-runner-b').paused, false);
+  });
+
+  suiteTeardown(async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (folder) await rm(join(folder, '.runner-ops'), { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,343 @@
+// The re-provision steps against a small fake world on an injected clock: what reached Compute
+// and GitLab, in which order, what the log said, and where a stopped run leaves everything.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Job, Runner, RunnerManager } from '../../../src/core/model';
+import { Journals, runOperation, type Journal, type OperationOutcome } from '../../../src/core/operation';
+import type { ReprovisionCompute, ReprovisionGitLab, WorkerInstance, WorkerSecrets } from '../../../src/core/ports';
+import { defaultOptions } from '../../../src/core/reprovision/options';
+import {
+  reprovisionSteps,
+  type DrainChoice,
+  type ReprovisionDeps,
+  type ReprovisionState,
+} from '../../../src/core/reprovision/steps';
+import { FakeClock, settle } from './fake-clock';
+
+const METADATA = [
+  { key: 'kms-key', value: 'projects/p/locations/l/keyRings/r/cryptoKeys/k' },
+  { key: 'deploy-key-object', value: 'gs://b/runners/deploy-key.enc' },
+  { key: 'runner-config-prefix', value: 'gs://b/runners' },
+];
+
+function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?: Job[]; checkIn?: boolean } = {}) {
+  const calls: string[] = [];
+  let vm: WorkerInstance | undefined = {
+    id: '100',
+    name: 'worker-b',
+    zone: 'z-b',
+    status: 'RUNNING',
+    internalIp: '10.0.0.3',
+    labels: { role: 'gitlab-runner' },
+    metadata: METADATA,
+  };
+  let console = '';
+  let nextId = 200;
+  const runners = new Map<number, Runner>([
+    [2, { id: 2, description: 'worker-b', status: 'online', paused: false, type: 'group_type', tags: ['gcp'] }],
+    [1, { id: 1, description: 'worker-a', status: 'online', paused: false, type: 'project_type', tags: ['gcp'] }],
+  ]);
+  const managers: RunnerManager[] = [{ systemId: 's_old', ipAddress: '10.0.0.3', contactedAt: clock.now() }];
+  let running = [...(opts.runningJobs ?? [])];
+  const compute: ReprovisionCompute = {
+    instance: async () => (vm ? { ...vm } : undefined),
+    templates: async () => ['tmpl'],
+    groupTemplate: async () => 'tmpl',
+    deleteInstance: async (zone, name) => {
+      calls.push(`delete ${zone}/${name}`);
+      vm = undefined;
+    },
+    insertFromTemplate: async (zone, name, template, keep) => {
+      calls.push(`insert ${zone}/${name} from ${template} labels=${JSON.stringify(keep.labels)}`);
+      const id = String(nextId++);
+      vm = { id, name, zone, status: 'STAGING', internalIp: '10.0.0.9', labels: keep.labels, metadata: keep.metadata };
+      clock.setTimeout(() => {
+        vm!.status = 'RUNNING';
+        console = 'SeaBIOS\r\nstartup-script: Fetching gs://b/runners/deploy-key.enc\r\n';
+      }, 5_000);
+      clock.setTimeout(() => {
+        console += `${opts.bootLine ?? 'google_metadata_script_runner[812]: startup-script exit status 0'}\r\n`;
+        if (opts.checkIn !== false)
+          managers.push({
+            systemId: `s_${id}`,
+            ipAddress: '10.0.0.9',
+            contactedAt: clock.now() + 1_000,
+            version: '17.11.0',
+          });
+      }, 8_000);
+    },
+    recreateInGroup: async () => undefined,
+    serial: async (_z, _n, start) => ({ contents: console.slice(start), next: console.length }),
+  };
+  const gitlab: ReprovisionGitLab = {
+    runner: async (id) => ({ ...runners.get(id)! }),
+    setRunnerPaused: async (id, paused) => {
+      calls.push(`${paused ? 'pause' : 'resume'} #${id}`);
+      runners.get(id)!.paused = paused;
+      return runners.get(id)!;
+    },
+    runningJobs: async (id) => (id === 2 ? running : []),
+    cancelJob: async (_p, jobId) => {
+      calls.push(`cancel job #${jobId}`);
+      running = running.filter((j) => j.id !== jobId);
+    },
+    managers: async () => managers.map((m) => ({ ...m })),
+    verifyRunnerToken: async (token) => token === 'glrt-good',
+    username: async () => 'root',
+    createPipeline: async () => {
+      throw new Error('no smoke test here');
+    },
+    pipeline: async () => {
+      throw new Error('no smoke test here');
+    },
+    pipelineJobs: async () => [],
+  };
+  const secrets: WorkerSecrets = {
+    verify: async (url) => {
+      calls.push(`verify ${url}`);
+      return { outcome: 'primary' };
+    },
+    runnerTokens: async () => ['glrt-good'],
+  };
+  return {
+    calls,
+    runners,
+    compute,
+    gitlab,
+    secrets,
+    finishJobs: () => (running = []),
+    vm: () => vm,
+  };
+}
+
+function depsFor(clock: FakeClock, w: ReturnType<typeof world>, drainChoices: DrainChoice[] = []): ReprovisionDeps {
+  return {
+    compute: w.compute,
+    gitlab: w.gitlab,
+    secrets: w.secrets,
+    clock,
+    options: { ...defaultOptions(), drainTimeoutMs: 60_000 },
+    allRunners: async () => [...w.runners.values()].map((r) => ({ ...r })),
+    onDrainTimeout: async () => drainChoices.shift() ?? 'stop',
+  };
+}
+
+function journalFor(
+  runners: Array<Pick<Runner, 'id' | 'description' | 'tags'>>,
+  acceptOutage = false,
+): Journal<ReprovisionState> {
+  return {
+    kind: 'reprovision',
+    target: 'worker-b',
+    command: 'runnerOps.reprovisionWorker',
+    title: 'Re-provision worker-b',
+    startedAt: 0,
+    done: [],
+    state: {
+      vm: {
+        id: '100',
+        name: 'worker-b',
+        zone: 'z-b',
+        internalIp: '10.0.0.3',
+        labels: { role: 'gitlab-runner' },
+        metadata: METADATA,
+      },
+      via: { kind: 'template', template: 'tmpl' },
+      runners,
+      acceptOutage,
+      pausedBefore: [],
+      times: {},
+    },
+  };
+}
+
+function memoryJournals() {
+  const map = new Map<string, unknown>();
+  return new Journals({
+    get: (k) => structuredClone(map.get(k)),
+    update: async (k, v) => void (v === undefined ? map.delete(k) : map.set(k, structuredClone(v))),
+    keys: () => [...map.keys()],
+  });
+}
+
+/** Runs the operation while the fake clock moves a second at a time. */
+async function run(
+  clock: FakeClock,
+  deps: ReprovisionDeps,
+  journal: Journal<ReprovisionState>,
+  journals = memoryJournals(),
+  signal = new AbortController().signal,
+): Promise<{ outcome: OperationOutcome; log: string[] }> {
+  const log: string[] = [];
+  let outcome: OperationOutcome | undefined;
+  void runOperation(journals, journal, reprovisionSteps(deps), signal, {
+    log: (line) => log.push(line),
+    report: () => undefined,
+    now: () => clock.now(),
+  }).then((o) => (outcome = o));
+  for (let i = 0; i < 3_600 && !outcome; i++) await clock.advance(1_000);
+  await settle();
+  assert.ok(outcome, `the run ended; log:\n${log.join('\n')}`);
+  return { outcome, log };
+}
+
+const B = { id: 2, description: 'worker-b', tags: ['gcp'] };
+
+test('a full re-provision: verify secrets, pause, recreate from the template, boot, check-in, resume', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  const journal = journalFor([B]);
+  const { outcome, log } = await run(clock, depsFor(clock, w), journal);
+  assert.deepEqual(outcome, { outcome: 'done' });
+  assert.deepEqual(w.calls, [
+    'verify gs://b/runners/deploy-key.enc',
+    'verify gs://b/runners/worker-b/config.toml.enc',
+    'pause #2',
+    'delete z-b/worker-b',
+    'insert z-b/worker-b from tmpl labels={"role":"gitlab-runner"}',
+    'resume #2',
+  ]);
+  assert.ok(
+    log.some((l) => /startup-script exit status 0/.test(l)),
+    'the completion line is streamed',
+  );
+  assert.ok(
+    log.some((l) =>
+      /runner #2 'worker-b' checked in from 10\.0\.0\.9 as manager s_200 \(gitlab-runner 17\.11\.0\)/.test(l),
+    ),
+  );
+  assert.ok(log.some((l) => /Smoke test: no smoke test configured/.test(l)));
+  assert.ok(journal.state.times.checkIn?.endedAt, 'step times are kept for the audit');
+});
+
+test('refused when it would take the last online runner for a tag offline; accepted, it goes on', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  w.runners.get(1)!.status = 'offline';
+  const refused = await run(clock, depsFor(clock, w), journalFor([B]));
+  assert.equal(refused.outcome.outcome, 'failed');
+  assert.match((refused.outcome as { error: Error }).error.message, /^Refused: no other online runner serves gcp/);
+  assert.ok(!w.calls.includes('pause #2'), 'nothing changed');
+  const accepted = await run(clock, depsFor(clock, w), journalFor([B], true));
+  assert.deepEqual(accepted.outcome, { outcome: 'done' });
+  assert.ok(accepted.log.some((l) => /accepted that nobody serves gcp/.test(l)));
+});
+
+test('a bad runner token in config.toml stops the preflight before anything changes', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  w.secrets.runnerTokens = async () => ['glrt-stale'];
+  const { outcome } = await run(clock, depsFor(clock, w), journalFor([B]));
+  assert.match(
+    (outcome as { error: Error }).error.message,
+    /GitLab refuses runner token 1 of 1 in gs:\/\/b\/runners\/worker-b\/config\.toml\.enc/,
+  );
+  assert.ok(!w.calls.some((c) => c.startsWith('pause')));
+});
+
+const job = (id: number): Job => ({
+  id,
+  name: 'plan',
+  stage: 'plan',
+  status: 'running',
+  allowFailure: false,
+  tags: ['gcp'],
+  pipelineId: 9,
+  projectId: 5,
+  projectPath: 'infra/fleet',
+});
+
+test('a running job is waited for, not killed', async () => {
+  const clock = new FakeClock();
+  const w = world(clock, { runningJobs: [job(7)] });
+  clock.setTimeout(() => w.finishJobs(), 30_000);
+  const { outcome, log } = await run(clock, depsFor(clock, w), journalFor([B]));
+  assert.deepEqual(outcome, { outcome: 'done' });
+  assert.ok(log.some((l) => /waiting for 1 running job: #7 plan \(infra\/fleet\)/.test(l)));
+  assert.ok(!w.calls.some((c) => c.startsWith('cancel')));
+  assert.ok(w.calls.indexOf('delete z-b/worker-b') > 0);
+});
+
+test('drain timeout: "stop here" leaves the runner paused and says so; "cancel" cancels; "wait" waits another round', async () => {
+  const clock = new FakeClock();
+  const stopped = world(clock, { runningJobs: [job(7)] });
+  const { outcome } = await run(clock, depsFor(clock, stopped, ['stop']), journalFor([B]));
+  assert.match(
+    (outcome as { error: Error }).error.message,
+    /stopped by the operator with 1 job still running \(#7 plan \(infra\/fleet\)\)\. Runner #2 'worker-b' stays paused/,
+  );
+  assert.deepEqual(stopped.calls.slice(-1), ['pause #2']);
+  assert.equal(stopped.runners.get(2)!.paused, true);
+
+  const cancelled = world(clock, { runningJobs: [job(7)] });
+  assert.deepEqual((await run(clock, depsFor(clock, cancelled, ['wait', 'cancel']), journalFor([B]))).outcome, {
+    outcome: 'done',
+  });
+  assert.ok(cancelled.calls.includes('cancel job #7'));
+});
+
+test('a failed boot stops at step 5 with the failure line and the runner left paused', async () => {
+  const clock = new FakeClock();
+  const w = world(clock, {
+    bootLine: 'startup-script: ERROR: (gcloud.kms.decrypt) bad\r\nstartup-script exit status 1',
+    checkIn: false,
+  });
+  const journal = journalFor([B]);
+  const { outcome } = await run(clock, depsFor(clock, w), journal);
+  assert.equal(outcome.outcome, 'failed');
+  assert.equal((outcome as { step: string }).step, 'boot');
+  assert.match(
+    (outcome as { error: Error }).error.message,
+    /the startup script failed on worker-b: "startup-script exit status 1"\. Runner #2 'worker-b' is paused; VM worker-b has been recreated \(instance 200, 10\.0\.0\.9\)\./,
+  );
+  assert.ok(!w.calls.includes('resume #2'));
+});
+
+test('a run interrupted after the recreate resumes without deleting the new VM', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  const journals = memoryJournals();
+  const journal = journalFor([B]);
+  const abort = new AbortController();
+  const deps = depsFor(clock, w);
+  // Cancel as soon as the recreate is done (the boot step's first poll).
+  const instance = w.compute.instance;
+  w.compute.instance = async (...args) => {
+    if (journal.done.includes('recreate')) abort.abort();
+    return instance(...args);
+  };
+  const first = await run(clock, deps, journal, journals, abort.signal);
+  assert.equal(first.outcome.outcome, 'cancelled');
+  const saved = journals.find<ReprovisionState>('reprovision', 'worker-b')!;
+  assert.deepEqual(saved.done, ['preflight', 'pause', 'drain', 'recreate']);
+  w.compute.instance = instance;
+  const second = await run(clock, depsFor(clock, w), saved, journals);
+  assert.deepEqual(second.outcome, { outcome: 'done' });
+  assert.equal(w.calls.filter((c) => c.startsWith('delete')).length, 1, 'deleted once');
+  assert.equal(w.calls.filter((c) => c.startsWith('insert')).length, 1, 'inserted once');
+  assert.equal(journals.find('reprovision', 'worker-b'), undefined, 'finished: the journal is gone');
+});
+
+test('after a failed boot, running again recreates the failed instance and goes on', async () => {
+  const clock = new FakeClock();
+  const journals = memoryJournals();
+  const bad = world(clock, { bootLine: 'startup-script exit status 1', checkIn: false });
+  const journal = journalFor([B]);
+  assert.equal((await run(clock, depsFor(clock, bad), journal, journals)).outcome.outcome, 'failed');
+  const saved = journals.find<ReprovisionState>('reprovision', 'worker-b')!;
+  assert.deepEqual(saved.done, ['preflight', 'pause', 'drain']);
+  // The operator fixed the secret: the same VM (instance 200) boots well once recreated.
+  const good = world(clock);
+  const failed = bad.vm()!;
+  good.compute.instance = async () => good.vm() ?? undefined;
+  await good.compute.insertFromTemplate(failed.zone, failed.name, 'tmpl', failed);
+  await clock.advance(10_000);
+  good.calls.length = 0;
+  saved.state.vm.id = good.vm()!.id;
+  const second = await run(clock, depsFor(clock, good), saved, journals);
+  assert.deepEqual(second.outcome, { outcome: 'done' });
+  assert.deepEqual(good.calls.slice(0, 2), [
+    'delete z-b/worker-b',
+    'insert z-b/worker-b from tmpl labels={"role":"gitlab-runner"}',
+  ]);
+});

@@ -9,6 +9,7 @@ import {
   runChecklist,
   type BootstrapGitLabReads,
   type CheckId,
+  type ChecklistInput,
   type CheckResult,
 } from './core/checklist';
 import { FleetActions } from './core/fleet-actions';
@@ -166,15 +167,7 @@ export class Services implements vscode.Disposable {
     const google = new ChecklistAdapter(settings, verifyToken);
     try {
       return await runChecklist(
-        {
-          gcpProject: settings.gcpProject,
-          kmsKey: settings.kmsKey,
-          bucket: settings.secretsBucket,
-          prefix: settings.secretsPrefix,
-          now: Date.now(),
-          bootstrap,
-          instanceFilter: settings.instanceFilter,
-        },
+        this.checklistInput(),
         gitlab,
         {
           keyRing: (n) => google.keyRing(n),
@@ -193,6 +186,20 @@ export class Services implements vscode.Disposable {
       void google.close().catch(() => undefined);
       void compute?.close().catch(() => undefined);
     }
+  }
+
+  /** What the checklist and its fixes read from the settings, as of now. */
+  checklistInput(): ChecklistInput {
+    const settings = this.settings();
+    return {
+      gcpProject: settings.gcpProject,
+      kmsKey: settings.kmsKey,
+      bucket: settings.secretsBucket,
+      prefix: settings.secretsPrefix,
+      now: Date.now(),
+      bootstrap: settings.bootstrap ?? DEFAULT_BOOTSTRAP,
+      instanceFilter: settings.instanceFilter,
+    };
   }
 
   /** Sets the context keys that pick the welcome content of each view. */

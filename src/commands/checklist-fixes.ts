@@ -103,15 +103,7 @@ async function fixContext(
   const settings = services.settings();
   const bootstrap = settings.bootstrap ?? DEFAULT_BOOTSTRAP;
   const ctx: FixContext = {
-    input: {
-      gcpProject: settings.gcpProject,
-      kmsKey: settings.kmsKey,
-      bucket: settings.secretsBucket,
-      prefix: settings.secretsPrefix,
-      now: Date.now(),
-      bootstrap,
-      instanceFilter: settings.instanceFilter,
-    },
+    input: services.checklistInput(),
     gitlabUrl: (await services.gitlabSession())?.url ?? settings.gitlabUrl,
     projects: settings.gitlabProjects,
   };

@@ -17,20 +17,15 @@ export interface CreatedRunner {
 
 export class GitLabBootstrap implements BootstrapGitLabReads {
   private readonly api: GitLabApi;
+  /** Runs a call; what it throws becomes a Failure that names this server. */
+  private readonly call: <T>(what: () => Promise<T>) => Promise<T>;
 
-  constructor(
-    private readonly url: string,
-    token: string,
-  ) {
+  constructor(url: string, token: string) {
     this.api = createGitLabApi(url, token);
-  }
-
-  private async call<T>(what: () => Promise<T>): Promise<T> {
-    try {
-      return await what();
-    } catch (error) {
-      throw toGitLabFailure(error, this.url);
-    }
+    this.call = (what) =>
+      what().catch((error: unknown) => {
+        throw toGitLabFailure(error, url);
+      });
   }
 
   /** GET /version (gitbeaker has only /metadata). */

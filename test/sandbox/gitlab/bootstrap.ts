@@ -23,7 +23,12 @@ export function registerBootstrapRoutes(router: Router, ctx: GitLabContext): voi
     return json(200, {
       version: GITLAB_VERSION,
       revision: GITLAB_REVISION,
-      kas: { enabled: false, externalUrl: null, externalK8sProxyUrl: null, version: null },
+      kas: {
+        enabled: true,
+        externalUrl: `${ctx.baseUrl.replace(/^http/, 'ws')}/-/kubernetes-agent/`,
+        externalK8sProxyUrl: `${ctx.baseUrl}/-/kubernetes-agent/k8s-proxy/`,
+        version: GITLAB_VERSION.replace(/-ee$/, ''),
+      },
       enterprise: true,
     });
   });

@@ -3,7 +3,7 @@
 // Storage, decrypt with KMS using the metadata server's token), `docker run … IMAGE`, and
 // `echo "…"`. A script without `fetch_secret` lines is the older metadata-driven one
 // (startup-script.ts STARTUP_SCRIPT): its steps come from the instance metadata instead.
-import { METADATA_KEYS } from './startup-script';
+import { METADATA_KEYS, RUNNER_IMAGE } from './startup-script';
 
 export type ScriptCommand =
   | { kind: 'fetch'; source: { url: string } | { metadataKey: string }; destination: string }
@@ -39,9 +39,12 @@ export function interpretScript(script: string, hostname: string): ScriptPlan {
   return { kmsKey: kmsKey && unquote(kmsKey), usesMetadataToken: script.includes(TOKEN_PATH), commands };
 }
 
-/** STARTUP_SCRIPT: gcloud (which gets its token from the metadata server) reads the objects named in metadata. */
+/**
+ * STARTUP_SCRIPT: gcloud (which gets its token from the metadata server) reads the objects named
+ * in metadata, then the runner image starts (the seeds' image when the script names none).
+ */
 function metadataDriven(lines: string[]): ScriptPlan {
-  const image = lines.map((l) => /^docker run\s.*\s(\S+)$/.exec(l)?.[1]).find(Boolean);
+  const image = lines.map((l) => /^docker run\s.*\s(\S+)$/.exec(l)?.[1]).find(Boolean) ?? RUNNER_IMAGE;
   return {
     usesMetadataToken: true,
     commands: [
@@ -56,7 +59,7 @@ function metadataDriven(lines: string[]): ScriptPlan {
         source: { metadataKey: METADATA_KEYS.configObject },
         destination: '/srv/gitlab-runner/config/config.toml',
       },
-      ...(image ? [{ kind: 'docker-run' as const, image }] : []),
+      { kind: 'docker-run', image },
     ],
   };
 }

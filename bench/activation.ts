@@ -19,6 +19,9 @@ export interface ProbeResult {
   bytes?: number;
   requireMs: Summary;
   heapMB: Summary;
+  /** The samples behind requireMs and heapMB, for the budgets. */
+  requireSamples: number[];
+  heapSamples: number[];
   rssMB: Summary;
   constructMs?: Summary;
   heapAfterConstructMB?: Summary;
@@ -110,6 +113,8 @@ export function measureActivation(cases: ProbeCase[], progress: (msg: string) =>
       bytes,
       requireMs: pick((p) => p.requireMs)!,
       heapMB: pick((p) => p.heapDeltaMB)!,
+      requireSamples: s.map((p) => p.requireMs),
+      heapSamples: s.map((p) => p.heapDeltaMB),
       rssMB: pick((p) => p.rssDeltaMB)!,
       constructMs: pick((p) => p.constructMs),
       heapAfterConstructMB: pick((p) => p.heapAfterConstructMB),

@@ -1,10 +1,10 @@
 // Runs the integration suite inside a real VS Code (code-server 4.100.3 = VS Code 1.100.3),
 // driven by Debian's Chromium. The suite runs in the extension host; it asks this process what
 // the workbench shows through a loopback "UI bridge". Exit code 1 when any test fails.
-import { createServer } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, root, startCodeServer, workbenchUrl } from './code-server.mjs';
+import { startUiBridge } from './ui-bridge.mjs';
 import { workbenchUi } from './workbench-ui.mjs';
 
 const RUN_TIMEOUT_MS = 15 * 60_000;
@@ -15,45 +15,25 @@ rmSync(resultsDir, { recursive: true, force: true });
 const results = [];
 let meta = {};
 let page;
-let ui;
 
-const bridge = createServer(async (req, res) => {
-  let body = '';
-  for await (const chunk of req) body += chunk;
-  const reply = (payload) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(payload));
-  };
-  try {
-    const { op, ...args } = JSON.parse(body);
-    if (op === 'report') {
-      results.push(args);
-      const mark = { passed: '✔', failed: '✘', skipped: '-' }[args.state] ?? '?';
-      console.log(`  ${mark} ${args.title}${args.ms !== undefined ? ` (${args.ms} ms)` : ''}`);
-      if (args.error)
-        console.log(
-          args.error
-            .split('\n')
-            .map((l) => `      ${l}`)
-            .join('\n'),
-        );
-      return reply({ ok: true });
-    }
-    if (op === 'hello') {
-      meta = args;
-      return reply({ ok: true });
-    }
-    if (!ui || typeof ui[op] !== 'function') return reply({ ok: false, error: `unknown op ${op}` });
-    const timeout = new Promise((_, reject) =>
-      setTimeout(() => reject(new Error(`${op} took over 25 s`)), 25_000).unref(),
-    );
-    return reply({ ok: true, result: await Promise.race([ui[op](args), timeout]) });
-  } catch (error) {
-    return reply({ ok: false, error: String(error?.stack ?? error) });
-  }
+const bridge = await startUiBridge({
+  report(args) {
+    results.push(args);
+    const mark = { passed: '✔', failed: '✘', skipped: '-' }[args.state] ?? '?';
+    console.log(`  ${mark} ${args.title}${args.ms !== undefined ? ` (${args.ms} ms)` : ''}`);
+    if (args.error)
+      console.log(
+        args.error
+          .split('\n')
+          .map((l) => `      ${l}`)
+          .join('\n'),
+      );
+  },
+  hello(args) {
+    meta = args;
+  },
 });
-await new Promise((r) => bridge.listen(0, '127.0.0.1', r));
-const bridgeUrl = `http://127.0.0.1:${bridge.address().port}/`;
+const bridgeUrl = bridge.url;
 
 const started = Date.now();
 const server = await startCodeServer({
@@ -67,7 +47,8 @@ const browser = await launchBrowser();
 let exitCode = 1;
 try {
   page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
-  ui = workbenchUi(page, resultsDir);
+  const ui = workbenchUi(page, resultsDir);
+  bridge.setUi(ui);
   const exited = new Promise((resolve) => {
     page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code)));
   });

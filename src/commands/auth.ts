@@ -1,6 +1,7 @@
 // Runner Ops: Sign in to GitLab / Sign out of GitLab.
 import * as vscode from 'vscode';
 import { InvalidGitLabUrl, normalizeGitLabUrl } from '../core/gitlab-host';
+import { gitlabTokenProblem } from '../core/input-checks';
 import { judgeToken } from '../core/token-check';
 import { loadGitLab } from '../lazy';
 import type { GitLabSession } from '../config/gitlab-session';
@@ -40,7 +41,10 @@ async function signIn(services: Services, args?: SignInArgs): Promise<SignInResu
     return report(error instanceof InvalidGitLabUrl ? error.message : String(error), interactive, services, args);
   }
   const token = args?.token?.trim() ?? (await askToken(host));
-  if (!token) return { ok: false, message: 'Sign-in cancelled.' };
+  if (token === undefined) return { ok: false, message: 'Sign-in cancelled.' };
+  // A runner or deploy token never leaves the machine: it is refused before any request.
+  const wrongToken = gitlabTokenProblem(token);
+  if (wrongToken) return report(`Sign-in to ${host} failed: ${wrongToken}`, interactive, services, args);
 
   try {
     const { fetchTokenIdentity } = await loadGitLab();
@@ -139,7 +143,7 @@ function askToken(host: string): Thenable<string | undefined> {
     password: true,
     ignoreFocusOut: true,
     placeHolder: 'glpat-…',
-    validateInput: (value) => (value.trim() ? undefined : 'Paste a personal access token.'),
+    validateInput: (value) => gitlabTokenProblem(value),
   });
 }
 

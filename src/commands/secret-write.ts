@@ -12,6 +12,7 @@ import {
   rollbackSecret,
   targetProblem,
   MAX_SECRET_BYTES,
+  overKmsLimit,
   type PlanFacts,
   type WriteOutcome,
 } from '../core/secret-write';
@@ -236,9 +237,7 @@ async function readFile(uri: vscode.Uri): Promise<{ bytes: Buffer; from: string 
   try {
     const { size } = await vscode.workspace.fs.stat(uri);
     if (size > MAX_SECRET_BYTES) {
-      void vscode.window.showErrorMessage(
-        `${name} is ${formatSize(size)}; Cloud KMS encrypts at most ${formatSize(MAX_SECRET_BYTES)}. Nothing was read or sent.`,
-      );
+      void vscode.window.showErrorMessage(`${overKmsLimit(name, size)} Nothing was read or sent.`);
       return undefined;
     }
     const read = await vscode.workspace.fs.readFile(uri);

@@ -1,6 +1,15 @@
 // Reads the runnerOps.* settings and says which parts of the product they enable. The caller
 // passes vscode.workspace.getConfiguration('runnerOps'), so the reading is tested in plain Node.
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings, type ScheduleSpec } from '../core/checklist';
+import { normalizeGitLabUrl } from '../core/gitlab-host';
+import {
+  bucketNameProblem,
+  endpointProblem,
+  instanceFilterProblem,
+  kmsKeyNameProblem,
+  projectRefProblem,
+  zoneProblem,
+} from '../core/input-checks';
 import { SLOW_SECONDS, TAIL_MAX_LINES, TOKEN_EXPIRY_WARNING_DAYS } from '../core/pace';
 
 /** What readSettings needs of a vscode.WorkspaceConfiguration. */
@@ -32,7 +41,7 @@ export interface RunnerOpsSettings {
 
 export function readSettings(c: SettingsSource): RunnerOpsSettings {
   const problems: string[] = [];
-  return {
+  const settings: RunnerOpsSettings = {
     gitlabUrl: c.get<string>('gitlab.url', 'https://gitlab.com'),
     gitlabProjects: c.get<Array<string | number>>('gitlab.projects', []),
     gcpProject: c.get<string>('gcp.project', ''),
@@ -58,6 +67,40 @@ export function readSettings(c: SettingsSource): RunnerOpsSettings {
     bootstrap: readBootstrap(c, problems),
     problems,
   };
+  problems.push(...valueProblems(settings));
+  return settings;
+}
+
+/** Values of the right type that no server would accept: said at once, before any request. */
+function valueProblems(s: RunnerOpsSettings): string[] {
+  const url = (() => {
+    try {
+      if (s.gitlabUrl.trim()) normalizeGitLabUrl(s.gitlabUrl);
+      return undefined;
+    } catch (error) {
+      return `runnerOps.gitlab.url: ${(error as Error).message}`;
+    }
+  })();
+  const list = <T>(value: unknown, what: string, check: (v: T) => string | undefined) =>
+    Array.isArray(value)
+      ? value.map((v) => check(v as T)).filter((p): p is string => p !== undefined)
+      : [`${what} should be a list.`];
+  return [
+    url,
+    ...list<unknown>(s.gitlabProjects, 'runnerOps.gitlab.projects', (p) => {
+      const problem = projectRefProblem(p);
+      return problem && `runnerOps.gitlab.projects: ${problem}`;
+    }),
+    ...list<unknown>(s.gcpZones, 'runnerOps.gcp.zones', (z) => {
+      const problem = typeof z === 'string' ? zoneProblem(z) : `${JSON.stringify(z)} is not a zone name.`;
+      return problem && `runnerOps.gcp.zones: ${problem}`;
+    }),
+    instanceFilterProblem(s.instanceFilter) &&
+      `runnerOps.gcp.instanceFilter: ${instanceFilterProblem(s.instanceFilter)}`,
+    ...Object.entries(s.endpoints ?? {}).map(([service, value]) => endpointProblem(service, String(value ?? ''))),
+    bucketNameProblem(s.secretsBucket) && `runnerOps.secrets.bucket: ${bucketNameProblem(s.secretsBucket)}`,
+    kmsKeyNameProblem(s.kmsKey),
+  ].filter((p): p is string => typeof p === 'string');
 }
 
 function readBootstrap(c: SettingsSource, problems: string[]): BootstrapSettings {

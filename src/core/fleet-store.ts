@@ -168,7 +168,9 @@ export class FleetStore {
     }
     this.runners = await this.load(
       this.runners,
-      () => gitlab.runners(projects, this.admin === true),
+      // Details for the rows shown first and the expanded ones (their jobs are loaded).
+      () =>
+        gitlab.runners(projects, this.admin === true, { first: this.pace.visibleRows, ids: this.runnerJobs.keys() }),
       (next) => {
         this.runners = next;
         this.emit('runners');
@@ -198,6 +200,7 @@ export class FleetStore {
         this.inMotion(p.id) ||
         now - (this.projectRefreshedAt.get(p.id) ?? -Infinity) >= this.pace.quietProjectMs,
     );
+    const slots = this.visibleSlots(projects);
     await Promise.all(
       due.map(async (project) => {
         this.projectRefreshedAt.set(project.id, now);
@@ -207,7 +210,7 @@ export class FleetStore {
           current,
           async () => {
             const first = await gitlab.pipelines(project.id, 1);
-            first.pipelines = await this.withDetails(gitlab, first.pipelines);
+            first.pipelines = await this.withDetails(gitlab, first.pipelines, slots.get(project.id) ?? 0);
             const older = (current.value?.pipelines ?? []).filter(
               (p) =>
                 !first.pipelines.some((f) => f.id === p.id) && p.id < Math.min(...first.pipelines.map((f) => f.id)),
@@ -234,6 +237,21 @@ export class FleetStore {
     }
   }
 
+  /**
+   * How many of each project's pipeline rows fall within the first screenful of the view: every
+   * project is expanded, each shows its row and a Schedules row above its pipelines.
+   */
+  private visibleSlots(projects: Project[]): Map<number, number> {
+    const slots = new Map<number, number>();
+    let above = 0;
+    for (const project of projects) {
+      above += 2;
+      slots.set(project.id, Math.max(0, this.pace.visibleRows - above));
+      above += this.pipelines.get(project.id)?.value?.pipelines.length ?? PACE.gitlab.pipelinesPerPage;
+    }
+    return slots;
+  }
+
   private inMotion(projectId: number): boolean {
     return (this.pipelines.get(projectId)?.value?.pipelines ?? []).some((p) => pipelineStatus(p.status).transitional);
   }
@@ -253,7 +271,8 @@ export class FleetStore {
       current,
       async () => {
         const more = await gitlab.pipelines(projectId, page);
-        more.pipelines = await this.withDetails(gitlab, more.pipelines);
+        // The user scrolled down to "Load more": the new rows are the ones on screen.
+        more.pipelines = await this.withDetails(gitlab, more.pipelines, this.pace.visibleRows);
         return { pipelines: [...(current.value?.pipelines ?? []), ...more.pipelines], nextPage: more.nextPage };
       },
       (value) => {
@@ -304,16 +323,16 @@ export class FleetStore {
 
   /**
    * One request per pipeline whose list entry changed since its details were fetched
-   * (updated_at), and at most pace.maxPipelineDetails per list: the rest keep the list's data
-   * until a later refresh fills them in.
+   * (updated_at), for the first `onScreen` rows of the list and the expanded ones only: the others
+   * keep the list's data (over details known from earlier) until they are scrolled to or expanded.
    */
-  private async withDetails(gitlab: GitLabPort, listed: Pipeline[]): Promise<Pipeline[]> {
-    let budget = this.pace.maxPipelineDetails;
+  private async withDetails(gitlab: GitLabPort, listed: Pipeline[], onScreen: number): Promise<Pipeline[]> {
     return Promise.all(
-      listed.map((p) => {
+      listed.map((p, index) => {
         const known = this.pipelineDetails.get(p.id);
         if (known && known.updatedAt === p.updatedAt && known.status === p.status) return known;
-        if (budget-- <= 0) return known ? { ...known, ...p, duration: known.duration, user: known.user } : p;
+        if (index >= onScreen && !this.pipelineJobs.has(p.id))
+          return known ? { ...known, ...p, duration: known.duration, user: known.user } : p;
         return this.detailsLimit(async () => {
           try {
             const detailed = { ...p, ...(await gitlab.pipeline(p.projectId, p.id)) };

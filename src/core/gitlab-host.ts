@@ -20,12 +20,19 @@ export function normalizeGitLabUrl(input: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InvalidGitLabUrl(
-      `"${trimmed}" uses ${url.protocol}; GitLab is reached over https (or http for a local server).`,
+      `The GitLab URL uses ${url.protocol}; GitLab is reached over https (or http for a local server).`,
     );
   }
+  // Before anything that quotes the URL, so no message repeats a password or token typed into it.
   if (url.username || url.password) {
-    throw new InvalidGitLabUrl('Put the token in the token prompt, not in the URL.');
+    throw new InvalidGitLabUrl(
+      'The GitLab URL carries a user name or password (before the @). Remove it: the token goes in the token prompt, never in the URL.',
+    );
   }
+  if (url.search || url.hash)
+    throw new InvalidGitLabUrl(
+      `"${url.origin}${url.pathname}" is followed by a query or fragment (? or #). Enter the address of your GitLab server only, e.g. https://gitlab.example.com`,
+    );
   const path = url.pathname.replace(/\/+$/, '').replace(/\/api\/v4$/, '');
   return `${url.origin}${path}`;
 }

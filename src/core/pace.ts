@@ -71,8 +71,13 @@ export function paceFor({ slowSeconds }: PaceSettings) {
        * a twelfth under the slow pace, so a timer firing a little early never skips a slow poll.
        */
       quietProjectMs: Math.round((slowMs * 11) / 12),
-      /** Pipeline details (duration, user; not in GitLab's list) fetched per list and refresh: the rest later. */
-      maxPipelineDetails: 10,
+      /**
+       * Rows a tall sidebar pane shows without scrolling. Details (a pipeline's duration and user, a
+       * runner's tags, version and managers: not in GitLab's lists) are fetched for these first rows
+       * in display order and for expanded rows only, so a refresh costs its list pages plus about a
+       * screenful, whatever the fleet's size (docs/benchmarks.md).
+       */
+      visibleRows: 20,
       /** Pipeline detail requests in flight, for all projects together: 20 projects are not 80 requests at once. */
       detailsParallel: 4,
       /** Jobs shown under an expanded runner: the recent ones say what it is doing. */
@@ -117,10 +122,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       pageSize: 100,
       /** Pipelines per project and page: the first page is refreshed, "Load more" fetches the next. */
       pipelinesPerPage: 20,
-      /** Per-runner requests (details, managers) are N+1: this many runners at a time ... */
+      /** Per-runner requests (details, managers) are N+1: this many runners at a time (which ones: fleet.visibleRows). */
       perRunnerParallel: 4,
-      /** ... and details for this many runners at most; the rest show what the list says. */
-      maxRunnersWithDetails: 100,
     },
     /** Google calls (src/gcp/): per call, answer within seconds; the poller or the user tries again. */
     google: {

@@ -42,6 +42,12 @@ export function targetProblem(bucket: string, kmsKey: string): string | undefine
   return undefined;
 }
 
+/** In bytes: rounded sizes made 64 KiB + 1 read "64.0 KB; at most 64.0 KB". */
+export function overKmsLimit(what: string, bytes: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `${what} is ${n(bytes)} bytes; Cloud KMS encrypts at most ${n(MAX_SECRET_BYTES)} bytes (64 KiB) per secret.`;
+}
+
 export const isConfigToml = (objectName: string): boolean => /(^|\/)config\.toml(\.enc)?$/.test(objectName);
 
 /**
@@ -51,8 +57,7 @@ export const isConfigToml = (objectName: string): boolean => /(^|\/)config\.toml
  */
 export function refuseValue(objectName: string, value: Uint8Array): string | undefined {
   if (value.length === 0) return 'The value is empty: nothing to store.';
-  if (value.length > MAX_SECRET_BYTES)
-    return `The value is ${formatSize(value.length)}; Cloud KMS encrypts at most ${formatSize(MAX_SECRET_BYTES)}.`;
+  if (value.length > MAX_SECRET_BYTES) return overKmsLimit('The value', value.length);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(value);

@@ -185,6 +185,8 @@ export interface SecretsState {
   secrets?: SecretObject[];
   error?: Error;
   loading: boolean;
+  /** When the listing last succeeded: the error row says so. */
+  readAt?: number;
 }
 
 /**
@@ -223,11 +225,11 @@ export class SecretsStore {
       const [bucket, listing] = await Promise.all([port.bucket(), port.listGenerations(this.prefix)]);
       if (run !== this.generation) return;
       this.verified.clear();
-      this.state = { bucket, secrets: toSecrets(listing, this.prefix), loading: false };
+      this.state = { bucket, secrets: toSecrets(listing, this.prefix), loading: false, readAt: Date.now() };
     } catch (error) {
       if (run !== this.generation) return;
       this.verified.clear();
-      this.state = { bucket: undefined, secrets: undefined, error: error as Error, loading: false };
+      this.state = { error: error as Error, loading: false, readAt: this.state.readAt };
       this.onFailure(error as Error);
     }
     this.changed();

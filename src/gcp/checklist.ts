@@ -9,6 +9,7 @@ import type { RunnerOpsSettings } from '../config/settings';
 import type { BucketFacts, GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
 import { inspectRunnerConfig, type ConfigFacts } from '../core/runner-config-check';
 import type { Failure } from '../core/failures';
+import { withDeadline } from '../core/deadline';
 import { PACE } from '../core/pace';
 import type { SecretsPort, VerifyResult } from '../core/secrets';
 import { gaxOptions } from './client-options';
@@ -105,7 +106,7 @@ export class ChecklistAdapter implements GoogleProbes {
 
   async bucket(name: string): Promise<BucketFacts | undefined> {
     try {
-      const [metadata] = await this.storage.bucket(name).getMetadata();
+      const [metadata] = await withDeadline(this.storage.bucket(name).getMetadata(), CALL.timeout);
       return {
         versioning: metadata.versioning?.enabled === true,
         uniformAccess: metadata.iamConfiguration?.uniformBucketLevelAccess?.enabled === true,
@@ -121,9 +122,12 @@ export class ChecklistAdapter implements GoogleProbes {
 
   async objects(bucket: string, prefix: string): Promise<StoredObject[]> {
     try {
-      const [files] = await this.storage
-        .bucket(bucket)
-        .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: PACE.google.checklistMaxObjects });
+      const [files] = await withDeadline(
+        this.storage
+          .bucket(bucket)
+          .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: PACE.google.checklistMaxObjects }),
+        CALL.timeout,
+      );
       return files.map((f) => ({ name: f.name, generation: String(f.metadata.generation ?? '') }));
     } catch (e) {
       throw toGcpFailure(e, {

@@ -1,6 +1,7 @@
 // The one place that turns a Google client error into a Failure: gax errors carry a gRPC code
 // (Compute, KMS, Logging, over REST or gRPC), Cloud Storage's carry the HTTP status. Each says
 // which service, what was attempted and what fixes it.
+import { isDeadlineExceeded } from '../core/deadline';
 import { Failure, isFailure, type FailureKind, type FailureRequest } from '../core/failures';
 import { PACE } from '../core/pace';
 
@@ -95,6 +96,11 @@ export function toGcpFailure(error: unknown, call: GoogleCall): Failure {
   const failure = (kind: FailureKind, message: string, retryAfterMs?: number) =>
     new Failure({ source, kind, message, request, retryAfterMs });
 
+  if (isDeadlineExceeded(error))
+    return failure(
+      'timeout',
+      `${SERVICE[source]} did not answer within ${Math.round(error.ms / 1000)} s while trying to ${attempted}. Try again shortly, or check runnerOps.gcp.endpoints and your network.`,
+    );
   if (/SERVICE_DISABLED|has not been used in project|it is disabled/i.test(said))
     return failure(
       'api-disabled',

@@ -4,6 +4,8 @@
 import { Storage, type File } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
+import { realClock, type Clock } from '../core/clock';
+import { withDeadline } from '../core/deadline';
 import { PACE } from '../core/pace';
 import type { SecretGeneration, SecretsBucket } from '../core/secrets';
 import { toGcpFailure } from './gcp-failure';
@@ -31,14 +33,22 @@ export function storageOptions(
 export class SecretsStorage {
   private readonly storage: Storage;
 
-  constructor(private readonly settings: StorageSettings) {
+  constructor(
+    private readonly settings: StorageSettings,
+    private readonly clock: Clock = realClock,
+  ) {
     this.storage = new Storage(storageOptions(settings));
+  }
+
+  /** The client's own timeout misses a dripping or cut-off body: each call also has a hard deadline. */
+  private bounded<T>(call: Promise<T>): Promise<T> {
+    return withDeadline(call, timeoutMs, this.clock);
   }
 
   async bucket(): Promise<SecretsBucket> {
     const name = this.settings.secretsBucket;
     try {
-      const [metadata] = await this.storage.bucket(name).getMetadata({ timeout: timeoutMs } as never);
+      const [metadata] = await this.bounded(this.storage.bucket(name).getMetadata({ timeout: timeoutMs } as never));
       return { name, versioning: Boolean(metadata.versioning?.enabled) };
     } catch (error) {
       throw toGcpFailure(error, {
@@ -60,7 +70,7 @@ export class SecretsStorage {
         autoPaginate: false,
       };
       while (query) {
-        const [files, next] = (await this.storage.bucket(name).getFiles(query)) as unknown as [
+        const [files, next] = (await this.bounded(this.storage.bucket(name).getFiles(query))) as unknown as [
           File[],
           Record<string, unknown> | null,
         ];
@@ -81,10 +91,9 @@ export class SecretsStorage {
   async download(objectName: string, generation: string): Promise<Buffer> {
     const name = this.settings.secretsBucket;
     try {
-      const [data] = await this.storage
-        .bucket(name)
-        .file(objectName, { generation })
-        .download({ validation: 'crc32c' });
+      const [data] = await this.bounded(
+        this.storage.bucket(name).file(objectName, { generation }).download({ validation: 'crc32c' }),
+      );
       return data;
     } catch (error) {
       throw toGcpFailure(error, {
@@ -100,12 +109,15 @@ export class SecretsStorage {
     const name = this.settings.secretsBucket;
     const file = this.storage.bucket(name).file(objectName);
     try {
-      await file.save(Buffer.from(data), {
-        resumable: false,
-        validation: 'crc32c',
-        contentType: 'application/octet-stream',
-        preconditionOpts: { ifGenerationMatch: Number(ifGenerationMatch) },
-      });
+      // Timed out, the write may still land: its precondition makes a rerun safe either way.
+      await this.bounded(
+        file.save(Buffer.from(data), {
+          resumable: false,
+          validation: 'crc32c',
+          contentType: 'application/octet-stream',
+          preconditionOpts: { ifGenerationMatch: Number(ifGenerationMatch) },
+        }),
+      );
       return toGeneration(file.metadata as Record<string, unknown>);
     } catch (error) {
       throw toGcpFailure(error, {
@@ -122,9 +134,11 @@ export class SecretsStorage {
     const bucket = this.storage.bucket(name);
     try {
       // Secrets are small: the rewrite finishes in one call, and its answer carries the new generation.
-      const [, answer] = await bucket
-        .file(objectName, { generation: source })
-        .copy(bucket.file(objectName), { preconditionOpts: { ifGenerationMatch: Number(ifGenerationMatch) } });
+      const [, answer] = await this.bounded(
+        bucket
+          .file(objectName, { generation: source })
+          .copy(bucket.file(objectName), { preconditionOpts: { ifGenerationMatch: Number(ifGenerationMatch) } }),
+      );
       return toGeneration((answer as { resource: Record<string, unknown> }).resource);
     } catch (error) {
       throw toGcpFailure(error, {

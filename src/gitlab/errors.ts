@@ -14,8 +14,27 @@ function requestOf(error: unknown): FailureRequest | undefined {
   };
 }
 
+/** GitLab (or something in front of it) answered, but not with what the API sends. */
+export class UnexpectedAnswer extends Error {
+  constructor(
+    readonly what: string,
+    readonly request: Request,
+    readonly status: number,
+  ) {
+    super(`GitLab answered with ${what}`);
+    this.name = 'UnexpectedAnswer';
+  }
+}
+
 export function toGitLabFailure(error: unknown, host: string): Failure {
   if (isFailure(error)) return error;
+  if (error instanceof UnexpectedAnswer)
+    return new Failure({
+      source: 'gitlab',
+      kind: 'unavailable',
+      message: `GitLab at ${host} answered with ${error.what}.${error.what.includes('runnerOps.gitlab.url') ? '' : ' Check runnerOps.gitlab.url, then try again.'}`,
+      request: { method: error.request.method, path: new URL(error.request.url).pathname, status: error.status },
+    });
   const request = requestOf(error);
   if (error instanceof GitbeakerTimeoutError)
     return new Failure({
@@ -35,6 +54,14 @@ export function toGitLabFailure(error: unknown, host: string): Failure {
   }
   const cause = (error as { cause?: { code?: string } })?.cause;
   const code = cause?.code ?? (error as { code?: string })?.code;
+  if (error instanceof TypeError && error.message === 'terminated')
+    // undici's word for a body cut off after the headers came: GitLab was reached.
+    return new Failure({
+      source: 'gitlab',
+      kind: 'network',
+      message: `GitLab at ${host} broke off its answer midway (the connection closed). Try again shortly.`,
+      request,
+    });
   return new Failure({
     source: 'gitlab',
     kind: 'network',

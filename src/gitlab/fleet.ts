@@ -3,6 +3,7 @@
 import pLimit from 'p-limit';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
 import { PACE } from '../core/pace';
+import { byPriority, runnerStatus } from '../core/status-table';
 import { createGitLabApi, type GitLabApi } from './client';
 import { Failure } from '../core/failures';
 import { toGitLabFailure } from './errors';
@@ -11,6 +12,19 @@ type Json = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 const time = (v: unknown) => (typeof v === 'string' && v ? Date.parse(v) : undefined);
+
+/** A list GitLab sent as a list; anything else (an object, an empty body) is said, not iterated. */
+function asList(value: unknown, host: string, what: string): Json[] {
+  if (Array.isArray(value)) return value.filter((v): v is Json => typeof v === 'object' && v !== null);
+  const empty = value === null || value === undefined || (typeof value === 'object' && Object.keys(value).length === 0);
+  const kind = typeof value;
+  const shape = empty ? 'an empty answer' : `${kind === 'object' ? 'an' : 'a'} ${kind} instead of a list`;
+  throw new Failure({
+    source: 'gitlab',
+    kind: 'unavailable',
+    message: `GitLab at ${host} answered the list of ${what} with ${shape}. Check runnerOps.gitlab.url, then try again.`,
+  });
+}
 
 export interface PipelinePage {
   pipelines: Pipeline[];
@@ -57,14 +71,22 @@ export class GitLabFleet {
 
   /**
    * Runners available to the projects (project, group and instance runners), plus all instance
-   * runners when the token is an admin's. Each with its details and managers (tags, version, ips).
+   * runners when the token is an admin's. Details and managers (tags, version, ips) only for the
+   * runners `detailed` names: the first rows as the view sorts them, and the expanded ones.
    */
-  async runners(projects: Project[], admin: boolean): Promise<Runner[]> {
+  async runners(
+    projects: Project[],
+    admin: boolean,
+    detailed: { first: number; ids: Iterable<number> } = { first: PACE.fleet.visibleRows, ids: [] },
+  ): Promise<Runner[]> {
     // Per project only its own runners, per namespace its group runners. The instance runners are
     // the same for every project: read them once, from /runners/all for an admin, else through
     // the first project. Listing a project's runners unfiltered would page through every
     // instance runner again for each project.
-    const listedFor = (project: Project | undefined) => (list: unknown) => ({ list: list as Json[], project });
+    const listedFor = (project: Project | undefined) => (list: unknown) => ({
+      list: asList(list, this.url, 'runners'),
+      project,
+    });
     const lists = await Promise.all([
       ...projects.map((p) => this.projectRunners(p, 'project_type').then(listedFor(p))),
       // Projects in one namespace share its (and its ancestors') group runners: ask once per namespace.
@@ -78,14 +100,25 @@ export class GitLabFleet {
           : Promise.resolve([])
       ).then(listedFor(undefined)),
     ]);
-    // Per-runner requests (details, managers) are N+1: bounded in parallel and in number.
+    // Per-runner requests (details, managers) are N+1: bounded in parallel, and only for the rows
+    // a user sees first or expanded; the others show what the list says (and details already known).
     const byId = new Map<number, { basic: Json; project?: Project }>();
     for (const { list, project } of lists) for (const basic of list) byId.set(basic.id as number, { basic, project });
+    const listed = [...byId.values()].map((entry) => ({ ...entry, runner: toRunner(entry.basic) }));
+    const shownFirst = new Set(
+      [...listed]
+        .sort((a, b) => byPriority(runnerStatus(a.runner), runnerStatus(b.runner)) || a.runner.id - b.runner.id)
+        .slice(0, detailed.first)
+        .map((entry) => entry.runner.id),
+    );
+    const wanted = new Set([...shownFirst, ...detailed.ids]);
     const limit = pLimit(PACE.gitlab.perRunnerParallel);
     return Promise.all(
-      [...byId.values()].map(async ({ basic, project }, index) => {
-        const runner =
-          index < PACE.gitlab.maxRunnersWithDetails ? await limit(() => this.withDetails(basic)) : toRunner(basic);
+      listed.map(async ({ basic, project, runner: plain }) => {
+        // A runner whose details fail shows what the list says: one flaky call must not blank the list.
+        const runner = wanted.has(plain.id)
+          ? await limit(() => this.withDetails(basic)).catch(() => this.known(plain))
+          : this.known(plain);
         return { ...runner, webUrl: runner.webUrl ?? this.runnerPage(runner, project) };
       }),
     );
@@ -123,6 +156,12 @@ export class GitLabFleet {
     }
   }
 
+  /** A runner not fetched in detail this time: its list entry over the details fetched earlier, if any. */
+  private known(plain: Runner): Runner {
+    const cached = this.runnerCache.get(plain.id)?.runner;
+    return cached ? { ...cached, status: plain.status, paused: plain.paused, contactedAt: plain.contactedAt } : plain;
+  }
+
   private async withDetails(basic: Json): Promise<Runner> {
     const id = basic.id as number;
     const contactedAt = str(basic.contacted_at);
@@ -155,7 +194,7 @@ export class GitLabFleet {
   /** GET /runners/:id/managers: gitbeaker has no method for it. */
   async managers(runnerId: number): Promise<RunnerManager[]> {
     const response = await this.call(() => this.api.Runners.requester.get(`runners/${runnerId}/managers`));
-    return ((response.body ?? []) as Json[]).map((m) => ({
+    return asList(response.body, this.url, 'runner managers').map((m) => ({
       systemId: str(m.system_id) ?? '',
       ipAddress: str(m.ip_address) || undefined,
       version: str(m.version) || undefined,
@@ -171,7 +210,7 @@ export class GitLabFleet {
     const jobs = await this.call(() =>
       this.api.Runners.allJobs(runnerId, { perPage: count, maxPages: 1, orderBy: 'id', sort: 'desc' } as never),
     );
-    return (jobs as unknown as Json[]).map(toJob);
+    return asList(jobs, this.url, 'jobs').map(toJob);
   }
 
   /** One runner's details, fresh (re-provisioning reads its paused flag and status now, not from the cache). */
@@ -184,7 +223,7 @@ export class GitLabFleet {
     const jobs = await this.call(() =>
       this.api.Runners.allJobs(runnerId, { status: 'running', perPage: PACE.gitlab.pageSize } as never),
     );
-    return (jobs as unknown as Json[]).map(toJob);
+    return asList(jobs, this.url, 'running jobs').map(toJob);
   }
 
   async cancelJob(projectId: number, jobId: number): Promise<void> {
@@ -219,8 +258,8 @@ export class GitLabFleet {
       } as never),
     )) as unknown as { data: Json[]; paginationInfo: { next: number | null } };
     return {
-      pipelines: result.data.map((p) => toPipeline(p, projectId)),
-      nextPage: result.paginationInfo.next ?? undefined,
+      pipelines: asList(result?.data, this.url, 'pipelines').map((p) => toPipeline(p, projectId)),
+      nextPage: result?.paginationInfo?.next ?? undefined,
     };
   }
 
@@ -236,7 +275,7 @@ export class GitLabFleet {
     const jobs = await this.call(() =>
       this.api.Jobs.all(projectId, { pipelineId, includeRetried: true, perPage: PACE.gitlab.pageSize }),
     );
-    return (jobs as unknown as Json[]).map((j) =>
+    return asList(jobs, this.url, 'jobs').map((j) =>
       toJob({ ...j, project_id: projectId, pipeline: j.pipeline ?? { id: pipelineId } }),
     );
   }
@@ -257,7 +296,7 @@ export class GitLabFleet {
 
   async schedules(projectId: number): Promise<PipelineSchedule[]> {
     const list = await this.call(() => this.api.PipelineSchedules.all(projectId, { perPage: PACE.gitlab.pageSize }));
-    return (list as unknown as Json[]).map(toSchedule);
+    return asList(list, this.url, 'pipeline schedules').map(toSchedule);
   }
 
   async schedule(projectId: number, scheduleId: number): Promise<PipelineSchedule> {

@@ -2,5 +2,6 @@
 export { createGitLabApi, fetchTokenIdentity } from './client';
 export { GitLabFleet } from './fleet';
 export { fetchJob, fetchJobTrace, jobTraceSource, recentJobs } from './jobs';
+export { reprovisionGitLab } from './reprovision';
 export { RunnerTokens } from './runner-tokens';
 export { GitLabBootstrap, verifyRunnerToken } from './bootstrap';

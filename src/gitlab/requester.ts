@@ -1,6 +1,8 @@
 // gitbeaker's own request handler retries 429/502 ten times over about four minutes. Ours
 // retries a transient failure once or twice, honours a short Retry-After, and otherwise
 // hands the failure to the caller (whose poller backs off) so the UI answers within seconds.
+// Every attempt has its own deadline covering the body too: a dripping or truncated answer fails
+// in time, and calls gitbeaker makes without a signal (requester.get) are bounded as well.
 import {
   createRequesterFn,
   GitbeakerRequestError,
@@ -10,24 +12,39 @@ import {
 import type { RateLimiters, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
 import { parseRetryAfter } from '../core/retry-after';
 import { PACE } from '../core/pace';
+import { UnexpectedAnswer } from './errors';
 
 const TRANSIENT = new Set([429, 502, 503, 504]);
 
-type HandlerOptions = RequestOptions & { rateLimiters?: Record<string, RateLimiters> };
+type HandlerOptions = RequestOptions & {
+  rateLimiters?: Record<string, RateLimiters>;
+  signal?: AbortSignal;
+  /** Per attempt, headers and body together: the client's queryTimeout, at most PACE.gitlab.queryTimeoutMs. */
+  timeoutMs: number;
+};
 
 /** The server's Retry-After, else a short exponential wait. */
-function retryWaitMs(response: Response, attempt: number): number {
-  return parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? PACE.gitlab.retryBaseMs * 2 ** attempt;
+function retryWaitMs(response: Response | undefined, attempt: number): number {
+  return parseRetryAfter(response?.headers.get('retry-after'), Date.now()) ?? PACE.gitlab.retryBaseMs * 2 ** attempt;
 }
 
-async function parse(response: Response, asStream: boolean) {
+async function parse(request: Request, response: Response, asStream: boolean) {
   const headers = Object.fromEntries(response.headers.entries());
   if (asStream) return { body: response.body, headers, status: response.status };
   if (response.status === 204) return { body: null, headers, status: response.status };
-  const type = (response.headers.get('content-type') ?? '').split(';')[0].trim();
+  const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   let body: unknown;
-  if (type === 'application/json') body = (await response.json()) ?? {};
-  else if (type.startsWith('text/')) body = await response.text();
+  if (type === 'application/json') {
+    const text = await response.text();
+    try {
+      body = text.trim() ? JSON.parse(text) : {};
+    } catch {
+      throw new UnexpectedAnswer('an answer that is not valid JSON', request, response.status);
+    }
+  } else if (type === 'text/html') {
+    // A proxy's sign-in or error page answered for GitLab: its HTML is no use to any caller.
+    throw new UnexpectedAnswer('an HTML page instead of JSON (a proxy or sign-in page?)', request, response.status);
+  } else if (type.startsWith('text/')) body = await response.text();
   else body = await response.blob();
   return { body, headers, status: response.status };
 }
@@ -43,10 +60,68 @@ async function fail(request: Request, response: Response): Promise<never> {
     } catch {
       // keep the raw text: a truncated body is still worth showing
     }
+  } else if (/^\s*</.test(content)) {
+    description = ''; // an HTML error page: its markup would only clutter the message
   }
   // Same error type as gitbeaker's, so callers see one shape; the response keeps its headers.
   throw new GitbeakerRequestError(description, { cause: { description, request, response } });
 }
+
+/** A 30x: said with where it pointed, and never followed (the token stays with the host it was saved for). */
+function redirected(request: Request, response: Response): UnexpectedAnswer {
+  const location = response.headers.get('location') ?? '';
+  let where = 'another address';
+  try {
+    const target = new URL(location, request.url);
+    where = target.origin === new URL(request.url).origin ? `${target.origin}${target.pathname}` : target.origin;
+  } catch {
+    // no usable Location: "another address"
+  }
+  return new UnexpectedAnswer(
+    `a redirect (${response.status}) to ${where}, which Runner Ops does not follow with your token; if GitLab moved, set runnerOps.gitlab.url to its new address`,
+    request,
+    response.status,
+  );
+}
+
+const isAbort = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+
+/**
+ * One attempt, answered or failed within `timeoutMs` (or sooner, when the caller's signal fires).
+ * The timer is our own: gitbeaker's AbortSignal.timeout can be collected before it fires, and
+ * requester.get() calls have none.
+ */
+async function attempt(
+  request: (signal: AbortSignal) => Request,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  agent: unknown,
+  settle: (request: Request, response: Response) => Promise<unknown>,
+) {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const follow = () => deadline.abort();
+  if (signal?.aborted) deadline.abort();
+  signal?.addEventListener('abort', follow, { once: true });
+  const req = request(deadline.signal);
+  try {
+    const response = await fetch(req, agent ? ({ dispatcher: agent } as unknown as RequestInit) : undefined);
+    return await settle(req, response);
+  } catch (e) {
+    // A timeout while the headers or the body were on their way: the request rides along so the
+    // failure can name it (src/gitlab/errors.ts).
+    if (isAbort(e) || deadline.signal.aborted)
+      throw new GitbeakerTimeoutError('Query timeout was reached', { cause: { request: req } });
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', follow);
+  }
+}
+
+/** A connection reset or an answer cut off midway: worth another try for a GET. */
+const isBrokenConnection = (e: unknown) =>
+  e instanceof TypeError && !(e instanceof GitbeakerRequestError) && !(e instanceof UnexpectedAnswer);
 
 async function handle(endpoint: string, options?: HandlerOptions) {
   const {
@@ -56,38 +131,54 @@ async function handle(endpoint: string, options?: HandlerOptions) {
     prefixUrl,
     searchParams,
     method,
+    signal,
+    timeoutMs,
     ...init
   } = options ?? ({} as HandlerOptions);
   const base = prefixUrl && !prefixUrl.endsWith('/') ? `${prefixUrl}/` : prefixUrl;
   const url = new URL(endpoint, base);
   url.search = searchParams ?? '';
   const rateLimit = getMatchingRateLimiter(endpoint, rateLimiters, method);
-  for (let attempt = 0; ; attempt += 1) {
-    const request = new Request(url, { ...(init as RequestInit), method });
+  for (let n = 0; ; n += 1) {
     await rateLimit();
-    const response = await fetch(request, agent ? ({ dispatcher: agent } as unknown as RequestInit) : undefined).catch(
-      (e: Error) => {
-        if (e.name === 'TimeoutError' || e.name === 'AbortError')
-          // The request rides along so the failure can name it (src/gitlab/errors.ts).
-          throw new GitbeakerTimeoutError('Query timeout was reached', { cause: { request } });
-        throw e;
+    const lastTry = method !== 'GET' || n + 1 >= PACE.gitlab.attempts;
+    let retryAfter: Response | undefined;
+    const outcome = await attempt(
+      // Redirects are not followed: fetch would carry PRIVATE-TOKEN to whatever host a 30x names.
+      (deadline) => new Request(url, { ...(init as RequestInit), method, signal: deadline, redirect: 'manual' }),
+      timeoutMs,
+      signal,
+      agent,
+      async (request, response) => {
+        if (response.ok) return parse(request, response, asStream);
+        if (response.status >= 300 && response.status < 400) throw redirected(request, response);
+        const wait = retryWaitMs(response, n);
+        if (lastTry || !TRANSIENT.has(response.status) || wait > PACE.gitlab.maxInlineRetryAfterMs)
+          return fail(request, response);
+        await response.body?.cancel().catch(() => undefined);
+        retryAfter = response;
+        return RETRY;
       },
-    );
-    if (response.ok) return parse(response, asStream);
-    const wait = retryWaitMs(response, attempt);
-    const retryable =
-      TRANSIENT.has(response.status) &&
-      method === 'GET' &&
-      attempt + 1 < PACE.gitlab.attempts &&
-      wait <= PACE.gitlab.maxInlineRetryAfterMs;
-    if (!retryable) return fail(request, response);
-    await response.body?.cancel().catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    ).catch((e: unknown) => {
+      if (lastTry || !isBrokenConnection(e)) throw e;
+      return RETRY;
+    });
+    if (outcome !== RETRY) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, retryWaitMs(retryAfter, n)));
   }
 }
 
+const RETRY = Symbol('retry');
+
 export const boundedRequesterFn: (options: ResourceOptions) => ReturnType<ReturnType<typeof createRequesterFn>> =
   createRequesterFn(
-    (_service, requestOptions) => Promise.resolve(requestOptions),
+    (service, requestOptions) =>
+      Promise.resolve({
+        ...requestOptions,
+        timeoutMs: Math.min(
+          Number((service as { queryTimeout?: number }).queryTimeout) || Infinity,
+          PACE.gitlab.queryTimeoutMs,
+        ),
+      }),
     handle as Parameters<typeof createRequesterFn>[1],
   );

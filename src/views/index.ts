@@ -124,6 +124,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
     }),
     services.onStoreReplaced((s) => {
       subscribe(s);
+      checklist.outdated(); // a check read before a sign-in must not show after it
       // A new project, token or filter: everything shown is out of date.
       for (const { spec, view } of paced) {
         spec.provider.fire();

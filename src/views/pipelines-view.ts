@@ -6,7 +6,7 @@ import type { FleetStore } from '../core/fleet-store';
 import type { Job, Pipeline, PipelineSchedule, Project } from '../core/model';
 import { pipelineStages, type Stage } from '../core/stages';
 import { FleetTree } from './fleet-tree';
-import { errorRow, listRows, loadingRow, messageRow, type ItemNode } from './rows/common';
+import { errorRow, lastGoodOf, listRows, loadingRow, messageRow, type ItemNode } from './rows/common';
 import { jobRow } from './rows/job';
 import { moreRow, pipelineRow, projectRow, scheduleRow, schedulesRow, stageRow } from './rows/pipeline';
 
@@ -26,7 +26,7 @@ export class PipelinesView extends FleetTree<PipelineNode> {
     if (store.gitlabAvailable === false) return []; // the welcome content explains what is missing
     if (!node) {
       const { value, error } = store.projects;
-      if (error) return [{ kind: 'item', item: errorRow(error, false) }];
+      if (error) return [{ kind: 'item', item: errorRow(error, lastGoodOf(store.projects)) }];
       if (!value) return [{ kind: 'item', item: loadingRow('projects') }];
       return value.map((project) => ({ kind: 'project', project }));
     }

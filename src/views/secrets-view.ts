@@ -32,8 +32,9 @@ export class SecretsView implements vscode.TreeDataProvider<SecretNode> {
     if (node) return [];
     const store = this.services.secrets();
     if (!store) return []; // the welcome content says what to configure
-    const { bucket, secrets, error } = store.state;
-    if (error) return [{ kind: 'item', item: errorRow(error, false) }];
+    const { bucket, secrets, error, readAt } = store.state;
+    if (error)
+      return [{ kind: 'item', item: errorRow(error, readAt === undefined ? undefined : { at: readAt, shown: false }) }];
     if (!secrets || !bucket) return [{ kind: 'item', item: loadingRow('secrets') }];
     const prefix = store.prefix;
     const head: SecretNode = { kind: 'item', item: bucketRow(bucket.name, prefix, bucket.versioning, secrets.length) };

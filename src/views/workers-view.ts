@@ -5,7 +5,7 @@ import type { FleetStore } from '../core/fleet-store';
 import type { Runner, WorkerVm } from '../core/model';
 import { byPriority, GLYPHS, vmStatus } from '../core/status-table';
 import { FleetTree } from './fleet-tree';
-import { errorRow, listRows, messageRow, type ItemNode } from './rows/common';
+import { errorRow, lastGoodOf, listRows, messageRow, type ItemNode } from './rows/common';
 import { hostedRunnerRow, instanceGroupRow, vmRow, WARNING_SCHEME, zoneRow } from './rows/vm';
 
 export type WorkerNode =
@@ -68,7 +68,8 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
 
   private hostedRunners(store: FleetStore, vm: WorkerVm): WorkerNode[] {
     if (!store.runners.value) {
-      if (store.runners.error) return [{ kind: 'item', item: errorRow(store.runners.error, false) }];
+      if (store.runners.error)
+        return [{ kind: 'item', item: errorRow(store.runners.error, lastGoodOf(store.runners)) }];
       return [{ kind: 'item', item: messageRow('Sign in to GitLab to see the runner on this VM', GLYPHS.signIn) }];
     }
     const runners = this.links().runnersOfVm(vm.id);

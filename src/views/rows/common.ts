@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { isFailure } from '../../core/failures';
 import type { Loadable } from '../../core/loadable';
 import { GLYPHS, type Glyph } from '../../core/status-table';
+import { formatAgo, formatWhen } from '../../core/time-format';
 import { iconOf } from './icon';
 
 /** A row that is only a TreeItem (a message, an error), mixed into a view's own node type. */
@@ -56,13 +57,24 @@ export function failureOfRow(item: vscode.TreeItem): Error | undefined {
   return rowFailures.get(item);
 }
 
-/** A failed fetch: its first sentence as the label, the whole message and the fix in the tooltip. */
-export function errorRow(error: Error, stale: boolean): vscode.TreeItem {
+/**
+ * A failed fetch: its first sentence as the label, the whole message, when the last good read
+ * was and the fix in the tooltip. `lastGood.shown`: the rows of that read are still below, and
+ * the description says how old they are.
+ */
+export function errorRow(
+  error: Error,
+  lastGood?: { at: number; shown: boolean },
+  now: number = Date.now(),
+): vscode.TreeItem {
   const { command, hint } = fixFor(error);
   const item = new vscode.TreeItem(error.message.split(/(?<=\.)\s/)[0]);
   item.iconPath = iconOf(GLYPHS.error);
-  item.description = stale ? 'showing last known data' : command.title;
-  item.tooltip = new vscode.MarkdownString(`${escapeMd(error.message)}\n\n${hint} Details are in the Runner Ops log.`);
+  item.description = lastGood?.shown ? `showing data from ${formatAgo(lastGood.at, now)}` : command.title;
+  const when = lastGood ? `Last good refresh: ${escapeMd(formatWhen(lastGood.at, now))}.` : 'No good refresh yet.';
+  item.tooltip = new vscode.MarkdownString(
+    `${escapeMd(error.message)}\n\n${when}\n\n${hint} Details are in the Runner Ops log.`,
+  );
   item.command = command;
   item.contextValue = 'error';
   rowFailures.set(item, error);
@@ -85,12 +97,17 @@ export interface ListRowsOptions<V, T> {
  */
 export function listRows<V, T>(list: Loadable<V[]> | undefined, o: ListRowsOptions<V, T>): Array<T | ItemNode> {
   if (o.load && !list?.value && !list?.error && !list?.loading) o.load();
-  const head: ItemNode[] = list?.error ? [{ kind: 'item', item: errorRow(list.error, list.value !== undefined) }] : [];
+  const head: ItemNode[] = list?.error ? [{ kind: 'item', item: errorRow(list.error, lastGoodOf(list)) }] : [];
   if (!list?.value) return list?.error && !list.loading ? head : [...head, { kind: 'item', item: loadingRow(o.what) }];
   if (list.value.length === 0) {
     return [...head, { kind: 'item', item: typeof o.empty === 'string' ? messageRow(o.empty) : o.empty }];
   }
   return [...head, ...o.rows(list.value)];
+}
+
+/** When a list was last read well, and whether those rows are still shown (they are, while kept). */
+export function lastGoodOf(list: Loadable<unknown> | undefined): { at: number; shown: boolean } | undefined {
+  return list?.loadedAt === undefined ? undefined : { at: list.loadedAt, shown: list.value !== undefined };
 }
 
 /** A tooltip of labelled lines, in Markdown; empty lines are dropped. */

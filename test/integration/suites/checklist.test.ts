@@ -67,6 +67,26 @@ suite('Checklist', function () {
     assert.equal(row(view, 'Registered runner')!.description, 'Skipped because GitLab access failed.');
   });
 
+  test('signed in while a run still reads: the "Not signed in" read before is gone at once, the signed-in answer follows', async () => {
+    await untilView((v) => row(v, 'GitLab access')?.description.startsWith('Not signed in') === true);
+    sandbox.faults.add('storage:*=latency:5000');
+    try {
+      void vscode.commands.executeCommand('runnerOps.refresh'); // a run under way, slowed by Cloud Storage
+      const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+        url: sandbox.url,
+        token: sandbox.gitlabToken,
+      });
+      assert.equal(signedIn.ok, true);
+      // Well before the slowed run could end: what it read signed out no longer shows.
+      await untilView((v) => !v.rows.some((r) => r.description.startsWith('Not signed in')), 2_500);
+    } finally {
+      sandbox.faults.clear();
+    }
+    const view = await untilView((v) => row(v, 'GitLab access')?.description.startsWith('Signed in to') === true);
+    assert.ok(!rowsOf(view).some((r) => r.includes('Not signed in')), rowsOf(view).join('\n'));
+    await ui.clearNotifications();
+  });
+
   test('signed in to the demo fleet: the stale config.toml fails, the offline runner warns, the rest pass', async () => {
     const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
       url: sandbox.url,

@@ -3,11 +3,12 @@
 // Storage, decrypt with KMS using the metadata server's token), `docker run … IMAGE`, and
 // `echo "…"`. A script without `fetch_secret` lines is the older metadata-driven one
 // (startup-script.ts STARTUP_SCRIPT): its steps come from the instance metadata instead.
-import { METADATA_KEYS, RUNNER_IMAGE } from './startup-script';
+import { METADATA_KEYS } from './startup-script';
 
 export type ScriptCommand =
   | { kind: 'fetch'; source: { url: string } | { metadataKey: string }; destination: string }
-  | { kind: 'docker-run'; image: string }
+  /** `image` undefined: the tag the instance metadata names (the metadata-driven script). */
+  | { kind: 'docker-run'; image?: string }
   | { kind: 'echo'; text: string };
 
 export interface ScriptPlan {
@@ -24,7 +25,7 @@ const TOKEN_PATH = 'computeMetadata/v1/instance/service-accounts/default/token';
 export function interpretScript(script: string, hostname: string): ScriptPlan {
   const lines = joinContinuations(script);
   const fetches = lines.filter((l) => /^fetch_secret\s/.test(l));
-  if (fetches.length === 0) return metadataDriven(lines);
+  if (fetches.length === 0) return metadataDriven();
   const expand = (word: string) => unquote(word).replace(/\$\(hostname\)|\$\{?HOSTNAME\}?/g, hostname);
   const kmsKey = lines.map((l) => /^KMS_KEY=(\S+)$/.exec(l)?.[1]).find(Boolean);
   const commands: ScriptCommand[] = [];
@@ -41,10 +42,9 @@ export function interpretScript(script: string, hostname: string): ScriptPlan {
 
 /**
  * STARTUP_SCRIPT: gcloud (which gets its token from the metadata server) reads the objects named
- * in metadata, then the runner image starts (the seeds' image when the script names none).
+ * in metadata, then the runner image starts with the tag the metadata names.
  */
-function metadataDriven(lines: string[]): ScriptPlan {
-  const image = lines.map((l) => /^docker run\s.*\s(\S+)$/.exec(l)?.[1]).find(Boolean) ?? RUNNER_IMAGE;
+function metadataDriven(): ScriptPlan {
   return {
     usesMetadataToken: true,
     commands: [
@@ -59,7 +59,7 @@ function metadataDriven(lines: string[]): ScriptPlan {
         source: { metadataKey: METADATA_KEYS.configObject },
         destination: '/srv/gitlab-runner/config/config.toml',
       },
-      { kind: 'docker-run', image },
+      { kind: 'docker-run' },
     ],
   };
 }

@@ -73,6 +73,10 @@ export async function startGoogleOnly(timeScale = 1): Promise<GoogleOnlySandbox>
       res.end(bytes);
     });
   });
+  // As in server.ts: longer than any client's idle keep-alive, so a busy machine's slow test
+  // never reuses a socket the server has just closed (ECONNRESET).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;

@@ -9,7 +9,14 @@ import { SerialPort } from './compute/serial';
 import type { KmsState } from './kms-state';
 import type { LoggingState, Severity } from './logging';
 import { interpretScript, type ScriptPlan } from './script-interpreter';
-import { RUNNER_IMAGE, RUNNER_VERSION, runnersFromConfig, StartupScript, type RunnerConfig } from './startup-script';
+import {
+  DEFAULT_IMAGE_TAG,
+  RUNNER_IMAGE_REPOSITORY,
+  runnerImage,
+  runnersFromConfig,
+  StartupScript,
+  type RunnerConfig,
+} from './startup-script';
 import type { StorageState } from './storage-state';
 
 export const PROVISION_MS = 2_000; // PROVISIONING -> STAGING
@@ -31,6 +38,8 @@ interface LogIdentity {
 
 export class VmLifecycle {
   private readonly identities = new WeakMap<Vm, LogIdentity>();
+  /** The gitlab-runner image each VM's current boot runs (its metadata's tag). */
+  private readonly images = new WeakMap<Vm, string>();
 
   constructor(
     private readonly ctx: GoogleContext,
@@ -109,6 +118,8 @@ export class VmLifecycle {
     step(1_000, (t) => this.console(vm, systemdLines(syslogTime(t), vm.name)));
     const script = new StartupScript(this.storage, this.kms, vm.spec.metadata, vm.name);
     const plan = interpretScript(script.text, vm.name);
+    this.images.set(vm, `${RUNNER_IMAGE_REPOSITORY}:${script.imageTag}`);
+    this.identities.delete(vm);
     if (plan.kmsKey === undefined && !script.hasRunnerSecrets) {
       step(2_000, (t) => this.scriptLog(vm, t, ['startup-script exit status 0'], false));
       return;
@@ -119,7 +130,7 @@ export class VmLifecycle {
   /** The startup script's commands in order; the first failure ends it (`set -e`). */
   private runScript(vm: Vm, t: number, generation: number, script: StartupScript, plan: ScriptPlan): void {
     let runners: RunnerConfig[] | undefined;
-    let started = false;
+    let started: { version: string } | undefined;
     const exit = (status: number) =>
       this.scriptLog(vm, t, [`startup-script exit status ${status}`, 'Finished running startup scripts.'], false);
     for (const command of plan.commands) {
@@ -128,11 +139,22 @@ export class VmLifecycle {
         continue;
       }
       if (command.kind === 'docker-run') {
-        this.scriptLog(vm, t, [
-          `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${command.image}`,
-          hashHex(`${vm.id}:${generation}`, 64),
-        ]);
-        started = true;
+        // The metadata-driven script names its tag in metadata; a generated one in its text.
+        const tag = command.image?.split(':').pop() ?? script.imageTag;
+        const image = runnerImage(tag);
+        const run = `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE_REPOSITORY}:${tag}`;
+        if (!image) {
+          // docker's own words for a tag the registry does not have, and its exit status.
+          this.scriptLog(vm, t, [
+            run,
+            `Unable to find image '${RUNNER_IMAGE_REPOSITORY}:${tag}' locally`,
+            `docker: Error response from daemon: manifest for ${RUNNER_IMAGE_REPOSITORY}:${tag} not found: manifest unknown: manifest unknown.`,
+          ]);
+          return exit(125);
+        }
+        this.images.set(vm, image.image);
+        this.scriptLog(vm, t, [run, hashHex(`${vm.id}:${generation}`, 64)]);
+        started = image;
         continue;
       }
       const result =
@@ -165,13 +187,13 @@ export class VmLifecycle {
     }
     exit(0);
     // The container's own output follows the script's last line, as journald interleaves them.
-    if (started && runners) this.startRunnerProcess(vm, generation, t, runners);
+    if (started && runners) this.startRunnerProcess(vm, generation, t, runners, started.version);
   }
 
-  private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[]): void {
+  private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[], version: string): void {
     const info = (message: string, fields: Record<string, string | number> = {}) =>
       this.containerLog(vm, at, 'INFO', runnerLogLine('INFO', message, fields));
-    info('Runtime platform', { arch: 'amd64', os: 'linux', pid: 7, revision: '6b06ff5b', version: RUNNER_VERSION });
+    info('Runtime platform', { arch: 'amd64', os: 'linux', pid: 7, revision: '6b06ff5b', version });
     info('Starting multi-runner from /etc/gitlab-runner/config.toml...', { builds: 0, max_builds: 1 });
     info('Running in system-mode.');
     info('Configuration loaded', { builds: 0, max_builds: 1 });
@@ -184,7 +206,7 @@ export class VmLifecycle {
         const host: RunnerHost = {
           systemId: vm.systemId,
           ipAddress: vm.networkIP,
-          version: RUNNER_VERSION,
+          version,
           platform: 'linux',
           architecture: 'amd64',
           executor: runner.executor,
@@ -273,7 +295,10 @@ export class VmLifecycle {
         resource: { type: 'gce_instance', labels: { instance_id: vm.id, zone: vm.zone, project_id: vm.project } },
         labels: { 'compute.googleapis.com/resource_name': vm.name, instance_name: vm.name },
         containerLabels: { container_name: 'gitlab-runner', 'compute.googleapis.com/resource_name': vm.name },
-        container: { name: '/gitlab-runner', imageName: RUNNER_IMAGE },
+        container: {
+          name: '/gitlab-runner',
+          imageName: this.images.get(vm) ?? `${RUNNER_IMAGE_REPOSITORY}:${DEFAULT_IMAGE_TAG}`,
+        },
         instance: { name: vm.name, id: vm.id, zone: vm.zone },
       };
       this.identities.set(vm, identity);

@@ -61,6 +61,7 @@ function world() {
       calls.push(`pipeline ${id}`),
       { ...pipelines.find((p) => p.id === id)!, duration: 42 }
     ),
+    pipelineJobs: async () => [],
   } as unknown as GitLabPort;
   return {
     calls,
@@ -198,19 +199,30 @@ test('a project with nothing running is not re-listed by fast polls; a running o
   );
 });
 
-test('pipeline details are bounded per list: at most MAX_PIPELINE_DETAILS requests, the rest on later refreshes', async () => {
-  const MAX_PIPELINE_DETAILS = PACE.fleet.maxPipelineDetails;
+test('pipeline details only for the rows on the first screen and the expanded ones, however long the list', async () => {
+  // The one project's row and its Schedules row come first, then its pipelines.
+  const ON_SCREEN = PACE.fleet.visibleRows - 2;
   const w = world();
   w.setPipelines(Array.from({ length: 25 }, (_, i) => w.pipeline(100 - i, 'success', 1_000 - i)));
   const store = w.store();
   await store.refresh('pipelines');
-  assert.equal(w.calls.filter((c) => c.startsWith('pipeline ')).length, MAX_PIPELINE_DETAILS);
+  assert.equal(w.calls.filter((c) => c.startsWith('pipeline ')).length, ON_SCREEN);
   assert.equal(store.findPipeline(100)?.duration, 42, 'the newest rows get details first');
-  assert.equal(store.findPipeline(76)?.duration, undefined);
+  assert.equal(store.findPipeline(100 - ON_SCREEN)?.duration, undefined, 'the first row below the screen');
   w.calls.length = 0;
   store.invalidate();
   await store.refresh('pipelines');
-  assert.equal(w.calls.filter((c) => c.startsWith('pipeline ')).length, MAX_PIPELINE_DETAILS, 'the next ten');
+  assert.equal(w.calls.filter((c) => c.startsWith('pipeline ')).length, 0, 'nothing changed on screen');
+  await store.loadPipelineJobs(7, 76); // the user expands #76
+  w.calls.length = 0;
+  store.invalidate();
+  await store.refresh('pipelines');
+  assert.deepEqual(
+    w.calls.filter((c) => c.startsWith('pipeline ')),
+    ['pipeline 76'],
+    'the expanded row below the screen',
+  );
+  assert.equal(store.findPipeline(76)?.duration, 42);
 });
 
 test('whatever the slow-pace setting, a quiet project is re-listed at each slow poll, and once per slow period among fast polls', async () => {

@@ -129,7 +129,7 @@ test('replace: invalid TOML is refused with its line before any call, quoting no
 
 test('values are refused when empty, too large or binary; other secrets need not be TOML', () => {
   assert.match(refuseValue('k.enc', Buffer.alloc(0))!, /empty/);
-  assert.match(refuseValue('k.enc', Buffer.alloc(MAX_SECRET_BYTES + 1, 0x61))!, /64\.0 KB/);
+  assert.match(refuseValue('k.enc', Buffer.alloc(MAX_SECRET_BYTES + 1, 0x61))!, /65,536 bytes \(64 KiB\)/);
   assert.equal(refuseValue('k.enc', Buffer.alloc(MAX_SECRET_BYTES, 0x61)), undefined);
   assert.match(refuseValue('k.enc', Buffer.from([0x61, 0x00, 0x62]))!, /binary/);
   assert.match(refuseValue('k.enc', Buffer.from([0xff, 0xfe, 0x00]))!, /binary/);

@@ -7,6 +7,9 @@ import { verifySentence, toSecrets, type SecretsPort } from '../../../src/core/s
 import { replaceSecret, rollbackSecret } from '../../../src/core/secret-write';
 import { secretsPort } from '../../../src/gcp/secrets-bundle';
 import type { Failure } from '../../../src/core/failures';
+import { PACE } from '../../../src/core/pace';
+import { SecretsStorage } from '../../../src/gcp/storage';
+import { FakeClock } from '../core/fake-clock';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { sandboxSettings } from './sandbox-settings';
 import type { GoogleSandbox } from '../../sandbox/google/index';
@@ -192,3 +195,33 @@ test('rollback: the older generation is current again, copied under the precondi
   const again = await rollbackSecret(port, { objectName: name, replaces: secret.current.generation }, older.generation);
   assert.equal(again.outcome, 'conflict');
 });
+
+test(
+  'a listing whose body is cut off midway fails at the deadline instead of waiting forever',
+  { timeout: 10_000 },
+  async () => {
+    const clock = new FakeClock();
+    const storage = new SecretsStorage(settings, clock);
+    const mark = sandbox.requests.mark();
+    sandbox.faults.add('storage:/storage/v1/b/*/o=truncate');
+    try {
+      const listing = storage.listGenerations(settings.secretsPrefix);
+      listing.catch(() => undefined);
+      // The cut-off answer has reached the client (it is logged once the connection closed).
+      while (!sandbox.requests.since(mark).some((r) => r.fault === 'truncate'))
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await clock.advance(PACE.google.storage.timeoutMs);
+      const failure = (await listing.then(
+        () => assert.fail('the listing succeeded'),
+        (e: unknown) => e,
+      )) as Failure;
+      assert.equal(failure.kind, 'timeout');
+      assert.equal(
+        failure.message,
+        `Cloud Storage did not answer within 20 s while trying to list gs://${settings.secretsBucket}/${settings.secretsPrefix}. Try again shortly, or check runnerOps.gcp.endpoints and your network.`,
+      );
+    } finally {
+      sandbox.faults.clear();
+    }
+  },
+);

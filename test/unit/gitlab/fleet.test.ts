@@ -165,3 +165,21 @@ test('after playing a schedule, the schedule names the pipeline it started', asy
   assert.equal(started.source, 'schedule');
   assert.equal(started.ref, schedule.ref);
 });
+
+test('details and managers only for the rows shown first (problems first) and the expanded ones', async () => {
+  const project = await fleet.project('infra/runner-fleet');
+  const fresh = new GitLabFleet(sandbox.url, sandbox.gitlabToken);
+  const mark = sandbox.requests.mark();
+  const runners = await fresh.runners([project], true, { first: 1, ids: [1] });
+  const detailed = paths(mark)
+    .filter((p) => /^GET \/api\/v4\/runners\/\d+$/.test(p))
+    .map((p) => Number(p.split('/').pop()))
+    .sort();
+  // #3 has not contacted GitLab for 3 h: offline sorts first, so it is the one row shown first.
+  assert.deepEqual(detailed, [1, 3]);
+  assert.ok(paths(mark).includes('GET /api/v4/runners/3/managers'));
+  assert.ok(!paths(mark).includes('GET /api/v4/runners/2/managers'), 'neither first nor expanded');
+  const plain = runners.find((r) => r.id === 2)!;
+  assert.deepEqual([plain.tags, plain.version, plain.managers], [[], undefined, undefined], 'what the list says');
+  assert.ok(runners.find((r) => r.id === 1)!.managers?.length, 'the expanded one has its managers');
+});

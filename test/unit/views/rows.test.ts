@@ -175,20 +175,29 @@ test('list rows: loading starts the load once, a failure leads the last known ro
   listRows({ loading: true }, options);
   assert.equal(loads, 1, 'no second load while one is in flight');
   const failed = listRows(
-    { loading: false, value: [1, 2], error: new Error('GitLab had an error (502). Try again.') },
+    {
+      loading: false,
+      value: [1, 2],
+      error: new Error('GitLab had an error (502). Try again.'),
+      loadedAt: Date.now() - 3 * MIN,
+    },
     options,
   );
-  assert.equal(asFake((failed[0] as { item: unknown }).item).label, 'GitLab had an error (502).');
-  assert.equal(asFake((failed[0] as { item: unknown }).item).description, 'showing last known data');
+  const head = asFake((failed[0] as { item: unknown }).item);
+  assert.equal(head.label, 'GitLab had an error (502).');
+  assert.equal(head.description, 'showing data from 3 min ago', 'the rows below are as old as the last good refresh');
+  assert.match(String((head.tooltip as { value: string }).value), /Last good refresh: 3 min ago \\\(/);
+  const never = asFake(errorRow(new Error('GitLab had an error (502). Try again.')));
+  assert.equal(never.description, 'Retry');
+  assert.match(String((never.tooltip as { value: string }).value), /No good refresh yet\./);
   assert.deepEqual(failed.slice(1), [
     { kind: 'n', n: 1 },
     { kind: 'n', n: 2 },
   ]);
   const empty = listRows({ loading: false, value: [] }, options);
   assert.equal(asFake((empty[0] as { item: unknown }).item).label, 'No jobs yet');
-  assert.equal(icon(asFake(errorRow(new Error('x'), false))), 'error');
+  assert.equal(icon(asFake(errorRow(new Error('x')))), 'error');
   assert.equal(icon(asFake(messageRow('m'))), 'info');
-  void MIN;
 });
 
 test("a check row: the outcome's icon from the table, the detail, and the fix in tooltip, label and click", () => {

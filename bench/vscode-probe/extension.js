@@ -1,0 +1,75 @@
+// Bench only: inside the extension host of each window the bench opens, asks the bench's bridge
+// (RUNNER_OPS_BENCH_BRIDGE) what to do next and answers with what it measured. Its session is
+// the window's workspace folder, which the bench makes unique per window.
+const vscode = require('vscode');
+const v8 = require('node:v8');
+const vm = require('node:vm');
+const { performance } = require('node:perf_hooks');
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+v8.setFlagsFromString('--no-expose-gc');
+
+const EXTENSION_ID = 'runner-ops.runner-ops';
+/** Client libraries and the lazily loaded adapter bundles: none may be loaded by activation. */
+const CLIENT_MODULE =
+  /[\\/](@google-cloud|@gitbeaker|google-gax|google-auth-library|@grpc)[\\/]|[\\/]dist[\\/](gitlab|gcp-[\w-]+)\.js$/;
+
+function heapAfterGc() {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const steps = {
+  async activate() {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    if (!extension) throw new Error(`${EXTENSION_ID} is not installed in this window`);
+    if (extension.isActive) throw new Error(`${EXTENSION_ID} was already active: not a cold activation`);
+    const heapBefore = heapAfterGc();
+    const started = performance.now();
+    await extension.activate();
+    const ms = performance.now() - started;
+    const heapAfter = heapAfterGc();
+    const clientModules = Object.keys(require.cache).filter((file) => CLIENT_MODULE.test(file));
+    return { ms, heapDelta: heapAfter - heapBefore, clientModules };
+  },
+  async heap() {
+    return { heap: heapAfterGc() };
+  },
+  async command({ id, args = [] }) {
+    await vscode.commands.executeCommand(id, ...args);
+    return {};
+  },
+};
+
+async function call(op, args) {
+  const response = await fetch(process.env.RUNNER_OPS_BENCH_BRIDGE, {
+    method: 'POST',
+    body: JSON.stringify({ op, ...args }),
+  });
+  const body = await response.json();
+  if (!body.ok) throw new Error(body.error);
+  return body.result;
+}
+
+exports.activate = () => {
+  const bridge = process.env.RUNNER_OPS_BENCH_BRIDGE;
+  const session = vscode.workspace.workspaceFolders?.[0]?.uri.path;
+  if (!bridge || !session) return;
+  void (async () => {
+    for (;;) {
+      const step = await call('next', { session });
+      if (!step || step.name === 'done') return;
+      let answer;
+      try {
+        answer = { id: step.id, value: await steps[step.name](step.args ?? {}) };
+      } catch (error) {
+        answer = { id: step.id, error: String(error?.stack ?? error) };
+      }
+      await call('answer', answer);
+    }
+  })().catch(() => undefined);
+};
+
+exports.deactivate = () => {};

@@ -1,0 +1,276 @@
+// What a user feels, measured in the real VS Code (code-server 1.100.3 + Chromium, the
+// integration harness's own start-up, workbench driver and bridge): cold activation against a
+// floor (the same package.json with an empty activate()), heap and client modules after it, and
+// the time from opening the Runner Ops container to each view showing rows, on a seed, with the
+// requests that reached the sandbox. Each sample is a new window: a new extension host.
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, type Build } from './build';
+import type { Sandbox } from '../test/sandbox/server';
+import type { LoggedRequest } from '../test/sandbox/request-log';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the harness scripts are plain .mjs */
+type Page = any;
+
+export const VIEWS = ['Runner VMs', 'Registered Runners', 'Pipelines', 'Secrets', 'Bootstrap Checklist'] as const;
+export type ViewTitle = (typeof VIEWS)[number];
+
+export interface ActivationSample {
+  ms: number;
+  heapDelta: number;
+  clientModules: string[];
+}
+
+export interface RenderSample {
+  /** ms from the click on the container to the view's first row that is not "Loading…". */
+  firstRows: Record<ViewTitle, number>;
+  /** Rows in the DOM when the views had rows (the tree is virtual: about what is on screen). */
+  visibleRows: Record<ViewTitle, number>;
+  /** GitLab and Google requests from the click until the sidebar went quiet. */
+  requests: LoggedRequest[];
+  /** Requests of a second refresh (runnerOps.refresh) right after. */
+  refreshRequests: LoggedRequest[];
+  /** Extension host heap after GC: once activated with the views hidden, and after both refreshes. */
+  heapGrowth: number;
+}
+
+interface Step {
+  id: number;
+  name: string;
+  args?: object;
+}
+
+/** Steps for each window's probe (bench/vscode-probe), keyed by the window's workspace folder. */
+class ProbeHub {
+  private nextId = 1;
+  private readonly queued = new Map<string, Step[]>();
+  private readonly polling = new Map<string, (step: Step) => void>();
+  private readonly answers = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private readonly arrived = new Map<string, () => void>();
+
+  handlers = {
+    next: ({ session }: { session: string }) =>
+      new Promise<Step>((resolve) => {
+        this.arrived.get(session)?.();
+        const queue = this.queued.get(session);
+        if (queue?.length) return resolve(queue.shift()!);
+        this.polling.set(session, resolve);
+      }),
+    answer: ({ id, value, error }: { id: number; value?: unknown; error?: string }) => {
+      const waiting = this.answers.get(id);
+      this.answers.delete(id);
+      if (error) waiting?.reject(new Error(`probe: ${error}`));
+      else waiting?.resolve(value);
+    },
+  };
+
+  /** Resolves when the window's probe first asks for a step (its extension host is up). */
+  ready(session: string, timeoutMs = 120_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the probe did not start within 120 s')), timeoutMs);
+      this.arrived.set(session, () => (clearTimeout(timer), this.arrived.delete(session), resolve()));
+    });
+  }
+
+  ask<T>(session: string, name: string, args?: object): Promise<T> {
+    const step: Step = { id: this.nextId++, name, args };
+    const result = new Promise<T>((resolve, reject) => this.answers.set(step.id, { resolve, reject }));
+    const poller = this.polling.get(session);
+    this.polling.delete(session);
+    if (poller) poller(step);
+    else this.queued.set(session, [...(this.queued.get(session) ?? []), step]);
+    return result;
+  }
+}
+
+interface Harness {
+  startCodeServer: (o: object) => Promise<{ url: string; port: number; stop: () => Promise<void> }>;
+  launchBrowser: () => Promise<any>;
+  workbenchUi: (page: Page, dir: string) => { openContainer: () => Promise<void> };
+  startUiBridge: (handlers: object) => Promise<{ url: string; close: () => void }>;
+}
+
+async function harness(): Promise<Harness> {
+  const load = (file: string) => import(pathToFileURL(join(ROOT, 'scripts', file)).href);
+  return { ...(await load('code-server.mjs')), ...(await load('workbench-ui.mjs')), ...(await load('ui-bridge.mjs')) };
+}
+
+/** The built extension, and the floor: the same package.json whose activate() does nothing. */
+function extensionFolders(build: Build): { real: string; floor: string; extensionsDir: string } {
+  const base = mkdtempSync(join(tmpdir(), 'runner-ops-bench-vscode-'));
+  const folder = (name: string) => {
+    const dir = join(base, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), readFileSync(join(ROOT, 'package.json')));
+    symlinkSync(join(ROOT, 'media'), join(dir, 'media'));
+    return dir;
+  };
+  const real = folder('real');
+  symlinkSync(build.dist, join(real, 'dist'));
+  const floor = folder('floor');
+  mkdirSync(join(floor, 'dist'));
+  writeFileSync(join(floor, 'dist/extension.js'), 'exports.activate = () => {};\nexports.deactivate = () => {};\n');
+  const extensionsDir = join(base, 'extensions');
+  mkdirSync(extensionsDir);
+  symlinkSync(join(__dirname, 'vscode-probe'), join(extensionsDir, 'runner-ops.runner-ops-bench-probe-0.0.1'));
+  return { real, floor, extensionsDir };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `requests` has had no new entry for `quietMs` (capped at `maxMs`). */
+async function quiet(sandbox: Sandbox, quietMs: number, maxMs: number): Promise<void> {
+  const started = Date.now();
+  let count = -1;
+  let since = Date.now();
+  while (Date.now() - started < maxMs) {
+    const now = sandbox.requests.all().length;
+    if (now !== count) [count, since] = [now, Date.now()];
+    else if (Date.now() - since >= quietMs) return;
+    await sleep(200);
+  }
+}
+
+const fleetRequests = (list: LoggedRequest[]) => list.filter((r) => r.api !== 'sandbox');
+
+/**
+ * Runs in the page: the time each view first shows a row that is not "Loading…", from the click
+ * on the container. A string, so the TypeScript loader's helpers do not end up in the page.
+ */
+const watchViews = (titles: readonly string[]) => `(() => {
+  const titles = ${JSON.stringify(titles)};
+  const bench = (window.__bench = { clickedAt: undefined, firstRows: {}, visibleRows: {} });
+  document.addEventListener('mousedown', () => (bench.clickedAt ??= performance.now()), { capture: true });
+  const check = () => {
+    if (bench.clickedAt === undefined) return;
+    for (const pane of document.querySelectorAll('.sidebar .pane')) {
+      const title = pane.querySelector('.pane-header h3.title')?.textContent?.trim() ?? '';
+      if (!titles.includes(title) || bench.firstRows[title] !== undefined) continue;
+      const rows = [...pane.querySelectorAll('.monaco-list-row')];
+      const labels = rows.map((r) => (r.querySelector('.label-name')?.textContent ?? '').trim());
+      if (labels.some((l) => l && !l.startsWith('Loading'))) {
+        bench.firstRows[title] = performance.now() - bench.clickedAt;
+        bench.visibleRows[title] = rows.length;
+      }
+    }
+  };
+  new MutationObserver(check).observe(document.body, { childList: true, subtree: true, characterData: true });
+})()`;
+
+export interface VsCodeBench {
+  activation: { real: ActivationSample[]; floor: ActivationSample[] };
+  render: Partial<Record<string, RenderSample[]>>;
+}
+
+/**
+ * Starts code-server once per seed (its settings point at that seed's sandbox), then opens
+ * windows one at a time: `activationRuns` × (real, floor) interleaved on the first seed, then
+ * `renderRuns` first renders per seed, signed in to the sandbox.
+ */
+export async function measureInVsCode(
+  build: Build,
+  seeds: Array<{ sandbox: () => Promise<Sandbox>; name: string; renderRuns: number; activationRuns: number }>,
+  log: (msg: string) => void,
+): Promise<VsCodeBench> {
+  const h = await harness();
+  const hub = new ProbeHub();
+  const bridge = await h.startUiBridge(hub.handlers);
+  const folders = extensionFolders(build);
+  const browser = await h.launchBrowser();
+  const result: VsCodeBench = { activation: { real: [], floor: [] }, render: {} };
+  try {
+    for (const seed of seeds) {
+      log(`VS Code: starting the sandbox (${seed.name}) and code-server…`);
+      const sandbox = await seed.sandbox();
+      const server = await h.startCodeServer({
+        settings: sandbox.settings,
+        env: { RUNNER_OPS_BENCH_BRIDGE: bridge.url },
+        extensionsDir: folders.extensionsDir,
+      });
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1300 } });
+      const openWindow = async (extension: string) => {
+        const folder = mkdtempSync(join(tmpdir(), 'runner-ops-bench-ws-'));
+        const remote = (path: string) => `vscode-remote://127.0.0.1:${server.port}${path}`;
+        const payload = [
+          ['extensionDevelopmentPath', remote(extension)],
+          ['skipWelcome', 'true'],
+          ['skipReleaseNotes', 'true'],
+        ];
+        const page: Page = await context.newPage();
+        const ready = hub.ready(folder);
+        await page.goto(
+          `${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+        );
+        await ready;
+        await sleep(1000); // let the workbench finish restoring before measuring
+        return { page, session: folder };
+      };
+      try {
+        for (let i = 0; i < seed.activationRuns; i++) {
+          for (const kind of ['real', 'floor'] as const) {
+            log(`VS Code: cold activation ${i + 1}/${seed.activationRuns} (${kind})`);
+            const { page, session } = await openWindow(folders[kind]);
+            result.activation[kind].push(await hub.ask<ActivationSample>(session, 'activate'));
+            await page.close();
+          }
+        }
+        if (!seed.renderRuns) continue;
+        {
+          // Sign in once, through the real command; secret storage outlives the window.
+          const { page, session } = await openWindow(folders.real);
+          await hub.ask(session, 'command', {
+            id: 'runnerOps.signIn',
+            args: [{ url: sandbox.url, token: sandbox.tokens.admin }],
+          });
+          await page.close();
+        }
+        const samples: RenderSample[] = [];
+        for (let i = 0; i < seed.renderRuns; i++) {
+          log(`VS Code: first render ${i + 1}/${seed.renderRuns} (${seed.name})`);
+          const { page, session } = await openWindow(folders.real);
+          // Activated with the views hidden (its cost is the activation figure), then the container opens.
+          await hub.ask(session, 'activate');
+          const heapActivated = (await hub.ask<{ heap: number }>(session, 'heap')).heap;
+          await page.evaluate(watchViews(VIEWS));
+          const mark = sandbox.requests.mark();
+          await h.workbenchUi(page, tmpdir()).openContainer();
+          await page.waitForFunction(
+            `${JSON.stringify(VIEWS)}.every((t) => window.__bench.firstRows[t] !== undefined)`,
+            undefined,
+            {
+              timeout: 120_000,
+              polling: 100,
+            },
+          );
+          const seen = await page.evaluate('window.__bench');
+          await quiet(sandbox, 3000, 60_000);
+          const requests = fleetRequests(sandbox.requests.since(mark));
+          const again = sandbox.requests.mark();
+          await hub.ask(session, 'command', { id: 'runnerOps.refresh', args: [] });
+          await quiet(sandbox, 3000, 60_000);
+          const refreshRequests = fleetRequests(sandbox.requests.since(again));
+          const heapAfter = (await hub.ask<{ heap: number }>(session, 'heap')).heap;
+          samples.push({
+            firstRows: seen.firstRows,
+            visibleRows: seen.visibleRows,
+            requests,
+            refreshRequests,
+            heapGrowth: heapAfter - heapActivated,
+          });
+          await page.close();
+        }
+        result.render[seed.name] = samples;
+      } finally {
+        await context.close().catch(() => undefined);
+        await server.stop();
+        await sandbox.close();
+      }
+    }
+  } finally {
+    await browser.close().catch(() => undefined);
+    bridge.close();
+  }
+  return result;
+}

@@ -1,4 +1,4 @@
-// npm run demo [-- --screenshot FILE] [--port N]: the sandbox (demo seed) and a real VS Code
+// npm run demo [-- --screenshot FILE] [--port N] [--seed KIND]: the sandbox (demo seed unless --seed) and a real VS Code
 // (code-server) with Runner Ops installed, configured for the sandbox and signed in. Prints
 // VSCODE_URL to open; Ctrl-C stops both. With --screenshot, saves a picture of the sidebar and exits.
 import { spawn } from 'node:child_process';
@@ -15,16 +15,21 @@ const option = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const screenshot = option('--screenshot');
+const seed = option('--seed') ?? 'demo';
 const unknown = args.filter(
-  (a, i) => a.startsWith('--') && !['--screenshot', '--port'].includes(a) && args[i - 1] !== '--screenshot',
+  (a, i) => a.startsWith('--') && !['--screenshot', '--port', '--seed'].includes(a) && args[i - 1] !== '--screenshot',
 );
-if (unknown.length || (args.includes('--screenshot') && !screenshot)) {
-  console.error('usage: npm run demo [-- --screenshot FILE] [--port N]');
+if (
+  unknown.length ||
+  (args.includes('--screenshot') && !screenshot) ||
+  (args.includes('--seed') && !option('--seed'))
+) {
+  console.error('usage: npm run demo [-- --screenshot FILE] [--port N] [--seed small|demo|scale|empty]');
   process.exit(2);
 }
 
 function startSandbox() {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/sandbox/main.ts'), '--seed', 'demo'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/sandbox/main.ts'), '--seed', seed], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },

@@ -5,6 +5,7 @@ import * as auth from './commands/auth';
 import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
 import { external } from './commands/external';
+import { filePicker } from './commands/file-pick';
 import * as general from './commands/general';
 import * as insights from './commands/insights';
 import * as operations from './commands/operation-ui';
@@ -42,7 +43,7 @@ export function activate(context: vscode.ExtensionContext) {
   reprovision.register(context, services);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
-  return { services, views, confirmation, external };
+  return { services, views, confirmation, external, filePicker };
 }
 
 export function deactivate(): void {}

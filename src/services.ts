@@ -3,7 +3,15 @@
 import * as vscode from 'vscode';
 import { GitLabSessionStore } from './config/gitlab-session';
 import { configuredParts, readSettings } from './config/settings';
-import { readGitLabFacts, runChecklist, type CheckResult } from './core/checklist';
+import {
+  DEFAULT_BOOTSTRAP,
+  readGitLabFacts,
+  runChecklist,
+  type BootstrapGitLabReads,
+  type CheckId,
+  type ChecklistInput,
+  type CheckResult,
+} from './core/checklist';
 import { FleetActions } from './core/fleet-actions';
 import { FleetStore } from './core/fleet-store';
 import { paceFor } from './core/pace';
@@ -131,12 +139,13 @@ export class Services implements vscode.Disposable {
     );
   }
 
-  /** Every bootstrap check, in order; none when nothing is configured (the view's welcome explains). */
-  async runChecklist(): Promise<CheckResult[]> {
+  /** Every bootstrap check, in order (or only `only`); none when nothing is configured (the view's welcome explains). */
+  async runChecklist(only?: CheckId): Promise<CheckResult[]> {
     const settings = this.settings();
     const parts = configuredParts(settings);
     if (!parts.any) return [];
-    const [gitlab, { ChecklistAdapter }] = await Promise.all([
+    const bootstrap = settings.bootstrap ?? DEFAULT_BOOTSTRAP;
+    const [gitlab, { ChecklistAdapter }, compute] = await Promise.all([
       this.gitlabSession().then((session) =>
         readGitLabFacts({
           configured: parts.gitlab,
@@ -146,27 +155,52 @@ export class Services implements vscode.Disposable {
           identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
           store: this.store(),
           onFailure: this.failures.record,
+          bootstrap: session && {
+            reads: lazyReads(() => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token))),
+            scheduleProjects: bootstrap.schedules.map((s) => s.project),
+          },
         }),
       ),
       loadChecklist(),
+      parts.gcp ? loadCompute().then(({ WorkerCompute }) => new WorkerCompute(settings)) : undefined,
     ]);
-    const google = new ChecklistAdapter(settings);
+    const verifyToken = async (token: string) => (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token);
+    const google = new ChecklistAdapter(settings, verifyToken);
     try {
       return await runChecklist(
-        {
-          gcpProject: settings.gcpProject,
-          kmsKey: settings.kmsKey,
-          bucket: settings.secretsBucket,
-          prefix: settings.secretsPrefix,
-          now: Date.now(),
-        },
+        this.checklistInput(),
         gitlab,
-        google,
+        {
+          keyRing: (n) => google.keyRing(n),
+          ping: (p) => google.ping(p),
+          key: (n) => google.key(n),
+          bucket: (n) => google.bucket(n),
+          objects: (b, p) => google.objects(b, p),
+          verify: (k, b, o) => google.verify(k, b, o),
+          runnerConfig: (k, b, o) => google.runnerConfig(k, b, o),
+          template: compute && ((project, name) => compute.template(project, name)),
+        },
         this.failures.record,
+        only,
       );
     } finally {
       void google.close().catch(() => undefined);
+      void compute?.close().catch(() => undefined);
     }
+  }
+
+  /** What the checklist and its fixes read from the settings, as of now. */
+  checklistInput(): ChecklistInput {
+    const settings = this.settings();
+    return {
+      gcpProject: settings.gcpProject,
+      kmsKey: settings.kmsKey,
+      bucket: settings.secretsBucket,
+      prefix: settings.secretsPrefix,
+      now: Date.now(),
+      bootstrap: settings.bootstrap ?? DEFAULT_BOOTSTRAP,
+      instanceFilter: settings.instanceFilter,
+    };
   }
 
   /** Sets the context keys that pick the welcome content of each view. */
@@ -190,4 +224,14 @@ export class Services implements vscode.Disposable {
     for (const close of this.closeAdapters) void close().catch(() => undefined);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The GitLab reads the checklist adds, loading the adapter on first use. */
+function lazyReads(load: () => Promise<BootstrapGitLabReads>): BootstrapGitLabReads {
+  let loaded: Promise<BootstrapGitLabReads> | undefined;
+  const reads = () => (loaded ??= load());
+  return {
+    version: async () => (await reads()).version(),
+    schedules: async (project) => (await reads()).schedules(project),
+  };
 }

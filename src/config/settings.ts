@@ -1,5 +1,6 @@
 // Reads the runnerOps.* settings and says which parts of the product they enable. The caller
 // passes vscode.workspace.getConfiguration('runnerOps'), so the reading is tested in plain Node.
+import { DEFAULT_BOOTSTRAP, type BootstrapSettings, type ScheduleSpec } from '../core/checklist';
 import { normalizeGitLabUrl } from '../core/gitlab-host';
 import {
   bucketNameProblem,
@@ -35,6 +36,8 @@ export interface RunnerOpsSettings {
   logs: { maxLines: number; runnerLogFilter: string };
   /** Queue times over this p90 are warned on runner and VM rows. */
   insights: { queueWarnSeconds: number };
+  /** Always set by readSettings; optional so hand-made settings in tests need not spell it out. */
+  bootstrap?: BootstrapSettings;
   /** A sentence per setting that was out of range or of the wrong type, saying what is used instead. */
   problems: string[];
 }
@@ -67,6 +70,7 @@ export function readSettings(c: SettingsSource): RunnerOpsSettings {
     insights: {
       queueWarnSeconds: wholeNumber(c, 'insights.queueWarnSeconds', 'seconds', QUEUE_WARN_SECONDS, problems),
     },
+    bootstrap: readBootstrap(c, problems),
     problems,
   };
   problems.push(...valueProblems(settings));
@@ -103,6 +107,41 @@ function valueProblems(s: RunnerOpsSettings): string[] {
     bucketNameProblem(s.secretsBucket) && `runnerOps.secrets.bucket: ${bucketNameProblem(s.secretsBucket)}`,
     kmsKeyNameProblem(s.kmsKey),
   ].filter((p): p is string => typeof p === 'string');
+}
+
+function readBootstrap(c: SettingsSource, problems: string[]): BootstrapSettings {
+  const d = DEFAULT_BOOTSTRAP;
+  const text = (key: string, fallback: string) => c.get<string>(`bootstrap.${key}`, fallback).trim() || fallback;
+  const zones = c.get<string[]>('gcp.zones', []);
+  const schedules = c.get<unknown[]>('bootstrap.schedules', []).flatMap((raw): ScheduleSpec[] => {
+    const s = raw as Partial<ScheduleSpec>;
+    if (!s || (typeof s.project !== 'string' && typeof s.project !== 'number') || !s.description || !s.cron) {
+      problems.push(
+        `runnerOps.bootstrap.schedules: each entry needs project, description and cron; ignoring ${JSON.stringify(raw)?.slice(0, 60)}.`,
+      );
+      return [];
+    }
+    return [
+      {
+        project: s.project,
+        description: s.description,
+        cron: s.cron,
+        ref: s.ref || 'main',
+        timezone: s.timezone || 'UTC',
+      },
+    ];
+  });
+  const behind = c.get<unknown>('bootstrap.maxMinorVersionsBehind', d.maxMinorVersionsBehind);
+  return {
+    workerName: text('workerName', d.workerName),
+    zone: text('zone', zones[0] ?? d.zone),
+    machineType: text('machineType', d.machineType),
+    templateName: text('templateName', d.templateName),
+    runnerTags: c.get<string[]>('bootstrap.runnerTags', d.runnerTags),
+    requiredSecrets: c.get<string[]>('bootstrap.requiredSecrets', d.requiredSecrets),
+    schedules,
+    maxMinorVersionsBehind: typeof behind === 'number' && behind >= 0 ? Math.round(behind) : d.maxMinorVersionsBehind,
+  };
 }
 
 /** A whole number within bounds: a value out of range is clamped, one of the wrong type replaced by the default. */

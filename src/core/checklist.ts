@@ -12,17 +12,15 @@ import { plural, runnerLabel, runnerRef } from './names';
 import { PACE } from './pace';
 import { tagsWithoutOnlineRunner } from './runner-guard';
 import { secretLabel, verifySentence, type VerifyResult } from './secrets';
+import { configProblem, type ConfigFacts } from './runner-config-check';
 import { judgeToken, type TokenIdentity } from './token-check';
+import { applying, type CheckFix } from './check-fix';
+import { judgeSchedules, judgeWorker } from './checklist-worker';
 
 export type CheckOutcome = 'pass' | 'warn' | 'fail' | 'skipped';
-export type CheckId = 'gitlab' | 'gcp' | 'keyRing' | 'key' | 'bucket' | 'secrets' | 'runner';
+export type CheckId = 'gitlab' | 'gcp' | 'keyRing' | 'key' | 'bucket' | 'secrets' | 'runner' | 'worker' | 'schedules';
 
-export interface CheckFix {
-  /** A command that fixes it or takes the user there. */
-  command?: { id: string; title: string; args?: unknown[] };
-  /** What to do, e.g. the exact gcloud command. */
-  text?: string;
-}
+export { APPLY_FIX_COMMAND, type CheckFix, type FixRequest } from './check-fix';
 
 export interface CheckResult {
   id: CheckId;
@@ -40,7 +38,11 @@ export const CHECKS: ReadonlyArray<{ id: CheckId; title: string; needs?: CheckId
   { id: 'bucket', title: 'Secrets bucket', needs: 'gcp' },
   { id: 'secrets', title: 'Encrypted secrets', needs: 'bucket' },
   { id: 'runner', title: 'Registered runner', needs: 'gitlab' },
+  { id: 'worker', title: 'Worker VM', needs: 'gcp' },
+  { id: 'schedules', title: 'Pipeline schedules', needs: 'gitlab' },
 ];
+
+export const checkTitle = (id: CheckId): string => CHECKS.find((c) => c.id === id)!.title;
 
 export interface KmsKeyName {
   project: string;
@@ -86,6 +88,22 @@ export interface GitLabFacts {
   vms?: WorkerVm[];
   /** Why the runner VMs could not be read: then no VM is checked, and the detail says so. */
   vmsError?: Error;
+  /** GET /version's `version`, e.g. "17.11.2-ee". */
+  serverVersion?: string | Error;
+  /** The configured projects' pipeline schedules (only read when runnerOps.bootstrap.schedules lists some). */
+  schedules?: ExistingSchedule[] | Error;
+}
+
+export interface ExistingSchedule {
+  project: string | number;
+  description: string;
+  active: boolean;
+}
+
+/** What the bootstrap adds to the GitLab reads (src/gitlab/bootstrap.ts). */
+export interface BootstrapGitLabReads {
+  version(): Promise<string>;
+  schedules(project: string | number): Promise<ExistingSchedule[]>;
 }
 
 export interface GitLabReadOptions {
@@ -98,6 +116,7 @@ export interface GitLabReadOptions {
   store: FleetStore;
   /** Where a failure to read the token is reported (the store reports its own). */
   onFailure?: FailureSink;
+  bootstrap?: { reads: BootstrapGitLabReads; scheduleProjects: Array<string | number> };
 }
 
 /** What GitLab says: the token, the configured projects and their runners, and the VMs that host them (through the fleet store). */
@@ -123,8 +142,67 @@ export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts
   if (!facts.projectsError) facts.runners = o.store.runners.error ?? o.store.runners.value;
   if (o.store.workers.error) facts.vmsError = o.store.workers.error;
   else facts.vms = o.store.workers.value;
+  if (o.bootstrap && !(identity instanceof Error)) await readBootstrapFacts(o.bootstrap, facts, o.onFailure);
   return facts;
 }
+
+/** The server's version, the online runners' versions and the listed projects' schedules, in parallel. */
+async function readBootstrapFacts(
+  b: NonNullable<GitLabReadOptions['bootstrap']>,
+  facts: GitLabFacts,
+  onFailure: FailureSink = ignoreFailures,
+): Promise<void> {
+  const caught = (e: unknown) => {
+    const error = e instanceof Error ? e : new Error(String(e));
+    onFailure(error);
+    return error;
+  };
+  const projects = [...new Set(b.scheduleProjects.map(String))];
+  const [version, schedules] = await Promise.all([
+    b.reads.version().catch(caught),
+    projects.length
+      ? Promise.all(projects.map((p) => b.reads.schedules(p)))
+          .then((lists) => lists.flat())
+          .catch(caught)
+      : Promise.resolve(undefined),
+  ]);
+  facts.serverVersion = version;
+  facts.schedules = schedules;
+}
+
+export interface ScheduleSpec {
+  project: string | number;
+  description: string;
+  cron: string;
+  ref: string;
+  timezone: string;
+}
+
+/** The runnerOps.bootstrap.* settings: what the bootstrap creates and what the checks require. */
+export interface BootstrapSettings {
+  /** The first worker's VM name (its config.toml is `<prefix><workerName>/config.toml.enc`). */
+  workerName: string;
+  zone: string;
+  machineType: string;
+  templateName: string;
+  runnerTags: string[];
+  /** Object names under the prefix; `{worker}` stands for each worker VM's name. */
+  requiredSecrets: string[];
+  schedules: ScheduleSpec[];
+  /** How many minor versions a runner may be behind the GitLab server. */
+  maxMinorVersionsBehind: number;
+}
+
+export const DEFAULT_BOOTSTRAP: BootstrapSettings = {
+  workerName: 'gitlab-runner-1',
+  zone: 'us-central1-a',
+  machineType: 'e2-standard-2',
+  templateName: 'gitlab-runner-template',
+  runnerTags: ['gcp'],
+  requiredSecrets: ['deploy-key.enc', 'sa-key.json.enc', '{worker}/config.toml.enc'],
+  schedules: [],
+  maxMinorVersionsBehind: 2,
+};
 
 export interface ChecklistInput {
   gcpProject: string;
@@ -132,6 +210,10 @@ export interface ChecklistInput {
   bucket: string;
   prefix: string;
   now: number;
+  /** Defaults to DEFAULT_BOOTSTRAP. */
+  bootstrap?: BootstrapSettings;
+  /** runnerOps.gcp.instanceFilter: the VMs that count as workers. */
+  instanceFilter?: string;
 }
 
 /** The Google side, read-only; each returns undefined for "not found" and throws on anything else. */
@@ -140,11 +222,28 @@ export interface GoogleProbes {
   /** A cheap call to prove credentials and endpoint when there is no key ring to get. */
   ping(project: string): Promise<void>;
   key(name: string): Promise<KeyFacts | undefined>;
-  bucket(name: string): Promise<{ versioning: boolean } | undefined>;
+  bucket(name: string): Promise<BucketFacts | undefined>;
   /** The objects under the prefix (their current generations), at most a few hundred. */
   objects(bucket: string, prefix: string): Promise<StoredObject[]>;
   /** Decrypts one object's generation with the key and says which version could; the plaintext is discarded. Never throws. */
   verify(keyName: string, bucket: string, object: StoredObject): Promise<VerifyResult>;
+  /** Decrypts a config.toml, parses it and asks GitLab about its tokens (src/core/runner-config.ts); throws when it cannot decrypt. */
+  runnerConfig?(keyName: string, bucket: string, object: StoredObject): Promise<ConfigFacts>;
+  /** The instance template (Compute); undefined when it does not exist. */
+  template?(project: string, name: string): Promise<TemplateFacts | undefined>;
+}
+
+export interface BucketFacts {
+  versioning: boolean;
+  /** Undefined: not said (older probes). */
+  uniformAccess?: boolean;
+  publicAccessPrevention?: string;
+}
+
+export interface TemplateFacts {
+  name: string;
+  metadata: Record<string, string>;
+  labels: Record<string, string>;
 }
 
 export interface StoredObject {
@@ -168,33 +267,89 @@ export function createKeyCommand(k: KmsKeyName, now: number): string {
   return `gcloud kms keys create ${k.key} --keyring ${k.ring} --location ${k.location} --project ${k.project} --purpose encryption --rotation-period 90d --next-rotation-time ${next}`;
 }
 
-/** The outcome of each check, in CHECKS order, for what the probes found. */
+/**
+ * The outcome of each check, in CHECKS order, for what the probes found. Checks run in parallel,
+ * each waiting only for the check it needs; `only` runs one check (and what it needs) and
+ * returns that one result.
+ */
 export async function runChecklist(
   input: ChecklistInput,
   gitlab: GitLabFacts,
   probes: GoogleProbes,
   onFailure: FailureSink = ignoreFailures,
+  only?: CheckId,
 ): Promise<CheckResult[]> {
-  const google = reporting(probes, onFailure);
-  const results = new Map<CheckId, CheckResult>();
-  const outcomeOf = (id: CheckId) => results.get(id)?.outcome;
-  const set = (id: CheckId, outcome: CheckOutcome, detail: string, fix?: CheckFix) => {
-    results.set(id, { id, title: CHECKS.find((c) => c.id === id)!.title, outcome, detail, fix });
+  const google = memoized(reporting(probes, onFailure));
+  const settled = new Map<CheckId, CheckResult>();
+  const set: Setter = (id, outcome, detail, fix) => {
+    if (!settled.has(id)) settled.set(id, { id, title: checkTitle(id), outcome, detail, fix });
   };
-  /** Skipped when what it needs did not pass (a warning still lets it run). */
-  const blocked = (id: CheckId): boolean => {
-    const needs = CHECKS.find((c) => c.id === id)?.needs;
-    if (!needs) return false;
-    const prior = results.get(needs);
-    if (!prior || prior.outcome === 'pass' || prior.outcome === 'warn') return false;
-    set(id, 'skipped', `Skipped because ${prior.title} ${prior.outcome === 'skipped' ? 'was skipped' : 'failed'}.`);
-    return true;
+  const ctx: JudgeContext = { input, gitlab, google, set, result: (id) => run(id) };
+  const running = new Map<CheckId, Promise<CheckResult>>();
+  const run = (id: CheckId): Promise<CheckResult> => {
+    let promise = running.get(id);
+    if (!promise) {
+      promise = (async () => {
+        const needs = CHECKS.find((c) => c.id === id)?.needs;
+        const prior = needs && (await run(needs));
+        if (prior && prior.outcome !== 'pass' && prior.outcome !== 'warn') {
+          set(
+            id,
+            'skipped',
+            `Skipped because ${prior.title} ${prior.outcome === 'skipped' ? 'was skipped' : 'failed'}.`,
+          );
+        } else await JUDGES[id](ctx);
+        return settled.get(id) ?? { id, title: checkTitle(id), outcome: 'skipped', detail: 'Skipped: not checked.' };
+      })();
+      running.set(id, promise);
+    }
+    return promise;
   };
+  return Promise.all((only ? [only] : CHECKS.map((c) => c.id)).map(run));
+}
 
-  judgeGitLab(gitlab, set);
-  await judgeGoogle(input, google, set, blocked, outcomeOf);
-  if (!blocked('runner')) judgeRunners(gitlab, input, set);
-  return CHECKS.map((c) => results.get(c.id)!);
+interface JudgeContext {
+  input: ChecklistInput;
+  gitlab: GitLabFacts;
+  google: GoogleProbes;
+  set: Setter;
+  /** Another check's result (run once per checklist run). */
+  result(id: CheckId): Promise<CheckResult>;
+}
+
+const JUDGES: Record<CheckId, (ctx: JudgeContext) => void | Promise<void>> = {
+  gitlab: (c) => judgeGitLab(c.gitlab, c.set),
+  gcp: judgeGcp,
+  keyRing: judgeKeyRing,
+  key: async (c) => {
+    const k = parseKmsKeyName(c.input.kmsKey);
+    if (k) await judgeKey(k, c.input.now, c.google, c.set);
+  },
+  bucket: judgeBucket,
+  secrets: judgeSecretsCheck,
+  runner: (c) => judgeRunners(c.gitlab, c.input, c.set),
+  worker: (c) => judgeWorker(c.input, c.gitlab, c.google, c.set),
+  schedules: (c) => judgeSchedules(c.input, c.gitlab, c.set),
+};
+
+/** The same probe with the same arguments is asked once per run (the gcp check's key ring get doubles as the key ring check). */
+function memoized(probes: GoogleProbes): GoogleProbes {
+  const cache = new Map<string, Promise<unknown>>();
+  const once =
+    <A extends unknown[], R>(name: string, probe: ((...args: A) => Promise<R>) | undefined) =>
+    (...args: A): Promise<R> => {
+      const key = `${name} ${JSON.stringify(args)}`;
+      if (!cache.has(key)) cache.set(key, probe!.apply(probes, args));
+      return cache.get(key) as Promise<R>;
+    };
+  return {
+    ...probes,
+    keyRing: once('keyRing', probes.keyRing),
+    ping: once('ping', probes.ping),
+    key: once('key', probes.key),
+    bucket: once('bucket', probes.bucket),
+    objects: once('objects', probes.objects),
+  };
 }
 
 /** The probes, each failure reported as it happens ("not found" is an answer, not a failure). */
@@ -212,6 +367,8 @@ function reporting(probes: GoogleProbes, onFailure: FailureSink): GoogleProbes {
     key: report(probes.key),
     bucket: report(probes.bucket),
     objects: report(probes.objects),
+    runnerConfig: probes.runnerConfig && report(probes.runnerConfig),
+    template: probes.template && report(probes.template),
     // A decrypt check never throws: its failure rides on the result.
     verify: (...args) =>
       probes.verify(...args).then((result) => {
@@ -263,95 +420,116 @@ function judgeGitLab(g: GitLabFacts, set: Setter): void {
   set('gitlab', 'pass', detail);
 }
 
-async function judgeGoogle(
-  input: ChecklistInput,
-  google: GoogleProbes,
-  set: Setter,
-  blocked: (id: CheckId) => boolean,
-  outcomeOf: (id: CheckId) => CheckOutcome | undefined,
-): Promise<void> {
-  const keyName = parseKmsKeyName(input.kmsKey);
-  const keyFix = settingsFix('runnerOps.secrets.kmsKey', 'Set the KMS key');
-  const badKey = input.kmsKey.trim()
-    ? `runnerOps.secrets.kmsKey "${input.kmsKey.trim()}" is not a key resource name: expected ${KMS_KEY_FORMAT}.`
-    : `runnerOps.secrets.kmsKey is not set: expected ${KMS_KEY_FORMAT}.`;
-  const project = keyName?.project ?? input.gcpProject.trim();
+const KEY_FIX = settingsFix('runnerOps.secrets.kmsKey', 'Set the KMS key');
+const projectOf = (input: ChecklistInput) => parseKmsKeyName(input.kmsKey)?.project ?? input.gcpProject.trim();
 
-  // (2) Credentials and endpoint: the key ring get doubles as the cheap call.
-  let ringExists = false;
-  if (!project) {
-    set(
+/** (2) Credentials and endpoint: the key ring get doubles as the cheap call. */
+async function judgeGcp({ input, google, set }: JudgeContext): Promise<void> {
+  const keyName = parseKmsKeyName(input.kmsKey);
+  const project = projectOf(input);
+  if (!project)
+    return set(
       'gcp',
       'fail',
       'No Google Cloud project is configured (runnerOps.gcp.project).',
       settingsFix('runnerOps.gcp', 'Configure Google Cloud'),
     );
-  } else {
-    try {
-      if (keyName) ringExists = await google.keyRing(keyName.ringName);
-      else await google.ping(project);
-      set('gcp', 'pass', `Google Cloud answers for project ${project}.`);
-    } catch (e) {
-      set('gcp', 'fail', `Google Cloud did not answer for project ${project}: ${messageOf(e)}`, {
-        ...settingsFix('runnerOps.gcp', 'Check credentials and endpoints'),
-        text: 'Run "gcloud auth application-default login", or check runnerOps.gcp.credentials and runnerOps.gcp.endpoints.',
-      });
-    }
+  try {
+    if (keyName) await google.keyRing(keyName.ringName);
+    else await google.ping(project);
+    set('gcp', 'pass', `Google Cloud answers for project ${project}.`);
+  } catch (e) {
+    set('gcp', 'fail', `Google Cloud did not answer for project ${project}: ${messageOf(e)}`, {
+      ...settingsFix('runnerOps.gcp', 'Check credentials and endpoints'),
+      text: 'Run "gcloud auth application-default login", or check runnerOps.gcp.credentials and runnerOps.gcp.endpoints.',
+    });
   }
+}
 
-  // (3) Key ring, (4) key.
-  if (!blocked('keyRing')) {
-    if (!keyName) set('keyRing', 'fail', badKey, keyFix);
-    else if (!ringExists) {
-      set('keyRing', 'fail', `Key ring ${keyName.ring} does not exist in ${keyName.location}.`, {
-        text: `Create it: gcloud kms keyrings create ${keyName.ring} --location ${keyName.location} --project ${keyName.project}`,
-      });
-    } else set('keyRing', 'pass', `Key ring ${keyName.ring} exists in ${keyName.location}.`);
+/** (3) The key ring; its fix creates the ring and the key together. */
+async function judgeKeyRing({ input, google, set }: JudgeContext): Promise<void> {
+  const keyName = parseKmsKeyName(input.kmsKey);
+  if (!keyName) {
+    const badKey = input.kmsKey.trim()
+      ? `runnerOps.secrets.kmsKey "${input.kmsKey.trim()}" is not a key resource name: expected ${KMS_KEY_FORMAT}.`
+      : `runnerOps.secrets.kmsKey is not set: expected ${KMS_KEY_FORMAT}.`;
+    return set('keyRing', 'fail', badKey, KEY_FIX);
   }
-  if (!blocked('key') && keyName) await judgeKey(keyName, input.now, google, set);
+  if (!(await google.keyRing(keyName.ringName))) {
+    return set(
+      'keyRing',
+      'fail',
+      `Key ring ${keyName.ring} does not exist in ${keyName.location}.`,
+      applying('Create the Key Ring and Key…', { kind: 'keyRing' }, createRingAndKeyCommands(keyName, input.now)),
+    );
+  }
+  set('keyRing', 'pass', `Key ring ${keyName.ring} exists in ${keyName.location}.`);
+}
 
-  // (5) Bucket, (6) secrets.
+/** `gcloud` for the key ring and the key with a 90-day rotation. */
+export function createRingAndKeyCommands(k: KmsKeyName, now: number): string {
+  return [
+    `gcloud kms keyrings create ${k.ring} --location ${k.location} --project ${k.project}`,
+    createKeyCommand(k, now),
+  ].join('\n');
+}
+
+/** gcloud for a bucket as the secrets need it: versioning, uniform bucket-level access, public access prevented. */
+export function bucketCommands(bucket: string, project: string, location: string | undefined, exists: boolean): string {
+  const where = location && location !== 'global' ? ` --location ${location}` : '';
+  return exists
+    ? `gcloud storage buckets update gs://${bucket} --versioning --uniform-bucket-level-access --public-access-prevention`
+    : `gcloud storage buckets create gs://${bucket} --project ${project}${where} --uniform-bucket-level-access --public-access-prevention && gcloud storage buckets update gs://${bucket} --versioning`;
+}
+
+/** (5) The bucket: exists, versioning on, uniform bucket-level access, public access prevented. */
+async function judgeBucket({ input, google, set }: JudgeContext): Promise<void> {
   const bucket = input.bucket.trim();
-  let bucketOk = false;
-  if (!blocked('bucket')) {
-    if (!bucket)
-      set(
-        'bucket',
-        'fail',
-        'runnerOps.secrets.bucket is not set.',
-        settingsFix('runnerOps.secrets.bucket', 'Set the bucket'),
-      );
-    else {
-      try {
-        const found = await google.bucket(bucket);
-        const location = keyName?.location && keyName.location !== 'global' ? ` --location ${keyName.location}` : '';
-        if (!found) {
-          set('bucket', 'fail', `Bucket gs://${bucket} does not exist.`, {
-            text: `Create it with versioning: gcloud storage buckets create gs://${bucket} --project ${project}${location} --uniform-bucket-level-access && gcloud storage buckets update gs://${bucket} --versioning`,
-          });
-        } else if (!found.versioning) {
-          bucketOk = true;
-          set(
-            'bucket',
-            'warn',
-            `Bucket gs://${bucket} exists but versioning is off: a rotation cannot be rolled back.`,
-            { text: `Turn versioning on: gcloud storage buckets update gs://${bucket} --versioning` },
-          );
-        } else {
-          bucketOk = true;
-          set('bucket', 'pass', `Bucket gs://${bucket} exists, versioning on.`);
-        }
-      } catch (e) {
-        set('bucket', 'fail', `Cannot read bucket gs://${bucket}: ${messageOf(e)}`, RERUN);
-      }
-    }
+  if (!bucket)
+    return set(
+      'bucket',
+      'fail',
+      'runnerOps.secrets.bucket is not set.',
+      settingsFix('runnerOps.secrets.bucket', 'Set the bucket'),
+    );
+  const location = parseKmsKeyName(input.kmsKey)?.location;
+  let found: BucketFacts | undefined;
+  try {
+    found = await google.bucket(bucket);
+  } catch (e) {
+    return set('bucket', 'fail', `Cannot read bucket gs://${bucket}: ${messageOf(e)}`, RERUN);
   }
-  if (!blocked('secrets') && bucketOk) {
-    // Decrypt-check only with a usable key: a failing key is its own row, not one failure per secret.
-    const key = outcomeOf('key');
-    const usableKey = keyName && (key === 'pass' || key === 'warn') ? keyName : undefined;
-    await judgeSecrets(bucket, input.prefix, keyName, usableKey, google, set);
-  }
+  if (!found)
+    return set(
+      'bucket',
+      'fail',
+      `Bucket gs://${bucket} does not exist.`,
+      applying('Create the Bucket…', { kind: 'bucket' }, bucketCommands(bucket, projectOf(input), location, false)),
+    );
+  const missing = [
+    found.versioning ? '' : 'versioning is off: a rotation cannot be rolled back',
+    found.uniformAccess === false ? 'uniform bucket-level access is off: object ACLs can grant access' : '',
+    found.publicAccessPrevention !== undefined && found.publicAccessPrevention !== 'enforced'
+      ? `public access prevention is ${found.publicAccessPrevention}, not enforced`
+      : '',
+  ].filter(Boolean);
+  if (missing.length)
+    return set(
+      'bucket',
+      'warn',
+      `Bucket gs://${bucket} exists but ${missing.join('; ')}.`,
+      applying('Update the Bucket…', { kind: 'bucket' }, bucketCommands(bucket, projectOf(input), location, true)),
+    );
+  const extra = found.uniformAccess ? ', uniform access, public access prevented' : '';
+  set('bucket', 'pass', `Bucket gs://${bucket} exists, versioning on${extra}.`);
+}
+
+/** (6) The secrets: decrypt-checked only with a usable key (a failing key is its own row, not one failure per secret). */
+async function judgeSecretsCheck({ input, gitlab, google, set, result }: JudgeContext): Promise<void> {
+  const keyName = parseKmsKeyName(input.kmsKey);
+  const key = (await result('key')).outcome;
+  const usableKey = keyName && (key === 'pass' || key === 'warn') ? keyName : undefined;
+  await judgeSecrets(input, gitlab, keyName, usableKey, google, set);
 }
 
 async function judgeKey(k: KmsKeyName, now: number, google: GoogleProbes, set: Setter): Promise<void> {
@@ -362,9 +540,12 @@ async function judgeKey(k: KmsKeyName, now: number, google: GoogleProbes, set: S
     return set('key', 'fail', `Cannot read key ${k.key}: ${messageOf(e)}`, RERUN);
   }
   if (!facts)
-    return set('key', 'fail', `Key ${k.key} does not exist in key ring ${k.ring}.`, {
-      text: `Create it: ${createKeyCommand(k, now)}`,
-    });
+    return set(
+      'key',
+      'fail',
+      `Key ${k.key} does not exist in key ring ${k.ring}.`,
+      applying('Create the Key…', { kind: 'keyRing' }, `Create it: ${createKeyCommand(k, now)}`),
+    );
   if (facts.purpose !== 'ENCRYPT_DECRYPT') {
     return set(
       'key',
@@ -412,15 +593,28 @@ const listOf = (names: string[]) =>
   names.slice(0, MAX_LISTED).join(', ') + (names.length > MAX_LISTED ? `, … (${names.length - MAX_LISTED} more)` : '');
 const VERIFY_ALL = { id: 'runnerOps.verifyAllSecrets', title: 'Verify All Secrets' };
 
+/** The required object names (under the prefix), `{worker}` expanded to each worker VM (or the first worker to create). */
+export function requiredSecrets(b: BootstrapSettings, vms: WorkerVm[] | undefined): string[] {
+  const workers = vms?.length ? vms.map((v) => v.name) : [b.workerName];
+  return [
+    ...new Set(
+      b.requiredSecrets.flatMap((r) => (r.includes('{worker}') ? workers.map((w) => r.replace('{worker}', w)) : [r])),
+    ),
+  ];
+}
+
+const workerOf = (object: string) => /^(.+)\/config\.toml(\.enc)?$/.exec(object)?.[1];
+
 async function judgeSecrets(
-  bucket: string,
-  rawPrefix: string,
+  input: ChecklistInput,
+  gitlab: GitLabFacts,
   k: KmsKeyName | undefined,
   usableKey: KmsKeyName | undefined,
   google: GoogleProbes,
   set: Setter,
 ): Promise<void> {
-  const prefix = rawPrefix.trim();
+  const bucket = input.bucket.trim();
+  const prefix = input.prefix.trim();
   const where = `gs://${bucket}/${prefix}`;
   let objects: StoredObject[];
   try {
@@ -433,15 +627,26 @@ async function judgeSecrets(
   const keyFlags = k
     ? `--key ${k.key} --keyring ${k.ring} --location ${k.location} --project ${k.project}`
     : '--key KEY --keyring RING --location LOCATION';
-  const upload = `gcloud kms encrypt ${keyFlags} --plaintext-file config.toml --ciphertext-file config.toml.enc && gcloud storage cp config.toml.enc ${where}RUNNER/config.toml.enc`;
-  if (names.length === 0)
-    return set('secrets', 'fail', `No secrets under ${where}.`, {
-      text: `Encrypt and upload the runner's config.toml: ${upload}`,
-    });
-  if (!names.some((n) => /config\.toml/.test(n))) {
-    return set('secrets', 'fail', `No config.toml under ${where} (found ${names.length}: ${listed}).`, {
-      text: `Encrypt and upload the runner's config.toml: ${upload}`,
-    });
+  const upload = (file: string, object: string) =>
+    `gcloud kms encrypt ${keyFlags} --plaintext-file ${file} --ciphertext-file - | gcloud storage cp - ${where}${object}`;
+  const required = requiredSecrets(input.bootstrap ?? DEFAULT_BOOTSTRAP, gitlab.vms);
+  const missing = required.filter((r) => !names.includes(`${prefix}${r}`));
+  if (missing.length) {
+    const first = missing[0];
+    const worker = workerOf(first);
+    const fix = worker
+      ? applying(
+          `Register a Runner for ${worker} and Store Its config.toml…`,
+          { kind: 'registerRunner', worker },
+          `Create the runner (POST ${gitlab.host.replace(/\/+$/, '')}/api/v4/user/runners with runner_type=project_type), put its glrt- token into config.toml, then: ${upload('config.toml', first)}`,
+        )
+      : applying(
+          `Upload ${first} from a File…`,
+          { kind: 'uploadSecret', object: first },
+          upload(first.replace(/\.enc$/, ''), first),
+        );
+    const found = names.length ? ` (found ${names.length}: ${listed})` : '';
+    return set('secrets', 'fail', `Missing under ${where}: ${listOf(missing)}${found}.`, fix);
   }
   const found = `${plural(names.length, 'object')} under ${where}`;
   if (!usableKey) return set('secrets', 'pass', `${found}: ${listed} (not decrypt-checked: the KMS key is not usable)`);
@@ -473,11 +678,23 @@ async function judgeSecrets(
       : older.length === 1
         ? `${older[0].label} is under an older key version, not the primary.`
         : `${older.length} secrets are under an older key version, not the primary: ${listOf(older.map((v) => v.label))}.`;
+  // A config.toml that cannot work (bad TOML, another server, a refused token) fails before any warning.
+  const decryptable = objects.filter((o) => !failed.some((v) => v.name === o.name));
+  const configProblems = await inspectConfigs(input, gitlab, usableKey, google, decryptable, required);
+  if (configProblems.length && !failed.length)
+    return set('secrets', 'fail', [...configProblems, olderSentence, `${found}${partly}.`].filter(Boolean).join(' '), {
+      text: `Register the runner again (or reset its token in GitLab) and store the new config.toml: ${upload('config.toml', 'WORKER/config.toml.enc')}`,
+    });
   if (failed.length) {
     return set(
       'secrets',
       'fail',
-      [...failed.map((v) => `${v.label} ${verifySentence(v.result)}.`), olderSentence, `${found}${partly}.`]
+      [
+        ...failed.map((v) => `${v.label} ${verifySentence(v.result)}.`),
+        ...configProblems,
+        olderSentence,
+        `${found}${partly}.`,
+      ]
         .filter(Boolean)
         .join(' '),
       {
@@ -501,6 +718,33 @@ async function judgeSecrets(
   set('secrets', 'pass', `${found}, each decrypts with the primary key version${partly}: ${listed}`);
 }
 
+const isConfigObject = (name: string) => /config\.toml(\.enc)?$/.test(name);
+
+/** Each required config.toml: parses, points at this GitLab, its tokens accepted (POST /runners/verify). */
+async function inspectConfigs(
+  input: ChecklistInput,
+  gitlab: GitLabFacts,
+  key: KmsKeyName,
+  google: GoogleProbes,
+  objects: StoredObject[],
+  required: string[],
+): Promise<string[]> {
+  if (!google.runnerConfig) return [];
+  const prefix = input.prefix.trim();
+  const configs = objects.filter((o) => isConfigObject(o.name) && required.includes(o.name.slice(prefix.length)));
+  const problems = await Promise.all(
+    configs.map(async (o) => {
+      const label = secretLabel(o.name, prefix);
+      try {
+        return configProblem(label, await google.runnerConfig!(key.keyName, input.bucket.trim(), o), gitlab.host);
+      } catch (e) {
+        return `${label} could not be read: ${messageOf(e)}`;
+      }
+    }),
+  );
+  return problems.filter((p): p is string => p !== undefined);
+}
+
 const REGISTER =
   'Create a project runner in GitLab (Settings → CI/CD → Runners → New project runner), then on the VM: gitlab-runner register --url GITLAB_URL --token glrt-…';
 
@@ -508,7 +752,12 @@ function judgeRunners(g: GitLabFacts, input: ChecklistInput, set: Setter): void 
   const runners = g.runners;
   if (runners === undefined) return set('runner', 'skipped', 'Skipped: the runners were not read.');
   if (runners instanceof Error) return set('runner', 'fail', `Cannot list the runners: ${messageOf(runners)}`, RERUN);
-  const register = { text: REGISTER.replace('GITLAB_URL', g.host) };
+  const worker = (input.bootstrap ?? DEFAULT_BOOTSTRAP).workerName;
+  const register = applying(
+    `Register a Runner for ${worker} and Store Its config.toml…`,
+    { kind: 'registerRunner', worker },
+    REGISTER.replace('GITLAB_URL', g.host),
+  );
   if (runners.length === 0)
     return set('runner', 'fail', 'No runner is registered for the configured projects.', register);
   const name = runnerLabel;
@@ -534,11 +783,48 @@ function judgeRunners(g: GitLabFacts, input: ChecklistInput, set: Setter): void 
   const unread = g.vmsError ? ` · runner VMs not checked: ${messageOf(g.vmsError)}` : '';
   const summary = `${online.length} of ${runners.length} runners online: ${online.map(name).join(', ')}${rest ? ` · ${rest}` : ''}${unread}`;
   const problems = runnerProblems(runners, g.vms, input);
-  if (problems.sentences.length === 0) return set('runner', 'pass', summary);
+  const behind = versionProblem(g, online, (input.bootstrap ?? DEFAULT_BOOTSTRAP).maxMinorVersionsBehind);
+  if (behind) {
+    problems.sentences.push(behind.sentence);
+    problems.fixes.push(behind.fix);
+  }
+  if (problems.sentences.length === 0) return set('runner', 'pass', `${summary}${versionsNote(g, online)}`);
   set('runner', 'warn', `${problems.sentences.join(' ')} ${summary}`, {
     command: problems.command,
     text: problems.fixes.join('\n'),
   });
+}
+
+const minorOf = (version: string) => {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+};
+
+const versionsNote = (g: GitLabFacts, online: Runner[]) => {
+  const versions = [...new Set(online.flatMap((r) => r.version ?? []))];
+  return typeof g.serverVersion === 'string' && versions.length
+    ? ` · GitLab ${g.serverVersion}, gitlab-runner ${versions.join(', ')}`
+    : '';
+};
+
+/** A runner more than `maxBehind` minor versions behind the server (or on another major): gitlab-runner should match GitLab. */
+function versionProblem(
+  g: GitLabFacts,
+  online: Runner[],
+  maxBehind: number,
+): { sentence: string; fix: string } | undefined {
+  const server = typeof g.serverVersion === 'string' ? minorOf(g.serverVersion) : undefined;
+  if (!server) return undefined;
+  const stale = online.filter((r) => {
+    const v = minorOf(r.version ?? '');
+    return v && (v.major !== server.major || server.minor - v.minor > maxBehind);
+  });
+  if (!stale.length) return undefined;
+  const list = stale.map((r) => `${runnerLabel(r)} (${r.version})`).join(', ');
+  return {
+    sentence: `${list} ${stale.length === 1 ? 'is' : 'are'} more than ${plural(maxBehind, 'minor version')} behind GitLab ${g.serverVersion}.`,
+    fix: `Update gitlab-runner to ${server.major}.${server.minor}.x (the gitlab/gitlab-runner image tag in the startup script), then re-provision the worker.`,
+  };
 }
 
 /** What the Runner VMs view warns about (a RUNNING VM whose runner GitLab does not see), paused runners, orphaned tags. */

@@ -144,6 +144,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       checklist: { timeout: 15_000, maxRetries: 1 },
       /** Objects the checklist lists to see what the bucket holds: enough to say "present". */
       checklistMaxObjects: 200,
+      /** ZoneOperations.wait calls (each up to two minutes) before a worker VM's creation is said to be still running. */
+      workerCreateWaits: 3,
       /** Secrets the checklist decrypt-checks per run (a download and a decrypt each); Verify All checks every one. */
       checklistMaxVerified: 20,
     },

@@ -152,6 +152,7 @@ export const GLYPHS = {
   instanceGroup: glyph('layers'),
   project: glyph('repo'),
   schedules: glyph('calendar'),
+  checklistSummary: glyph('checklist'),
   scheduleActive: glyph('watch'),
   scheduleInactive: glyph('circle-slash'),
   more: glyph('ellipsis'),

@@ -6,7 +6,8 @@ import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
-import type { GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
+import type { BucketFacts, GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
+import { inspectRunnerConfig, type ConfigFacts } from '../core/runner-config-check';
 import type { Failure } from '../core/failures';
 import { withDeadline } from '../core/deadline';
 import { PACE } from '../core/pace';
@@ -42,7 +43,14 @@ export class ChecklistAdapter implements GoogleProbes {
   /** One port per bucket and key, made on the first decrypt check. */
   private readonly secrets = new Map<string, SecretsPort>();
 
-  constructor(private readonly settings: ChecklistSettings) {
+  /**
+   * `verifyToken`: asks the configured GitLab whether it accepts a runner token (POST /runners/verify);
+   * without it, config.toml files are not read.
+   */
+  constructor(
+    private readonly settings: ChecklistSettings,
+    private readonly verifyToken?: (token: string) => Promise<boolean>,
+  ) {
     this.kms = new KeyManagementServiceClient(gaxOptions(settings, 'kms'));
     const endpoint = settings.endpoints.storage?.trim();
     this.storage = new Storage({
@@ -96,10 +104,14 @@ export class ChecklistAdapter implements GoogleProbes {
     }
   }
 
-  async bucket(name: string): Promise<{ versioning: boolean } | undefined> {
+  async bucket(name: string): Promise<BucketFacts | undefined> {
     try {
       const [metadata] = await withDeadline(this.storage.bucket(name).getMetadata(), CALL.timeout);
-      return { versioning: metadata.versioning?.enabled === true };
+      return {
+        versioning: metadata.versioning?.enabled === true,
+        uniformAccess: metadata.iamConfiguration?.uniformBucketLevelAccess?.enabled === true,
+        publicAccessPrevention: metadata.iamConfiguration?.publicAccessPrevention ?? 'inherited',
+      };
     } catch (e) {
       return notFound(
         toGcpFailure(e, { source: 'storage', rpc: 'storage.buckets.get', attempted: `read bucket gs://${name}` }),
@@ -127,13 +139,24 @@ export class ChecklistAdapter implements GoogleProbes {
   }
 
   verify(keyName: string, bucket: string, object: StoredObject): Promise<VerifyResult> {
+    return this.port(bucket, keyName).verify(object.name, object.generation);
+  }
+
+  /** Decrypts a config.toml in memory, parses it and verifies its tokens; the plaintext is zeroed there. */
+  async runnerConfig(keyName: string, bucket: string, object: StoredObject): Promise<ConfigFacts> {
+    const port = this.port(bucket, keyName);
+    const plaintext = await port.decrypt(await port.download(object.name, object.generation));
+    return inspectRunnerConfig(plaintext, this.verifyToken ?? (() => Promise.reject(new Error('not signed in'))));
+  }
+
+  private port(bucket: string, keyName: string): SecretsPort {
     const id = `${bucket} ${keyName}`;
     let port = this.secrets.get(id);
     if (!port) {
       port = secretsPort({ ...this.settings, secretsBucket: bucket, kmsKey: keyName });
       this.secrets.set(id, port);
     }
-    return port.verify(object.name, object.generation);
+    return port;
   }
 
   async close(): Promise<void> {

@@ -2,3 +2,4 @@
 // share one copy of the Compute client and its pruned descriptor.
 export { ComputeAdapter, ReprovisionComputeAdapter, toWorkerVm } from './compute';
 export { serialSource } from './serial';
+export { WorkerCompute } from './worker';

@@ -5,3 +5,4 @@ export { SecretsStorage } from './storage';
 export { ChecklistAdapter } from './checklist';
 export { rotationPort, secretsPort } from './secrets-port';
 export { workerSecrets } from './worker-secrets';
+export { GoogleBootstrap } from './bootstrap';

@@ -167,7 +167,15 @@ export class GitLabFleet {
     const id = basic.id as number;
     const contactedAt = str(basic.contacted_at);
     const cached = this.runnerCache.get(id);
-    if (cached && cached.contactedAt === contactedAt && cached.runner.paused === (basic.paused === true)) {
+    // The list carries no contacted_at (only the details do): a status change is its sign of a contact,
+    // e.g. a new runner's first check-in (never_contacted -> online) brings its managers and version.
+    const sameStatus = cached?.runner.status === (str(basic.status) ?? cached?.runner.status);
+    if (
+      cached &&
+      cached.contactedAt === contactedAt &&
+      sameStatus &&
+      cached.runner.paused === (basic.paused === true)
+    ) {
       return { ...cached.runner, status: str(basic.status) ?? cached.runner.status };
     }
     const [details, managers] = await Promise.all([

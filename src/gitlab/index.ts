@@ -4,3 +4,4 @@ export { GitLabFleet } from './fleet';
 export { fetchJob, fetchJobTrace, jobTraceSource, recentJobs } from './jobs';
 export { reprovisionGitLab } from './reprovision';
 export { RunnerTokens } from './runner-tokens';
+export { GitLabBootstrap, verifyRunnerToken } from './bootstrap';

@@ -1,17 +1,19 @@
-// The Bootstrap Checklist view: one row per check. It runs on demand (when shown, on refresh, on
-// a settings or session change, from its command). A run asked for during a run makes the one
-// under way out of date: its answer is dropped and a fresh run follows (src/core/latest-run.ts),
-// so results read before a sign-in never show after it.
+// The Bootstrap Checklist view: a summary row (counts and how long the run took), then one row
+// per check. It runs on demand (when shown, on refresh, on a settings or session change, from
+// its command). A run asked for during a run makes the one under way out of date: its answer is
+// dropped and a fresh run follows (src/core/latest-run.ts), so results read before a sign-in
+// never show after it. One check can be run again alone.
 import * as vscode from 'vscode';
-import { checklistGreen, type CheckResult } from '../core/checklist';
+import { checklistGreen, type CheckId, type CheckResult } from '../core/checklist';
+import { checklistCounts, type ChecklistRun } from '../core/checklist-export';
 import { LatestRun, type RunOutcome } from '../core/latest-run';
 import { GLYPHS } from '../core/status-table';
-import { checkRow } from './rows/check';
+import { checkRow, summaryRow, type SummaryNode } from './rows/check';
 import { errorRow, messageRow, type ItemNode } from './rows/common';
 
 export const CHECKLIST_VIEW = 'runnerOps.checklist';
 
-export type ChecklistNode = CheckResult | ItemNode;
+export type ChecklistNode = CheckResult | ItemNode | SummaryNode;
 
 export class ChecklistView implements vscode.TreeDataProvider<ChecklistNode> {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -20,11 +22,21 @@ export class ChecklistView implements vscode.TreeDataProvider<ChecklistNode> {
   private results?: CheckResult[];
   private failure?: Error;
   private lastGoodAt?: number;
+  /** How long the last run took, and the check's title when it was one check run alone. */
+  private timing?: { ms: number; only?: string };
   private readonly runs: LatestRun<CheckResult[]>;
 
-  constructor(check: () => Promise<CheckResult[]>) {
+  constructor(private readonly check: (only?: CheckId) => Promise<CheckResult[]>) {
     this.runs = new LatestRun(
-      () => Promise.resolve(vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW } }, check)),
+      () =>
+        Promise.resolve(
+          vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW } }, async () => {
+            const started = performance.now();
+            const results = await check();
+            this.timing = { ms: performance.now() - started };
+            return results;
+          }),
+        ),
       (outcome) => void this.show(outcome),
     );
   }
@@ -33,9 +45,26 @@ export class ChecklistView implements vscode.TreeDataProvider<ChecklistNode> {
     this.changed.fire();
   }
 
+  /** The last results and how they were got, for the export. */
+  get lastRun(): ChecklistRun | undefined {
+    return this.results && { results: this.results, ms: this.timing?.ms ?? 0, at: this.lastGoodAt ?? Date.now() };
+  }
+
   /** Runs every check with progress in the view. */
   run(): Promise<CheckResult[]> {
     return this.runs.run();
+  }
+
+  /** Runs one check again (and what it needs, unseen), replacing its row only. */
+  async runOne(id: CheckId): Promise<CheckResult | undefined> {
+    const started = performance.now();
+    const [result] = await vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW } }, () => this.check(id));
+    if (!result || !this.results) return result;
+    this.results = this.results.map((r) => (r.id === id ? result : r));
+    this.timing = { ms: performance.now() - started, only: result.title };
+    this.changed.fire();
+    await vscode.commands.executeCommand('setContext', 'runnerOps.checklistGreen', checklistGreen(this.results));
+    return result;
   }
 
   /** The settings or the session changed: what is shown no longer holds, until the next run says. */
@@ -66,11 +95,13 @@ export class ChecklistView implements vscode.TreeDataProvider<ChecklistNode> {
       return [{ kind: 'item', item: errorRow(this.failure, lastGood) }, ...rows];
     }
     if (!this.results) return [{ kind: 'item', item: messageRow('Running the checks…', GLYPHS.loading) }];
-    return rows;
+    if (this.results.length === 0) return [];
+    return [{ summary: checklistCounts(this.results), ms: this.timing?.ms ?? 0, only: this.timing?.only }, ...rows];
   }
 
   getTreeItem(node: ChecklistNode): vscode.TreeItem {
-    return 'kind' in node ? node.item : checkRow(node);
+    if ('kind' in node) return node.item;
+    return 'summary' in node ? summaryRow(node) : checkRow(node);
   }
 
   dispose(): void {

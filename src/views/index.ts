@@ -47,7 +47,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
   runners.tokenProblems = (id) => [...new Set(services.tokenDrift.forRunner(id).map((f) => f.sentence))];
   const pipelines = new PipelinesView(store, links);
   const secrets = new SecretsView(services);
-  const checklist = new ChecklistView(() => services.runChecklist());
+  const checklist = new ChecklistView((only) => services.runChecklist(only));
 
   const readFleet = (areas: FleetArea[]) => async (): Promise<RefreshOutcome> => {
     const s = services.store();

@@ -1,13 +1,13 @@
-// `npm run sandbox -- [--port N] [--seed small|demo|scale] [--latency MS] [--faults SPEC] [--time-scale N]`
+// `npm run sandbox -- [--port N] [--seed small|demo|scale|empty] [--latency MS] [--faults SPEC] [--time-scale N]`
 // Prints SANDBOX_URL, SANDBOX_GITLAB_TOKEN and SANDBOX_SETTINGS first (scripts parse them), then
 // stays up until SIGINT/SIGTERM.
 import { parseFaultSpec } from './faults';
 import { SEED_KINDS, type SeedKind } from './seeds';
 import { startSandbox, type SandboxOptions } from './server';
 
-const USAGE = `usage: npm run sandbox -- [--port N] [--seed small|demo|scale] [--latency MS] [--faults SPEC] [--time-scale N]
+const USAGE = `usage: npm run sandbox -- [--port N] [--seed small|demo|scale|empty] [--latency MS] [--faults SPEC] [--time-scale N]
   --port N         listen on 127.0.0.1:N (default: a free port)
-  --seed KIND      small | demo | scale (default: demo)
+  --seed KIND      small | demo | scale | empty (default: demo)
   --latency MS     add MS milliseconds to every API response
   --faults SPEC    inject faults, e.g. 'gitlab:/api/v4/runners*=503@0.5,kms:*=reset' (grammar: test/sandbox/faults.ts)
   --time-scale N   simulated time runs N times faster than the wall clock (default: 1)`;

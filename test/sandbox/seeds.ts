@@ -6,8 +6,9 @@ import { GitLabSeeder, SeedRandom } from './gitlab/history';
 import type { GitLabHalf } from './gitlab/index';
 import type { JobDefinition, ManagerRecord, ProjectRecord, RunnerRecord, UserRecord } from './gitlab/state';
 
-export type SeedKind = 'small' | 'demo' | 'scale';
-export const SEED_KINDS: SeedKind[] = ['small', 'demo', 'scale'];
+/** `empty`: a GitLab project with no runner and a Google project with nothing in it (the bootstrap's start). */
+export type SeedKind = 'small' | 'demo' | 'scale' | 'empty';
+export const SEED_KINDS: SeedKind[] = ['small', 'demo', 'scale', 'empty'];
 
 export interface SeedWorker {
   name: string;
@@ -351,15 +352,34 @@ function seedScale(
   return { tokens, projects, fleet };
 }
 
+function seedEmpty(seeder: GitLabSeeder): { tokens: SeedTokens; projects: ProjectRecord[]; fleet: Fleet[] } {
+  const { admin, dev, tokens } = people(seeder);
+  const infra = seeder.group('infra', 'infra', [admin]);
+  const fleetProject = seeder.project(
+    infra.id,
+    'runner-fleet',
+    'runner-fleet',
+    'Terraform for the self-hosted GitLab runners',
+    admin,
+    ['validate', 'plan', 'apply'],
+    FLEET_JOBS,
+  );
+  fleetProject.members.set(dev.id, 30);
+  return { tokens, projects: [fleetProject], fleet: [] };
+}
+
+const SEEDS: Record<SeedKind, (seeder: GitLabSeeder, now: number) => ReturnType<typeof seedEmpty>> = {
+  small: seedSmall,
+  demo: seedDemo,
+  scale: seedScale,
+  empty: seedEmpty,
+};
+const SEED_RANDOM: Record<SeedKind, number> = { small: 11, demo: 22, scale: 33, empty: 44 };
+
 export function seedWorld(kind: SeedKind, halves: Halves): SeedResult {
   const now = halves.clock.now();
-  const seeder = new GitLabSeeder(
-    halves.gitlab,
-    now,
-    new SeedRandom(kind === 'small' ? 11 : kind === 'demo' ? 22 : 33),
-  );
-  const built =
-    kind === 'small' ? seedSmall(seeder, now) : kind === 'demo' ? seedDemo(seeder, now) : seedScale(seeder, now);
+  const seeder = new GitLabSeeder(halves.gitlab, now, new SeedRandom(SEED_RANDOM[kind]));
+  const built = SEEDS[kind](seeder, now);
   const workers = built.fleet.map((f) => f.worker);
   const google = halves.google.seed(kind, workers);
   return {

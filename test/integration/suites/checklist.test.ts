@@ -1,8 +1,8 @@
 // The Bootstrap Checklist in the real workbench against the demo sandbox: signed out, the
-// GitLab row fails with "Sign in" while the Google checks run; signed in, the demo's runner
-// offline on its running VM and its secret under the older key version warn, with their fixes,
-// and a run from the palette ends with a message that says so; a missing key fails its row with
-// the gcloud command that creates it.
+// GitLab row fails with "Sign in" while the Google checks run; signed in, the demo's stale
+// config.toml (a token GitLab refuses) fails the secrets row and its runner offline on a running
+// VM warns, with their fixes, and a run from the palette ends with a message that says so; a
+// missing key fails its row with the gcloud command that creates it.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CheckResult } from '../../../src/core/checklist';
@@ -19,6 +19,7 @@ const untilView = (accept: (view: ViewSnapshot) => boolean, timeoutMs = 30_000) 
   });
 const row = (view: ViewSnapshot, text: string) => view.rows.find((r) => r.text === text);
 const TITLES = [
+  'Summary',
   'GitLab access',
   'Google Cloud credentials',
   'KMS key ring',
@@ -26,6 +27,8 @@ const TITLES = [
   'Secrets bucket',
   'Encrypted secrets',
   'Registered runner',
+  'Worker VM',
+  'Pipeline schedules',
 ];
 
 suite('Checklist', function () {
@@ -84,19 +87,23 @@ suite('Checklist', function () {
     await ui.clearNotifications();
   });
 
-  test('signed in to the demo fleet: the offline runner and the secret under an older key version warn, the rest pass', async () => {
+  test('signed in to the demo fleet: the stale config.toml fails, the offline runner warns, the rest pass', async () => {
     const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
       url: sandbox.url,
       token: sandbox.gitlabToken,
     });
     assert.equal(signedIn.ok, true);
     await ui.clearNotifications();
-    const warned = ['Encrypted secrets', 'Registered runner'];
-    const view = await untilView(
-      (v) =>
-        v.rows.length === 7 &&
-        v.rows.every((r) => r.icon.includes(warned.includes(r.text) ? 'codicon-warning' : 'codicon-pass-filled')),
-    );
+    const expected = (text: string) =>
+      text === 'Summary'
+        ? 'codicon-checklist'
+        : text === 'Encrypted secrets'
+          ? 'codicon-error'
+          : text === 'Registered runner'
+            ? 'codicon-warning'
+            : 'codicon-pass-filled';
+    const view = await untilView((v) => v.rows.length === 10 && v.rows.every((r) => r.icon.includes(expected(r.text))));
+    assert.match(row(view, 'Summary')!.description, /^7 passed, 1 warning, 1 failed · checked in \d+(\.\d)? m?s$/);
     assert.match(
       row(view, 'GitLab access')!.description,
       /^Signed in to http:\/\/127\.0\.0\.1:\d+ as @\S+ · scopes api · 2 projects reachable$/,
@@ -112,17 +119,34 @@ suite('Checklist', function () {
       /gcloud compute ssh gitlab-runner-c --zone \S+ --project \S+ --command "sudo docker restart gitlab-runner"/,
     );
     const secrets = row(view, 'Encrypted secrets')!;
-    assert.match(secrets.description, /^sa-key\.json\.enc is under an older key version, not the primary\. /);
-    assert.match(secrets.label, /gcloud storage cat gs:\/\/\S+\/runners\/sa-key\.json\.enc \| gcloud kms decrypt /);
+    assert.match(
+      secrets.description,
+      /^gitlab-runner-c\/config\.toml\.enc: GitLab refuses the token of runner "gitlab-runner-c" \(POST \/runners\/verify: 403\)\. sa-key\.json\.enc is under an older key version, not the primary\. /,
+    );
+    assert.match(secrets.label, /Register the runner again \(or reset its token in GitLab\)/);
+    assert.match(
+      row(view, 'Worker VM')!.description,
+      /^Template gitlab-runner-template fetches from gs:\/\/\S+ and decrypts with its key · 3 VMs RUNNING: /,
+    );
     await ui.screenshot('checklist-warnings');
   });
 
-  test('run from the palette: the result message names the counts and each warning', async () => {
+  test('run from the palette: the result message names the counts, the failure and the warning', async () => {
     await ui.clearNotifications();
     const results = await vscode.commands.executeCommand<CheckResult[]>('runnerOps.runChecklist');
     assert.deepEqual(
       results.map((r) => `${r.id}:${r.outcome}`),
-      ['gitlab:pass', 'gcp:pass', 'keyRing:pass', 'key:pass', 'bucket:pass', 'secrets:warn', 'runner:warn'],
+      [
+        'gitlab:pass',
+        'gcp:pass',
+        'keyRing:pass',
+        'key:pass',
+        'bucket:pass',
+        'secrets:fail',
+        'runner:warn',
+        'worker:pass',
+        'schedules:pass',
+      ],
     );
     const notes = await eventually(
       () => ui.notifications(),
@@ -132,7 +156,7 @@ suite('Checklist', function () {
     assert.ok(message, notes.join('\n'));
     assert.match(
       message,
-      /^Bootstrap checklist: 5 passed, 2 warnings — Encrypted secrets: sa-key\.json\.enc is under an older key version, not the primary\. .* — Registered runner: Runner #3 'gitlab-runner-c' has not contacted GitLab for /,
+      /^Bootstrap checklist: 7 passed, 1 warning, 1 failed — Encrypted secrets: gitlab-runner-c\/config\.toml\.enc: GitLab refuses the token of runner "gitlab-runner-c" .* — Registered runner: Runner #3 'gitlab-runner-c' has not contacted GitLab for /,
     );
     await ui.clearNotifications();
   });

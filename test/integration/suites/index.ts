@@ -7,6 +7,7 @@ import './tails.test';
 import './secrets.test';
 import './rotation.test';
 import './checklist.test';
+import './bootstrap.test';
 import './failures.test';
 import './rows.test';
 import './reprovision.test';

@@ -2,6 +2,7 @@
 import type { SandboxClock } from '../clock';
 import { Router } from '../http';
 import type { GitLabWorld, RunnerHost } from '../world';
+import { registerBootstrapRoutes } from './bootstrap';
 import type { GitLabContext } from './context';
 import { registerPipelineRoutes } from './pipelines';
 import { registerRunnerRoutes } from './runners';
@@ -23,6 +24,7 @@ export function createGitLab(options: { clock: SandboxClock; baseUrl: string }):
   registerUserRoutes(router, ctx);
   registerRunnerRoutes(router, ctx);
   registerPipelineRoutes(router, ctx);
+  registerBootstrapRoutes(router, ctx);
   return {
     router,
     state,

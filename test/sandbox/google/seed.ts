@@ -12,7 +12,7 @@ import { DEFAULT_IMAGE_TAG, METADATA_KEYS, STARTUP_SCRIPT } from './startup-scri
 import type { StorageState } from './storage-state';
 import type { VmLifecycle } from './vm-lifecycle';
 
-export type SeedKind = 'small' | 'demo' | 'scale';
+export type SeedKind = 'small' | 'demo' | 'scale' | 'empty';
 
 export interface SeedWorker {
   name: string;
@@ -49,7 +49,10 @@ const PROJECT: Record<SeedKind, string> = {
   small: 'runner-ops-small',
   demo: 'runner-ops-demo',
   scale: 'runner-ops-scale',
+  empty: 'runner-ops-empty',
 };
+/** The `empty` seed's project holds nothing: these are the names its settings point at, for the bootstrap to create. */
+const EMPTY_ZONE = 'europe-west1-b';
 export const TEMPLATE_NAME = 'gitlab-runner-template';
 export const KMS_LOCATION = 'europe-west1';
 export const KEY_RING = 'runner-secrets';
@@ -62,6 +65,16 @@ export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]
   const project = PROJECT[kind];
   const bucketName = `${project}-runner-secrets`;
   const prefix = 'runners/';
+  if (kind === 'empty') {
+    return {
+      project,
+      zones: [EMPTY_ZONE],
+      instanceFilter: 'labels.role = gitlab-runner',
+      bucket: bucketName,
+      prefix,
+      kmsKey: `projects/${project}/locations/${KMS_LOCATION}/keyRings/${KEY_RING}/cryptoKeys/${KEY_NAME}`,
+    };
+  }
 
   // KMS: ring, key with a rotation period and two versions; the newer one is primary.
   const ring = kms.createKeyRing(`projects/${project}/locations/${KMS_LOCATION}`, KEY_RING);
@@ -79,6 +92,8 @@ export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]
   const bucket = storage.createBucket(project, bucketName, {
     location: 'EUROPE-WEST1',
     versioning: true,
+    uniformAccess: true,
+    publicAccessPrevention: 'enforced',
     labels: { purpose: 'gitlab-runner-secrets' },
   });
   const encrypted = (plaintext: string, versionName = key.name) =>

@@ -83,11 +83,25 @@ export class StartupScript {
     return this.item(METADATA_KEYS.configObject) !== undefined;
   }
 
-  /** Fetch + decrypt one secret; the object's current generation, the key's current state. */
+  /** The script the VM runs (its `startup-script` metadata item). */
+  get text(): string {
+    return this.item('startup-script') ?? '';
+  }
+
+  /** Fetch + decrypt one secret named by a metadata item; the object's current generation, the key's current state. */
   fetchSecret(metadataKey: string, destination: string): ScriptStep & { plaintext?: Buffer } {
     const url = this.item(metadataKey);
     if (!url) return { ok: true, log: [`${metadataKey} not set in metadata, skipping ${destination}`] };
-    const keyName = this.item(METADATA_KEYS.kmsKey) ?? '';
+    return this.fetchUrl(url, destination, this.item(METADATA_KEYS.kmsKey) ?? '');
+  }
+
+  /** Fetch + decrypt `gs://bucket/object` with `keyName`. */
+  fetchUrl(
+    url: string,
+    destination: string,
+    keyName: string,
+    tool: 'gcloud' | 'curl' = 'gcloud',
+  ): ScriptStep & { plaintext?: Buffer } {
     const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(url);
     const bucket = match ? this.storage.buckets.get(match[1]) : undefined;
     const object = bucket && match ? this.storage.live(bucket, match[2]) : undefined;
@@ -95,7 +109,10 @@ export class StartupScript {
     if (!object)
       return {
         ok: false,
-        log: [...log, `ERROR: (gcloud.storage.cat) The following URLs matched no objects or files:`, `-${url}`],
+        log:
+          tool === 'curl'
+            ? [...log, 'curl: (22) The requested URL returned error: 404']
+            : [...log, `ERROR: (gcloud.storage.cat) The following URLs matched no objects or files:`, `-${url}`],
       };
     log.push(`Fetched ${url}#${object.generation} (${object.data.length} bytes); decrypting with ${keyName}`);
     try {
@@ -104,7 +121,16 @@ export class StartupScript {
     } catch (e) {
       const body = (e as { body?: { error?: { status?: string; message?: string } } }).body;
       const reason = body?.error ? `${body.error.status}: ${body.error.message}` : String(e);
-      return { ok: false, log: [...log, `ERROR: (gcloud.kms.decrypt) ${reason}`] };
+      const status = (e as { status?: number }).status ?? 400;
+      return {
+        ok: false,
+        log: [
+          ...log,
+          tool === 'curl'
+            ? `curl: (22) The requested URL returned error: ${status} (${reason})`
+            : `ERROR: (gcloud.kms.decrypt) ${reason}`,
+        ],
+      };
     }
   }
 }

@@ -1,7 +1,7 @@
 // Cloud Storage resources as JSON API v1 returns them.
 import type { GoogleContext } from './context';
 import { rfc3339 } from './context';
-import type { Bucket, StoredObject } from './storage-state';
+import { UNIFORM_LOCK_MS, type Bucket, type StoredObject } from './storage-state';
 
 export function renderObject(ctx: GoogleContext, o: StoredObject): Record<string, unknown> {
   const encoded = encodeURIComponent(o.name);
@@ -31,6 +31,10 @@ export function renderObject(ctx: GoogleContext, o: StoredObject): Record<string
 }
 
 export function renderBucket(ctx: GoogleContext, b: Bucket): Record<string, unknown> {
+  const uniform =
+    b.uniformAccessSince === undefined
+      ? { enabled: false }
+      : { enabled: true, lockedTime: rfc3339(b.uniformAccessSince + UNIFORM_LOCK_MS) };
   return {
     kind: 'storage#bucket',
     selfLink: `${ctx.baseUrl}/storage/v1/b/${b.name}`,
@@ -46,9 +50,9 @@ export function renderBucket(ctx: GoogleContext, b: Bucket): Record<string, unkn
     versioning: { enabled: b.versioning },
     labels: b.labels,
     iamConfiguration: {
-      bucketPolicyOnly: { enabled: true, lockedTime: rfc3339(b.createdAt + 90 * 86_400_000) },
-      uniformBucketLevelAccess: { enabled: true, lockedTime: rfc3339(b.createdAt + 90 * 86_400_000) },
-      publicAccessPrevention: 'enforced',
+      bucketPolicyOnly: uniform,
+      uniformBucketLevelAccess: uniform,
+      publicAccessPrevention: b.publicAccessPrevention,
     },
     locationType: b.location.includes('-') ? 'region' : 'multi-region',
     softDeletePolicy: { retentionDurationSeconds: '604800', effectiveTime: rfc3339(b.createdAt) },

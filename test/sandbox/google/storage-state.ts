@@ -28,9 +28,22 @@ export interface Bucket {
   location: string;
   storageClass: string;
   versioning: boolean;
+  /** iamConfiguration.uniformBucketLevelAccess: when it was turned on (undefined: off). */
+  uniformAccessSince?: number;
+  /** iamConfiguration.publicAccessPrevention: 'inherited' (the default) or 'enforced'. */
+  publicAccessPrevention: 'inherited' | 'enforced';
   labels: Record<string, string>;
   /** Every kept generation of each object name, oldest first. */
   objects: Map<string, StoredObject[]>;
+}
+
+/** Uniform bucket-level access can be turned off again for 90 days after it was turned on. */
+export const UNIFORM_LOCK_MS = 90 * 86_400_000;
+
+export interface IamConfigurationInput {
+  uniformBucketLevelAccess?: { enabled?: boolean };
+  bucketPolicyOnly?: { enabled?: boolean };
+  publicAccessPrevention?: string;
 }
 
 export interface Preconditions {
@@ -49,7 +62,14 @@ export class StorageState {
   createBucket(
     project: string,
     name: string,
-    opts: { location?: string; versioning?: boolean; storageClass?: string; labels?: Record<string, string> } = {},
+    opts: {
+      location?: string;
+      versioning?: boolean;
+      storageClass?: string;
+      labels?: Record<string, string>;
+      uniformAccess?: boolean;
+      publicAccessPrevention?: 'inherited' | 'enforced';
+    } = {},
   ): Bucket {
     if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(name))
       throw legacyError(400, 'Invalid bucket name: ' + `'${name}'`, 'invalid');
@@ -78,11 +98,35 @@ export class StorageState {
       location: (opts.location ?? 'US').toUpperCase(),
       storageClass: opts.storageClass ?? 'STANDARD',
       versioning: opts.versioning ?? false,
+      uniformAccessSince: opts.uniformAccess ? now : undefined,
+      publicAccessPrevention: opts.publicAccessPrevention ?? 'inherited',
       labels: opts.labels ?? {},
       objects: new Map(),
     };
     this.buckets.set(name, bucket);
     return bucket;
+  }
+
+  /** Applies a request's iamConfiguration (insert or patch), validated as the JSON API does. */
+  setIamConfiguration(bucket: Bucket, config: IamConfigurationInput | undefined): void {
+    if (!config) return;
+    const uniform = config.uniformBucketLevelAccess?.enabled ?? config.bucketPolicyOnly?.enabled;
+    if (uniform === true && bucket.uniformAccessSince === undefined) bucket.uniformAccessSince = this.ctx.now();
+    if (uniform === false && bucket.uniformAccessSince !== undefined) {
+      // Uniform access can be turned off only within 90 days of turning it on.
+      if (this.ctx.now() > bucket.uniformAccessSince + UNIFORM_LOCK_MS)
+        throw legacyError(
+          400,
+          'Cannot disable uniform bucket-level access after the lock time has passed.',
+          'uniformBucketLevelAccessLocked',
+        );
+      bucket.uniformAccessSince = undefined;
+    }
+    const prevention = config.publicAccessPrevention;
+    if (prevention === undefined) return;
+    if (prevention !== 'inherited' && prevention !== 'enforced' && prevention !== 'unspecified')
+      throw legacyError(400, `Invalid argument: publicAccessPrevention ${JSON.stringify(prevention)}`, 'invalid');
+    bucket.publicAccessPrevention = prevention === 'enforced' ? 'enforced' : 'inherited';
   }
 
   bucket(name: string): Bucket {

@@ -7,7 +7,13 @@ import { crc32cBase64, md5Base64 } from './checksums';
 import { legacyError } from './errors';
 import { boundaryOf, parseMultipart } from './multipart';
 import { etagOf, renderBucket, renderObject } from './storage-json';
-import { StorageState, type Bucket, type Preconditions, type StoredObject } from './storage-state';
+import {
+  StorageState,
+  type Bucket,
+  type IamConfigurationInput,
+  type Preconditions,
+  type StoredObject,
+} from './storage-state';
 
 interface ResumableSession {
   bucket: string;
@@ -39,6 +45,7 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
       storageClass?: string;
       versioning?: { enabled?: boolean };
       labels?: Record<string, string>;
+      iamConfiguration?: IamConfigurationInput;
     }>(req);
     if (!body.name) throw legacyError(400, 'Required', 'required');
     const bucket = storage.createBucket(project, body.name, {
@@ -47,6 +54,7 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
       versioning: body.versioning?.enabled,
       labels: body.labels,
     });
+    storage.setIamConfiguration(bucket, body.iamConfiguration);
     return json(200, renderBucket(ctx, bucket));
   });
   router.add('GET', '/storage/v1/b/:bucket', (req, p) => {
@@ -57,7 +65,12 @@ export function storageRoutes(ctx: GoogleContext, storage: StorageState, router:
   router.add('PATCH', '/storage/v1/b/:bucket', (req, p) => {
     const bucket = storage.bucket(p.bucket);
     checkBucketPreconditions(req, bucket);
-    const body = readJson<{ versioning?: { enabled?: boolean }; labels?: Record<string, string | null> }>(req);
+    const body = readJson<{
+      versioning?: { enabled?: boolean };
+      labels?: Record<string, string | null>;
+      iamConfiguration?: IamConfigurationInput;
+    }>(req);
+    storage.setIamConfiguration(bucket, body.iamConfiguration);
     if (body.versioning) bucket.versioning = Boolean(body.versioning.enabled);
     for (const [k, v] of Object.entries(body.labels ?? {})) {
       if (v === null) delete bucket.labels[k];

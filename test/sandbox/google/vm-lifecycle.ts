@@ -8,9 +8,9 @@ import type { Vm } from './compute/model';
 import { SerialPort } from './compute/serial';
 import type { KmsState } from './kms-state';
 import type { LoggingState, Severity } from './logging';
+import { interpretScript, type ScriptPlan } from './script-interpreter';
 import {
   DEFAULT_IMAGE_TAG,
-  METADATA_KEYS,
   RUNNER_IMAGE_REPOSITORY,
   runnerImage,
   runnersFromConfig,
@@ -117,56 +117,77 @@ export class VmLifecycle {
     this.console(vm, kernelLines(vm.name, 8192));
     step(1_000, (t) => this.console(vm, systemdLines(syslogTime(t), vm.name)));
     const script = new StartupScript(this.storage, this.kms, vm.spec.metadata, vm.name);
-    const tag = script.imageTag;
-    const image = runnerImage(tag);
-    this.images.set(vm, `${RUNNER_IMAGE_REPOSITORY}:${tag}`);
+    const plan = interpretScript(script.text, vm.name);
+    this.images.set(vm, `${RUNNER_IMAGE_REPOSITORY}:${script.imageTag}`);
     this.identities.delete(vm);
-    if (!script.hasRunnerSecrets) {
+    if (plan.kmsKey === undefined && !script.hasRunnerSecrets) {
       step(2_000, (t) => this.scriptLog(vm, t, ['startup-script exit status 0'], false));
       return;
     }
-    step(2_000, (t) => {
-      let runners: RunnerConfig[] | undefined;
-      for (const [key, destination] of [
-        [METADATA_KEYS.deployKeyObject, '/root/.ssh/id_ed25519'],
-        [METADATA_KEYS.serviceAccountKeyObject, '/srv/gitlab-runner/sa-key.json'],
-        [METADATA_KEYS.configObject, '/srv/gitlab-runner/config/config.toml'],
-      ] as const) {
-        const result = script.fetchSecret(key, destination);
-        this.scriptLog(vm, t, result.log);
-        if (!result.ok) {
-          this.scriptLog(vm, t, ['startup-script exit status 1', 'Finished running startup scripts.'], false);
-          return;
+    step(2_000, (t) => this.runScript(vm, t, generation, script, plan));
+  }
+
+  /** The startup script's commands in order; the first failure ends it (`set -e`). */
+  private runScript(vm: Vm, t: number, generation: number, script: StartupScript, plan: ScriptPlan): void {
+    let runners: RunnerConfig[] | undefined;
+    let started: { version: string } | undefined;
+    const exit = (status: number) =>
+      this.scriptLog(vm, t, [`startup-script exit status ${status}`, 'Finished running startup scripts.'], false);
+    for (const command of plan.commands) {
+      if (command.kind === 'echo') {
+        this.scriptLog(vm, t, [command.text]);
+        continue;
+      }
+      if (command.kind === 'docker-run') {
+        // The metadata-driven script names its tag in metadata; a generated one in its text.
+        const tag = command.image?.split(':').pop() ?? script.imageTag;
+        const image = runnerImage(tag);
+        const run = `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE_REPOSITORY}:${tag}`;
+        if (!image) {
+          // docker's own words for a tag the registry does not have, and its exit status.
+          this.scriptLog(vm, t, [
+            run,
+            `Unable to find image '${RUNNER_IMAGE_REPOSITORY}:${tag}' locally`,
+            `docker: Error response from daemon: manifest for ${RUNNER_IMAGE_REPOSITORY}:${tag} not found: manifest unknown: manifest unknown.`,
+          ]);
+          return exit(125);
         }
-        if (key === METADATA_KEYS.configObject && result.plaintext) {
-          try {
-            runners = runnersFromConfig(result.plaintext.toString('utf8'));
-          } catch (e) {
-            runners = undefined;
-            this.containerLog(
-              vm,
-              t,
-              'ERROR',
-              runnerLogLine('FATAL', `failed to load config: ${(e as Error).message.split('\n')[0]}`),
-            );
-          }
+        this.images.set(vm, image.image);
+        this.scriptLog(vm, t, [run, hashHex(`${vm.id}:${generation}`, 64)]);
+        started = image;
+        continue;
+      }
+      const result =
+        'metadataKey' in command.source
+          ? script.fetchSecret(command.source.metadataKey, command.destination)
+          : plan.usesMetadataToken
+            ? script.fetchUrl(command.source.url, command.destination, plan.kmsKey ?? '', 'curl')
+            : {
+                ok: false as const,
+                log: [
+                  `Fetching ${command.source.url}`,
+                  'curl: (22) The requested URL returned error: 401 (UNAUTHENTICATED: Request is missing required authentication credential.)',
+                ],
+              };
+      this.scriptLog(vm, t, result.log);
+      if (!result.ok) return exit(1);
+      if (command.destination.endsWith('config.toml') && 'plaintext' in result && result.plaintext) {
+        try {
+          runners = runnersFromConfig(result.plaintext.toString('utf8'));
+        } catch (e) {
+          runners = undefined;
+          this.containerLog(
+            vm,
+            t,
+            'ERROR',
+            runnerLogLine('FATAL', `failed to load config: ${(e as Error).message.split('\n')[0]}`),
+          );
         }
       }
-      const run = `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE_REPOSITORY}:${tag}`;
-      if (!image) {
-        // docker's own words for a tag the registry does not have, and its exit status.
-        this.scriptLog(vm, t, [
-          run,
-          `Unable to find image '${RUNNER_IMAGE_REPOSITORY}:${tag}' locally`,
-          `docker: Error response from daemon: manifest for ${RUNNER_IMAGE_REPOSITORY}:${tag} not found: manifest unknown: manifest unknown.`,
-        ]);
-        this.scriptLog(vm, t, ['startup-script exit status 125', 'Finished running startup scripts.'], false);
-        return;
-      }
-      this.scriptLog(vm, t, [run, hashHex(`${vm.id}:${generation}`, 64)]);
-      this.scriptLog(vm, t, ['startup-script exit status 0', 'Finished running startup scripts.'], false);
-      if (runners) this.startRunnerProcess(vm, generation, t, runners, image.version);
-    });
+    }
+    exit(0);
+    // The container's own output follows the script's last line, as journald interleaves them.
+    if (started && runners) this.startRunnerProcess(vm, generation, t, runners, started.version);
   }
 
   private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[], version: string): void {

@@ -5,6 +5,7 @@ import {
   checklistGreen,
   checklistSummary,
   CHECKS,
+  DEFAULT_BOOTSTRAP,
   MAX_VERIFIED_SECRETS,
   parseKmsKeyName,
   runChecklist,
@@ -16,6 +17,7 @@ import {
 import { correlate } from '../../../src/core/correlate';
 import type { Runner, WorkerVm } from '../../../src/core/model';
 import type { VerifyResult } from '../../../src/core/secrets';
+import { workerScript } from '../../../src/core/worker-script';
 
 const KEY = 'projects/p/locations/europe-west1/keyRings/ring/cryptoKeys/key';
 const input = {
@@ -24,6 +26,8 @@ const input = {
   bucket: 'b',
   prefix: 'runners/',
   now: Date.parse('2026-01-01T00:00:00Z'),
+  bootstrap: { ...DEFAULT_BOOTSTRAP, requiredSecrets: ['deploy-key.enc'] },
+  instanceFilter: 'labels.role = gitlab-runner',
 };
 const HOUR = 3_600_000;
 const runner = (id: number, status: string, paused = false, tags: string[] = []): Runner => ({
@@ -51,6 +55,7 @@ const signedIn: GitLabFacts = {
   projects: ['infra/fleet'],
   identity: { username: 'ops', name: 'Ops', isAdmin: false, scopes: ['api'] },
   runners: [runner(1, 'online'), runner(2, 'offline')],
+  vms: [vm('r1')],
 };
 const goodKey: KeyFacts = {
   purpose: 'ENCRYPT_DECRYPT',
@@ -76,12 +81,25 @@ function probes(over: Partial<GoogleProbes> = {}): GoogleProbes & { calls: strin
         ['runners/a/config.toml.enc', 'runners/deploy-key.enc'].map((name) => ({ name, generation: '1' })),
       ),
     verify: (_k, b, o) => log<VerifyResult>(`verify ${b} ${o.name}#${o.generation}`, { outcome: 'primary' }),
+    template: (p, n) =>
+      log(`template ${p} ${n}`, {
+        name: n,
+        labels: { role: 'gitlab-runner' },
+        metadata: {
+          'startup-script': workerScript({
+            bucket: 'b',
+            prefix: 'runners/',
+            kmsKey: KEY,
+            secrets: [{ object: 'deploy-key.enc', destination: '/root/.ssh/id_ed25519' }],
+          }),
+        },
+      }),
     ...over,
   };
 }
 const outcomes = (results: Array<{ outcome: string }>) => results.map((r) => r.outcome).join(' ');
 
-test('all seven checks, in order, pass for a healthy setup', async () => {
+test('all nine checks, in order, pass for a healthy setup', async () => {
   const results = await runChecklist(input, signedIn, probes());
   assert.deepEqual(
     results.map((r) => r.id),
@@ -89,9 +107,9 @@ test('all seven checks, in order, pass for a healthy setup', async () => {
   );
   assert.deepEqual(
     results.map((r) => r.id),
-    ['gitlab', 'gcp', 'keyRing', 'key', 'bucket', 'secrets', 'runner'],
+    ['gitlab', 'gcp', 'keyRing', 'key', 'bucket', 'secrets', 'runner', 'worker', 'schedules'],
   );
-  assert.equal(outcomes(results), 'pass pass pass pass pass pass pass');
+  assert.equal(outcomes(results), 'pass pass pass pass pass pass pass pass pass');
   assert.equal(results[0].detail, 'Signed in to https://gitlab.example.com as @ops · scopes api · 1 project reachable');
   assert.equal(results[3].detail, 'Key key: ENCRYPT_DECRYPT, primary version 3 ENABLED, rotates every 90 days.');
   assert.equal(
@@ -108,7 +126,7 @@ test('signed out: GitLab fails with Sign in, the runner check is skipped, the Go
     { configured: true, signedIn: false, host: 'https://gitlab.example.com', projects: ['x'] },
     probes(),
   );
-  assert.equal(outcomes(results), 'fail pass pass pass pass pass skipped');
+  assert.equal(outcomes(results), 'fail pass pass pass pass pass skipped warn skipped');
   assert.equal(results[0].detail, 'Not signed in to GitLab at https://gitlab.example.com.');
   assert.deepEqual(results[0].fix?.command, { id: 'runnerOps.signIn', title: 'Sign in to GitLab' });
   assert.equal(results[6].detail, 'Skipped because GitLab access failed.');
@@ -151,7 +169,7 @@ test('unreadable projects fail GitLab with a settings fix', async () => {
 test('Google failing skips ring, key, bucket and secrets, saying which prerequisite', async () => {
   const p = probes({ keyRing: () => Promise.reject(new Error('Google Cloud rejected the credentials.')) });
   const results = await runChecklist(input, signedIn, p);
-  assert.equal(outcomes(results), 'pass fail skipped skipped skipped skipped pass');
+  assert.equal(outcomes(results), 'pass fail skipped skipped skipped skipped pass skipped pass');
   assert.equal(results[2].detail, 'Skipped because Google Cloud credentials failed.');
   assert.equal(results[3].detail, 'Skipped because KMS key ring was skipped.');
   assert.equal(results[5].detail, 'Skipped because Secrets bucket was skipped.');
@@ -160,7 +178,15 @@ test('Google failing skips ring, key, bucket and secrets, saying which prerequis
 
 test('a missing ring names the gcloud command and skips the key', async () => {
   const results = await runChecklist(input, signedIn, probes({ keyRing: () => Promise.resolve(false) }));
-  assert.equal(results[2].fix?.text, 'Create it: gcloud kms keyrings create ring --location europe-west1 --project p');
+  assert.equal(
+    results[2].fix?.text,
+    'gcloud kms keyrings create ring --location europe-west1 --project p\ngcloud kms keys create key --keyring ring --location europe-west1 --project p --purpose encryption --rotation-period 90d --next-rotation-time 2026-01-02T00:00:00Z',
+  );
+  assert.deepEqual(results[2].fix?.command, {
+    id: 'runnerOps.applyCheckFix',
+    title: 'Create the Key Ring and Key…',
+    args: [{ kind: 'keyRing' }],
+  });
   assert.equal(results[3].outcome, 'skipped');
 });
 
@@ -212,7 +238,7 @@ test('a kmsKey that is not a resource name fails with the format; empty settings
   });
   const p = probes();
   const bad = await runChecklist({ ...input, kmsKey: 'projects/p/keyRings/ring' }, signedIn, p);
-  assert.equal(outcomes(bad), 'pass pass fail skipped pass pass pass');
+  assert.equal(outcomes(bad), 'pass pass fail skipped pass pass pass fail pass');
   assert.equal(
     bad[2].detail,
     'runnerOps.secrets.kmsKey "projects/p/keyRings/ring" is not a key resource name: expected projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY.',
@@ -223,7 +249,7 @@ test('a kmsKey that is not a resource name fails with the format; empty settings
     signedIn,
     probes(),
   );
-  assert.equal(outcomes(empty), 'pass fail skipped skipped skipped skipped pass');
+  assert.equal(outcomes(empty), 'pass fail skipped skipped skipped skipped pass skipped pass');
   assert.deepEqual(empty[1].fix?.command, {
     id: 'runnerOps.openSettings',
     title: 'Configure Google Cloud',
@@ -241,8 +267,13 @@ test('bucket without versioning warns; secrets without a config.toml fail and li
     }),
   );
   assert.equal(results[4].outcome, 'warn');
-  assert.equal(results[4].fix?.text, 'Turn versioning on: gcloud storage buckets update gs://b --versioning');
-  assert.equal(results[5].detail, 'No config.toml under gs://b/runners/ (found 5: a, b, c, d, … (1 more)).');
+  assert.equal(results[4].detail, 'Bucket gs://b exists but versioning is off: a rotation cannot be rolled back.');
+  assert.equal(
+    results[4].fix?.text,
+    'gcloud storage buckets update gs://b --versioning --uniform-bucket-level-access --public-access-prevention',
+  );
+  assert.equal(results[5].detail, 'Missing under gs://b/runners/: deploy-key.enc (found 5: a, b, c, d, … (1 more)).');
+  assert.deepEqual(results[5].fix?.command?.args, [{ kind: 'uploadSecret', object: 'deploy-key.enc' }]);
 });
 
 test('runners: none registered or none online fail; paused ones do not count as online', async () => {
@@ -380,7 +411,10 @@ test('decrypt checks are bounded: at most MAX_VERIFIED_SECRETS, a few at a time,
   let most = 0;
   const verified: string[] = [];
   const many = Array.from({ length: MAX_VERIFIED_SECRETS + 5 }, (_, i) => ({
-    name: `runners/s${String(i).padStart(2, '0')}/config.toml.enc`,
+    name:
+      i === MAX_VERIFIED_SECRETS + 4
+        ? 'runners/deploy-key.enc'
+        : `runners/s${String(i).padStart(2, '0')}/config.toml.enc`,
     generation: '7',
   }));
   const p = probes({

@@ -44,6 +44,10 @@ const SHIPPED: Record<string, string> = {
   'runnerOps.revealSecret': 'Reveal Secret…',
   'runnerOps.reprovisionWorker': 'Re-provision Worker',
   'runnerOps.showReprovisionHistory': 'Show Re-provision History',
+  'runnerOps.exportChecklist': 'Export Checklist',
+  'runnerOps.rerunCheck': 'Run This Check Again',
+  'runnerOps.copyCheckFix': 'Copy gcloud Equivalent',
+  'runnerOps.applyCheckFix': 'Apply Fix',
 };
 
 test('every shipped command keeps its id and title', () => {

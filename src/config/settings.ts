@@ -111,8 +111,12 @@ function valueProblems(s: RunnerOpsSettings): string[] {
 
 function readBootstrap(c: SettingsSource, problems: string[]): BootstrapSettings {
   const d = DEFAULT_BOOTSTRAP;
-  const text = (key: string, fallback: string) => c.get<string>(`bootstrap.${key}`, fallback).trim() || fallback;
-  const zones = c.get<string[]>('gcp.zones', []);
+  // A value of the wrong type falls back to the default: runnerOps.gcp.zones already says what is wrong.
+  const text = (key: string, fallback: string) => {
+    const value = c.get<unknown>(`bootstrap.${key}`, fallback);
+    return (typeof value === 'string' && value.trim()) || fallback;
+  };
+  const firstZone = c.get<unknown[]>('gcp.zones', [])?.[0];
   const schedules = c.get<unknown[]>('bootstrap.schedules', []).flatMap((raw): ScheduleSpec[] => {
     const s = raw as Partial<ScheduleSpec>;
     if (!s || (typeof s.project !== 'string' && typeof s.project !== 'number') || !s.description || !s.cron) {
@@ -134,7 +138,7 @@ function readBootstrap(c: SettingsSource, problems: string[]): BootstrapSettings
   const behind = c.get<unknown>('bootstrap.maxMinorVersionsBehind', d.maxMinorVersionsBehind);
   return {
     workerName: text('workerName', d.workerName),
-    zone: text('zone', zones[0] ?? d.zone),
+    zone: text('zone', typeof firstZone === 'string' && firstZone ? firstZone : d.zone),
     machineType: text('machineType', d.machineType),
     templateName: text('templateName', d.templateName),
     runnerTags: c.get<string[]>('bootstrap.runnerTags', d.runnerTags),

@@ -184,7 +184,7 @@ suite('Bootstrap', function () {
     assert.match(row(view, 'Summary').description, /^9 passed · Registered runner checked again in \d+(\.\d)? m?s$/);
     assert.match(
       row(view, 'Registered runner').description,
-      /^1 of 1 runners online: #\d+ gitlab-runner-1 · GitLab 17\.11\.2-ee, gitlab-runner 17\.11\.0$/,
+      /^1 of 1 runners online: #\d+ gitlab-runner-1 · GitLab 17\.11\.3-ee, gitlab-runner 17\.11\.0$/,
     );
     assert.match(row(view, 'Worker VM').description, /· 1 VM RUNNING: gitlab-runner-1$/);
     await ui.screenshot('bootstrap-green');

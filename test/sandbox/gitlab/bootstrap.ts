@@ -1,6 +1,5 @@
-// What a bootstrap needs beyond the fleet's reads: the server's version (GET /version) and
-// creating a pipeline schedule (POST /projects/:id/pipeline_schedules). POST /runners/verify is
-// in runners.ts.
+// What a bootstrap needs beyond the fleet's reads: creating a pipeline schedule (POST /projects/:id/pipeline_schedules). POST /runners/verify is
+// in runners.ts, GET /version in users.ts.
 import { json, readJson, type Router, type SandboxRequest } from '../http';
 import { findProject, projectAccess } from './access';
 import { authenticate } from './auth';
@@ -10,28 +9,9 @@ import { badRequest, forbidden } from './errors';
 import { nextCronRun, parseCron } from './cron';
 import { DEVELOPER, type ScheduleRecord } from './state';
 
-/** The server the sandbox plays; its runners run 17.11.0. */
-export const GITLAB_VERSION = '17.11.2-ee';
-export const GITLAB_REVISION = '0b1c9b5e3a2';
-
 export function registerBootstrapRoutes(router: Router, ctx: GitLabContext): void {
   const { state } = ctx;
   const auth = (req: SandboxRequest) => authenticate(state, req, ctx.clock.now());
-
-  router.add('GET', '/api/v4/version', (req) => {
-    auth(req);
-    return json(200, {
-      version: GITLAB_VERSION,
-      revision: GITLAB_REVISION,
-      kas: {
-        enabled: true,
-        externalUrl: `${ctx.baseUrl.replace(/^http/, 'ws')}/-/kubernetes-agent/`,
-        externalK8sProxyUrl: `${ctx.baseUrl}/-/kubernetes-agent/k8s-proxy/`,
-        version: GITLAB_VERSION.replace(/-ee$/, ''),
-      },
-      enterprise: true,
-    });
-  });
 
   router.add('POST', '/api/v4/projects/:id/pipeline_schedules', (req, params) => {
     const { user } = auth(req);

@@ -170,7 +170,7 @@ test('from the empty seed, applying the offered fixes in order makes every check
   assert.equal(outcomes(results), results.map((r) => `${r.id}:pass`).join(' '), JSON.stringify(results, null, 1));
   assert.match(
     results.find((r) => r.id === 'runner')!.detail,
-    /^1 of 1 runners online: #\d+ gitlab-runner-1 · GitLab 17\.11\.2-ee, gitlab-runner 17\.11\.0$/,
+    /^1 of 1 runners online: #\d+ gitlab-runner-1 · GitLab 17\.11\.3-ee, gitlab-runner 17\.11\.0$/,
   );
   const google = sandbox.world.google as GoogleSandbox;
   const vm = [...google.state.compute.vms.values()].find((v) => v.name === 'gitlab-runner-1')!;

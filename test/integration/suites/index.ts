@@ -11,3 +11,4 @@ import './failures.test';
 import './rows.test';
 import './reprovision.test';
 import './token-rotation.test';
+import './token-consent.test';

@@ -2,7 +2,7 @@
 // on the scale fleet, sandbox startup. Method and recorded figures: docs/benchmarks.md.
 //   npm run bench                   everything (~2-3 min on 2 cores)
 //   npm run bench -- --quick        fewer repetitions, for trying the harness
-//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup | rotation | vscode)
+//   npm run bench -- --only=refresh,correlation   (activation | refresh | correlation | startup | rotation | vscode | reprovision)
 // Every budgeted figure is judged (bench/budgets.ts): a failed budget makes the exit code 1. A full
 // run (no --quick, no --only) writes its table into docs/benchmarks.md; every run writes
 // bench/last-run.json and bench/last-run.md.
@@ -21,6 +21,7 @@ import { buildInto, ROOT } from './build';
 import { activationCases, measureActivation, type ProbeResult } from './activation';
 import { AREAS, loadAdapters, runScenario, type ScenarioResult } from './refresh';
 import { measureCorrelation, runnersWithAllManagers, type CorrelationResult } from './correlation';
+import { measureReprovision } from './reprovision';
 import { measureStartup, type StartupResult } from './sandbox-startup';
 import { LATENCY_MS, measureRotation, ROTATION_PARALLELS, SECRETS } from './rotation';
 import { fmt, mb, table } from './stats';
@@ -327,6 +328,35 @@ async function main(): Promise<boolean> {
     );
     results.vscode = vscode;
     figures.push(...vscodeFigures(vscode));
+  }
+
+  // ── 7. re-provision: the orchestration's own time against the simulated cloud's ──
+  if (want('reprovision')) {
+    const r = await measureReprovision(quick ? 1 : 3, log);
+    results.reprovision = r;
+    out(`\n## Re-provision of demo worker B at real speed (poll ${r.pollMs / 1000} s; median (min–max, n))`);
+    out(
+      table(
+        [
+          'whole run',
+          'drain (jobs)',
+          'cloud (recreate → first check-in)',
+          'orchestration own',
+          'check-in noticed after',
+          'requests',
+        ],
+        [
+          [
+            fmt(r.totalMs, 'ms', 0),
+            fmt(r.drainMs, 'ms', 0),
+            fmt(r.cloudMs, 'ms', 0),
+            fmt(r.ownMs, 'ms', 0),
+            fmt(r.checkInNoticedMs, 'ms', 0),
+            r.requests.join(', '),
+          ],
+        ],
+      ),
+    );
   }
 
   rmSync(prod.dir, { recursive: true, force: true }); // the temporary build (symlinks are removed, not followed)

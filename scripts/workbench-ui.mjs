@@ -184,6 +184,13 @@ export function workbenchUi(page, resultsDir) {
     );
     const index = labels.findIndex((text) => text.startsWith(label));
     if (index < 0) throw new Error(`no quick pick item starting with "${label}"; items: ${labels.join(' | ')}`);
+    // A hover left by the mouse over another item can cover the row; a user would move away first.
+    await page.mouse.move(0, 0);
+    await page
+      .locator('.context-view .monaco-hover, .workbench-hover')
+      .first()
+      .waitFor({ state: 'hidden', timeout: 3_000 })
+      .catch(() => undefined);
     await rows.nth(index).click({ timeout: 10_000 });
   }
 
@@ -206,8 +213,25 @@ export function workbenchUi(page, resultsDir) {
     });
   }
 
+  /**
+   * The steps of the walkthrough on screen (the Welcome editor's category page): each step's id
+   * (the part after the last '#'), title and whether its check mark shows it done.
+   */
+  async function walkthroughSteps() {
+    const steps = page.locator('.gettingStartedContainer button.getting-started-step');
+    await steps.first().waitFor({ timeout: 15_000 });
+    return steps.evaluateAll((buttons) =>
+      buttons.map((b) => ({
+        id: (b.getAttribute('data-step-id') ?? '').split('#').pop(),
+        title: (b.querySelector('.step-title')?.textContent ?? '').trim(),
+        checked: b.getAttribute('aria-checked') === 'true',
+      })),
+    );
+  }
+
   return {
     openContainer,
+    walkthroughSteps,
     readView,
     notifications,
     screenshot,

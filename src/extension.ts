@@ -6,6 +6,7 @@ import * as checklist from './commands/checklist';
 import { confirmation } from './commands/confirm';
 import { external } from './commands/external';
 import * as general from './commands/general';
+import * as insights from './commands/insights';
 import * as operations from './commands/operation-ui';
 import * as pipelines from './commands/pipelines';
 import * as reprovision from './commands/reprovision';
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext) {
   operations.register(context, services);
   tail.register(context, services);
   runners.register(context, services);
+  insights.register(context, services);
   pipelines.register(context, services, views);
   secrets.register(context, services);
   vms.register(context, services);

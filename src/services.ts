@@ -98,6 +98,7 @@ export class Services implements vscode.Disposable {
       now: Date.now,
       onFailure: this.failures.record,
       pace: paceFor(settings.refresh).fleet,
+      queueWarnSeconds: settings.insights.queueWarnSeconds,
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
         compute ??= loadCompute().then(({ ComputeAdapter }) => {

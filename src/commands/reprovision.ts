@@ -12,7 +12,7 @@ import { correlate } from '../core/correlate';
 import type { Job, WorkerVm } from '../core/model';
 import { runnerRef } from '../core/names';
 import { journalKey, type Journal, type OperationOutcome } from '../core/operation';
-import type { ReprovisionCompute, ReprovisionGitLab, WorkerSecrets } from '../core/ports';
+import type { ReprovisionCompute, ReprovisionGitLab, WorkerInstance, WorkerSecrets } from '../core/ports';
 import { auditRecord, historyMarkdown, parseAudit } from '../core/reprovision/audit';
 import type { ReprovisionOptions } from '../core/reprovision/options';
 import {
@@ -20,6 +20,7 @@ import {
   othersServing,
   planMarkdown,
   recreationOf,
+  type Recreation,
   type ReprovisionPlan,
 } from '../core/reprovision/plan';
 import {
@@ -29,6 +30,13 @@ import {
   type DrainChoice,
   type ReprovisionState,
 } from '../core/reprovision/steps';
+import {
+  imageTagProblem,
+  metadataAfter,
+  versionChange,
+  type MetadataItem,
+  type Upgrade,
+} from '../core/reprovision/version';
 import { loadCompute, loadGitLab, loadSecrets } from '../lazy';
 import type { Services } from '../services';
 import { confirmation } from './confirm';
@@ -39,8 +47,11 @@ import { pickVm } from './vms';
 export const COMMAND = 'runnerOps.reprovisionWorker';
 const KIND = 'reprovision';
 
-/** From a VM row ({ vm }), a resume offer ({ resume }), or the palette (nothing: a picker asks). */
-type Arg = { vm: WorkerVm } | { resume: string } | undefined;
+/**
+ * From a VM row ({ vm }), a script ({ vmName, imageTag?, template? }: an upgrade), a resume offer
+ * ({ resume }), or the palette (nothing: a picker asks).
+ */
+type Arg = ({ vm?: WorkerVm; vmName?: string } & Upgrade) | { resume: string } | undefined;
 
 export interface ReprovisionReport {
   outcome: 'done' | 'cancelled' | 'failed' | 'planned' | 'refused';
@@ -69,17 +80,14 @@ async function ports(services: Services): Promise<Ports | undefined> {
     askToSignIn('Sign in to GitLab first: re-provisioning pauses and resumes the runner.');
     return undefined;
   }
-  const [{ ReprovisionComputeAdapter }, { GitLabFleet, RunnerTokens }, { workerSecrets }] = await Promise.all([
+  const [{ ReprovisionComputeAdapter }, { reprovisionGitLab }, { workerSecrets }] = await Promise.all([
     loadCompute(),
     loadGitLab(),
     loadSecrets(),
   ]);
   const compute = new ReprovisionComputeAdapter(settings);
   const secrets = workerSecrets(settings);
-  const tokens = new RunnerTokens(session.url, session.token);
-  const gitlab: ReprovisionGitLab = Object.assign(new GitLabFleet(session.url, session.token), {
-    verifyRunnerToken: async (token: string) => (await tokens.verify(token)).outcome === 'accepted',
-  });
+  const gitlab = reprovisionGitLab(session.url, session.token);
   return {
     compute,
     gitlab,
@@ -99,20 +107,31 @@ async function reprovision(services: Services, arg: Arg): Promise<ReprovisionRep
     if (journal) return await run(services, opened, journal, options, auditFile);
     const vm = await targetVm(services, arg, resumeKey);
     if (!vm) return { outcome: 'cancelled' };
-    const plan = await makePlan(services, opened, vm, options);
-    if (!plan) return { outcome: 'cancelled' };
-    await showDocument(`Plan: re-provision ${vm.name}.md`, planMarkdown(plan, options));
-    await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionOtherOnline', plan.others.length > 0);
-    const how = await pick({
-      title: `Re-provision ${vm.name}`,
-      placeHolder: 'The plan is open beside: re-provision now, or keep the plan only',
-      items: [
-        { label: 'Re-provision…', description: 'pause, drain, recreate, verify, resume', value: 'go' as const },
-        { label: 'Plan Only', description: 'change nothing', value: 'plan' as const },
-      ],
-      empty: '',
-    });
-    if (how !== 'go') return { outcome: how === 'plan' ? 'planned' : 'cancelled' };
+    let upgrade: Upgrade = arg && !('resume' in arg) ? { imageTag: arg.imageTag, template: arg.template } : {};
+    let plan: ReprovisionPlan | undefined;
+    for (;;) {
+      plan = await makePlan(services, opened, vm, options, upgrade);
+      if (!plan) return { outcome: 'cancelled' };
+      await showDocument(`Plan: re-provision ${vm.name}.md`, planMarkdown(plan, options));
+      await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionOtherOnline', plan.others.length > 0);
+      const how = await pick({
+        title: `Re-provision ${vm.name}`,
+        placeHolder: 'The plan is open beside: re-provision now, or keep the plan only',
+        items: [
+          { label: 'Re-provision…', description: 'pause, drain, recreate, verify, resume', value: 'go' as const },
+          ...(plan.via.kind === 'template'
+            ? [{ label: 'Change the Runner Version…', description: 'a new image tag', value: 'upgrade' as const }]
+            : []),
+          { label: 'Plan Only', description: 'change nothing', value: 'plan' as const },
+        ],
+        empty: '',
+      });
+      if (how === 'go') break;
+      if (how !== 'upgrade') return { outcome: how === 'plan' ? 'planned' : 'cancelled' };
+      const imageTag = await askImageTag(vm.name, plan);
+      if (imageTag === undefined) return { outcome: 'cancelled' };
+      upgrade = { ...upgrade, imageTag };
+    }
     let acceptOutage = false;
     if (plan.orphanedTags.length) {
       acceptOutage = await confirmation.ask(
@@ -144,6 +163,8 @@ async function reprovision(services: Services, arg: Arg): Promise<ReprovisionRep
         via: plan.via,
         runners: plan.runners.map((r) => ({ id: r.id, description: r.description, tags: r.tags })),
         acceptOutage,
+        metadata: plan.metadata,
+        version: plan.version,
         pausedBefore: plan.runners.filter((r) => r.paused).map((r) => r.id),
         times: {},
       },
@@ -157,16 +178,63 @@ async function reprovision(services: Services, arg: Arg): Promise<ReprovisionRep
   }
 }
 
-/** The VM from a row, from a stale resume offer (its name), or picked. */
+/** The VM from a row, from a script or a stale resume offer (its name), or picked. */
 async function targetVm(services: Services, arg: Arg, resumeKey?: string): Promise<WorkerVm | undefined> {
-  if (arg && 'vm' in arg) return arg.vm;
+  if (arg && 'vm' in arg && arg.vm) return arg.vm;
+  const name = resumeKey ? resumeKey.slice(journalKey(KIND, '').length) : arg && 'vmName' in arg && arg.vmName;
+  if (!name) return pickVm(services, 'Re-provision which runner VM?');
   const store = services.store();
-  if (resumeKey) {
-    if (!(await ensureLoaded(store, 'workers', () => store.workers.value !== undefined))) return undefined;
-    const name = resumeKey.slice(journalKey(KIND, '').length);
-    return store.workers.value?.find((vm) => vm.name === name);
+  if (!(await ensureLoaded(store, 'workers', () => store.workers.value !== undefined))) return undefined;
+  const vm = store.workers.value?.find((v) => v.name === name);
+  if (!vm) throw new Error(`there is no runner VM named ${name} in the Runner VMs view.`);
+  return vm;
+}
+
+async function askImageTag(vmName: string, plan: ReprovisionPlan): Promise<string | undefined> {
+  const tag = await vscode.window.showInputBox({
+    title: `Runner image tag for ${vmName}`,
+    prompt: `The new VM's ${plan.version.key} metadata; its runner must then report the version the tag names`,
+    value: plan.version.after ?? '',
+    validateInput: (text) => imageTagProblem(text.trim()),
+  });
+  return tag?.trim();
+}
+
+/**
+ * The new VM's image tag and metadata. A group recreates from its own template, so its member's
+ * tag comes from there and cannot be chosen here; a standalone VM keeps its metadata unless the
+ * run names a template (whose keys win) or a tag.
+ */
+async function versionPlan(
+  compute: ReprovisionCompute,
+  instance: WorkerInstance,
+  via: Recreation,
+  key: string,
+  upgrade: Upgrade,
+): Promise<Pick<ReprovisionPlan, 'version' | 'metadata'>> {
+  if (upgrade.imageTag !== undefined) {
+    const problem = imageTagProblem(upgrade.imageTag);
+    if (problem) throw new Error(problem);
   }
-  return pickVm(services, 'Re-provision which runner VM?');
+  if (via.kind === 'group') {
+    if (upgrade.imageTag || upgrade.template)
+      throw new Error(
+        `${instance.name} is recreated by its group ${via.group} from the group's template, which sets its metadata: put the new image tag in a new template, set it on the group (gcloud compute instance-groups managed set-instance-template), then re-provision.`,
+      );
+    const current = await compute.groupTemplate(instance.zone, via.group);
+    const items = (current && (await compute.templateMetadata(current))) || instance.metadata;
+    return { version: versionChange(key, instance.metadata, items) };
+  }
+  let templateItems: MetadataItem[] | undefined;
+  if (upgrade.template) {
+    templateItems = await compute.templateMetadata(upgrade.template);
+    if (!templateItems) throw new Error(`there is no instance template named ${upgrade.template} in the project.`);
+  }
+  const metadata = metadataAfter(instance.metadata, templateItems, key, upgrade.imageTag);
+  return {
+    version: versionChange(key, instance.metadata, metadata),
+    metadata: upgrade.template || upgrade.imageTag ? metadata : undefined,
+  };
 }
 
 async function makePlan(
@@ -174,6 +242,7 @@ async function makePlan(
   { compute, gitlab }: Ports,
   vm: WorkerVm,
   options: ReprovisionOptions,
+  upgrade: Upgrade,
 ): Promise<ReprovisionPlan | undefined> {
   const store = services.store();
   if (!(await ensureLoaded(store, 'runners', () => store.runners.value !== undefined))) return undefined;
@@ -187,9 +256,11 @@ async function makePlan(
   }
   const runners = await Promise.all(hosted.map((r) => gitlab.runner(r.id).then((d) => ({ ...r, ...d }))));
   const runningJobs: Job[] = (await Promise.all(runners.map((r) => gitlab.runningJobs(r.id)))).flat();
+  const via = recreationOf(instance, upgrade.template || options.instanceTemplate, templates);
   return {
     vm: instance,
-    via: recreationOf(instance, options.instanceTemplate, templates),
+    via,
+    ...(await versionPlan(compute, instance, via, options.imageTagMetadataKey, upgrade)),
     runners,
     others: othersServing(runners, all),
     runningJobs,
@@ -204,6 +275,9 @@ async function run(
   options: ReprovisionOptions,
   auditFile: string,
 ): Promise<ReprovisionReport> {
+  // Not finished while it runs: the walkthrough's last steps complete when this run does.
+  await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionFinished', false);
+  await vscode.commands.executeCommand('setContext', 'runnerOps.reprovisionRunnerOnline', false);
   const store = services.store();
   const steps = reprovisionSteps({
     compute,

@@ -33,6 +33,8 @@ export function readReprovisionSettings(c: SettingsSource): {
   return {
     options: {
       instanceTemplate: c.get<string>('reprovision.instanceTemplate', d.instanceTemplate).trim(),
+      imageTagMetadataKey:
+        c.get<string>('reprovision.imageTagMetadataKey', d.imageTagMetadataKey).trim() || d.imageTagMetadataKey,
       bootCompleted: regex('bootCompletedPattern', d.bootCompleted),
       bootFailed: regex('bootFailedPattern', d.bootFailed),
       bootProgress: new RegExp(d.bootProgress),

@@ -10,6 +10,7 @@ import {
   zoneProblem,
 } from '../core/input-checks';
 import { SLOW_SECONDS, TAIL_MAX_LINES, TOKEN_EXPIRY_WARNING_DAYS } from '../core/pace';
+import { QUEUE_WARN_SECONDS } from '../core/queue-time';
 
 /** What readSettings needs of a vscode.WorkspaceConfiguration. */
 export interface SettingsSource {
@@ -32,6 +33,8 @@ export interface RunnerOpsSettings {
   /** The slow view pace (core/pace.ts paceFor), within its bounds. */
   refresh: { slowSeconds: number };
   logs: { maxLines: number; runnerLogFilter: string };
+  /** Queue times over this p90 are warned on runner and VM rows. */
+  insights: { queueWarnSeconds: number };
   /** A sentence per setting that was out of range or of the wrong type, saying what is used instead. */
   problems: string[];
 }
@@ -60,6 +63,9 @@ export function readSettings(c: SettingsSource): RunnerOpsSettings {
     logs: {
       maxLines: wholeNumber(c, 'logs.maxLines', 'lines', TAIL_MAX_LINES, problems),
       runnerLogFilter: c.get<string>('logs.runnerLogFilter', ''),
+    },
+    insights: {
+      queueWarnSeconds: wholeNumber(c, 'insights.queueWarnSeconds', 'seconds', QUEUE_WARN_SECONDS, problems),
     },
     problems,
   };

@@ -4,8 +4,10 @@ import pLimit from 'p-limit';
 import type { FailureSink } from './failures';
 import { busyArea, type BusyKey } from './fleet-actions';
 import { load, notLoaded, type Loadable } from './loadable';
+import { pipelineMoving } from './motion';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, WorkerVm } from './model';
 import { PACE, type Pace } from './pace';
+import { QUEUE_WARN_SECONDS } from './queue-time';
 import type { ComputePort, GitLabPort } from './ports';
 import { pipelineStatus } from './status-table';
 
@@ -27,6 +29,8 @@ export interface FleetSources {
   onFailure?: FailureSink;
   /** Freshness windows and budgets; PACE.fleet unless the settings change the slow pace. */
   pace?: Pace['fleet'];
+  /** Queue times over this (p90, seconds) are warned: runnerOps.insights.queueWarnSeconds. */
+  queueWarnSeconds?: number;
 }
 
 export class FleetStore {
@@ -42,6 +46,8 @@ export class FleetStore {
   /** false once we know the source is not configured or signed out: views show their welcome instead. */
   computeAvailable?: boolean;
   gitlabAvailable?: boolean;
+  /** GitLab's version, read once per store (a new session or settings build a new store); null when unreadable. */
+  serverVersion?: string | null;
   private admin?: boolean;
   /** Pipeline details (duration, who triggered it) are not in GitLab's list: fetched per row, kept while unchanged. */
   private readonly pipelineDetails = new Map<number, Pipeline>();
@@ -52,6 +58,10 @@ export class FleetStore {
   private readonly inFlight = new Map<FleetArea, Promise<void>>();
   private readonly lastRefresh = new Map<FleetArea, number>();
   private readonly listeners = new Set<(area: FleetArea) => void>();
+
+  get queueWarnSeconds(): number {
+    return this.sources.queueWarnSeconds ?? QUEUE_WARN_SECONDS.default;
+  }
 
   constructor(private readonly sources: FleetSources) {
     this.pace = sources.pace ?? PACE.fleet;
@@ -150,6 +160,14 @@ export class FleetStore {
       },
     );
     if (this.admin === undefined && !this.projects.error) this.admin = await gitlab.isAdmin().catch(() => false);
+    if (this.serverVersion === undefined && !this.projects.error) {
+      this.serverVersion = null; // asked once, even if the answer fails
+      try {
+        this.serverVersion = (await gitlab.serverVersion()) ?? null;
+      } catch {
+        // without it, rows just do not compare versions
+      }
+    }
     return this.projects.error ? undefined : this.projects.value;
   }
 
@@ -253,7 +271,7 @@ export class FleetStore {
   }
 
   private inMotion(projectId: number): boolean {
-    return (this.pipelines.get(projectId)?.value?.pipelines ?? []).some((p) => pipelineStatus(p.status).transitional);
+    return (this.pipelines.get(projectId)?.value?.pipelines ?? []).some((p) => pipelineMoving(this, p));
   }
 
   /** The user asked for a refresh: nothing counts as fresh any more. */

@@ -52,6 +52,12 @@ export interface Runner {
   tags: string[];
   runUntagged?: boolean;
   locked?: boolean;
+  /** `ref_protected`: runs only jobs on protected branches and tags. */
+  accessLevel?: 'not_protected' | 'ref_protected' | string;
+  /** From the runner's details: the projects a project runner is assigned to. */
+  projectIds?: number[];
+  /** From the runner's details: the full path of a group runner's group ("infra"). */
+  groupPath?: string;
   contactedAt?: number;
   /** From the runner managers when fetched; the runner object's own fields are blank since GitLab 17/18. */
   version?: string;
@@ -90,6 +96,8 @@ export interface Job {
   allowFailure: boolean;
   failureReason?: string;
   duration?: number; // seconds
+  /** Seconds from pending to picked by a runner (still growing while pending). */
+  queuedDuration?: number;
   createdAt?: number;
   startedAt?: number;
   finishedAt?: number;
@@ -128,6 +136,8 @@ export interface Project {
   path: string; // path_with_namespace
   name: string;
   webUrl: string;
+  /** Usually protected: what a `ref_protected` runner may run. */
+  defaultBranch?: string;
   namespaceId?: number;
   namespaceKind?: 'group' | 'user';
 }

@@ -10,6 +10,8 @@ export interface ComputePort {
 export interface GitLabPort {
   project(idOrPath: string | number): Promise<Project>;
   isAdmin(): Promise<boolean>;
+  /** GET /version; undefined when the answer has none. */
+  serverVersion(): Promise<string | undefined>;
   /** With details and managers for the first `detailed.first` runners in display order and for `detailed.ids`. */
   runners(projects: Project[], admin: boolean, detailed?: { first: number; ids: Iterable<number> }): Promise<Runner[]>;
   runnerJobs(runnerId: number, count?: number): Promise<Job[]>;
@@ -49,6 +51,8 @@ export interface ReprovisionCompute {
   instance(zone: string, name: string): Promise<WorkerInstance | undefined>;
   /** Short names of the project's instance templates. */
   templates(): Promise<string[]>;
+  /** A template's metadata items, undefined when there is no such template. */
+  templateMetadata(template: string): Promise<Array<{ key: string; value: string }> | undefined>;
   /** The group's current template (short name), undefined when there is no such group. */
   groupTemplate(zone: string, group: string): Promise<string | undefined>;
   deleteInstance(zone: string, name: string): Promise<void>;

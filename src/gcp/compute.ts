@@ -146,19 +146,22 @@ export class ReprovisionComputeAdapter implements ReprovisionCompute {
     }
   }
 
-  async instance(zone: string, name: string): Promise<WorkerInstance | undefined> {
+  /** The call's answer, or undefined when Compute says the resource does not exist. */
+  private async unlessMissing<T>(rpc: string, attempted: string, run: () => Promise<T>): Promise<T | undefined> {
     try {
-      const [vm] = await instancesClient(this.settings).get({ project: this.project, zone, instance: name }, CALL);
-      return toWorkerInstance(vm);
+      return await run();
     } catch (error) {
-      const failure = toGcpFailure(error, {
-        source: 'compute',
-        rpc: 'compute.instances.get',
-        attempted: `read ${name}`,
-      });
+      const failure = toGcpFailure(error, { source: 'compute', rpc, attempted });
       if (failure.kind === 'not-found') return undefined;
       throw failure;
     }
+  }
+
+  instance(zone: string, name: string): Promise<WorkerInstance | undefined> {
+    return this.unlessMissing('compute.instances.get', `read ${name}`, async () => {
+      const [vm] = await instancesClient(this.settings).get({ project: this.project, zone, instance: name }, CALL);
+      return toWorkerInstance(vm);
+    });
   }
 
   async templates(): Promise<string[]> {
@@ -168,19 +171,18 @@ export class ReprovisionComputeAdapter implements ReprovisionCompute {
     });
   }
 
-  async groupTemplate(zone: string, group: string): Promise<string | undefined> {
-    try {
+  templateMetadata(template: string): Promise<Array<{ key: string; value: string }> | undefined> {
+    return this.unlessMissing('compute.instanceTemplates.get', `read template ${template}`, async () => {
+      const [t] = await this.templatesClient.get({ project: this.project, instanceTemplate: template }, CALL);
+      return (t.properties?.metadata?.items ?? []).map((i) => ({ key: i.key ?? '', value: i.value ?? '' }));
+    });
+  }
+
+  groupTemplate(zone: string, group: string): Promise<string | undefined> {
+    return this.unlessMissing('compute.instanceGroupManagers.get', `read group ${group}`, async () => {
       const [igm] = await this.groups.get({ project: this.project, zone, instanceGroupManager: group }, CALL);
       return lastSegment(igm.versions?.[0]?.instanceTemplate ?? igm.instanceTemplate);
-    } catch (error) {
-      const failure = toGcpFailure(error, {
-        source: 'compute',
-        rpc: 'compute.instanceGroupManagers.get',
-        attempted: `read group ${group}`,
-      });
-      if (failure.kind === 'not-found') return undefined;
-      throw failure;
-    }
+    });
   }
 
   async deleteInstance(zone: string, name: string): Promise<void> {

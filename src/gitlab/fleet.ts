@@ -59,6 +59,7 @@ export class GitLabFleet {
       path: str(p.path_with_namespace) ?? String(idOrPath),
       name: str(p.name) ?? '',
       webUrl: str(p.web_url) ?? '',
+      defaultBranch: str(p.default_branch),
       namespaceId: num(namespace.id),
       namespaceKind: namespace.kind === 'group' ? 'group' : 'user',
     };
@@ -181,6 +182,12 @@ export class GitLabFleet {
     runner.executor ||= newest?.executor;
     this.runnerCache.set(id, { contactedAt, runner });
     return runner;
+  }
+
+  /** GET /version: the server's version ("17.11.3-ee"), to tell which runners are behind. */
+  async serverVersion(): Promise<string | undefined> {
+    const response = await this.call(() => this.api.Runners.requester.get('version'));
+    return str((response.body as Json | undefined)?.version) || undefined;
   }
 
   /** GET /runners/:id/managers: gitbeaker has no method for it. */
@@ -328,11 +335,21 @@ export function toRunner(r: Json): Runner {
     tags: Array.isArray(r.tag_list) ? (r.tag_list as string[]) : [],
     runUntagged: typeof r.run_untagged === 'boolean' ? r.run_untagged : undefined,
     locked: typeof r.locked === 'boolean' ? r.locked : undefined,
+    accessLevel: str(r.access_level),
+    projectIds: Array.isArray(r.projects) ? (r.projects as Json[]).map((p) => p.id as number) : undefined,
+    groupPath: groupPathOf(r.groups),
     contactedAt: time(r.contacted_at),
     version: str(r.version) || undefined,
     executor: str(r.executor_name) || undefined,
     ipAddress: str(r.ip_address) || undefined,
   };
+}
+
+/** A group runner's group as its full path, from the web_url GitLab gives (".../groups/infra/ci"). */
+function groupPathOf(groups: unknown): string | undefined {
+  const url = Array.isArray(groups) ? str((groups[0] as Json | undefined)?.web_url) : undefined;
+  const path = url && /\/groups\/([^?#]+?)\/?(?:[?#]|$)/.exec(url)?.[1];
+  return path || undefined;
 }
 
 export function toPipeline(p: Json, projectId: number): Pipeline {
@@ -366,6 +383,7 @@ export function toJob(j: Json): Job {
     allowFailure: j.allow_failure === true,
     failureReason: str(j.failure_reason),
     duration: num(j.duration),
+    queuedDuration: num(j.queued_duration),
     createdAt: time(j.created_at),
     startedAt: time(j.started_at),
     finishedAt: time(j.finished_at),

@@ -2,4 +2,5 @@
 export { createGitLabApi, fetchTokenIdentity } from './client';
 export { GitLabFleet } from './fleet';
 export { fetchJob, fetchJobTrace, jobTraceSource, recentJobs } from './jobs';
+export { reprovisionGitLab } from './reprovision';
 export { RunnerTokens } from './runner-tokens';

@@ -2,10 +2,12 @@
 import * as vscode from 'vscode';
 import type { FleetLinks } from '../core/correlate';
 import type { FleetStore } from '../core/fleet-store';
+import { Insights } from './insights';
 
 export abstract class FleetTree<T> implements vscode.TreeDataProvider<T> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  private rendering?: Insights;
 
   constructor(
     protected readonly store: () => FleetStore,
@@ -14,7 +16,14 @@ export abstract class FleetTree<T> implements vscode.TreeDataProvider<T> {
   ) {}
 
   fire(): void {
+    this.rendering = undefined;
     this.changed.fire();
+  }
+
+  /** What the rows say beyond the store's data (why pending, queue times, versions): computed once per change. */
+  protected insights(): Insights {
+    this.rendering ??= new Insights(this.store(), this.links(), this.now());
+    return this.rendering;
   }
 
   abstract getChildren(node?: T): T[];

@@ -91,7 +91,13 @@ export class PipelinesView extends FleetTree<PipelineNode> {
       case 'stage':
         return stageRow(node.pipeline, node.stage);
       case 'job':
-        return jobRow({ job: node.job, host: jobHost(node.job, this.links()), now, id: `job:${node.job.id}` });
+        return jobRow({
+          job: node.job,
+          host: jobHost(node.job, this.links()),
+          now,
+          id: `job:${node.job.id}`,
+          pending: this.insights().pending(node.job),
+        });
       case 'more':
         return moreRow(node.project, node);
     }

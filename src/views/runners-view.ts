@@ -61,6 +61,7 @@ export class RunnersView extends FleetTree<RunnerNode> {
           hosts: vms.map((vm) => ({ vm, how: links.how(node.runner.id, vm.id) })),
           ambiguity: links.ambiguity(node.runner.id),
           busy: this.store().busy.get(`runner:${node.runner.id}`),
+          insights: this.insights().runner(node.runner),
           tokenProblems: [...shared, ...this.tokenProblems(node.runner.id)],
           now,
         });

@@ -89,7 +89,12 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
       case 'group':
         return instanceGroupRow(node.zone, node.group, node.vms.length);
       case 'vm':
-        return vmRow({ vm: node.vm, warnings: this.links().vmWarnings(node.vm, now), now });
+        return vmRow({
+          vm: node.vm,
+          warnings: this.links().vmWarnings(node.vm, now),
+          insights: this.insights().vm(node.vm),
+          now,
+        });
       case 'hosted':
         return hostedRunnerRow({
           vm: node.vm,

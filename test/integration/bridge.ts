@@ -53,6 +53,8 @@ export const ui = {
   },
   /** Saves a screenshot of the workbench as test-results/<name>.png; returns its path. */
   screenshot: (name: string) => call<string>('screenshot', { name }),
+  /** The open walkthrough's steps as shown: id (after the last '#'), title, and whether checked. */
+  walkthroughSteps: () => call<Array<{ id: string; title: string; checked: boolean }>>('walkthroughSteps'),
   /** Every text the workbench renders now: what a screenshot shows, scrolled-away parts included. */
   pageText: () => call<string>('pageText'),
   clickRow: (title: string, label: string) => call<void>('clickRow', { title, label }),

@@ -162,9 +162,10 @@ function addWorker(
   ip: string,
   healthy: boolean,
   fleet: Fleet[],
+  version?: string,
 ): void {
   // A healthy worker's runner was polling a moment ago; an unhealthy one went quiet ~3 h ago.
-  const manager = seeder.manager(runner, ip, healthy ? 3_000 : 3 * HOUR + 7 * MINUTE);
+  const manager = seeder.manager(runner, ip, healthy ? 3_000 : 3 * HOUR + 7 * MINUTE, version);
   fleet.push({
     runner,
     manager,
@@ -221,7 +222,8 @@ function seedDemo(
   const c = seeder.runner('instance_type', 'gitlab-runner-c', ['gcp', 'docker'], {}, admin, 45);
   addWorker(seeder, a, 'europe-west1-b', '10.132.0.2', true, fleet);
   addWorker(seeder, b, 'europe-west1-c', '10.132.0.3', true, fleet);
-  addWorker(seeder, c, 'europe-west1-b', '10.132.0.4', false, fleet);
+  // runner-c's host last checked in with an old gitlab-runner: two minor versions behind the server.
+  addWorker(seeder, c, 'europe-west1-b', '10.132.0.4', false, fleet, '17.9.2');
 
   const nightly = seeder.schedule(updater, admin, 'Nightly runner version check', '0 3 * * *', 'Europe/Berlin');
   seeder.schedule(fleetProject, admin, 'Weekly drift check', '30 6 * * 1', 'UTC');
@@ -253,6 +255,10 @@ function seedDemo(
   const started = now - 150_000;
   seeder.gitlab.sim.createPipeline(fleetProject, 'main', 'push', dev.id, started);
   for (let t = started; t < now; t += 5_000) seeder.gitlab.sim.tick(t);
+  // And one waiting for a tag only the offline runner-c has: pending until it comes back.
+  seeder.gitlab.sim.createPipeline(fleetProject, 'main', 'web', admin.id, now - 4 * MINUTE, null, [
+    job('build-runner-image', 'validate', ['docker'], 90, [step('docker build -t runner-image .')]),
+  ]);
   return { tokens, projects: [fleetProject, updater], fleet };
 }
 

@@ -9,7 +9,9 @@ export interface AuditRecord {
   user: string;
   vm: { name: string; zone: string; oldId: string; newId?: string; newIp?: string };
   via: string;
-  runners: Array<{ id: number; description: string; checkedInAs?: string }>;
+  runners: Array<{ id: number; description: string; checkedInAs?: string; version?: string }>;
+  /** The runner image tag before and after, when the run knew it. */
+  imageTag?: { before?: string; after?: string };
   steps: Array<{ id: string; title: string; startedAt?: string; endedAt?: string }>;
   outcome: 'done' | 'cancelled' | 'failed';
   /** Where it stopped and why, when it did not finish. */
@@ -36,7 +38,9 @@ export function auditRecord(
       id: r.id,
       description: r.description,
       checkedInAs: s.checkedIn?.[r.id]?.systemId,
+      version: s.checkedIn?.[r.id]?.version,
     })),
+    ...(s.version ? { imageTag: { before: s.version.before, after: s.version.after } } : {}),
     steps: (Object.keys(STEP_TITLES) as StepId[])
       .filter((id) => s.times[id])
       .map((id) => ({

@@ -4,6 +4,8 @@
 export interface ReprovisionOptions {
   /** The template a standalone VM is recreated from; '' means the project's only template. */
   instanceTemplate: string;
+  /** The instance metadata key naming the gitlab-runner image tag the startup script runs. */
+  imageTagMetadataKey: string;
   /** A serial-console line matching this means the startup script finished well. */
   bootCompleted: RegExp;
   /** A serial-console line matching this means the startup script failed. */
@@ -23,6 +25,7 @@ export interface ReprovisionOptions {
 
 export const REPROVISION_DEFAULTS = {
   instanceTemplate: '',
+  imageTagMetadataKey: 'runner-image-tag',
   bootCompleted: 'startup-script exit status 0',
   bootFailed: 'startup-script exit status [1-9]',
   bootProgress: 'startup-script|gitlab-runner\\[',
@@ -39,6 +42,7 @@ export function defaultOptions(): ReprovisionOptions {
   const d = REPROVISION_DEFAULTS;
   return {
     instanceTemplate: d.instanceTemplate,
+    imageTagMetadataKey: d.imageTagMetadataKey,
     bootCompleted: new RegExp(d.bootCompleted),
     bootFailed: new RegExp(d.bootFailed),
     bootProgress: new RegExp(d.bootProgress),

@@ -4,6 +4,7 @@ import type { Job, Runner } from '../model';
 import { runnerLabel } from '../names';
 import type { WorkerInstance } from '../ports';
 import type { ReprovisionOptions } from './options';
+import { versionLine, type MetadataItem, type VersionChange } from './version';
 
 export type Recreation = { kind: 'template'; template: string } | { kind: 'group'; group: string; template?: string };
 
@@ -16,6 +17,10 @@ export interface ReprovisionPlan {
   runningJobs: Job[];
   /** Tags (and "untagged jobs") nobody serves while this VM is away: refused unless accepted. */
   orphanedTags: string[];
+  /** The runner image tag before and after, and the version the new manager must report. */
+  version: VersionChange;
+  /** The metadata a standalone VM is inserted with, when it differs from the old VM's. */
+  metadata?: MetadataItem[];
 }
 
 export const STEP_TITLES = {
@@ -73,6 +78,7 @@ export function planMarkdown(plan: ReprovisionPlan, o: ReprovisionOptions): stri
     via.kind === 'template'
       ? `- **Recreated from** instance template ${code(via.template)}: deleted, then inserted from the template with the same name, zone, labels and metadata (a new instance id and IP).`
       : `- **Recreated by** its managed instance group ${code(via.group)}${via.template ? ` (template ${code(via.template)})` : ''}: ${code('recreateInstances')} keeps its name.`,
+    `- **Runner version** (metadata ${code(plan.version.key)}): ${versionLine(plan.version)}`,
     '',
     '## Runners on this VM',
     '',
@@ -109,7 +115,7 @@ export function planMarkdown(plan: ReprovisionPlan, o: ReprovisionOptions): stri
       ? `4. **${STEP_TITLES.recreate}**: ${code('compute.instances.delete')}, then ${code('compute.instances.insert')} with ${code(`sourceInstanceTemplate=${via.template}`)}; each operation awaited with ${code('compute.zoneOperations.wait')} and its error shown.`
       : `4. **${STEP_TITLES.recreate}**: ${code('compute.instanceGroupManagers.recreateInstances')}, awaited with ${code('compute.zoneOperations.wait')}.`,
     `5. **${STEP_TITLES.boot}**: ${code('compute.instances.get')} until a new instance is RUNNING, then ${code('compute.instances.getSerialPortOutput')} until a line matches ${code(o.bootCompleted.source)} (done) or ${code(o.bootFailed.source)} (failed), up to ${minutes(o.bootTimeoutMs)}.`,
-    `6. **${STEP_TITLES.checkIn}**: ${code('GET /runners/:id/managers')} every ${o.pollMs / 1000} s until a manager from the new VM's IP has contacted GitLab after the recreate, up to ${minutes(o.checkInTimeoutMs)}.`,
+    `6. **${STEP_TITLES.checkIn}**: ${code('GET /runners/:id/managers')} every ${o.pollMs / 1000} s until a manager from the new VM's IP has contacted GitLab after the recreate${plan.version.expected ? `, reporting gitlab-runner ${plan.version.expected}` : ''}, up to ${minutes(o.checkInTimeoutMs)}.`,
     `7. **${STEP_TITLES.resume}** ${runnerIds}: ${code('PUT /runners/:id paused=false')}.`,
     o.smokeProject
       ? `8. **${STEP_TITLES.smoke}**: ${code(`POST /projects/:id/pipeline ref=${o.smokeRef}`)} in ${o.smokeProject}, then ${code('GET /projects/:id/pipelines/:pipeline_id')} until it passes, up to ${minutes(o.smokeTimeoutMs)}.`

@@ -9,6 +9,7 @@ import type { ReprovisionCompute, ReprovisionGitLab, WorkerInstance, WorkerSecre
 import type { ReprovisionOptions } from './options';
 import { orphanedTags, STEP_TITLES, type Recreation, type StepId } from './plan';
 import { pause } from './wait';
+import type { MetadataItem, VersionChange } from './version';
 import { workerSecrets } from './worker-secrets';
 
 /** The journal's state: plain JSON, never a secret value (metadata names objects, not their contents). */
@@ -18,6 +19,10 @@ export interface ReprovisionState {
   runners: Array<Pick<Runner, 'id' | 'description' | 'tags'>>;
   /** The operator accepted that some tags go unserved meanwhile. */
   acceptOutage: boolean;
+  /** The metadata a standalone VM is inserted with when it changes (an upgrade); else the old VM's. */
+  metadata?: MetadataItem[];
+  /** The runner image tag before and after; absent in journals from before upgrades existed. */
+  version?: VersionChange;
   /** Runners that were already paused when the run began: they stay paused at the end. */
   pausedBefore: number[];
   /** Set when the recreate began: check-ins before it are the old VM's. */
@@ -207,7 +212,8 @@ async function recreate(deps: ReprovisionDeps, c: Ctx): Promise<void> {
   }
   if (!current || current.id === s.vm.id) {
     c.log(`inserting ${name} from template ${s.via.template}, keeping its labels and metadata…`);
-    await deps.compute.insertFromTemplate(zone, name, s.via.template, { labels: s.vm.labels, metadata: s.vm.metadata });
+    const metadata = s.metadata ?? s.vm.metadata;
+    await deps.compute.insertFromTemplate(zone, name, s.via.template, { labels: s.vm.labels, metadata });
   }
   const fresh = await deps.compute.instance(zone, name);
   if (fresh) s.newVm = { id: fresh.id, internalIp: fresh.internalIp };
@@ -281,9 +287,14 @@ async function waitForCheckIn(deps: ReprovisionDeps, c: Ctx): Promise<void> {
           (!before.has(m.systemId) || m.contactedAt >= (s.recreatedAt ?? 0)),
       );
       if (!fresh) continue;
+      const expected = s.version?.expected;
+      if (expected && fresh.version !== expected)
+        throw new Error(
+          `${runnerRef(r)} checked in from ${s.vm.name} as gitlab-runner ${fresh.version ?? '(no version)'}, but image tag ${s.version?.after} means ${expected}. ${stateSentence(s, 'checkIn')} Check the ${s.version?.key} metadata the startup script reads and the image it ran (Runner Ops: Tail Serial Console).`,
+        );
       s.checkedIn[r.id] = { systemId: fresh.systemId, ipAddress: fresh.ipAddress, version: fresh.version };
       c.log(
-        `${runnerRef(r)} checked in from ${fresh.ipAddress ?? 'the new VM'} as manager ${fresh.systemId}${fresh.version ? ` (gitlab-runner ${fresh.version})` : ''}.`,
+        `${runnerRef(r)} checked in from ${fresh.ipAddress ?? 'the new VM'} as manager ${fresh.systemId}${fresh.version ? ` (gitlab-runner ${fresh.version}${expected ? `, as ${s.version?.after} implies` : ''})` : ''}.`,
       );
       await c.save();
     }

@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import type { Runner, WorkerVm } from '../../core/model';
 import { plural, runnerLabel } from '../../core/names';
 import { GLYPHS, runnerStatus, vmStatus } from '../../core/status-table';
+import { describeQueue } from '../../core/queue-time';
 import { formatAgo, formatUptime, formatWhen } from '../../core/time-format';
+import type { VmInsights } from '../insights';
 import { escapeMd, tooltip } from './common';
 import { iconOf } from './icon';
 
@@ -32,10 +34,12 @@ export interface VmRowData {
   vm: WorkerVm;
   /** Sentences saying why its runner is not online (src/core/correlate.ts vmWarnings). */
   warnings: string[];
+  /** Queue times of the jobs it ran (src/views/insights.ts). */
+  insights?: VmInsights;
   now: number;
 }
 
-export function vmRow({ vm, warnings, now }: VmRowData): vscode.TreeItem {
+export function vmRow({ vm, warnings, insights, now }: VmRowData): vscode.TreeItem {
   const status = vmStatus(vm.status);
   const item = new vscode.TreeItem(vm.name, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `vm:${vm.zone}/${vm.name}`;
@@ -58,6 +62,7 @@ export function vmRow({ vm, warnings, now }: VmRowData): vscode.TreeItem {
     [
       `**${escapeMd(vm.name)}** — ${status.label}`,
       ...warnings.map((w) => `$(warning) ${escapeMd(w)}`),
+      insights?.queueWarning && `$(warning) ${escapeMd(insights.queueWarning)}`,
       `Zone: ${vm.zone}`,
       `Machine type: ${vm.machineType}`,
       `Internal IP: ${vm.internalIp ?? 'none'}`,
@@ -66,6 +71,7 @@ export function vmRow({ vm, warnings, now }: VmRowData): vscode.TreeItem {
       running && `Running since: ${formatWhen(vm.lastStartedAt!, now)}`,
       vm.createdAt !== undefined && `Created: ${formatWhen(vm.createdAt, now)}`,
       labels && `Labels: ${labels}`,
+      insights?.queue && `Queue time of its jobs: ${describeQueue(insights.queue)}`,
     ],
     true,
   );

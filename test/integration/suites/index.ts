@@ -11,4 +11,5 @@ import './failures.test';
 import './rows.test';
 import './reprovision.test';
 import './token-rotation.test';
+import './insights.test';
 import './token-consent.test';

@@ -2,7 +2,10 @@
 // A serves, its running job drained (not killed), and its runner checks in from the new VM as a
 // new manager; re-provisioning A (the last online runner for `deploy`) is refused unless
 // accepted; a boot broken by a bad secret stops at step 5 with the runner paused and said so;
-// a run that failed at the check-in resumes from there; Plan Only changes nothing.
+// a run that failed at the check-in resumes from there; Plan Only changes nothing; an upgrade to a
+// new image tag comes back reporting the version the tag names; worker C, in a managed instance
+// group, is recreated by its group and its runner comes back online; the walkthrough's steps
+// check themselves on sign-in, on a plan, and after a re-provision with its runner online.
 import * as assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -93,6 +96,43 @@ suite('Re-provision', function () {
       (seen) => seen,
       60_000,
     );
+
+  const WALKTHROUGH = 'runner-ops.runner-ops#runnerOps.reprovision';
+  /** The walkthrough's steps as the Welcome editor shows them: id -> checked. */
+  async function walkthrough(): Promise<Record<string, boolean>> {
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
+    const steps = await ui.walkthroughSteps();
+    return Object.fromEntries(steps.map((s) => [s.id, s.checked]));
+  }
+
+  test('the walkthrough: connect completes on sign-in, the plan step on a plan with another runner online', async () => {
+    await vscode.commands.executeCommand('runnerOps.signOut');
+    await vscode.commands.executeCommand('resetGettingStartedProgress');
+    // The checklist step is left out: the Bootstrap Checklist view re-runs on its own schedule,
+    // so whether its key changes (and checks the step) during this test is not ours to say.
+    const steps = (w: Record<string, boolean>) => ({
+      connect: w.connect,
+      plan: w.plan,
+      reprovision: w.reprovision,
+      verify: w.verify,
+    });
+    assert.deepEqual(steps(await walkthrough()), { connect: false, plan: false, reprovision: false, verify: false });
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+      url: sandbox().url,
+      token: sandbox().gitlabToken,
+    });
+    assert.equal(signedIn.ok, true);
+    assert.equal((await eventually(walkthrough, (w) => w.connect)).connect, true, 'signed in: connect is checked');
+    await ui.screenshot('walkthrough-signed-in');
+
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
+    await answerPlan('gitlab-runner-b', 'Plan Only');
+    assert.deepEqual(await report, { outcome: 'planned' });
+    const after = await eventually(walkthrough, (w) => w.plan);
+    assert.deepEqual(steps(after), { connect: true, plan: true, reprovision: false, verify: false });
+    await ui.screenshot('walkthrough-planned');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 
   test('Plan Only shows the VM, its runner, who serves its tags and the steps, and changes nothing', async () => {
     const mark = sandbox().requests.mark();
@@ -255,6 +295,115 @@ suite('Re-provision', function () {
         .some((r) => r.method === 'DELETE' || (/\/instances$/.test(r.path.replace(/\?.*/, '')) && r.method === 'POST')),
     );
     assert.equal(runnerNamed('gitlab-runner-b').paused, false);
+  });
+
+  test('worker C in its managed instance group: recreated by the group, its runner online on the new VM as a new manager', async () => {
+    const c = runnerNamed('gitlab-runner-c');
+    const project = String(sandbox().settings['runnerOps.gcp.project']);
+    // C's stored config.toml carries a token GitLab refused long ago: put its current one in first.
+    const storage = google().state.storage;
+    const bucket = storage.buckets.get(String(sandbox().settings['runnerOps.secrets.bucket']))!;
+    const config = `concurrent = 2\n\n[[runners]]\nname = "gitlab-runner-c"\nurl = "${sandbox().url}"\ntoken = "${gitlab().runnerToken(c.id)}"\nexecutor = "shell"\n`;
+    const kmsKey = String(sandbox().settings['runnerOps.secrets.kmsKey']);
+    storage.write(
+      bucket,
+      'runners/gitlab-runner-c/config.toml.enc',
+      google().state.kms.encrypt(kmsKey, Buffer.from(config)).ciphertext,
+    );
+    const old = google().state.compute.vm(project, 'europe-west1-b', 'gitlab-runner-c');
+    const [oldId, oldIp] = [old.id, old.networkIP];
+    // Nobody else serves `docker`: the outage is accepted.
+    asked = answerConfirmations(true);
+    const mark = sandbox().requests.mark();
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-c') });
+    await eventually(ui.quickPick, (p) => p?.title === 'Re-provision gitlab-runner-c', 30_000);
+    const plan = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(plan, /Recreated by\*\* its managed instance group `gitlab-runner-mig`/);
+    assert.deepEqual(
+      (await ui.quickPick())?.items.map((i) => i.label),
+      ['Re-provision…', 'Plan Only'],
+      'a group member takes its version from the group template',
+    );
+    await answerPlan('gitlab-runner-c', 'Re-provision…');
+    const result = await whileRunning(report);
+    assert.equal(result.outcome, 'done', result.message);
+    assert.match(asked[0] ?? '', /no online runner serves docker/);
+
+    const requests = sandbox()
+      .requests.since(mark)
+      .map((r) => `${r.method} ${r.path.replace(/\?.*/, '')}`);
+    assert.ok(
+      requests.some((r) =>
+        /^POST \/compute\/v1\/.*\/instanceGroupManagers\/gitlab-runner-mig\/recreateInstances$/.test(r),
+      ),
+      requests.join('\n'),
+    );
+    assert.ok(!requests.some((r) => r.startsWith('DELETE /compute/')), 'the group deletes its instance, not us');
+    const fresh = google().state.compute.vm(project, 'europe-west1-b', 'gitlab-runner-c');
+    assert.notEqual(fresh.id, oldId);
+    assert.notEqual(fresh.networkIP, oldIp);
+    const added = (gitlab().state.managersByRunner.get(c.id) ?? []).find((m) => m.systemId === fresh.systemId);
+    assert.ok(added && added.ipAddress === fresh.networkIP, 'a new manager from the new VM');
+    assert.equal(c.paused, false);
+    assert.match(result.message ?? '', /runner #\d+ 'gitlab-runner-c' is online as manager/);
+    await ui.screenshot('reprovision-group-done');
+  });
+
+  test('an upgrade asked in the flow: the plan shows v17.11.0 -> v17.11.1, and worker B comes back reporting 17.11.1', async () => {
+    const b = runnerNamed('gitlab-runner-b');
+    const report = vscode.commands.executeCommand<Report>(COMMAND, { vm: await vmNamed('gitlab-runner-b') });
+    await eventually(ui.quickPick, (p) => p?.title === 'Re-provision gitlab-runner-b', 30_000);
+    assert.match(
+      vscode.window.activeTextEditor?.document.getText() ?? '',
+      /Runner version\*\* \(metadata `runner-image-tag`\): v17\.11\.0 \(gitlab-runner 17\.11\.0\), unchanged/,
+    );
+    await ui.choosePick('Change the Runner Version…');
+    const input = await eventually(
+      ui.quickInput,
+      (q) => q.visible && q.title === 'Runner image tag for gitlab-runner-b',
+    );
+    assert.equal(input.value, 'v17.11.0');
+    await ui.typeInput('v17.11.1');
+    await eventually(
+      async () => vscode.window.activeTextEditor?.document.getText() ?? '',
+      (text) => /→ v17\.11\.1/.test(text),
+      15_000,
+    );
+    const plan = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(plan, /v17\.11\.0 \(gitlab-runner 17\.11\.0\) → v17\.11\.1 \(gitlab-runner 17\.11\.1\)/);
+    assert.match(plan, /after the recreate, reporting gitlab-runner 17\.11\.1/);
+    await ui.screenshot('reprovision-upgrade-plan');
+    await answerPlan('gitlab-runner-b', 'Re-provision…');
+    const result = await whileRunning(report);
+    assert.equal(result.outcome, 'done', result.message);
+
+    const fresh = google().state.compute.vm(
+      String(sandbox().settings['runnerOps.gcp.project']),
+      'europe-west1-c',
+      'gitlab-runner-b',
+    );
+    assert.equal(fresh.spec.metadata.find((m) => m.key === 'runner-image-tag')?.value, 'v17.11.1');
+    const added = (gitlab().state.managersByRunner.get(b.id) ?? []).find((m) => m.systemId === fresh.systemId);
+    assert.equal(added?.version, '17.11.1');
+    assert.equal(b.paused, false);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (folder) {
+      const lines = (await readFile(join(folder, '.runner-ops/reprovision.jsonl'), 'utf8')).trim().split('\n');
+      const record = JSON.parse(lines[lines.length - 1]);
+      assert.deepEqual(record.imageTag, { before: 'v17.11.0', after: 'v17.11.1' });
+      assert.equal(record.runners[0].version, '17.11.1');
+    }
+  });
+
+  test('the walkthrough after the re-provisions above: re-provision and verify are checked', async () => {
+    const steps = await eventually(walkthrough, (w) => w.reprovision && w.verify);
+    assert.deepEqual(
+      { reprovision: steps.reprovision, verify: steps.verify },
+      { reprovision: true, verify: true },
+      JSON.stringify(steps),
+    );
+    await ui.screenshot('walkthrough-reprovisioned');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   suiteTeardown(async () => {

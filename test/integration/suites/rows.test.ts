@@ -108,7 +108,7 @@ suite('Rows', function () {
 
     // A live Pipelines view re-renders every poll, which closes a hover: calm it first.
     const asked = answerConfirmations(true);
-    for (const id of [12, 7]) {
+    for (const id of [12, 13, 7]) {
       const pipeline = store().findPipeline(id);
       if (pipeline && ['running', 'pending', 'created'].includes(pipeline.status)) {
         await vscode.commands.executeCommand('runnerOps.cancelPipeline', { pipeline });

@@ -184,13 +184,13 @@ export class GitLabSeeder {
   }
 
   /** The process on a worker VM as GitLab last saw it; the VM's first real check-in adopts it. */
-  manager(runner: RunnerRecord, ipAddress: string, contactedAgoMs: number): ManagerRecord {
+  manager(runner: RunnerRecord, ipAddress: string, contactedAgoMs: number, version = '17.11.0'): ManagerRecord {
     const manager: ManagerRecord = {
       id: this.state.nextId('manager'),
       runnerId: runner.id,
       systemId: `s_${this.random.hex(12)}`,
-      version: '17.11.0',
-      revision: revisionOf('17.11.0'),
+      version,
+      revision: revisionOf(version),
       platform: 'linux',
       architecture: 'amd64',
       executor: 'shell',

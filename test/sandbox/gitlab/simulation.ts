@@ -101,6 +101,8 @@ export class GitLabSimulation {
     userId: number,
     now: number,
     scheduleId: number | null = null,
+    /** The jobs its CI configuration defines on this ref; the project's usual ones by default. */
+    definitions: JobDefinition[] = project.jobDefinitions,
   ): PipelineRecord {
     const head = project.branches.get(ref);
     if (!head) throw new ReferenceNotFound(ref);
@@ -122,7 +124,7 @@ export class GitLabSimulation {
       jobIds: [],
     };
     this.state.addPipeline(pipeline);
-    for (const definition of project.jobDefinitions) this.state.addJob(this.newJob(pipeline, project, definition, now));
+    for (const definition of definitions) this.state.addJob(this.newJob(pipeline, project, definition, now));
     project.lastActivityAt = now;
     this.state.livePipelineIds.add(pipeline.id);
     this.processPipeline(pipeline, now);

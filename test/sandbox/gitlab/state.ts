@@ -184,6 +184,8 @@ export interface ScheduleRecord {
 
 /** All records, with the indexes the routes and the simulation need to stay O(1) at scale. */
 export class GitLabState {
+  /** What GET /version answers; runners on an older major.minor are behind. */
+  serverVersion = '17.11.3-ee';
   readonly users = new Map<number, UserRecord>();
   readonly tokens = new Map<string, TokenRecord>(); // by secret
   readonly groups = new Map<number, GroupRecord>();

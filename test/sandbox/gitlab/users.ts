@@ -4,6 +4,7 @@ import { findProject } from './access';
 import { authenticate, authenticateAnyScope } from './auth';
 import { currentUser, personalAccessToken, projectDetails } from './entities';
 import { entityContext, type GitLabContext } from './context';
+import { revisionOf } from './simulation';
 
 export function registerUserRoutes(router: Router, ctx: GitLabContext): void {
   const { state } = ctx;
@@ -16,6 +17,25 @@ export function registerUserRoutes(router: Router, ctx: GitLabContext): void {
   router.add('GET', '/api/v4/personal_access_tokens/self', (req) => {
     const { token } = authenticateAnyScope(state, req, ctx.clock.now());
     return json(200, personalAccessToken(token, ctx.clock.now()));
+  });
+
+  // lib/api/metadata.rb: `GET /version` answers the Metadata entity, to any token with read_api,
+  // api or read_user (as the metadata endpoint).
+  router.add('GET', '/api/v4/version', (req) => {
+    authenticate(state, req, ctx.clock.now(), ['read_user']);
+    const version = state.serverVersion;
+    const plain = version.replace(/-ee$/, '');
+    return json(200, {
+      version,
+      revision: revisionOf(version),
+      kas: {
+        enabled: true,
+        externalUrl: `${ctx.baseUrl.replace(/^http/, 'ws')}/-/kubernetes-agent/`,
+        externalK8sProxyUrl: `${ctx.baseUrl}/-/kubernetes-agent/k8s-proxy/`,
+        version: plain,
+      },
+      enterprise: version.endsWith('-ee'),
+    });
   });
 
   router.add('GET', '/api/v4/projects/:id', (req, params) => {

@@ -8,7 +8,7 @@ import type { ManagedGroups } from './compute/igm';
 import type { VmSpec } from './compute/model';
 import type { ComputeState } from './compute/state';
 import type { KmsState } from './kms-state';
-import { STARTUP_SCRIPT } from './startup-script';
+import { DEFAULT_IMAGE_TAG, METADATA_KEYS, STARTUP_SCRIPT } from './startup-script';
 import type { StorageState } from './storage-state';
 import type { VmLifecycle } from './vm-lifecycle';
 
@@ -159,6 +159,7 @@ function templateSpec(project: string, bucket: string, prefix: string, keyName: 
       { key: 'deploy-key-object', value: `gs://${bucket}/${prefix}deploy-key.enc` },
       { key: 'sa-key-object', value: `gs://${bucket}/${prefix}sa-key.json.enc` },
       { key: 'runner-config-prefix', value: `gs://${bucket}/${prefix.replace(/\/$/, '')}` },
+      { key: METADATA_KEYS.imageTag, value: DEFAULT_IMAGE_TAG },
     ],
     tags: ['gitlab-runner'],
     serviceAccounts: [

@@ -6,8 +6,19 @@ import type { KmsState } from './kms-state';
 import type { StorageState } from './storage-state';
 import type { MetadataItem } from './compute/model';
 
-export const RUNNER_IMAGE = 'gitlab/gitlab-runner:v17.11.0';
+export const RUNNER_IMAGE_REPOSITORY = 'gitlab/gitlab-runner';
+/** The tag the script runs when the metadata names none. */
+export const DEFAULT_IMAGE_TAG = 'v17.11.0';
 export const RUNNER_VERSION = '17.11.0';
+/** gitlab-runner's published tags: `v17.11.1`, `alpine-v17.11.1`, `ubuntu-v17.11.1`, `latest`, `alpine-latest`. */
+const PUBLISHED_TAG = /^(?:(?:alpine|ubuntu)[\w.]*-)?(?:v(\d+\.\d+\.\d+)|latest)$/;
+
+/** The image a tag pulls: its version, or undefined when the registry has no such tag. */
+export function runnerImage(tag: string): { image: string; version: string } | undefined {
+  const match = PUBLISHED_TAG.exec(tag);
+  if (!match) return undefined;
+  return { image: `${RUNNER_IMAGE_REPOSITORY}:${tag}`, version: match[1] ?? RUNNER_VERSION };
+}
 
 /** Metadata keys the worker's startup script reads. */
 export const METADATA_KEYS = {
@@ -17,6 +28,8 @@ export const METADATA_KEYS = {
   deployKeyObject: 'deploy-key-object',
   serviceAccountKeyObject: 'sa-key-object',
   kmsKey: 'kms-key',
+  /** The gitlab-runner image tag to run; the script's default when absent. */
+  imageTag: 'runner-image-tag',
 } as const;
 
 export interface RunnerConfig {
@@ -39,9 +52,10 @@ mkdir -p /srv/gitlab-runner/config /root/.ssh
 fetch "$(md deploy-key-object)" /root/.ssh/id_ed25519 && chmod 600 /root/.ssh/id_ed25519
 fetch "$(md sa-key-object)" /srv/gitlab-runner/sa-key.json
 fetch "$(md runner-config-prefix)/$(hostname)/config.toml.enc" /srv/gitlab-runner/config/config.toml
+TAG="$(md runner-image-tag || echo ${DEFAULT_IMAGE_TAG})"
 docker run -d --name gitlab-runner --restart always --log-driver=gcplogs \\
   -v /srv/gitlab-runner/config:/etc/gitlab-runner -v /var/run/docker.sock:/var/run/docker.sock \\
-  ${RUNNER_IMAGE}
+  ${RUNNER_IMAGE_REPOSITORY}:"$TAG"
 `;
 
 export class StartupScript {
@@ -59,6 +73,10 @@ export class StartupScript {
       return explicit ?? (prefix ? `${prefix.replace(/\/$/, '')}/${this.hostname}/config.toml.enc` : undefined);
     }
     return this.metadata.find((m) => m.key === key)?.value;
+  }
+
+  get imageTag(): string {
+    return this.item(METADATA_KEYS.imageTag) || DEFAULT_IMAGE_TAG;
   }
 
   get hasRunnerSecrets(): boolean {

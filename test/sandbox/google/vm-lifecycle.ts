@@ -9,9 +9,10 @@ import { SerialPort } from './compute/serial';
 import type { KmsState } from './kms-state';
 import type { LoggingState, Severity } from './logging';
 import {
+  DEFAULT_IMAGE_TAG,
   METADATA_KEYS,
-  RUNNER_IMAGE,
-  RUNNER_VERSION,
+  RUNNER_IMAGE_REPOSITORY,
+  runnerImage,
   runnersFromConfig,
   StartupScript,
   type RunnerConfig,
@@ -37,6 +38,8 @@ interface LogIdentity {
 
 export class VmLifecycle {
   private readonly identities = new WeakMap<Vm, LogIdentity>();
+  /** The gitlab-runner image each VM's current boot runs (its metadata's tag). */
+  private readonly images = new WeakMap<Vm, string>();
 
   constructor(
     private readonly ctx: GoogleContext,
@@ -114,6 +117,10 @@ export class VmLifecycle {
     this.console(vm, kernelLines(vm.name, 8192));
     step(1_000, (t) => this.console(vm, systemdLines(syslogTime(t), vm.name)));
     const script = new StartupScript(this.storage, this.kms, vm.spec.metadata, vm.name);
+    const tag = script.imageTag;
+    const image = runnerImage(tag);
+    this.images.set(vm, `${RUNNER_IMAGE_REPOSITORY}:${tag}`);
+    this.identities.delete(vm);
     if (!script.hasRunnerSecrets) {
       step(2_000, (t) => this.scriptLog(vm, t, ['startup-script exit status 0'], false));
       return;
@@ -145,20 +152,27 @@ export class VmLifecycle {
           }
         }
       }
-      const containerId = hashHex(`${vm.id}:${generation}`, 64);
-      this.scriptLog(vm, t, [
-        `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE}`,
-        containerId,
-      ]);
+      const run = `+ docker run -d --name gitlab-runner --restart always --log-driver=gcplogs ${RUNNER_IMAGE_REPOSITORY}:${tag}`;
+      if (!image) {
+        // docker's own words for a tag the registry does not have, and its exit status.
+        this.scriptLog(vm, t, [
+          run,
+          `Unable to find image '${RUNNER_IMAGE_REPOSITORY}:${tag}' locally`,
+          `docker: Error response from daemon: manifest for ${RUNNER_IMAGE_REPOSITORY}:${tag} not found: manifest unknown: manifest unknown.`,
+        ]);
+        this.scriptLog(vm, t, ['startup-script exit status 125', 'Finished running startup scripts.'], false);
+        return;
+      }
+      this.scriptLog(vm, t, [run, hashHex(`${vm.id}:${generation}`, 64)]);
       this.scriptLog(vm, t, ['startup-script exit status 0', 'Finished running startup scripts.'], false);
-      if (runners) this.startRunnerProcess(vm, generation, t, runners);
+      if (runners) this.startRunnerProcess(vm, generation, t, runners, image.version);
     });
   }
 
-  private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[]): void {
+  private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[], version: string): void {
     const info = (message: string, fields: Record<string, string | number> = {}) =>
       this.containerLog(vm, at, 'INFO', runnerLogLine('INFO', message, fields));
-    info('Runtime platform', { arch: 'amd64', os: 'linux', pid: 7, revision: '6b06ff5b', version: RUNNER_VERSION });
+    info('Runtime platform', { arch: 'amd64', os: 'linux', pid: 7, revision: '6b06ff5b', version });
     info('Starting multi-runner from /etc/gitlab-runner/config.toml...', { builds: 0, max_builds: 1 });
     info('Running in system-mode.');
     info('Configuration loaded', { builds: 0, max_builds: 1 });
@@ -171,7 +185,7 @@ export class VmLifecycle {
         const host: RunnerHost = {
           systemId: vm.systemId,
           ipAddress: vm.networkIP,
-          version: RUNNER_VERSION,
+          version,
           platform: 'linux',
           architecture: 'amd64',
           executor: runner.executor,
@@ -260,7 +274,10 @@ export class VmLifecycle {
         resource: { type: 'gce_instance', labels: { instance_id: vm.id, zone: vm.zone, project_id: vm.project } },
         labels: { 'compute.googleapis.com/resource_name': vm.name, instance_name: vm.name },
         containerLabels: { container_name: 'gitlab-runner', 'compute.googleapis.com/resource_name': vm.name },
-        container: { name: '/gitlab-runner', imageName: RUNNER_IMAGE },
+        container: {
+          name: '/gitlab-runner',
+          imageName: this.images.get(vm) ?? `${RUNNER_IMAGE_REPOSITORY}:${DEFAULT_IMAGE_TAG}`,
+        },
         instance: { name: vm.name, id: vm.id, zone: vm.zone },
       };
       this.identities.set(vm, identity);

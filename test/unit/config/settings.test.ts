@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readSettings, type SettingsSource } from '../../../src/config/settings';
 import { SLOW_SECONDS, TAIL_MAX_LINES, TOKEN_EXPIRY_WARNING_DAYS } from '../../../src/core/pace';
+import { QUEUE_WARN_SECONDS } from '../../../src/core/queue-time';
 
 /** A WorkspaceConfiguration holding `values` (keys without the `runnerOps.` prefix). */
 const configuration = (values: Record<string, unknown>): SettingsSource => ({
@@ -16,7 +17,17 @@ test('unset, the refresh pace and the tail cap are their defaults, with nothing 
   assert.equal(settings.refresh.slowSeconds, 60);
   assert.equal(settings.logs.maxLines, 10_000);
   assert.equal(settings.logs.runnerLogFilter, '');
+  assert.equal(settings.insights.queueWarnSeconds, 120);
   assert.deepEqual(settings.problems, []);
+});
+
+test('a queue-time threshold out of range is clamped and explained', () => {
+  const settings = readSettings(configuration({ 'insights.queueWarnSeconds': 1 }));
+  assert.equal(settings.insights.queueWarnSeconds, 5);
+  assert.match(
+    settings.problems[0],
+    /^runnerOps\.insights\.queueWarnSeconds is 1, but must be a whole number of seconds from 5 to 86400: using 5\./,
+  );
 });
 
 test('a chosen slow pace, tail cap and runner log filter are used as they are', () => {
@@ -73,6 +84,7 @@ test('the bounds the settings editor enforces (package.json) are the ones the re
   for (const [key, bounds] of [
     ['runnerOps.refresh.slowSeconds', SLOW_SECONDS],
     ['runnerOps.logs.maxLines', TAIL_MAX_LINES],
+    ['runnerOps.insights.queueWarnSeconds', QUEUE_WARN_SECONDS],
     ['runnerOps.secrets.tokenExpiryWarningDays', TOKEN_EXPIRY_WARNING_DAYS],
   ] as const) {
     const { default: defaultValue, minimum, maximum, type } = properties[key];

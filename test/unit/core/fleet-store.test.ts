@@ -7,6 +7,7 @@ import type { ComputePort, GitLabPort } from '../../../src/core/ports';
 
 function world() {
   const calls: string[] = [];
+  let versionReads = 0;
   let now = 1_000_000;
   let vms: WorkerVm[] = [
     {
@@ -52,6 +53,7 @@ function world() {
       { id: 7, path: String(p), name: 'fleet', webUrl: '' }
     ),
     isAdmin: async () => false,
+    serverVersion: async () => (versionReads++, '17.11.3-ee'),
     runners: async () => (calls.push('runners'), [runner]),
     pipelines: async () => (
       calls.push('pipelines'),
@@ -65,6 +67,7 @@ function world() {
   } as unknown as GitLabPort;
   return {
     calls,
+    versionReads: () => versionReads,
     tick: (ms: number) => (now += ms),
     setVms: (next: WorkerVm[]) => (vms = next),
     failCompute: (error?: Error) => (failCompute = error),
@@ -243,4 +246,17 @@ test('whatever the slow-pace setting, a quiet project is re-listed at each slow 
     }
     assert.equal(listings(), 3, `${slowSeconds} s: once in a slow period of fast polls`);
   }
+});
+
+test("GitLab's version is read once per store, not on every refresh", async () => {
+  const w = world();
+  const store = w.store();
+  await store.refresh('runners');
+  for (let i = 0; i < 3; i++) {
+    w.tick(120_000);
+    await store.refresh('runners');
+    await store.refresh('pipelines');
+  }
+  assert.equal(store.serverVersion, '17.11.3-ee');
+  assert.equal(w.versionReads(), 1);
 });

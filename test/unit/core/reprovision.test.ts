@@ -12,6 +12,14 @@ import {
   type ReprovisionDeps,
   type ReprovisionState,
 } from '../../../src/core/reprovision/steps';
+import { planMarkdown } from '../../../src/core/reprovision/plan';
+import {
+  imageTagProblem,
+  impliedVersion,
+  metadataAfter,
+  versionChange,
+  versionLine,
+} from '../../../src/core/reprovision/version';
 import { FakeClock, settle } from './fake-clock';
 
 const METADATA = [
@@ -42,6 +50,7 @@ function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?: Job[];
   const compute: ReprovisionCompute = {
     instance: async () => (vm ? { ...vm } : undefined),
     templates: async () => ['tmpl'],
+    templateMetadata: async () => METADATA,
     groupTemplate: async () => 'tmpl',
     deleteInstance: async (zone, name) => {
       calls.push(`delete ${zone}/${name}`);
@@ -49,6 +58,8 @@ function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?: Job[];
     },
     insertFromTemplate: async (zone, name, template, keep) => {
       calls.push(`insert ${zone}/${name} from ${template} labels=${JSON.stringify(keep.labels)}`);
+      // Like the sandbox's startup script: the metadata's image tag decides the runner's version.
+      const tag = keep.metadata.find((m) => m.key === 'runner-image-tag')?.value;
       const id = String(nextId++);
       vm = { id, name, zone, status: 'STAGING', internalIp: '10.0.0.9', labels: keep.labels, metadata: keep.metadata };
       clock.setTimeout(() => {
@@ -62,7 +73,7 @@ function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?: Job[];
             systemId: `s_${id}`,
             ipAddress: '10.0.0.9',
             contactedAt: clock.now() + 1_000,
-            version: '17.11.0',
+            version: impliedVersion(tag) ?? '17.11.0',
           });
       }, 8_000);
     },
@@ -340,4 +351,94 @@ test('after a failed boot, running again recreates the failed instance and goes 
     'delete z-b/worker-b',
     'insert z-b/worker-b from tmpl labels={"role":"gitlab-runner"}',
   ]);
+});
+
+test('an upgrade: the new VM gets the chosen image tag and its runner reports the version the tag names', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  const journal = journalFor([B]);
+  const metadata = metadataAfter(METADATA, undefined, 'runner-image-tag', 'v17.11.1');
+  journal.state.metadata = metadata;
+  journal.state.version = versionChange('runner-image-tag', METADATA, metadata);
+  const { outcome, log } = await run(clock, depsFor(clock, w), journal);
+  assert.deepEqual(outcome, { outcome: 'done' });
+  assert.equal(w.vm()?.metadata.find((m) => m.key === 'runner-image-tag')?.value, 'v17.11.1');
+  assert.ok(
+    log.some((l) =>
+      /checked in from 10\.0\.0\.9 as manager s_200 \(gitlab-runner 17\.11\.1, as v17\.11\.1 implies\)/.test(l),
+    ),
+    log.join('\n'),
+  );
+});
+
+test('a runner that checks in with another version than the tag names stops step 6, paused, and says where to look', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  const journal = journalFor([B]);
+  // The tag was meant to change, but the metadata the VM got still names the old one.
+  journal.state.version = { key: 'runner-image-tag', before: 'v17.11.0', after: 'v17.11.1', expected: '17.11.1' };
+  const { outcome } = await run(clock, depsFor(clock, w), journal);
+  assert.equal(outcome.outcome, 'failed');
+  assert.equal(journal.stopped?.step, 'checkIn');
+  assert.match(
+    journal.stopped?.message ?? '',
+    /runner #2 'worker-b' checked in from worker-b as gitlab-runner 17\.11\.0, but image tag v17\.11\.1 means 17\.11\.1\. Runner #2 'worker-b' is paused; VM worker-b has been recreated .*runner-image-tag metadata/,
+  );
+  assert.equal(w.runners.get(2)?.paused, true);
+});
+
+test('the new metadata: a chosen tag replaces or adds the key; a chosen template wins for the keys it defines', () => {
+  const old = [
+    { key: 'kms-key', value: 'k1' },
+    { key: 'runner-image-tag', value: 'v17.11.0' },
+    { key: 'team', value: 'ci' },
+  ];
+  assert.deepEqual(metadataAfter(old, undefined, 'runner-image-tag', undefined), old);
+  assert.deepEqual(
+    metadataAfter(old, undefined, 'runner-image-tag', 'alpine-v17.11.1').find((i) => i.key === 'runner-image-tag'),
+    { key: 'runner-image-tag', value: 'alpine-v17.11.1' },
+  );
+  assert.deepEqual(metadataAfter([{ key: 'a', value: '1' }], undefined, 'tag', 'v1.2.3'), [
+    { key: 'a', value: '1' },
+    { key: 'tag', value: 'v1.2.3' },
+  ]);
+  const template = [
+    { key: 'kms-key', value: 'k2' },
+    { key: 'runner-image-tag', value: 'v17.12.0' },
+  ];
+  const after = metadataAfter(old, template, 'runner-image-tag', undefined);
+  assert.deepEqual(after, [...template, { key: 'team', value: 'ci' }]);
+  const change = versionChange('runner-image-tag', old, after);
+  assert.deepEqual(change, { key: 'runner-image-tag', before: 'v17.11.0', after: 'v17.12.0', expected: '17.12.0' });
+  assert.equal(versionLine(change), 'v17.11.0 (gitlab-runner 17.11.0) → v17.12.0 (gitlab-runner 17.12.0)');
+  assert.equal(versionLine(versionChange('runner-image-tag', old, old)), 'v17.11.0 (gitlab-runner 17.11.0), unchanged');
+  assert.equal(versionChange('runner-image-tag', [], []).expected, undefined);
+  assert.equal(impliedVersion('latest'), undefined);
+  assert.equal(impliedVersion('ubuntu-v16.9.2'), '16.9.2');
+  assert.equal(imageTagProblem('v17.11.1'), undefined);
+  assert.match(imageTagProblem('v17 .11') ?? '', /"v17 \.11" is not an image tag/);
+  assert.match(imageTagProblem('-x') ?? '', /not starting with/);
+});
+
+test('the plan shows the runner version before and after, and that step 6 checks it', () => {
+  const options = defaultOptions();
+  const metadata = metadataAfter(METADATA, undefined, 'runner-image-tag', 'v17.11.1');
+  const text = planMarkdown(
+    {
+      vm: { id: '100', name: 'worker-b', zone: 'z-b', status: 'RUNNING', labels: {}, metadata: METADATA },
+      via: { kind: 'template', template: 'tmpl' },
+      runners: [],
+      others: [],
+      runningJobs: [],
+      orphanedTags: [],
+      version: versionChange('runner-image-tag', [{ key: 'runner-image-tag', value: 'v17.11.0' }], metadata),
+      metadata,
+    },
+    options,
+  );
+  assert.match(
+    text,
+    /- \*\*Runner version\*\* \(metadata `runner-image-tag`\): v17\.11\.0 \(gitlab-runner 17\.11\.0\) → v17\.11\.1 \(gitlab-runner 17\.11\.1\)/,
+  );
+  assert.match(text, /after the recreate, reporting gitlab-runner 17\.11\.1, up to 5 min/);
 });

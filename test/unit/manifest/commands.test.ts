@@ -40,6 +40,7 @@ const SHIPPED: Record<string, string> = {
   'runnerOps.rollbackSecret': 'Roll Back Secret to This Generation',
   'runnerOps.rotateRunnerToken': 'Rotate Runner Token…',
   'runnerOps.rotateSecrets': 'Rotate KMS Key and Re-encrypt Secrets',
+  'runnerOps.whyPending': 'Why Is This Job Pending?',
   'runnerOps.revealSecret': 'Reveal Secret…',
   'runnerOps.reprovisionWorker': 'Re-provision Worker',
   'runnerOps.showReprovisionHistory': 'Show Re-provision History',

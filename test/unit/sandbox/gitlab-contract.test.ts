@@ -105,6 +105,15 @@ describe('user, token, project', () => {
     assert.match(self.body.expires_at, /^\d{4}-\d{2}-\d{2}$/);
   });
 
+  it('GET /version answers the Metadata entity, and 401 without a token', async () => {
+    const version = await raw('/version', sandbox.tokens.readOnly);
+    assert.equal(version.status, 200);
+    assertSchema('APIEntitiesMetadata', version.body);
+    assert.deepEqual(missingFields('APIEntitiesMetadata', version.body), []);
+    assert.match(version.body.version, /^\d+\.\d+\.\d+(-ee)?$/);
+    assert.equal((await fetch(`${sandbox.url}/api/v4/version`)).status, 401);
+  });
+
   it('GET /projects/:id by URL-encoded path and by id', async () => {
     const byPath = (await api.Projects.show(PROJECT)) as unknown as Record<string, unknown>;
     assertSchema('APIEntitiesProjectsWithAccessAndCatalogSetting', byPath);

@@ -198,3 +198,57 @@ describe('a broken secret', () => {
     }
   });
 });
+
+describe('the runner image tag in the metadata', () => {
+  const zone = 'europe-west1-c';
+  const name = 'gitlab-runner-b';
+  /** Deletes the worker and inserts it from the template with its metadata, the tag replaced. */
+  async function recreateWithTag(tag: string) {
+    const [old] = await instances.get({ project, zone, instance: name }, noRetry);
+    const items = (old.metadata?.items ?? [])
+      .filter((i) => i.key !== 'runner-image-tag')
+      .map((i) => ({ key: i.key, value: i.value }));
+    await awaited(zone, (await instances.delete({ project, zone, instance: name }, noRetry))[0]);
+    await awaited(
+      zone,
+      (
+        await instances.insert(
+          {
+            project,
+            zone,
+            sourceInstanceTemplate: 'global/instanceTemplates/gitlab-runner-template',
+            instanceResource: {
+              name,
+              labels: old.labels,
+              metadata: { items: [...items, { key: 'runner-image-tag', value: tag }] },
+            },
+          },
+          noRetry,
+        )
+      )[0],
+    );
+    const [fresh] = await instances.get({ project, zone, instance: name }, noRetry);
+    drive(10_000);
+    const [serial] = await instances.getSerialPortOutput({ project, zone, instance: name, port: 1 }, noRetry);
+    return { fresh, console: String(serial.contents) };
+  }
+
+  it('is the image the startup script runs: the new manager reports the version the tag names', async () => {
+    const runner = await runnerNamed(name);
+    const { fresh, console } = await recreateWithTag('alpine-v17.11.1');
+    assert.match(console, /docker run .* gitlab\/gitlab-runner:alpine-v17\.11\.1/);
+    const managers = (await gitlab(`/runners/${runner.id}/managers`)).body as Array<Record<string, string>>;
+    const added = managers.find((m) => m.ip_address === fresh.networkInterfaces?.[0].networkIP);
+    assert.equal(added?.version, '17.11.1', JSON.stringify(managers));
+  });
+
+  it("a tag the registry does not have fails the boot with docker's words; the runner does not check in", async () => {
+    const runner = await runnerNamed(name);
+    const { fresh, console } = await recreateWithTag('v17.11.l');
+    assert.match(console, /manifest for gitlab\/gitlab-runner:v17\.11\.l not found: manifest unknown/);
+    assert.match(console, /startup-script exit status 125/);
+    const managers = (await gitlab(`/runners/${runner.id}/managers`)).body as Array<Record<string, string>>;
+    assert.ok(!managers.some((m) => m.ip_address === fresh.networkInterfaces?.[0].networkIP));
+    await recreateWithTag('v17.11.0');
+  });
+});

@@ -218,3 +218,65 @@ test("a check row: the outcome's icon from the table, the detail, and the fix in
   assert.equal(item.command?.command, 'runnerOps.tailWorkerLog');
   assert.equal(item.contextValue, 'check.warn');
 });
+
+test('a pending job says why in its description and tooltip, with its wait and the fix', () => {
+  const waiting = job({
+    status: 'pending',
+    failureReason: undefined,
+    duration: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
+    createdAt: NOW - 4 * MIN,
+    queuedDuration: 240,
+    tags: ['docker'],
+  });
+  const reason = "No online runner has tag `docker`; runner #3 'c' has it but is paused.";
+  const item = asFake(
+    jobRow({
+      job: waiting,
+      now: NOW,
+      id: 'job:40',
+      pending: { reason, short: 'runner #3 paused', fix: { kind: 'resume', runner } },
+    }),
+  );
+  assert.equal(item.description, 'Pending · queued 4 min ago · runner #3 paused');
+  const text = tooltipText(item);
+  assert.ok(text.includes(`Why pending: ${reason}`), text);
+  assert.match(text, /Waiting for a runner: 4 min/);
+  assert.match(text, /to resume the runner\./);
+  const ran = tooltipText(asFake(jobRow({ job: job({ queuedDuration: 12.4 }), now: NOW, id: 'job:40' })));
+  assert.match(ran, /Queued: 12 s before a runner picked it/);
+});
+
+test("a runner behind GitLab's version says by how much, its pair's version, and its queue times with a warning", () => {
+  const item = asFake(
+    runnerRow({
+      runner: { ...runner, version: '17.9.2' },
+      hosts: [],
+      now: NOW,
+      insights: {
+        version: {
+          kind: 'behind',
+          text: 'behind GitLab 17.11.3 by 2 minor versions',
+          short: '2 minor behind',
+          upgradeTag: 'v17.11.0',
+        },
+        pair: "runner #2 'b', which shares `gcp`, runs 17.11.0",
+        queue: { count: 10, medianSec: 8, p90Sec: 200 },
+        tagQueues: [['gcp', { count: 3, medianSec: 4, p90Sec: 6 }]],
+        queueWarning: 'Jobs wait long for a runner here: p90 3 min 20 s is over the 2 min threshold.',
+        canReprovision: true,
+      },
+    }),
+  );
+  assert.match(item.description!, /· v17\.9\.2 \(2 minor behind\) · .* · slow queue$/);
+  const text = tooltipText(item);
+  assert.match(text, /Version: 17\.9\.2, behind GitLab 17\.11\.3 by 2 minor versions/);
+  assert.match(text, /Upgrade: Re-provision Worker from an instance template whose runner image is `v17\.11\.0`/);
+  assert.match(text, /A\/B pair: runner #2 'b', which shares `gcp`, runs 17\.11\.0/);
+  assert.match(text, /Queue time: median 8 s, p90 3 min 20 s over 10 jobs/);
+  assert.match(text, /Queue time for `gcp` jobs: median 4 s, p90 6 s over 3 jobs/);
+  assert.match(text, /\$\(warning\) Jobs wait long/);
+  const current = asFake(runnerRow({ runner, hosts: [], now: NOW }));
+  assert.doesNotMatch(current.description!, /behind|slow queue/);
+});

@@ -18,6 +18,7 @@ import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
 import * as tail from './commands/tail';
+import * as tokenConsent from './commands/token-consent';
 import * as vms from './commands/vms';
 import { Services } from './services';
 import { registerViews } from './views';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext) {
   context.subscriptions.push(services);
   const views = registerViews(context, services);
   auth.register(context, services);
+  tokenConsent.register(context, services);
   general.register(context, services);
   operations.register(context, services);
   tail.register(context, services);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { GitLabSessionStore } from './config/gitlab-session';
 import { configuredParts, readSettings } from './config/settings';
+import { TokenGateKeeper } from './config/token-gate';
 import {
   DEFAULT_BOOTSTRAP,
   readGitLabFacts,
@@ -22,7 +23,10 @@ import { loadChecklist, loadCompute, loadGitLab, loadSecrets } from './lazy';
 import { FailureLog } from './output/failure-log';
 
 export class Services implements vscode.Disposable {
+  /** Saving and deleting tokens; reading one for use goes through `gate`. */
   readonly sessions: GitLabSessionStore;
+  /** Whether the stored token may go to the configured GitLab server (workspace URLs need consent). */
+  readonly gate: TokenGateKeeper;
   /** The "Runner Ops" log every failure goes to, as it happens. */
   readonly failures: FailureLog;
   private readonly refreshRequested = new vscode.EventEmitter<void>();
@@ -43,6 +47,7 @@ export class Services implements vscode.Disposable {
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.sessions = new GitLabSessionStore(context.secrets);
+    this.gate = new TokenGateKeeper(this.sessions, context);
     this.failures = new FailureLog(context.extension.id);
     this.disposables.push(
       this.sessions,
@@ -60,8 +65,9 @@ export class Services implements vscode.Disposable {
     return readSettings(vscode.workspace.getConfiguration('runnerOps'));
   }
 
+  /** The GitLab session to use, only when the gate lets the token go to the configured server. */
   async gitlabSession() {
-    return this.sessions.get(this.settings().gitlabUrl);
+    return this.gate.session();
   }
 
   refresh(): void {
@@ -79,7 +85,8 @@ export class Services implements vscode.Disposable {
     return this.currentSecrets ?? undefined;
   }
 
-  private async reconfigure(): Promise<void> {
+  /** Rebuilds the stores and context keys: after a change of settings, session or consent. */
+  async reconfigure(): Promise<void> {
     await this.updateContext();
     const old = this.closeAdapters;
     this.closeAdapters = [];
@@ -111,7 +118,7 @@ export class Services implements vscode.Disposable {
       },
       gitlab: () => {
         if (!parts.gitlab) return Promise.resolve(undefined);
-        gitlab ??= this.sessions.get(settings.gitlabUrl).then(async (session) => {
+        gitlab ??= this.gitlabSession().then(async (session) => {
           if (!session) return undefined;
           const { GitLabFleet } = await loadGitLab();
           return new GitLabFleet(session.url, session.token);
@@ -146,12 +153,14 @@ export class Services implements vscode.Disposable {
     if (!parts.any) return [];
     const bootstrap = settings.bootstrap ?? DEFAULT_BOOTSTRAP;
     const [gitlab, { ChecklistAdapter }, compute] = await Promise.all([
-      this.gitlabSession().then((session) =>
-        readGitLabFacts({
+      this.gate.state().then(async (gate) => {
+        const session = gate.kind === 'send' ? await this.gitlabSession() : undefined;
+        return readGitLabFacts({
           configured: parts.gitlab,
           host: settings.gitlabUrl,
           projects: settings.gitlabProjects,
           session,
+          awaitingConsent: gate.kind === 'ask',
           identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
           store: this.store(),
           onFailure: this.failures.record,
@@ -159,8 +168,8 @@ export class Services implements vscode.Disposable {
             reads: lazyReads(() => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token))),
             scheduleProjects: bootstrap.schedules.map((s) => s.project),
           },
-        }),
-      ),
+        });
+      }),
       loadChecklist(),
       parts.gcp ? loadCompute().then(({ WorkerCompute }) => new WorkerCompute(settings)) : undefined,
     ]);
@@ -209,13 +218,14 @@ export class Services implements vscode.Disposable {
     // At activation and after each change: a bad value is said, not silently replaced.
     for (const problem of settings.problems) void vscode.window.showWarningMessage(problem);
     const parts = configuredParts(settings);
-    const signedIn = (await this.gitlabSession()) !== undefined;
+    const gate = await this.gate.state();
     await Promise.all([
       vscode.commands.executeCommand('setContext', 'runnerOps.gitlabConfigured', parts.gitlab),
       vscode.commands.executeCommand('setContext', 'runnerOps.gcpConfigured', parts.gcp),
       vscode.commands.executeCommand('setContext', 'runnerOps.secretsConfigured', parts.secrets),
       vscode.commands.executeCommand('setContext', 'runnerOps.anyConfigured', parts.any),
-      vscode.commands.executeCommand('setContext', 'runnerOps.signedIn', signedIn),
+      vscode.commands.executeCommand('setContext', 'runnerOps.signedIn', gate.kind === 'send'),
+      vscode.commands.executeCommand('setContext', 'runnerOps.tokenAwaitsConsent', gate.kind === 'ask'),
     ]);
   }
 

@@ -53,6 +53,10 @@ async function signIn(services: Services, args?: SignInArgs): Promise<SignInResu
       () => fetchTokenIdentity(host, token),
     );
     const verdict = judgeToken(identity, new Date());
+    // Typing the token for the host the workspace names is the consent the gate asks for
+    // (recorded first: saving the token is what makes the gate look again).
+    const target = services.gate.target();
+    if (target?.chosenByWorkspace && target.host === host) await services.gate.allow(host);
     await services.sessions.save(host, token);
     if (normalizeSafely(services.settings().gitlabUrl) !== host) {
       await vscode.workspace
@@ -155,6 +159,7 @@ async function signOut(services: Services): Promise<void> {
     return;
   }
   await services.sessions.delete(session.url);
+  await services.gate.revoke(session.url);
   await services.updateContext();
   void vscode.window.showInformationMessage(
     `Signed out of GitLab at ${session.url}. The token was removed from secret storage.`,

@@ -77,6 +77,8 @@ export interface KeyFacts {
 export interface GitLabFacts {
   configured: boolean;
   signedIn: boolean;
+  /** A token is stored for the host, but this workspace chose the host and the user has not allowed it yet. */
+  awaitingConsent?: boolean;
   host: string;
   projects: Array<string | number>;
   /** What GitLab says about the token; an Error when asking failed. */
@@ -111,6 +113,7 @@ export interface GitLabReadOptions {
   host: string;
   projects: Array<string | number>;
   session?: { url: string; token: string };
+  awaitingConsent?: boolean;
   /** GET /user and /personal_access_tokens/self (the GitLab adapter's fetchTokenIdentity). */
   identity: (url: string, token: string) => Promise<TokenIdentity>;
   store: FleetStore;
@@ -124,6 +127,7 @@ export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts
   const facts: GitLabFacts = {
     configured: o.configured,
     signedIn: o.session !== undefined,
+    awaitingConsent: o.awaitingConsent,
     host: o.session?.url ?? o.host,
     projects: o.projects,
   };
@@ -255,6 +259,9 @@ const settingsFix = (section: string, title = 'Open Settings'): CheckFix => ({
   command: { id: 'runnerOps.openSettings', title, args: [section] },
 });
 const SIGN_IN: CheckFix = { command: { id: 'runnerOps.signIn', title: 'Sign in to GitLab' } };
+const ALLOW_TOKEN: CheckFix = {
+  command: { id: 'runnerOps.allowWorkspaceGitLab', title: 'Send the saved token to this server' },
+};
 const RERUN: CheckFix = { command: { id: 'runnerOps.runChecklist', title: 'Run the checklist again' } };
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
 
@@ -387,6 +394,13 @@ function judgeGitLab(g: GitLabFacts, set: Setter): void {
       'fail',
       'No GitLab server or project is configured (runnerOps.gitlab.url, runnerOps.gitlab.projects).',
       settingsFix('runnerOps.gitlab', 'Configure GitLab'),
+    );
+  if (g.awaitingConsent)
+    return set(
+      'gitlab',
+      'fail',
+      `This workspace's settings point Runner Ops at ${g.host}; your saved token is not sent there until you allow it.`,
+      ALLOW_TOKEN,
     );
   if (!g.signedIn) return set('gitlab', 'fail', `Not signed in to GitLab at ${g.host}.`, SIGN_IN);
   if (g.identity instanceof Error)

@@ -13,6 +13,8 @@ export interface LoggedRequest {
   /** Simulated epoch milliseconds when the request arrived. */
   at: number;
   api: ApiName;
+  /** Whether it carried a PRIVATE-TOKEN header (how the extension sends the GitLab token); never the token itself. */
+  privateToken: boolean;
   /** The fault applied, if any (e.g. "503", "reset", "truncate", "slow:2000"). */
   fault?: string;
 }

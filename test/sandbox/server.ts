@@ -134,6 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ms: 0,
       at,
       api,
+      privateToken: req.headers['private-token'] !== undefined,
       fault: undefined as string | undefined,
     };
     res.on('close', () => {

@@ -13,3 +13,4 @@ import './rows.test';
 import './reprovision.test';
 import './token-rotation.test';
 import './insights.test';
+import './token-consent.test';

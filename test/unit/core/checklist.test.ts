@@ -133,6 +133,20 @@ test('signed out: GitLab fails with Sign in, the runner check is skipped, the Go
   assert.equal(checklistGreen(results), false);
 });
 
+test('a workspace-chosen server awaiting consent says why and offers to allow, not to sign in', async () => {
+  const results = await runChecklist(
+    input,
+    { configured: true, signedIn: false, awaitingConsent: true, host: 'https://gitlab.example.com', projects: ['x'] },
+    probes(),
+  );
+  assert.equal(outcomes(results), 'fail pass pass pass pass pass skipped');
+  assert.equal(
+    results[0].detail,
+    "This workspace's settings point Runner Ops at https://gitlab.example.com; your saved token is not sent there until you allow it.",
+  );
+  assert.equal(results[0].fix?.command?.id, 'runnerOps.allowWorkspaceGitLab');
+});
+
 test('a read_api token warns; a token without api scopes fails', async () => {
   const readOnly = await runChecklist(
     input,

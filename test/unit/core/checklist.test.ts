@@ -139,7 +139,7 @@ test('a workspace-chosen server awaiting consent says why and offers to allow, n
     { configured: true, signedIn: false, awaitingConsent: true, host: 'https://gitlab.example.com', projects: ['x'] },
     probes(),
   );
-  assert.equal(outcomes(results), 'fail pass pass pass pass pass skipped');
+  assert.equal(outcomes(results), 'fail pass pass pass pass pass skipped warn skipped');
   assert.equal(
     results[0].detail,
     "This workspace's settings point Runner Ops at https://gitlab.example.com; your saved token is not sent there until you allow it.",

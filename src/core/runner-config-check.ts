@@ -45,6 +45,7 @@ export interface ConfigFacts {
  */
 export async function inspectRunnerConfig(
   plaintext: Buffer,
+  gitlabUrl: string,
   verify: (token: string) => Promise<boolean>,
 ): Promise<ConfigFacts> {
   let entries: RunnerEntry[];
@@ -61,7 +62,13 @@ export async function inspectRunnerConfig(
       entries.map(async (r) => ({
         name: r.name,
         url: r.url,
-        token: r.token ? ((await verify(r.token)) ? ('accepted' as const) : ('refused' as const)) : undefined,
+        // A token goes only to the server its own entry names, never to another configured one.
+        token:
+          r.token && sameGitLabUrl(r.url, gitlabUrl)
+            ? (await verify(r.token))
+              ? ('accepted' as const)
+              : ('refused' as const)
+            : undefined,
       })),
     ),
   };

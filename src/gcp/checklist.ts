@@ -20,7 +20,7 @@ import { secretsPort } from './secrets-port';
 /** Answer within seconds: the checklist is run on demand and says what failed. */
 const CALL = PACE.google.checklist;
 
-export type ChecklistSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
+export type ChecklistSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints' | 'gitlabUrl'>;
 
 const PURPOSES: Record<number, string> = {
   0: 'CRYPTO_KEY_PURPOSE_UNSPECIFIED',
@@ -146,7 +146,11 @@ export class ChecklistAdapter implements GoogleProbes {
   async runnerConfig(keyName: string, bucket: string, object: StoredObject): Promise<ConfigFacts> {
     const port = this.port(bucket, keyName);
     const plaintext = await port.decrypt(await port.download(object.name, object.generation));
-    return inspectRunnerConfig(plaintext, this.verifyToken ?? (() => Promise.reject(new Error('not signed in'))));
+    return inspectRunnerConfig(
+      plaintext,
+      this.settings.gitlabUrl,
+      this.verifyToken ?? (() => Promise.reject(new Error('not signed in'))),
+    );
   }
 
   private port(bucket: string, keyName: string): SecretsPort {

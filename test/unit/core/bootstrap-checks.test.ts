@@ -121,17 +121,23 @@ test('a config.toml whose token GitLab refuses, or that points elsewhere, fails 
   );
 });
 
+const GITLAB_FOR_CONFIG = 'https://g';
+
 test('inspectRunnerConfig parses, verifies each token and zeroes the plaintext', async () => {
   const plaintext = Buffer.from(runnerConfigToml({ name: 'w1', url: 'https://g', runnerId: 4, token: 'glrt-abc' }));
   const asked: string[] = [];
-  const facts = await inspectRunnerConfig(plaintext, async (t) => (asked.push(t), t === 'glrt-abc'));
+  const facts = await inspectRunnerConfig(plaintext, GITLAB_FOR_CONFIG, async (t) => (asked.push(t), t === 'glrt-abc'));
   assert.deepEqual(facts, { runners: [{ name: 'w1', url: 'https://g', token: 'accepted' }] });
   assert.deepEqual(asked, ['glrt-abc']);
   assert.ok(
     plaintext.every((b) => b === 0),
     'zeroed',
   );
-  const bad = await inspectRunnerConfig(Buffer.from('concurrent = = 1'), async () => true);
+  const elsewhere = Buffer.from(runnerConfigToml({ name: 'w2', url: 'https://other', runnerId: 5, token: 'glrt-x' }));
+  const notSent = await inspectRunnerConfig(elsewhere, GITLAB_FOR_CONFIG, async (t) => (asked.push(t), true));
+  assert.deepEqual(asked, ['glrt-abc'], 'a token is never sent to a server its entry does not name');
+  assert.equal(notSent.runners[0].token, undefined);
+  const bad = await inspectRunnerConfig(Buffer.from('concurrent = = 1'), GITLAB_FOR_CONFIG, async () => true);
   assert.match(configProblem('c.toml', bad, 'https://g')!, /^c\.toml is not valid TOML \(line 1, column \d+\)\.$/);
 });
 

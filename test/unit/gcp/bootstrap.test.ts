@@ -39,6 +39,7 @@ before(async () => {
     endpoints: s['runnerOps.gcp.endpoints'],
     gcpZones: s['runnerOps.gcp.zones'],
     instanceFilter: s['runnerOps.gcp.instanceFilter'],
+    gitlabUrl: s['runnerOps.gitlab.url'],
   };
   input = {
     gcpProject: settings.gcpProject,

@@ -42,7 +42,12 @@ const row = (results: CheckResult[], id: string) => results.find((r) => r.id ===
 before(async () => {
   sandbox = await startSandbox({ seed: 'demo' });
   const s = sandbox.settings as Record<string, never>;
-  settings = { gcpProject: s['runnerOps.gcp.project'], credentials: 'none', endpoints: s['runnerOps.gcp.endpoints'] };
+  settings = {
+    gcpProject: s['runnerOps.gcp.project'],
+    credentials: 'none',
+    endpoints: s['runnerOps.gcp.endpoints'],
+    gitlabUrl: s['runnerOps.gitlab.url'],
+  };
   input = {
     gcpProject: s['runnerOps.gcp.project'],
     kmsKey: s['runnerOps.secrets.kmsKey'],

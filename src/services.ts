@@ -165,7 +165,10 @@ export class Services implements vscode.Disposable {
           store: this.store(),
           onFailure: this.failures.record,
           bootstrap: session && {
-            reads: lazyReads(() => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token))),
+            reads: lazyReads(
+              () => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token)),
+              () => this.store().serverVersion,
+            ),
             scheduleProjects: bootstrap.schedules.map((s) => s.project),
           },
         });
@@ -237,11 +240,15 @@ export class Services implements vscode.Disposable {
 }
 
 /** The GitLab reads the checklist adds, loading the adapter on first use. */
-function lazyReads(load: () => Promise<BootstrapGitLabReads>): BootstrapGitLabReads {
+/** The bootstrap's reads, loaded on first use; GitLab's version from the fleet store when it has it (read once per store). */
+function lazyReads(
+  load: () => Promise<BootstrapGitLabReads>,
+  known: () => string | null | undefined,
+): BootstrapGitLabReads {
   let loaded: Promise<BootstrapGitLabReads> | undefined;
   const reads = () => (loaded ??= load());
   return {
-    version: async () => (await reads()).version(),
+    version: async () => known() ?? (await reads()).version(),
     schedules: async (project) => (await reads()).schedules(project),
   };
 }

@@ -107,6 +107,7 @@ export class Services implements vscode.Disposable {
       onFailure: this.failures.record,
       pace: paceFor(settings.refresh).fleet,
       queueWarnSeconds: settings.insights.queueWarnSeconds,
+      diskWarnPercent: settings.insights.diskWarnPercent,
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
         compute ??= loadCompute().then(({ ComputeAdapter }) => {

@@ -2,6 +2,7 @@
 // passes vscode.workspace.getConfiguration('runnerOps'), so the reading is tested in plain Node.
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings, type ScheduleSpec } from '../core/checklist';
 import { normalizeGitLabUrl } from '../core/gitlab-host';
+import { DISK_WARN_PERCENT } from '../core/guest-health';
 import {
   bucketNameProblem,
   endpointProblem,
@@ -34,8 +35,8 @@ export interface RunnerOpsSettings {
   /** The slow view pace (core/pace.ts paceFor), within its bounds. */
   refresh: { slowSeconds: number };
   logs: { maxLines: number; runnerLogFilter: string };
-  /** Queue times over this p90 are warned on runner and VM rows. */
-  insights: { queueWarnSeconds: number };
+  /** Queue times over this p90, and a VM's disk this full (percent), are warned on the rows. */
+  insights: { queueWarnSeconds: number; diskWarnPercent: number };
   /** Always set by readSettings; optional so hand-made settings in tests need not spell it out. */
   bootstrap?: BootstrapSettings;
   /** A sentence per setting that was out of range or of the wrong type, saying what is used instead. */
@@ -69,6 +70,7 @@ export function readSettings(c: SettingsSource): RunnerOpsSettings {
     },
     insights: {
       queueWarnSeconds: wholeNumber(c, 'insights.queueWarnSeconds', 'seconds', QUEUE_WARN_SECONDS, problems),
+      diskWarnPercent: wholeNumber(c, 'insights.diskWarnPercent', 'percent', DISK_WARN_PERCENT, problems),
     },
     bootstrap: readBootstrap(c, problems),
     problems,

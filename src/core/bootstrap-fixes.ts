@@ -8,6 +8,7 @@ import { labelsFromFilter, scheduleCommand, workerCommands } from './checklist-w
 import { runnerConfigToml } from './runner-config-check';
 import { replaceSecret, type WriteOutcome } from './secret-write';
 import type { SecretsPort } from './secrets';
+import { ENABLE_GUEST_ATTRIBUTES } from './guest-health';
 import { destinationOf, workerScript } from './worker-script';
 
 export const ROTATION_DAYS = 90;
@@ -86,7 +87,8 @@ export function workerTemplate(ctx: FixContext): WorkerTemplateSpec {
     name: b.templateName,
     machineType: b.machineType,
     labels: labelsFromFilter(ctx.input.instanceFilter),
-    metadata: { 'startup-script': generatedScript(ctx) },
+    // The script publishes the worker's health as guest attributes: the VM must be allowed to write them.
+    metadata: { 'startup-script': generatedScript(ctx), [ENABLE_GUEST_ATTRIBUTES.key]: ENABLE_GUEST_ATTRIBUTES.value },
   };
 }
 

@@ -5,6 +5,7 @@ import { applying } from './check-fix';
 import type { CheckFix } from './check-fix';
 import type { ChecklistInput, CheckOutcome, CheckId, GitLabFacts, GoogleProbes, ScheduleSpec } from './checklist';
 import { DEFAULT_BOOTSTRAP, parseKmsKeyName } from './checklist';
+import { ENABLE_GUEST_ATTRIBUTES } from './guest-health';
 import { plural } from './names';
 import { scriptProblem } from './worker-script';
 
@@ -22,7 +23,7 @@ export function workerCommands(input: ChecklistInput, labels: Record<string, str
   const vm = `gcloud compute instances create ${b.workerName} --zone ${b.zone} --project ${project} --source-instance-template ${b.templateName}`;
   if (templateExists) return vm;
   return [
-    `gcloud compute instance-templates create ${b.templateName} --project ${project} --machine-type ${b.machineType} --image-family debian-12 --image-project debian-cloud --boot-disk-size 50GB${labelFlag ? ` --labels ${labelFlag}` : ''} --scopes cloud-platform --metadata-from-file startup-script=startup-script.sh`,
+    `gcloud compute instance-templates create ${b.templateName} --project ${project} --machine-type ${b.machineType} --image-family debian-12 --image-project debian-cloud --boot-disk-size 50GB${labelFlag ? ` --labels ${labelFlag}` : ''} --scopes cloud-platform --metadata ${ENABLE_GUEST_ATTRIBUTES.key}=${ENABLE_GUEST_ATTRIBUTES.value} --metadata-from-file startup-script=startup-script.sh`,
     vm,
   ].join('\n');
 }

@@ -2,6 +2,7 @@
 // id, firing one change event per area. Views render from it; commands mutate through it.
 import pLimit from 'p-limit';
 import type { FailureSink } from './failures';
+import { DISK_WARN_PERCENT, type GuestAttribute } from './guest-health';
 import { busyArea, type BusyKey } from './fleet-actions';
 import { load, notLoaded, type Loadable } from './loadable';
 import { pipelineMoving } from './motion';
@@ -31,6 +32,8 @@ export interface FleetSources {
   pace?: Pace['fleet'];
   /** Queue times over this (p90, seconds) are warned: runnerOps.insights.queueWarnSeconds. */
   queueWarnSeconds?: number;
+  /** A VM reporting its disk this full (percent) is warned: runnerOps.insights.diskWarnPercent. */
+  diskWarnPercent?: number;
 }
 
 export class FleetStore {
@@ -41,6 +44,9 @@ export class FleetStore {
   readonly pipelineJobs = new Map<number, Loadable<Job[]>>();
   readonly runnerJobs = new Map<number, Loadable<Job[]>>();
   readonly schedules = new Map<number, Loadable<PipelineSchedule[]>>();
+  /** What each VM reports from inside (guest attributes; null: none), by VM id: read on expand and tooltip only. */
+  readonly guest = new Map<string, Loadable<GuestAttribute[] | null>>();
+  private readonly guestReads = new Map<string, { at: number; read: Promise<void> }>();
   /** Rows with an action in flight, e.g. "Pausing…": key `runner:12`, `pipeline:345` (set by fleet-actions.ts). */
   readonly busy = new Map<BusyKey, string>();
   /** false once we know the source is not configured or signed out: views show their welcome instead. */
@@ -61,6 +67,10 @@ export class FleetStore {
 
   get queueWarnSeconds(): number {
     return this.sources.queueWarnSeconds ?? QUEUE_WARN_SECONDS.default;
+  }
+
+  get diskWarnPercent(): number {
+    return this.sources.diskWarnPercent ?? DISK_WARN_PERCENT.default;
   }
 
   constructor(private readonly sources: FleetSources) {
@@ -324,6 +334,32 @@ export class FleetStore {
         this.emit('runners');
       },
     );
+  }
+
+  /**
+   * Reads what the VM publishes about itself, unless it was read within PACE.fleet.guestFreshMs (a
+   * read in flight is joined). `announce`: fire a change so the row shows the result (an expand);
+   * a tooltip being resolved gets the answer directly, and a re-render would close it.
+   */
+  loadGuest(vm: WorkerVm, announce: boolean): Promise<void> {
+    const last = this.guestReads.get(vm.id);
+    // A row expanded after its tooltip was read shows what that read found.
+    if (last && this.sources.now() - last.at < this.pace.guestFreshMs)
+      return announce ? last.read.then(() => this.emit('workers')) : last.read;
+    const read = (async () => {
+      const compute = await this.sources.compute();
+      if (!compute) return;
+      await this.load(
+        this.guest.get(vm.id) ?? notLoaded<GuestAttribute[] | null>(),
+        () => compute.guestAttributes(vm),
+        (next) => {
+          this.guest.set(vm.id, next);
+          if (announce) this.emit('workers');
+        },
+      );
+    })();
+    this.guestReads.set(vm.id, { at: this.sources.now(), read });
+    return read;
   }
 
   async loadSchedules(projectId: number): Promise<void> {

@@ -82,6 +82,12 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       detailsParallel: 4,
       /** Jobs shown under an expanded runner: the recent ones say what it is doing. */
       runnerJobs: 10,
+      /**
+       * A VM's guest attributes are read when its row is expanded or its tooltip shown, never polled;
+       * within a minute the last answer is reused: Compute allows 10 guest-attribute queries a minute
+       * per VM, and the worker republishes them only every 5 minutes.
+       */
+      guestFreshMs: 60_000,
     },
     /** Log tails (core/tail/): how often each tail polls its source. */
     tails: {

@@ -1,10 +1,13 @@
 // What the core needs from the outside world. The adapters in src/gitlab and src/gcp implement
 // these; tests can implement them too.
+import type { GuestAttribute } from './guest-health';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager, WorkerVm } from './model';
 import type { VerifyResult } from './secrets';
 
 export interface ComputePort {
   listWorkers(): Promise<WorkerVm[]>;
+  /** instances.getGuestAttributes of the `runner-ops/` namespace; null when the VM has none there. */
+  guestAttributes(vm: Pick<WorkerVm, 'zone' | 'name'>): Promise<GuestAttribute[] | null>;
 }
 
 export interface GitLabPort {

@@ -2,7 +2,9 @@
 // fetches and decrypts the secrets from this bucket with this key (by reading it). The script
 // asks the metadata server for the VM service account's token, downloads each secret from
 // Cloud Storage, decrypts it with Cloud KMS's REST API, starts gitlab-runner in Docker with the
-// host's Docker socket, and prints a completion line the console tail can wait for.
+// host's Docker socket, publishes its health as guest attributes (guest-health.ts), and prints a
+// completion line the console tail can wait for.
+import { GUEST_KEYS as K, GUEST_NAMESPACE, JOB_ID_LABEL } from './guest-health';
 
 export const RUNNER_IMAGE = 'gitlab/gitlab-runner:v17.11.0';
 export const COMPLETION_LINE = 'runner-ops: worker ready, gitlab-runner started';
@@ -26,6 +28,35 @@ export function destinationOf(object: string): string {
     .replace(/\.enc$/, '');
   return `/srv/gitlab-runner/${base}`;
 }
+
+/** How often the worker publishes its health again (seconds). */
+export const GUEST_HEALTH_EVERY_SEC = 300;
+
+/**
+ * The part of the script that publishes the worker's health as guest attributes (the VM needs the
+ * metadata enable-guest-attributes=TRUE). One write a second, every few minutes, in the background:
+ * guest attributes are for small values written rarely. docs/guest-attributes.md explains each key.
+ */
+export const GUEST_HEALTH_SCRIPT = `# Health from inside the VM, read by Runner Ops without SSH: guest attributes under ${GUEST_NAMESPACE}/.
+GA=http://metadata.google.internal/computeMetadata/v1/instance/guest-attributes/${GUEST_NAMESPACE}
+put_attr() { curl -sf -X PUT -H 'Metadata-Flavor: Google' --data-binary "$2" "$GA/$1" >/dev/null; sleep 1; }
+running_jobs() { # CI_JOB_ID of the processes in the runner's container
+  docker top gitlab-runner -eo pid 2>/dev/null | tail -n +2 |
+    while read -r pid; do tr '\\0' '\\n' <"/proc/$pid/environ" 2>/dev/null | sed -n 's/^CI_JOB_ID=//p'; done | sort -un | paste -sd' '
+}
+publish_health() {
+  put_attr ${K.runnerState} "$(docker inspect -f '{{.State.Status}}' gitlab-runner 2>/dev/null || echo missing)"
+  put_attr ${K.imageTag} "$(docker inspect -f '{{.Config.Image}}' gitlab-runner 2>/dev/null | sed 's/.*://')"
+  put_attr ${K.containers} "$(docker ps --format '{{.Names}} {{.Label "${JOB_ID_LABEL}"}}' | grep -v '^gitlab-runner ')"
+  put_attr ${K.jobs} "$(running_jobs)"
+  put_attr ${K.diskUsedPercent} "$(df --output=pcent / | tail -1 | tr -dc 0-9)"
+  put_attr ${K.configSha256} "$(sha256sum /srv/gitlab-runner/config/config.toml | cut -d' ' -f1)"
+  put_attr ${K.lastStart} "$STARTED_AT"
+  put_attr ${K.updated} "$(date -u +%FT%TZ)"
+}
+STARTED_AT="$(date -u +%FT%TZ)"
+(set +e; while :; do publish_health; sleep ${GUEST_HEALTH_EVERY_SEC}; done) >/dev/null 2>&1 &
+`;
 
 const shellWord = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `"${text.replace(/(["\\$`])/g, '\\$1')}"`);
 
@@ -58,7 +89,7 @@ ${fetches.join('\n')}
 docker run -d --name gitlab-runner --restart always \\
   -v /srv/gitlab-runner/config:/etc/gitlab-runner -v /var/run/docker.sock:/var/run/docker.sock \\
   ${RUNNER_IMAGE}
-echo "${COMPLETION_LINE}"
+${GUEST_HEALTH_SCRIPT}echo "${COMPLETION_LINE}"
 `;
 }
 

@@ -7,6 +7,7 @@ import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_cl
 import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client';
 import type { protos } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
+import { GUEST_NAMESPACE, type GuestAttribute } from '../core/guest-health';
 import type { WorkerVm } from '../core/model';
 import type { ReprovisionCompute, WorkerInstance } from '../core/ports';
 import { PACE } from '../core/pace';
@@ -80,6 +81,30 @@ export class ComputeAdapter {
         rpc: zones.length > 0 ? 'compute.instances.list' : 'compute.instances.aggregatedList',
         attempted: `list instances in ${project}`,
       });
+    }
+  }
+
+  /** What the VM publishes about itself under runner-ops/; null when it has nothing there (Compute answers 404). */
+  async guestAttributes(vm: Pick<WorkerVm, 'zone' | 'name'>): Promise<GuestAttribute[] | null> {
+    const { gcpProject: project } = this.settings;
+    try {
+      const [answer] = await instancesClient(this.settings).getGuestAttributes(
+        { project, zone: vm.zone, instance: vm.name, queryPath: `${GUEST_NAMESPACE}/` },
+        CALL,
+      );
+      return (answer.queryValue?.items ?? []).map((e) => ({
+        namespace: e.namespace ?? '',
+        key: e.key ?? '',
+        value: e.value ?? '',
+      }));
+    } catch (error) {
+      const failure = toGcpFailure(error, {
+        source: 'compute',
+        rpc: 'compute.instances.getGuestAttributes',
+        attempted: `read the guest attributes of ${vm.name}`,
+      });
+      if (failure.kind === 'not-found') return null;
+      throw failure;
     }
   }
 

@@ -14,7 +14,7 @@ import { PacedView, type RefreshableTree } from './paced-view';
 import { PipelinesView } from './pipelines-view';
 import { RunnersView } from './runners-view';
 import { SecretsView } from './secrets-view';
-import { WorkersView } from './workers-view';
+import { WorkersView, type WorkerNode } from './workers-view';
 
 /** The Secrets and Checklist views read when shown, refreshed or out of date: never on a timer. */
 const ON_DEMAND: Pace['views'] = { fastMs: Infinity, slowMs: Infinity, maxBackoffMs: Infinity };
@@ -95,7 +95,13 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
       spec.areas.length ? paceFor(services.settings().refresh).views : ON_DEMAND,
     ),
   }));
-  context.subscriptions.push(...paced.map((p) => p.view), vscode.window.registerFileDecorationProvider(workers));
+  context.subscriptions.push(
+    ...paced.map((p) => p.view),
+    vscode.window.registerFileDecorationProvider(workers),
+    paced.find((p) => p.spec.provider === workers)!.view.view.onDidExpandElement((e) =>
+      workers.expanded(e.element as WorkerNode),
+    ),
+  );
 
   let unsubscribe: Array<() => void> = [];
   const subscribe = (s: FleetStore) => {

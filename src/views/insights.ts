@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { FleetLinks } from '../core/correlate';
 import type { FleetStore } from '../core/fleet-store';
+import { guestHealth, type GuestHealth } from '../core/guest-health';
 import type { Job, Runner, WorkerVm } from '../core/model';
 import { pickedJobs, queueTimes, queueWarning, type QueueStats, type QueueTimes } from '../core/queue-time';
 import { pairMismatch, versionGap, type VersionGap } from '../core/versions';
@@ -34,6 +35,8 @@ export interface RunnerInsights {
 export interface VmInsights {
   queue?: QueueStats;
   queueWarning?: string;
+  /** What the VM reports from inside; undefined until its row was expanded or its tooltip shown. */
+  guest?: GuestHealth;
 }
 
 /** One render's worth of insights: the queue times are computed once and shared by the rows. */
@@ -68,12 +71,21 @@ export class Insights {
 
   vm(vm: WorkerVm): VmInsights {
     const queue = this.queues().byVm.get(vm.id);
-    return { queue, queueWarning: queueWarning(queue, this.store.queueWarnSeconds) };
+    return { queue, queueWarning: queueWarning(queue, this.store.queueWarnSeconds), guest: vmGuestHealth(this.store, vm, this.now) };
   }
 
   pending(job: Job): PendingDiagnosis | undefined {
     return diagnosePending(this.store, this.links, job, this.now);
   }
+}
+
+/** The VM's own report as last read (a failed read says so); undefined when never read. */
+export function vmGuestHealth(store: FleetStore, vm: WorkerVm, now: number): GuestHealth | undefined {
+  const read = store.guest.get(vm.id);
+  if (read?.value !== undefined) return guestHealth(read.value, { diskWarnPercent: store.diskWarnPercent, now });
+  if (read?.error)
+    return { warnings: [], marks: [], facts: [`Its guest attributes could not be read: ${read.error.message}`] };
+  return undefined;
 }
 
 export function diagnosePending(

@@ -6,7 +6,7 @@ import type { Runner, WorkerVm } from '../core/model';
 import { byPriority, GLYPHS, vmStatus } from '../core/status-table';
 import { FleetTree } from './fleet-tree';
 import { errorRow, lastGoodOf, listRows, messageRow, type ItemNode } from './rows/common';
-import { hostedRunnerRow, instanceGroupRow, vmRow, WARNING_SCHEME, zoneRow } from './rows/vm';
+import { GUEST_WARNING, hostedRunnerRow, instanceGroupRow, vmRow, WARNING_SCHEME, zoneRow } from './rows/vm';
 
 export type WorkerNode =
   | { kind: 'zone'; zone: string; vms: WorkerVm[] }
@@ -88,13 +88,12 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
         return zoneRow(node.zone, node.vms.length);
       case 'group':
         return instanceGroupRow(node.zone, node.group, node.vms.length);
-      case 'vm':
-        return vmRow({
-          vm: node.vm,
-          warnings: this.links().vmWarnings(node.vm, now),
-          insights: this.insights().vm(node.vm),
-          now,
-        });
+      case 'vm': {
+        // The tooltip is built on hover (resolveTreeItem), with what the VM reports from inside.
+        const item = this.vmItem(node.vm);
+        item.tooltip = undefined;
+        return item;
+      }
       case 'hosted':
         return hostedRunnerRow({
           vm: node.vm,
@@ -105,12 +104,30 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
     }
   }
 
+  /** A VM row's tooltip includes what the VM reports from inside: read now (or reused if recent). */
+  async resolveTreeItem(item: vscode.TreeItem, node: WorkerNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'vm') return item;
+    await this.store().loadGuest(node.vm, false);
+    item.tooltip = this.vmItem(node.vm).tooltip;
+    return item;
+  }
+
+  /** The user expanded a row: a VM's guest attributes are read once, and its row shows what they say. */
+  expanded(node: WorkerNode): void {
+    if (node.kind === 'vm') void this.store().loadGuest(node.vm, true);
+  }
+
+  private vmItem(vm: WorkerVm): vscode.TreeItem {
+    const now = this.now();
+    return vmRow({ vm, warnings: this.links().vmWarnings(vm, now), insights: this.insights().vm(vm), now });
+  }
+
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
-    if (uri.scheme !== WARNING_SCHEME || uri.query !== 'warn') return undefined;
+    if (uri.scheme !== WARNING_SCHEME || (uri.query !== 'warn' && uri.query !== GUEST_WARNING)) return undefined;
     return {
       badge: '!',
       color: new vscode.ThemeColor(GLYPHS.warning.color!),
-      tooltip: 'Its runner is not online in GitLab',
+      tooltip: uri.query === 'warn' ? 'Its runner is not online in GitLab' : 'The VM reports a problem from inside',
     };
   }
 

@@ -11,6 +11,8 @@ import { iconOf } from './icon';
 
 /** VM rows carry this scheme so the file decoration provider can badge the warned ones. */
 export const WARNING_SCHEME = 'runner-ops-vm';
+/** The query of a VM row warned only by what it reports from inside (its guest attributes). */
+export const GUEST_WARNING = 'guest';
 
 export function zoneRow(zone: string, vmCount: number): vscode.TreeItem {
   const item = new vscode.TreeItem(zone, vscode.TreeItemCollapsibleState.Expanded);
@@ -44,15 +46,24 @@ export function vmRow({ vm, warnings, insights, now }: VmRowData): vscode.TreeIt
   const item = new vscode.TreeItem(vm.name, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `vm:${vm.zone}/${vm.name}`;
   const warned = warnings.length > 0;
+  const guest = insights?.guest;
+  const guestWarned = (guest?.warnings.length ?? 0) > 0;
   item.resourceUri = vscode.Uri.from({
     scheme: WARNING_SCHEME,
     path: `/${vm.zone}/${vm.name}`,
-    query: warned ? 'warn' : '',
+    query: warned ? 'warn' : guestWarned ? GUEST_WARNING : '',
   });
-  item.iconPath = iconOf(warned ? GLYPHS.warning : status);
+  item.iconPath = iconOf(warned || guestWarned ? GLYPHS.warning : status);
   const running = vm.status === 'RUNNING' && vm.lastStartedAt !== undefined;
   const up = running ? `up ${formatUptime(vm.lastStartedAt!, now)}` : undefined;
-  item.description = [warned ? runnerProblem(warnings[0]) : undefined, status.label, vm.machineType, vm.internalIp, up]
+  item.description = [
+    warned ? runnerProblem(warnings[0]) : undefined,
+    ...(guest?.marks ?? []),
+    status.label,
+    vm.machineType,
+    vm.internalIp,
+    up,
+  ]
     .filter(Boolean)
     .join(' · ');
   const labels = Object.entries(vm.labels)
@@ -62,6 +73,7 @@ export function vmRow({ vm, warnings, insights, now }: VmRowData): vscode.TreeIt
     [
       `**${escapeMd(vm.name)}** — ${status.label}`,
       ...warnings.map((w) => `$(warning) ${escapeMd(w)}`),
+      ...(guest?.warnings ?? []).map((w) => `$(warning) ${escapeMd(w)}`),
       insights?.queueWarning && `$(warning) ${escapeMd(insights.queueWarning)}`,
       `Zone: ${vm.zone}`,
       `Machine type: ${vm.machineType}`,
@@ -72,12 +84,13 @@ export function vmRow({ vm, warnings, insights, now }: VmRowData): vscode.TreeIt
       vm.createdAt !== undefined && `Created: ${formatWhen(vm.createdAt, now)}`,
       labels && `Labels: ${labels}`,
       insights?.queue && `Queue time of its jobs: ${describeQueue(insights.queue)}`,
+      guest && `**From inside the VM** (guest attributes)  \n${guest.facts.map(escapeMd).join('  \n')}`,
     ],
     true,
   );
   item.contextValue = `vm.${vm.status.toLowerCase()}${warned ? '.warned' : ''}${vm.externalIp ? '.external' : ''}`;
   item.accessibilityInformation = {
-    label: `${vm.name}, ${status.label}${warned ? `, warning: ${warnings.join(' ')}` : ''}`,
+    label: `${vm.name}, ${status.label}${warned || guestWarned ? `, warning: ${[...warnings, ...(guest?.warnings ?? [])].join(' ')}` : ''}`,
   };
   return item;
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readSettings, type SettingsSource } from '../../../src/config/settings';
 import { SLOW_SECONDS, TAIL_MAX_LINES, TOKEN_EXPIRY_WARNING_DAYS } from '../../../src/core/pace';
 import { QUEUE_WARN_SECONDS } from '../../../src/core/queue-time';
+import { DISK_WARN_PERCENT } from '../../../src/core/guest-health';
 
 /** A WorkspaceConfiguration holding `values` (keys without the `runnerOps.` prefix). */
 const configuration = (values: Record<string, unknown>): SettingsSource => ({
@@ -85,6 +86,7 @@ test('the bounds the settings editor enforces (package.json) are the ones the re
     ['runnerOps.refresh.slowSeconds', SLOW_SECONDS],
     ['runnerOps.logs.maxLines', TAIL_MAX_LINES],
     ['runnerOps.insights.queueWarnSeconds', QUEUE_WARN_SECONDS],
+    ['runnerOps.insights.diskWarnPercent', DISK_WARN_PERCENT],
     ['runnerOps.secrets.tokenExpiryWarningDays', TOKEN_EXPIRY_WARNING_DAYS],
   ] as const) {
     const { default: defaultValue, minimum, maximum, type } = properties[key];

@@ -38,6 +38,7 @@ function world() {
       if (failCompute) throw failCompute;
       return vms;
     },
+    guestAttributes: async () => null,
   };
   const runner: Runner = {
     id: 12,

@@ -12,7 +12,7 @@ export function sandboxSettings(sandbox: Sandbox): RunnerOpsSettings {
     gcpZones: [],
     instanceFilter: '',
     credentials: 'none',
-    insights: { queueWarnSeconds: 120 },
+    insights: { queueWarnSeconds: 120, diskWarnPercent: 90 },
     endpoints: s['runnerOps.gcp.endpoints'] as RunnerOpsSettings['endpoints'],
     secretsBucket: s['runnerOps.secrets.bucket'] as string,
     secretsPrefix: s['runnerOps.secrets.prefix'] as string,

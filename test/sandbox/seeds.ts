@@ -18,6 +18,8 @@ export interface SeedWorker {
   tags: string[];
   /** false: the VM is RUNNING but its runner never manages to check in. */
   healthy: boolean;
+  /** Inside the VM: containers left running (with the job that started them) and disk use; a fresh VM's otherwise. */
+  guest?: { containers: Array<{ name: string; jobId?: number }>; diskUsedPercent: number };
 }
 
 export interface GoogleSeedResult {
@@ -252,6 +254,19 @@ function seedDemo(
     });
     nightly.lastPipelineId = p.id;
   }
+  // runner-b's VM: three finished jobs left containers running, a node exporter runs on purpose,
+  // and the disk is nearly full (what its guest attributes report).
+  const finished = (seeder.gitlab.state.jobsByRunner.get(b.id) ?? [])
+    .filter((j) => j.status === 'success')
+    .sort((x, y) => y.id - x.id)
+    .slice(0, 3);
+  fleet.find((f) => f.runner === b)!.worker.guest = {
+    containers: [
+      ...finished.map((j, i) => ({ name: `${['postgres-ci', 'localstack', 'selenium'][i]}-${j.id}`, jobId: j.id })),
+      { name: 'node-exporter' },
+    ],
+    diskUsedPercent: 95,
+  };
   // One pipeline running right now, driven by the simulation from a couple of minutes ago.
   const started = now - 150_000;
   seeder.gitlab.sim.createPipeline(fleetProject, 'main', 'push', dev.id, started);

@@ -18,6 +18,8 @@ export interface GitLabWorld {
   runnerCheckIn(token: string, host: RunnerHost): boolean;
   /** The process on that host stopped (VM stopped/deleted): its manager stops contacting. */
   runnerHostGone(systemId: string): void;
+  /** Ids of the jobs running on that host now (what its processes' CI_JOB_ID say). */
+  runningJobs(systemId: string): number[];
   /** The current authentication token of a runner (seeds put it into config.toml). */
   runnerToken(runnerId: number): string | undefined;
   /** Advance pipelines and jobs. */

@@ -31,6 +31,14 @@ export function createGitLab(options: { clock: SandboxClock; baseUrl: string }):
     sim,
     runnerCheckIn: (token: string, host: RunnerHost) => sim.runnerCheckIn(token, host, options.clock.now()),
     runnerHostGone: (systemId: string) => sim.runnerHostGone(systemId, options.clock.now()),
+    runningJobs: (systemId: string) =>
+      [...state.managers.values()]
+        .filter((m) => m.systemId === systemId)
+        .flatMap((m) =>
+          (state.jobsByRunner.get(m.runnerId) ?? []).filter((j) => j.status === 'running' && j.managerId === m.id),
+        )
+        .map((j) => j.id)
+        .sort((a, b) => a - b),
     runnerToken: (runnerId: number) => state.runners.get(runnerId)?.token,
     tick: (now: number) => sim.tick(now),
   };

@@ -9,6 +9,7 @@ import type { VmSpec } from './compute/model';
 import type { ComputeState } from './compute/state';
 import type { KmsState } from './kms-state';
 import { DEFAULT_IMAGE_TAG, METADATA_KEYS, STARTUP_SCRIPT } from './startup-script';
+import { ENABLE_GUEST_ATTRIBUTES } from './guest-attributes';
 import type { StorageState } from './storage-state';
 import type { VmLifecycle } from './vm-lifecycle';
 
@@ -23,6 +24,8 @@ export interface SeedWorker {
   healthy: boolean;
   /** The internal IP GitLab last saw for this worker; when given, the VM gets it. */
   ipAddress?: string;
+  /** Inside the VM: containers left running and disk use (the guest attributes it publishes say so). */
+  guest?: { containers: Array<{ name: string; jobId?: number }>; diskUsedPercent: number };
 }
 
 export interface SeedResult {
@@ -142,6 +145,7 @@ export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]
       ...(worker.ipAddress ? { networkIP: worker.ipAddress } : {}),
     });
     if (group && createdBy) group.members.add(vm.name);
+    if (worker.guest) Object.assign(vm.guest, structuredClone(worker.guest));
     // Small and demo workers booted hours ago, so their boot is within Cloud Logging's default
     // 24 h window; an unhealthy one rebooted with a stale config when GitLab last heard from it.
     const uptimeMs = !worker.healthy
@@ -175,6 +179,7 @@ function templateSpec(project: string, bucket: string, prefix: string, keyName: 
       { key: 'sa-key-object', value: `gs://${bucket}/${prefix}sa-key.json.enc` },
       { key: 'runner-config-prefix', value: `gs://${bucket}/${prefix.replace(/\/$/, '')}` },
       { key: METADATA_KEYS.imageTag, value: DEFAULT_IMAGE_TAG },
+      { key: ENABLE_GUEST_ATTRIBUTES, value: 'TRUE' },
     ],
     tags: ['gitlab-runner'],
     serviceAccounts: [

@@ -2,6 +2,8 @@
 // key; each step reads the sandbox's real Storage and KMS state, so a disabled key version or a
 // missing object breaks the boot exactly where it would break on Google Cloud.
 import { parse as parseToml } from 'smol-toml';
+// The health-publishing part is the one the bootstrap generates: operators copy it (docs/guest-attributes.md).
+import { GUEST_HEALTH_SCRIPT } from '../../../src/core/worker-script';
 import type { KmsState } from './kms-state';
 import type { StorageState } from './storage-state';
 import type { MetadataItem } from './compute/model';
@@ -56,7 +58,7 @@ TAG="$(md runner-image-tag || echo ${DEFAULT_IMAGE_TAG})"
 docker run -d --name gitlab-runner --restart always --log-driver=gcplogs \\
   -v /srv/gitlab-runner/config:/etc/gitlab-runner -v /var/run/docker.sock:/var/run/docker.sock \\
   ${RUNNER_IMAGE_REPOSITORY}:"$TAG"
-`;
+${GUEST_HEALTH_SCRIPT}`;
 
 export class StartupScript {
   constructor(

@@ -21,6 +21,11 @@ export class RecordingGitLab implements GitLabWorld {
   runnerHostGone(systemId: string): void {
     this.gone.push(systemId);
   }
+  /** Jobs running per host, as a test sets them. */
+  readonly jobsOn = new Map<string, number[]>();
+  runningJobs(systemId: string): number[] {
+    return this.jobsOn.get(systemId) ?? [];
+  }
   runnerToken(): string | undefined {
     return undefined;
   }

@@ -8,7 +8,8 @@ import type { Vm } from './compute/model';
 import { SerialPort } from './compute/serial';
 import type { KmsState } from './kms-state';
 import type { LoggingState, Severity } from './logging';
-import { interpretScript, type ScriptPlan } from './script-interpreter';
+import { healthValues, putGuestAttribute, type WorkerFacts } from './guest-attributes';
+import { interpretScript, type ScriptCommand, type ScriptPlan } from './script-interpreter';
 import {
   DEFAULT_IMAGE_TAG,
   RUNNER_IMAGE_REPOSITORY,
@@ -130,12 +131,18 @@ export class VmLifecycle {
   /** The startup script's commands in order; the first failure ends it (`set -e`). */
   private runScript(vm: Vm, t: number, generation: number, script: StartupScript, plan: ScriptPlan): void {
     let runners: RunnerConfig[] | undefined;
-    let started: { version: string } | undefined;
+    let started: { version: string; tag: string } | undefined;
+    let configToml: Buffer | undefined;
+    let publish: Extract<ScriptCommand, { kind: 'publish-health' }> | undefined;
     const exit = (status: number) =>
       this.scriptLog(vm, t, [`startup-script exit status ${status}`, 'Finished running startup scripts.'], false);
     for (const command of plan.commands) {
       if (command.kind === 'echo') {
         this.scriptLog(vm, t, [command.text]);
+        continue;
+      }
+      if (command.kind === 'publish-health') {
+        publish = command;
         continue;
       }
       if (command.kind === 'docker-run') {
@@ -154,7 +161,7 @@ export class VmLifecycle {
         }
         this.images.set(vm, image.image);
         this.scriptLog(vm, t, [run, hashHex(`${vm.id}:${generation}`, 64)]);
-        started = image;
+        started = { ...image, tag };
         continue;
       }
       const result =
@@ -172,6 +179,7 @@ export class VmLifecycle {
       this.scriptLog(vm, t, result.log);
       if (!result.ok) return exit(1);
       if (command.destination.endsWith('config.toml') && 'plaintext' in result && result.plaintext) {
+        configToml = result.plaintext;
         try {
           runners = runnersFromConfig(result.plaintext.toString('utf8'));
         } catch (e) {
@@ -188,6 +196,29 @@ export class VmLifecycle {
     exit(0);
     // The container's own output follows the script's last line, as journald interleaves them.
     if (started && runners) this.startRunnerProcess(vm, generation, t, runners, started.version);
+    // A config gitlab-runner cannot load makes its container exit and restart, over and over.
+    const facts = { runnerState: runners ? 'running' : 'restarting', imageTag: started?.tag ?? '', configToml } as const;
+    if (started && publish) this.publishHealth(vm, generation, t, publish, { ...facts, startedAt: t });
+  }
+
+  /** publish_health in its background loop: every key it writes, again every `everyMs` while this boot lasts. */
+  private publishHealth(
+    vm: Vm,
+    generation: number,
+    at: number,
+    plan: Extract<ScriptCommand, { kind: 'publish-health' }>,
+    facts: WorkerFacts,
+  ): void {
+    const publish = (t: number) => {
+      if (vm.bootGeneration !== generation || vm.status !== 'RUNNING') return;
+      const values = healthValues(vm, facts, this.ctx.gitlab.runningJobs(vm.systemId), t);
+      for (const key of plan.keys) if (key in values) putGuestAttribute(vm, plan.namespace, key, values[key]);
+      // Replaying a VM that has been up for days writes once more for the last round, not once per round.
+      const now = Math.max(t, this.ctx.clock.now());
+      const next = t + plan.everyMs;
+      this.ctx.scheduler.at(next > now ? next : now - ((now - t) % plan.everyMs), publish);
+    };
+    publish(at);
   }
 
   private startRunnerProcess(vm: Vm, generation: number, at: number, runners: RunnerConfig[], version: string): void {

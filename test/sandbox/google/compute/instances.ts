@@ -1,9 +1,9 @@
 // Compute instances REST routes: list (filter, paging), aggregatedList, get, insert, delete,
-// start/stop/reset, setLabels, getSerialPortOutput, and zone operations get/wait/list.
+// start/stop/reset, setLabels, getSerialPortOutput, getGuestAttributes, and zone operations get/wait/list.
 import { json, readJson, type Router, type SandboxRequest } from '../../http';
 import type { GoogleContext } from '../context';
 import { offsetFromPageToken, paginate } from '../context';
-import { computeInvalid, legacyError } from '../errors';
+import { computeInvalid, computeNotFound, legacyError } from '../errors';
 import { compileComputeFilter } from './filter';
 import { computeLinks, renderVm, type Vm } from './model';
 import type { ComputeState } from './state';
@@ -136,6 +136,40 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
       start: String(read.start),
       next: String(read.next),
       selfLink: `${computeLinks(ctx, vm.project).instance(vm.zone, vm.name)}/serialPort`,
+    });
+  });
+
+  router.add('GET', `${base}/instances/:instance/getGuestAttributes`, (req, p) => {
+    const vm = vmOf(p);
+    const q = req.url.searchParams;
+    const guestLink = `${computeLinks(ctx, vm.project).instance(vm.zone, vm.name)}/guestAttributes`;
+    const notFound = (path: string) =>
+      computeNotFound(`projects/${vm.project}/zones/${vm.zone}/instances/${vm.name}/guestAttributes/${path}`);
+    // variableKey names one entry, `namespace/key`: its value alone.
+    const variableKey = q.get('variableKey');
+    if (variableKey) {
+      const value = vm.guest.attributes.get(variableKey);
+      if (value === undefined) throw notFound(variableKey);
+      return json(200, {
+        kind: 'compute#guestAttributes',
+        variableKey,
+        variableValue: value,
+        selfLink: `${guestLink}/${variableKey}`,
+      });
+    }
+    // queryPath: the default namespace (''), a namespace (`ns/`) or one key (`ns/key`); nothing there is a 404.
+    const queryPath = q.get('queryPath') ?? '';
+    const items = [...vm.guest.attributes]
+      .map(([path, value]) => ({ path, namespace: path.slice(0, path.indexOf('/')), key: path.slice(path.indexOf('/') + 1), value }))
+      .filter((e) => (queryPath.endsWith('/') || queryPath === '' ? `${e.namespace}/` === (queryPath || '/') : e.path === queryPath))
+      .sort((a, b) => (a.path < b.path ? -1 : 1))
+      .map(({ namespace, key, value }) => ({ namespace, key, value }));
+    if (items.length === 0) throw notFound(queryPath);
+    return json(200, {
+      kind: 'compute#guestAttributes',
+      queryPath,
+      queryValue: { items },
+      selfLink: `${guestLink}/${queryPath}`,
     });
   });
 

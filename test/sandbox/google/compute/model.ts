@@ -24,6 +24,15 @@ export interface VmSpec {
   description: string;
 }
 
+/** Inside the guest, as far as the sandbox imagines it, and the guest attributes it wrote. */
+export interface GuestState {
+  /** Running containers besides gitlab-runner, with the job id label of the job that started them. */
+  containers: Array<{ name: string; jobId?: number }>;
+  diskUsedPercent: number;
+  /** Guest attributes written through the metadata server: `namespace/key` -> value. */
+  attributes: Map<string, string>;
+}
+
 export interface Vm {
   project: string;
   zone: string;
@@ -44,6 +53,7 @@ export interface Vm {
   systemId: string;
   /** Bumped on each boot/stop so timed steps of an earlier boot become no-ops. */
   bootGeneration: number;
+  guest: GuestState;
   /** Set when a managed instance group owns the VM. */
   createdBy?: string;
   sourceInstanceTemplate?: string;

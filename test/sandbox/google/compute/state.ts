@@ -100,6 +100,8 @@ export class ComputeState {
       serial: new Map(),
       systemId: `s_${hashHex(id, 12)}`,
       bootGeneration: 0,
+      // A fresh Debian boot disk with Docker and the runner image: about a fifth used.
+      guest: { containers: [], diskUsedPercent: 21, attributes: new Map() },
       ...extras,
     };
     this.vms.set(key, vm);

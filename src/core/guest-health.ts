@@ -144,7 +144,8 @@ export function guestHealth(
   }
   const others = (report.containers ?? []).filter((c) => !leaked.includes(c));
   const facts = [
-    report.runnerState && `gitlab-runner container: ${report.runnerState}${report.imageTag ? ` (${report.imageTag})` : ''}`,
+    report.runnerState &&
+      `gitlab-runner container: ${report.runnerState}${report.imageTag ? ` (${report.imageTag})` : ''}`,
     report.jobs && `Jobs running: ${report.jobs.length ? report.jobs.map((j) => `#${j}`).join(', ') : 'none'}`,
     report.containers &&
       `Other containers: ${others.length ? others.map((c) => (c.jobId ? `${c.name} (job #${c.jobId})` : c.name)).join(', ') : 'none'}`,

@@ -98,9 +98,9 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
   context.subscriptions.push(
     ...paced.map((p) => p.view),
     vscode.window.registerFileDecorationProvider(workers),
-    paced.find((p) => p.spec.provider === workers)!.view.view.onDidExpandElement((e) =>
-      workers.expanded(e.element as WorkerNode),
-    ),
+    paced
+      .find((p) => p.spec.provider === workers)!
+      .view.view.onDidExpandElement((e) => workers.expanded(e.element as WorkerNode)),
   );
 
   let unsubscribe: Array<() => void> = [];

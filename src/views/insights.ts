@@ -71,7 +71,11 @@ export class Insights {
 
   vm(vm: WorkerVm): VmInsights {
     const queue = this.queues().byVm.get(vm.id);
-    return { queue, queueWarning: queueWarning(queue, this.store.queueWarnSeconds), guest: vmGuestHealth(this.store, vm, this.now) };
+    return {
+      queue,
+      queueWarning: queueWarning(queue, this.store.queueWarnSeconds),
+      guest: vmGuestHealth(this.store, vm, this.now),
+    };
   }
 
   pending(job: Job): PendingDiagnosis | undefined {

@@ -2,6 +2,7 @@
 // bundle ships (pruned) or the full one (tests load the package's own).
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { ComputeAdapter, type ComputeSettings } from '../../../src/gcp/compute';
 
@@ -87,4 +88,19 @@ test('an unavailable Compute API fails within seconds with one retry, not minute
   }
   assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
   assert.ok(sandbox.requests.since(mark).length <= 2, `${sandbox.requests.since(mark).length} requests`);
+});
+
+test("a VM's guest attributes: one getGuestAttributes of runner-ops/, null when the VM publishes none there", async () => {
+  const mark = sandbox.requests.mark();
+  const entries = await adapter().guestAttributes({ zone: 'europe-west1-c', name: 'gitlab-runner-b' });
+  assert.equal(entries?.find((e) => e.key === 'disk-used-percent')?.value, '95');
+  assert.ok(entries?.every((e) => e.namespace === 'runner-ops'));
+  const sent = sandbox.requests.since(mark).map((r) => decodeURIComponent(r.path));
+  assert.deepEqual(sent, [
+    `/compute/v1/projects/${settings.gcpProject}/zones/europe-west1-c/instances/gitlab-runner-b/getGuestAttributes?queryPath=runner-ops/`,
+  ]);
+  // A VM whose guest attributes were never written (disabled): Compute answers 404.
+  const google = sandbox.world.google as GoogleSandbox;
+  google.state.compute.vm(settings.gcpProject, 'europe-west1-b', 'gitlab-runner-a').guest.attributes.clear();
+  assert.equal(await adapter().guestAttributes({ zone: 'europe-west1-b', name: 'gitlab-runner-a' }), null);
 });

@@ -11,6 +11,7 @@ import { runnerRow } from '../../../src/views/rows/runner';
 import { checkRow } from '../../../src/views/rows/check';
 import { secretRow } from '../../../src/views/rows/secret';
 import { hostedRunnerRow, vmRow } from '../../../src/views/rows/vm';
+import { guestHealth } from '../../../src/core/guest-health';
 import { HOUR, job, MIN, NOW, pipeline, project, runner, schedule, vm } from './fixtures';
 import { tooltipText, type ThemeIcon, type TreeItem } from './vscode-fake';
 
@@ -279,4 +280,23 @@ test("a runner behind GitLab's version says by how much, its pair's version, and
   assert.match(text, /\$\(warning\) Jobs wait long/);
   const current = asFake(runnerRow({ runner, hosts: [], now: NOW }));
   assert.doesNotMatch(current.description!, /behind|slow queue/);
+});
+
+test('a VM reporting leaked containers and a full disk is warned on its row; one reporting nothing says so plainly', () => {
+  const entries = Object.entries({ containers: 'pg-36 36', jobs: '', 'disk-used-percent': '95' }).map(
+    ([key, value]) => ({ namespace: 'runner-ops', key, value }),
+  );
+  const warned = asFake(
+    vmRow({ vm, warnings: [], insights: { guest: guestHealth(entries, { diskWarnPercent: 90, now: NOW }) }, now: NOW }),
+  );
+  assert.equal(icon(warned), 'warning');
+  assert.match(warned.description!, /^1 leaked container · disk 95% · Running · /);
+  const text = tooltipText(warned);
+  assert.ok(text.includes('Leaked containers: 1 container still running for finished job #36'), text);
+  assert.ok(text.includes('Disk 95% full'), text);
+  const silent = asFake(
+    vmRow({ vm, warnings: [], insights: { guest: guestHealth(null, { diskWarnPercent: 90, now: NOW }) }, now: NOW }),
+  );
+  assert.equal(icon(silent), 'vm-running');
+  assert.ok(tooltipText(silent).includes('publishes no guest attributes under runner-ops/'));
 });

@@ -141,6 +141,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       operationWait: { timeout: 150_000, maxRetries: 0 },
       /** A tail polls again soon anyway: one quick attempt per poll. */
       serial: { timeout: 10_000, maxRetries: 0 },
+      /** A VM's tooltip waits for its guest attributes: it says they could not be read rather than hang. */
+      guestAttributes: { timeout: 5_000, maxRetries: 0 },
       logging: { timeout: 10_000, maxRetries: 0 },
       /** Decrypting a secret to verify it. */
       kms: { timeout: 20_000, maxRetries: 1 },

@@ -90,7 +90,7 @@ export class ComputeAdapter {
     try {
       const [answer] = await instancesClient(this.settings).getGuestAttributes(
         { project, zone: vm.zone, instance: vm.name, queryPath: `${GUEST_NAMESPACE}/` },
-        CALL,
+        PACE.google.guestAttributes,
       );
       return (answer.queryValue?.items ?? []).map((e) => ({
         namespace: e.namespace ?? '',

@@ -1,10 +1,12 @@
 // Fleet insights in the real workbench against the demo sandbox: queue times match the sandbox's
 // own jobs, runners behind GitLab's version say by how much, a pending job says why and the fix
-// it offers works, and none of this adds a request to an idle minute.
+// it offers works, a VM's own report (guest attributes) warns of leaked containers and a full
+// disk, and none of this adds a request to an idle minute.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FleetStore } from '../../../src/core/fleet-store';
 import type { GitLabHalf } from '../../sandbox/gitlab/index';
+import type { GoogleSandbox } from '../../sandbox/google/index';
 import { eventually, ui, type ViewSnapshot } from '../bridge';
 import { answerConfirmations } from '../confirmations';
 import { useDemoSandbox } from '../demo-sandbox';
@@ -38,7 +40,10 @@ suite('Insights', function () {
   const gitlab = () => sandbox().world.gitlab as GitLabHalf;
   let originalAsk: unknown;
 
+  let suiteMark = 0;
+
   suiteSetup(async () => {
+    suiteMark = sandbox().requests.mark();
     originalAsk = api().confirmation.ask;
     answerConfirmations(true);
     // The demo's running pipeline would start more jobs while figures are compared: stop it.
@@ -219,6 +224,47 @@ suite('Insights', function () {
     assert.equal(gitlab().state.jobs.get(job.id)!.runnerId, 1, 'runner #1 picked it');
   });
 
+  test('a VM reporting leaked containers and a 95% disk is warned with those numbers, read when expanded', async () => {
+    // What runner-b's VM runs, as the sandbox's world has it: three containers of finished jobs.
+    const project = String(sandbox().settings['runnerOps.gcp.project']);
+    const vmB = (sandbox().world.google as GoogleSandbox).state.compute.vm(
+      project,
+      'europe-west1-c',
+      'gitlab-runner-b',
+    );
+    const leaked = vmB.guest.containers.filter((c) => c.jobId !== undefined);
+    assert.equal(leaked.length, 3);
+    assert.equal(vmB.guest.diskUsedPercent, 95);
+    await until('Runner VMs', (rows) => rows.some((r) => r.startsWith('gitlab-runner-b — ')), 'VM gitlab-runner-b');
+    const mark = sandbox().requests.mark();
+    await ui.expandRow('Runner VMs', 'gitlab-runner-b');
+    await until(
+      'Runner VMs',
+      (rows) => rows.some((r) => /^gitlab-runner-b — 3 leaked containers · disk 95% · Running · /.test(r)),
+      'the row warned with the numbers',
+    );
+    const tooltip = await eventually(
+      () => ui.hoverRow('Runner VMs', 'gitlab-runner-b').catch(() => ''),
+      (t) => t.includes('Leaked containers'),
+    );
+    const jobs = leaked.map((c) => `#${c.jobId}`).join(', ');
+    const names = leaked.map((c) => c.name).join(', ');
+    assert.ok(
+      tooltip.includes(`Leaked containers: 3 containers still running for finished jobs ${jobs}`),
+      `expected jobs ${jobs} in:\n${tooltip}`,
+    );
+    assert.ok(tooltip.includes(`: ${names}.`), `expected ${names} in:\n${tooltip}`);
+    assert.match(tooltip, /Disk 95% full, at or over the 90% threshold/);
+    assert.match(tooltip, /Other containers: node-exporter/);
+    await ui.screenshot('insight-guest-health');
+    // Read once, for the expand; the hover within the minute reused it.
+    const reads = sandbox()
+      .requests.since(mark)
+      .filter((r) => r.path.includes('/getGuestAttributes'))
+      .map((r) => decodeURIComponent(r.path).replace(/^.*\/instances\//, ''));
+    assert.deepEqual(reads, ['gitlab-runner-b/getGuestAttributes?queryPath=runner-ops/']);
+  });
+
   test('no request is added to an idle minute by any insight', async function () {
     this.timeout(120_000);
     // Nothing in motion: the pushed pipeline and the demo's waiting one are canceled.
@@ -227,6 +273,14 @@ suite('Insights', function () {
     await vscode.commands.executeCommand('runnerOps.refresh');
     await until('Pipelines', (rows) => !rows.some((r) => /— (Running|Pending|Created)/.test(r)), 'nothing in motion');
     await sleep(12_000); // the fast pace winds down
+    // A VM row stays expanded, its guest attributes read: still no request of its own.
+    await until('Runner VMs', (rows) => rows.some((r) => r.startsWith('#2 gitlab-runner-b — ')), 'VM b expanded');
+    assert.ok(
+      sandbox()
+        .requests.since(suiteMark)
+        .some((r) => r.path.includes('/getGuestAttributes')),
+      'guest attributes were read in this suite',
+    );
     const mark = sandbox().requests.mark();
     await sleep(60_000);
     const seen = sandbox()

@@ -197,7 +197,11 @@ export class VmLifecycle {
     // The container's own output follows the script's last line, as journald interleaves them.
     if (started && runners) this.startRunnerProcess(vm, generation, t, runners, started.version);
     // A config gitlab-runner cannot load makes its container exit and restart, over and over.
-    const facts = { runnerState: runners ? 'running' : 'restarting', imageTag: started?.tag ?? '', configToml } as const;
+    const facts = {
+      runnerState: runners ? 'running' : 'restarting',
+      imageTag: started?.tag ?? '',
+      configToml,
+    } as const;
     if (started && publish) this.publishHealth(vm, generation, t, publish, { ...facts, startedAt: t });
   }
 

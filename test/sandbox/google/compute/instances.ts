@@ -160,8 +160,15 @@ export function instanceRoutes(ctx: GoogleContext, compute: ComputeState, router
     // queryPath: the default namespace (''), a namespace (`ns/`) or one key (`ns/key`); nothing there is a 404.
     const queryPath = q.get('queryPath') ?? '';
     const items = [...vm.guest.attributes]
-      .map(([path, value]) => ({ path, namespace: path.slice(0, path.indexOf('/')), key: path.slice(path.indexOf('/') + 1), value }))
-      .filter((e) => (queryPath.endsWith('/') || queryPath === '' ? `${e.namespace}/` === (queryPath || '/') : e.path === queryPath))
+      .map(([path, value]) => ({
+        path,
+        namespace: path.slice(0, path.indexOf('/')),
+        key: path.slice(path.indexOf('/') + 1),
+        value,
+      }))
+      .filter((e) =>
+        queryPath.endsWith('/') || queryPath === '' ? `${e.namespace}/` === (queryPath || '/') : e.path === queryPath,
+      )
       .sort((a, b) => (a.path < b.path ? -1 : 1))
       .map(({ namespace, key, value }) => ({ namespace, key, value }));
     if (items.length === 0) throw notFound(queryPath);

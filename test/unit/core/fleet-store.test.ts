@@ -38,7 +38,7 @@ function world() {
       if (failCompute) throw failCompute;
       return vms;
     },
-    guestAttributes: async () => null,
+    guestAttributes: async (vm) => (calls.push(`guestAttributes ${vm.name}`), null),
   };
   const runner: Runner = {
     id: 12,
@@ -260,4 +260,32 @@ test("GitLab's version is read once per store, not on every refresh", async () =
   }
   assert.equal(store.serverVersion, '17.11.3-ee');
   assert.equal(w.versionReads(), 1);
+});
+
+test("a VM's guest attributes are read on demand only, once a minute at most; an expand announces them, a tooltip does not", async () => {
+  const w = world();
+  const store = w.store();
+  await store.refresh('workers');
+  const [vm] = store.workers.value!;
+  const changes: string[] = [];
+  store.onChange((area) => changes.push(area));
+  w.calls.length = 0;
+  await store.loadGuest(vm, false); // a tooltip
+  assert.deepEqual(w.calls, ['guestAttributes gitlab-runner-a']);
+  assert.deepEqual(changes, [], 'a re-render would close the tooltip being shown');
+  assert.equal(store.guest.get(vm.id)?.value, null, 'no guest attributes: null');
+  w.tick(PACE.fleet.guestFreshMs - 1);
+  await store.loadGuest(vm, true); // an expand within the minute reuses the answer
+  assert.deepEqual(w.calls, ['guestAttributes gitlab-runner-a']);
+  assert.deepEqual(changes, ['workers'], 'the expanded row shows it');
+  await store.refresh('workers');
+  w.tick(PACE.fleet.guestFreshMs);
+  await store.refresh('workers');
+  assert.deepEqual(
+    w.calls.filter((c) => c.startsWith('guest')),
+    ['guestAttributes gitlab-runner-a'],
+    'never polled',
+  );
+  await store.loadGuest(vm, true);
+  assert.equal(w.calls.filter((c) => c.startsWith('guest')).length, 2, 'read again after a minute');
 });

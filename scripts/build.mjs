@@ -1,5 +1,7 @@
-// Bundles the extension with esbuild. Each adapter that pulls in a client library is its own
-// bundle, required on first use (src/lazy.ts), so activation parses only dist/extension.js.
+// Bundles the extension with esbuild. Activation parses only dist/extension.js, a few kilobytes
+// that register the views and commands; the body (dist/main.js) is required on first use, and
+// each adapter that pulls in a client library is its own bundle, required on first use too
+// (src/lazy.ts).
 // Also bundles the integration suite (out/integration/index.js) for the real-VS-Code runner.
 import * as esbuild from 'esbuild';
 import { pruneProtos } from './prune-protos.mjs';
@@ -33,6 +35,9 @@ const prunedComputeProtos = {
   },
 };
 
+/** The body, required by src/extension.ts on first use. */
+const bodyBundle = { './main': 'main' };
+
 const lazyPlugin = {
   name: 'lazy-adapters',
   setup(build) {
@@ -44,6 +49,10 @@ const lazyPlugin = {
     build.onResolve({ filter }, (args) => {
       if (!args.importer.endsWith('src/lazy.ts')) return undefined;
       return { path: `./${lazyBundles[args.path]}.js`, external: true };
+    });
+    build.onResolve({ filter: /^\.\/main$/ }, (args) => {
+      if (!args.importer.endsWith('src/extension.ts')) return undefined;
+      return { path: `./${bodyBundle[args.path]}.js`, external: true };
     });
   },
 };
@@ -63,6 +72,7 @@ const extension = {
   ...common,
   entryPoints: {
     extension: 'src/extension.ts',
+    main: 'src/main.ts',
     ...Object.fromEntries(Object.entries(lazyBundles).map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`])),
   },
   outdir: 'dist',

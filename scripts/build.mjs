@@ -17,21 +17,38 @@ const lazyBundles = {
   './gcp/secrets-bundle': 'gcp-secrets',
 };
 
-/** The Compute services the adapters construct clients for. */
-const computeServices = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
-  (s) => `google.cloud.compute.v1.${s}`,
-);
+/** Per client library, the services the adapters construct clients for. */
+const prunedServices = {
+  compute: ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
+    (s) => `google.cloud.compute.v1.${s}`,
+  ),
+  kms: ['google.cloud.kms.v1.KeyManagementService'],
+};
 
-// Compute's per-service clients all require ../../protos/protos.json (all of Compute Engine);
-// hand them a descriptor pruned to the services above.
-const prunedComputeProtos = {
-  name: 'pruned-compute-protos',
+// A generated client requires ../../protos/protos.json (every service of its API; all of Compute
+// Engine for Compute): hand it a descriptor pruned to the services above.
+const prunedProtos = {
+  name: 'pruned-protos',
   setup(build) {
-    let pruned;
-    build.onLoad({ filter: /@google-cloud[\\/]compute[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
-      pruned ??= JSON.stringify(pruneProtos(args.path, computeServices));
-      return { contents: pruned, loader: 'json' };
+    const pruned = {};
+    build.onLoad({ filter: /@google-cloud[\\/](compute|kms)[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
+      const library = /@google-cloud[\\/](compute|kms)[\\/]/.exec(args.path)[1];
+      pruned[library] ??= JSON.stringify(pruneProtos(args.path, prunedServices[library]));
+      return { contents: pruned[library], loader: 'json' };
     });
+  },
+};
+
+// node-fetch 2 (under gaxios) requires whatwg-url, and so tr46's 250 KB table, only for a URL
+// class Node has built in.
+const builtInUrl = {
+  name: 'built-in-url',
+  setup(build) {
+    build.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: 'whatwg-url', namespace: 'built-in-url' }));
+    build.onLoad({ filter: /.*/, namespace: 'built-in-url' }, () => ({
+      contents: "module.exports = { URL: require('node:url').URL };",
+      loader: 'js',
+    }));
   },
 };
 
@@ -76,7 +93,7 @@ const extension = {
     ...Object.fromEntries(Object.entries(lazyBundles).map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`])),
   },
   outdir: 'dist',
-  plugins: [lazyPlugin, prunedComputeProtos],
+  plugins: [lazyPlugin, prunedProtos, builtInUrl],
 };
 
 const integration = {

@@ -174,14 +174,16 @@ export class FleetStore {
     // Who the user is decides how runners are listed: asked alongside the projects, not after.
     const admin = this.admin === undefined ? gitlab.isAdmin().catch(() => false) : undefined;
     // Only rows' version comparisons need it: it arrives when it arrives, asked once even if it fails.
-    this.serverVersionRead ??= gitlab.serverVersion().then(
-      (version) => {
-        this.serverVersion = version ?? null;
-        if (version) this.emit('runners');
-        return this.serverVersion;
-      },
-      () => (this.serverVersion = null),
-    );
+    this.serverVersionRead ??= Promise.resolve()
+      .then(() => gitlab.serverVersion())
+      .then(
+        (version) => {
+          this.serverVersion = version ?? null;
+          if (version) this.emit('runners');
+          return this.serverVersion;
+        },
+        () => (this.serverVersion = null),
+      );
     this.projects = await this.load(
       this.projects,
       () => Promise.all(this.sources.projects.map((p) => gitlab.project(p))),

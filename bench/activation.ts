@@ -64,9 +64,11 @@ export function activationCases(build: Build, runs: number, packageRuns: number)
     flags:
       name === 'extension.js'
         ? ['--vscode-stub', '--activate']
-        : name === 'gcp-compute.js'
-          ? ['--construct-compute=adapter']
-          : [],
+        : name === 'main.js'
+          ? ['--vscode-stub']
+          : name === 'gcp-compute.js'
+            ? ['--construct-compute=adapter']
+            : [],
     runs,
   }));
   const compute = join(ROOT, 'node_modules/@google-cloud/compute');

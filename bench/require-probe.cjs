@@ -32,14 +32,19 @@ result.rssDeltaMB = (process.memoryUsage().rss - rss0) / MB;
 
 function lazyBundlesLoaded() {
   return Object.keys(require.cache)
-    .filter((k) => /[\\/](gitlab|gitlab-jobs|gcp-[a-z]+)\.js$/.test(k))
+    .filter((k) => /[\\/](main|gitlab|gitlab-jobs|gcp-[a-z]+)\.js$/.test(k))
     .map((k) => path.basename(k));
 }
 
 async function main() {
   if (has('--activate')) {
     const { stub } = require('./vscode-stub.cjs');
-    const context = new Proxy({ subscriptions: [] }, { get: (o, p) => (p in o ? o[p] : stub(`context.${String(p)}`)) });
+    // The manifest is real: activation registers what package.json declares.
+    const packageJSON = require(path.join(__dirname, '..', 'package.json'));
+    const context = new Proxy(
+      { subscriptions: [], extension: { packageJSON } },
+      { get: (o, p) => (p in o ? o[p] : stub(`context.${String(p)}`)) },
+    );
     const t1 = performance.now();
     try {
       const api = mod.activate(context);

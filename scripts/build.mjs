@@ -1,5 +1,7 @@
-// Bundles the extension with esbuild. Each adapter that pulls in a client library is its own
-// bundle, required on first use (src/lazy.ts), so activation parses only dist/extension.js.
+// Bundles the extension with esbuild. Activation parses only dist/extension.js, a few kilobytes
+// that register the views and commands; the body (dist/main.js) is required on first use, and
+// each adapter that pulls in a client library is its own bundle, required on first use too
+// (src/lazy.ts).
 // Also bundles the integration suite (out/integration/index.js) for the real-VS-Code runner.
 import * as esbuild from 'esbuild';
 import { pruneProtos } from './prune-protos.mjs';
@@ -15,23 +17,43 @@ const lazyBundles = {
   './gcp/secrets-bundle': 'gcp-secrets',
 };
 
-/** The Compute services the adapters construct clients for. */
-const computeServices = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
-  (s) => `google.cloud.compute.v1.${s}`,
-);
+/** Per client library, the services the adapters construct clients for. */
+const prunedServices = {
+  compute: ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
+    (s) => `google.cloud.compute.v1.${s}`,
+  ),
+  kms: ['google.cloud.kms.v1.KeyManagementService'],
+};
 
-// Compute's per-service clients all require ../../protos/protos.json (all of Compute Engine);
-// hand them a descriptor pruned to the services above.
-const prunedComputeProtos = {
-  name: 'pruned-compute-protos',
+// A generated client requires ../../protos/protos.json (every service of its API; all of Compute
+// Engine for Compute): hand it a descriptor pruned to the services above.
+const prunedProtos = {
+  name: 'pruned-protos',
   setup(build) {
-    let pruned;
-    build.onLoad({ filter: /@google-cloud[\\/]compute[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
-      pruned ??= JSON.stringify(pruneProtos(args.path, computeServices));
-      return { contents: pruned, loader: 'json' };
+    const pruned = {};
+    build.onLoad({ filter: /@google-cloud[\\/](compute|kms)[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
+      const library = /@google-cloud[\\/](compute|kms)[\\/]/.exec(args.path)[1];
+      pruned[library] ??= JSON.stringify(pruneProtos(args.path, prunedServices[library]));
+      return { contents: pruned[library], loader: 'json' };
     });
   },
 };
+
+// node-fetch 2 (under gaxios) requires whatwg-url, and so tr46's 250 KB table, only for a URL
+// class Node has built in.
+const builtInUrl = {
+  name: 'built-in-url',
+  setup(build) {
+    build.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: 'whatwg-url', namespace: 'built-in-url' }));
+    build.onLoad({ filter: /.*/, namespace: 'built-in-url' }, () => ({
+      contents: "module.exports = { URL: require('node:url').URL };",
+      loader: 'js',
+    }));
+  },
+};
+
+/** The body, required by src/extension.ts on first use. */
+const bodyBundle = { './main': 'main' };
 
 const lazyPlugin = {
   name: 'lazy-adapters',
@@ -44,6 +66,10 @@ const lazyPlugin = {
     build.onResolve({ filter }, (args) => {
       if (!args.importer.endsWith('src/lazy.ts')) return undefined;
       return { path: `./${lazyBundles[args.path]}.js`, external: true };
+    });
+    build.onResolve({ filter: /^\.\/main$/ }, (args) => {
+      if (!args.importer.endsWith('src/extension.ts')) return undefined;
+      return { path: `./${bodyBundle[args.path]}.js`, external: true };
     });
   },
 };
@@ -63,10 +89,11 @@ const extension = {
   ...common,
   entryPoints: {
     extension: 'src/extension.ts',
+    main: 'src/main.ts',
     ...Object.fromEntries(Object.entries(lazyBundles).map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`])),
   },
   outdir: 'dist',
-  plugins: [lazyPlugin, prunedComputeProtos],
+  plugins: [lazyPlugin, prunedProtos, builtInUrl],
 };
 
 const integration = {

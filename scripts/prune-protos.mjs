@@ -17,7 +17,10 @@ export function pruneProtos(protosJsonPath, services) {
   const visitType = (type) => {
     if (!type || keep.has(type.fullName)) return;
     keep.add(type.fullName);
-    for (let parent = type.parent; parent && parent !== root; parent = parent.parent) keep.add(parent.fullName);
+    // A message that encloses a kept type is kept whole (its JSON carries its fields): so are its fields' types.
+    for (let parent = type.parent; parent && parent !== root; parent = parent.parent)
+      if (parent instanceof protobuf.Type) visitType(parent);
+      else keep.add(parent.fullName);
     if (type instanceof protobuf.Type) {
       for (const field of type.fieldsArray) visitType(field.resolvedType);
       for (const nested of type.nestedArray) visitType(nested);
@@ -42,5 +45,8 @@ export function pruneProtos(protosJsonPath, services) {
     }
     return out;
   };
-  return { ...full, nested: prune(full.nested, '') };
+  const pruned = { ...full, nested: prune(full.nested, '') };
+  // Fail the build, not a user's first call, if a kept type refers to one that was dropped.
+  protobuf.Root.fromJSON(pruned).resolveAll();
+  return pruned;
 }

@@ -1,51 +1,66 @@
-// Composition root: builds the services, registers views and commands. Nothing here waits on
-// the network; adapters load on first use (src/lazy.ts).
+// Activation: registers the views and commands the manifest declares, and nothing else. The
+// body (src/main.ts, its own bundle dist/main.js) loads on first use: a view asking for rows or
+// a command run. So activation parses a few kilobytes, whatever the extension grows into.
 import * as vscode from 'vscode';
-import * as auth from './commands/auth';
-import * as checklist from './commands/checklist';
-import { confirmation } from './commands/confirm';
-import { external } from './commands/external';
-import { filePicker } from './commands/file-pick';
-import * as general from './commands/general';
-import * as insights from './commands/insights';
-import * as operations from './commands/operation-ui';
-import * as pipelines from './commands/pipelines';
-import * as reprovision from './commands/reprovision';
-import * as revealSecret from './commands/reveal-secret';
-import * as rotate from './commands/rotate';
-import * as runnerToken from './commands/runner-token';
-import * as runners from './commands/runners';
-import * as secretWrite from './commands/secret-write';
-import * as secrets from './commands/secrets';
-import * as tail from './commands/tail';
-import * as tokenConsent from './commands/token-consent';
-import * as vms from './commands/vms';
-import { Services } from './services';
-import { registerViews } from './views';
+import { DeferredTree } from './views/deferred-tree';
+
+type Main = typeof import('./main');
+type Body = ReturnType<Main['start']>;
+
+interface Manifest {
+  contributes: { commands: Array<{ command: string }>; views: Record<string, Array<{ id: string }>> };
+}
 
 export function activate(context: vscode.ExtensionContext) {
-  const services = new Services(context);
-  context.subscriptions.push(services);
-  const views = registerViews(context, services);
-  auth.register(context, services);
-  tokenConsent.register(context, services);
-  general.register(context, services);
-  operations.register(context, services);
-  tail.register(context, services);
-  runners.register(context, services);
-  insights.register(context, services);
-  pipelines.register(context, services, views);
-  secrets.register(context, services);
-  vms.register(context, services);
-  secretWrite.register(context, services);
-  revealSecret.register(context, services);
-  runnerToken.register(context, services);
-  rotate.register(context, services);
-  checklist.register(context, services, views);
-  reprovision.register(context, services);
-  void services.updateContext();
+  const manifest = context.extension.packageJSON as Manifest;
+  const trees = new Map<string, { view: vscode.TreeView<unknown>; provider: DeferredTree<unknown> }>();
+  const standIns: vscode.Disposable[] = [];
+  let body: Body | undefined;
+  const load = (): Body => {
+    if (body) return body;
+    // The body registers the real commands; the stand-ins step aside first (an id is registered once).
+    for (const d of standIns.splice(0)) d.dispose();
+    body = (require('./main') as Main).start(context, (id, provider) => {
+      const tree = trees.get(id);
+      if (!tree) throw new Error(`No view ${id} in package.json.`);
+      tree.provider.attach(provider as vscode.TreeDataProvider<unknown>);
+      return tree.view as vscode.TreeView<never>;
+    });
+    return body;
+  };
+  for (const id of Object.values(manifest.contributes.views).flatMap((list) => list.map((v) => v.id))) {
+    const provider = new DeferredTree<unknown>(load);
+    const view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true });
+    trees.set(id, { view, provider });
+    context.subscriptions.push(view, provider);
+  }
+  for (const { command } of manifest.contributes.commands) {
+    standIns.push(
+      vscode.commands.registerCommand(command, (...args: unknown[]) => {
+        load();
+        return vscode.commands.executeCommand(command, ...args);
+      }),
+    );
+  }
+  context.subscriptions.push({ dispose: () => standIns.forEach((d) => d.dispose()) });
   // Exposed for the integration tests, which drive the same objects the UI uses.
-  return { services, views, confirmation, external, filePicker };
+  return {
+    get services() {
+      return load().services;
+    },
+    get views() {
+      return load().views;
+    },
+    get confirmation() {
+      return load().confirmation;
+    },
+    get external() {
+      return load().external;
+    },
+    get filePicker() {
+      return load().filePicker;
+    },
+  };
 }
 
 export function deactivate(): void {}

@@ -119,11 +119,10 @@ export class Services implements vscode.Disposable {
       },
       gitlab: () => {
         if (!parts.gitlab) return Promise.resolve(undefined);
-        gitlab ??= this.gitlabSession().then(async (session) => {
-          if (!session) return undefined;
-          const { GitLabFleet } = await loadGitLab();
-          return new GitLabFleet(session.url, session.token);
-        });
+        // The adapter loads while the token is read, not after.
+        gitlab ??= Promise.all([this.gitlabSession(), loadGitLab()]).then(([session, { GitLabFleet }]) =>
+          session ? new GitLabFleet(session.url, session.token) : undefined,
+        );
         return gitlab;
       },
     });
@@ -135,16 +134,32 @@ export class Services implements vscode.Disposable {
     let port: Promise<SecretsPort> | undefined;
     return new SecretsStore(
       () => {
-        port ??= loadSecrets().then(({ secretsPort }) => {
-          const opened = secretsPort(settings);
-          this.closeAdapters.push(async () => opened.close?.());
-          return opened;
-        });
+        port ??= this.afterFleetRead()
+          .then(loadSecrets)
+          .then(({ secretsPort }) => {
+            const opened = secretsPort(settings);
+            this.closeAdapters.push(async () => opened.close?.());
+            return opened;
+          });
         return port;
       },
       settings.secretsPrefix,
       this.failures.record,
     );
+  }
+
+  /**
+   * The Secrets and Checklist views load the largest bundle (Storage and KMS) on the same thread
+   * as the fleet views: they let a fleet read in flight go first, for at most a second.
+   */
+  private afterFleetRead(): Promise<void> {
+    const store = this.currentStore;
+    if (!store) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      store.settled(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, FLEET_FIRST_MS))),
+    ]).finally(() => clearTimeout(timer));
   }
 
   /** Every bootstrap check, in order (or only `only`); none when nothing is configured (the view's welcome explains). */
@@ -153,6 +168,7 @@ export class Services implements vscode.Disposable {
     const parts = configuredParts(settings);
     if (!parts.any) return [];
     const bootstrap = settings.bootstrap ?? DEFAULT_BOOTSTRAP;
+    await this.afterFleetRead();
     const [gitlab, { ChecklistAdapter }, compute] = await Promise.all([
       this.gate.state().then(async (gate) => {
         const session = gate.kind === 'send' ? await this.gitlabSession() : undefined;
@@ -168,7 +184,7 @@ export class Services implements vscode.Disposable {
           bootstrap: session && {
             reads: lazyReads(
               () => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token)),
-              () => this.store().serverVersion,
+              () => this.store().serverVersionRead,
             ),
             scheduleProjects: bootstrap.schedules.map((s) => s.project),
           },
@@ -242,14 +258,17 @@ export class Services implements vscode.Disposable {
 
 /** The GitLab reads the checklist adds, loading the adapter on first use. */
 /** The bootstrap's reads, loaded on first use; GitLab's version from the fleet store when it has it (read once per store). */
+/** How long the on-demand views let a fleet read go first (afterFleetRead). */
+const FLEET_FIRST_MS = 1000;
+
 function lazyReads(
   load: () => Promise<BootstrapGitLabReads>,
-  known: () => string | null | undefined,
+  known: () => Promise<string | null> | undefined,
 ): BootstrapGitLabReads {
   let loaded: Promise<BootstrapGitLabReads> | undefined;
   const reads = () => (loaded ??= load());
   return {
-    version: async () => known() ?? (await reads()).version(),
+    version: async () => (await known()) ?? (await reads()).version(),
     schedules: async (project) => (await reads()).schedules(project),
   };
 }

@@ -54,7 +54,10 @@ export class FleetStore {
   gitlabAvailable?: boolean;
   /** GitLab's version, read once per store (a new session or settings build a new store); null when unreadable. */
   serverVersion?: string | null;
+  /** The one read of serverVersion, once asked (the checklist waits on it rather than asking again). */
+  serverVersionRead?: Promise<string | null>;
   private admin?: boolean;
+  private projectsLookup: Promise<Project[] | undefined> | undefined;
   /** Pipeline details (duration, who triggered it) are not in GitLab's list: fetched per row, kept while unchanged. */
   private readonly pipelineDetails = new Map<number, Pipeline>();
   private readonly pace: Pace['fleet'];
@@ -129,6 +132,11 @@ export class FleetStore {
     return run;
   }
 
+  /** Resolves when no area is being read (at once when none is), whatever the reads' outcome. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
   /** The first error among the areas, for the poller's backoff. */
   errorOf(areas: FleetArea[]): Error | undefined {
     for (const area of areas) {
@@ -152,7 +160,12 @@ export class FleetStore {
     }
     this.workers = await this.load(
       this.workers,
-      () => compute.listWorkers(),
+      () =>
+        compute.listWorkers((vms) => {
+          if (this.workers.value !== undefined && !this.workers.loading) return; // a refresh keeps its rows
+          this.workers = { ...this.workers, value: vms, loading: true };
+          this.emit('workers');
+        }),
       (next) => {
         this.workers = next;
         this.emit('workers');
@@ -160,8 +173,27 @@ export class FleetStore {
     );
   }
 
-  private async ensureProjects(gitlab: GitLabPort): Promise<Project[] | undefined> {
-    if (this.projects.value && !this.projects.error) return this.projects.value;
+  /** The configured projects, looked up once: the runners' and pipelines' first reads share one lookup. */
+  private ensureProjects(gitlab: GitLabPort): Promise<Project[] | undefined> {
+    if (this.projects.value && !this.projects.error) return Promise.resolve(this.projects.value);
+    this.projectsLookup ??= this.lookUpProjects(gitlab).finally(() => (this.projectsLookup = undefined));
+    return this.projectsLookup;
+  }
+
+  private async lookUpProjects(gitlab: GitLabPort): Promise<Project[] | undefined> {
+    // Who the user is decides how runners are listed: asked alongside the projects, not after.
+    const admin = this.admin === undefined ? gitlab.isAdmin().catch(() => false) : undefined;
+    // Only rows' version comparisons need it: it arrives when it arrives, asked once even if it fails.
+    this.serverVersionRead ??= Promise.resolve()
+      .then(() => gitlab.serverVersion())
+      .then(
+        (version) => {
+          this.serverVersion = version ?? null;
+          if (version) this.emit('runners');
+          return this.serverVersion;
+        },
+        () => (this.serverVersion = null),
+      );
     this.projects = await this.load(
       this.projects,
       () => Promise.all(this.sources.projects.map((p) => gitlab.project(p))),
@@ -169,15 +201,7 @@ export class FleetStore {
         this.projects = next;
       },
     );
-    if (this.admin === undefined && !this.projects.error) this.admin = await gitlab.isAdmin().catch(() => false);
-    if (this.serverVersion === undefined && !this.projects.error) {
-      this.serverVersion = null; // asked once, even if the answer fails
-      try {
-        this.serverVersion = (await gitlab.serverVersion()) ?? null;
-      } catch {
-        // without it, rows just do not compare versions
-      }
-    }
+    if (admin && !this.projects.error) this.admin = await admin;
     return this.projects.error ? undefined : this.projects.value;
   }
 
@@ -198,7 +222,17 @@ export class FleetStore {
       this.runners,
       // Details for the rows shown first and the expanded ones (their jobs are loaded).
       () =>
-        gitlab.runners(projects, this.admin === true, { first: this.pace.visibleRows, ids: this.runnerJobs.keys() }),
+        gitlab.runners(projects, this.admin === true, {
+          first: this.pace.visibleRows,
+          ids: this.runnerJobs.keys(),
+          // Rows first, details after: a first load shows the lists' rows at once.
+          listed: (rows) => {
+            if (this.runners.value !== undefined) return;
+            this.runners = { ...this.runners, value: rows };
+            this.emit('runners');
+            this.emit('workers');
+          },
+        }),
       (next) => {
         this.runners = next;
         this.emit('runners');

@@ -128,6 +128,8 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       pageSize: 100,
       /** Pipelines per project and page: the first page is refreshed, "Load more" fetches the next. */
       pipelinesPerPage: 20,
+      /** Pages of one list read at once, once the first page says how many there are. */
+      pagesParallel: 4,
       /** Per-runner requests (details, managers) are N+1: this many runners at a time (which ones: fleet.visibleRows). */
       perRunnerParallel: 4,
     },

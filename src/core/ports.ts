@@ -5,7 +5,8 @@ import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager, W
 import type { VerifyResult } from './secrets';
 
 export interface ComputePort {
-  listWorkers(): Promise<WorkerVm[]>;
+  /** Every VM the filter matches; `listed` gets the rows read so far after each full page. */
+  listWorkers(listed?: (vms: WorkerVm[]) => void): Promise<WorkerVm[]>;
   /** instances.getGuestAttributes of the `runner-ops/` namespace; null when the VM has none there. */
   guestAttributes(vm: Pick<WorkerVm, 'zone' | 'name'>): Promise<GuestAttribute[] | null>;
 }
@@ -15,8 +16,15 @@ export interface GitLabPort {
   isAdmin(): Promise<boolean>;
   /** GET /version; undefined when the answer has none. */
   serverVersion(): Promise<string | undefined>;
-  /** With details and managers for the first `detailed.first` runners in display order and for `detailed.ids`. */
-  runners(projects: Project[], admin: boolean, detailed?: { first: number; ids: Iterable<number> }): Promise<Runner[]>;
+  /**
+   * With details and managers for the first `detailed.first` runners in display order and for
+   * `detailed.ids`; `detailed.listed` gets the lists' rows before any detail is read.
+   */
+  runners(
+    projects: Project[],
+    admin: boolean,
+    detailed?: { first: number; ids: Iterable<number>; listed?: (runners: Runner[]) => void },
+  ): Promise<Runner[]>;
   runnerJobs(runnerId: number, count?: number): Promise<Job[]>;
   setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner>;
   pipelines(projectId: number, page?: number, perPage?: number): Promise<{ pipelines: Pipeline[]; nextPage?: number }>;

@@ -1,7 +1,7 @@
 // The Google calls the bootstrap's fixes make on KMS and Storage: create the key ring and a
 // symmetric key with a rotation period, create the secrets bucket (or patch it) with versioning,
 // uniform bucket-level access and public access prevention. Loaded lazily, in the secrets bundle.
-import { KeyManagementServiceClient } from '@google-cloud/kms';
+import { KeyManagementServiceClient } from './kms-client';
 import { Storage } from '@google-cloud/storage';
 import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';

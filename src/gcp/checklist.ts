@@ -2,7 +2,7 @@
 // bucket and the object names under the prefix from Cloud Storage, and a decrypt check of a
 // secret through the Secrets view's port (plaintext discarded there). Not found is `undefined`,
 // anything else throws a Failure. Loaded lazily (src/lazy.ts), in the secrets bundle.
-import { KeyManagementServiceClient } from '@google-cloud/kms';
+import { KeyManagementServiceClient } from './kms-client';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';

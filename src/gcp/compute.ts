@@ -47,32 +47,34 @@ export class ComputeAdapter {
   }
 
   /** The VMs matching the instance filter: per configured zone, or one aggregated list over all zones. */
-  async listWorkers(): Promise<WorkerVm[]> {
+  async listWorkers(listed?: (vms: WorkerVm[]) => void): Promise<WorkerVm[]> {
     const { gcpProject: project, gcpZones: zones } = this.settings;
     const filter = this.settings.instanceFilter.trim() || undefined;
     const instances = instancesClient(this.settings);
+    // A page read is shown while the next ones load.
+    const found: WorkerVm[] = [];
+    const add = (instance: Instance) => {
+      found.push(toWorkerVm(instance));
+      if (found.length % PAGE_SIZE === 0) listed?.(found.slice());
+    };
     try {
       if (zones.length > 0) {
-        const perZone = await Promise.all(
+        await Promise.all(
           zones.map(async (zone) => {
-            const found: WorkerVm[] = [];
             for await (const instance of instances.listAsync(
               { project, zone, filter, maxResults: PAGE_SIZE },
               LIST_CALL,
-            )) {
-              found.push(toWorkerVm(instance));
-            }
-            return found;
+            ))
+              add(instance);
           }),
         );
-        return perZone.flat();
+        return found;
       }
-      const found: WorkerVm[] = [];
       for await (const [, scoped] of instances.aggregatedListAsync(
         { project, filter, maxResults: PAGE_SIZE },
         LIST_CALL,
       )) {
-        for (const instance of scoped.instances ?? []) found.push(toWorkerVm(instance));
+        for (const instance of scoped.instances ?? []) add(instance);
       }
       return found;
     } catch (error) {

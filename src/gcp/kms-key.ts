@@ -1,7 +1,7 @@
 // The secrets key's administration for a rotation: read the key and its versions, create a
 // version, make it primary, enable or disable one, schedule one for destruction. Loaded lazily,
 // in the secrets bundle (src/gcp/secrets-bundle.ts).
-import { KeyManagementServiceClient } from '@google-cloud/kms';
+import { KeyManagementServiceClient } from './kms-client';
 import type { ClientOptions } from 'google-gax';
 import { PACE } from '../core/pace';
 import type { KeyPort, KeyStatus, KeyVersionFacts } from '../core/rotation';

@@ -3,7 +3,7 @@
 // decrypt check zeroes and drops the plaintext here; a decrypt for a write hands it to the caller,
 // who zeroes it. Plaintext is never logged or written. Loaded lazily, in the secrets bundle
 // (src/gcp/secrets-bundle.ts).
-import { KeyManagementServiceClient } from '@google-cloud/kms';
+import { KeyManagementServiceClient } from './kms-client';
 import { CRC32C } from '@google-cloud/storage';
 import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';

@@ -39,7 +39,14 @@ export interface RunnerOpsViews {
   refreshAll(): Promise<void>;
 }
 
-export function registerViews(context: vscode.ExtensionContext, services: Services): RunnerOpsViews {
+/** Gives a provider the tree view activation created for its id (src/extension.ts). */
+export type AttachTree = <T>(id: string, provider: vscode.TreeDataProvider<T>) => vscode.TreeView<T>;
+
+export function registerViews(
+  context: vscode.ExtensionContext,
+  services: Services,
+  attachTree: AttachTree,
+): RunnerOpsViews {
   const store = () => services.store();
   const links = linksOf(store);
   const workers = new WorkersView(store, links);
@@ -91,7 +98,7 @@ export function registerViews(context: vscode.ExtensionContext, services: Servic
   const paced = specs.map((spec) => ({
     spec,
     // The slow pace follows runnerOps.refresh.slowSeconds without a reload: read before each wait.
-    view: new PacedView(spec.id, spec.provider, spec.refresh, () =>
+    view: new PacedView(attachTree(spec.id, spec.provider), spec.provider, spec.refresh, () =>
       spec.areas.length ? paceFor(services.settings().refresh).views : ON_DEMAND,
     ),
   }));

@@ -8,14 +8,14 @@ import { PollingScheduler, type RefreshOutcome } from '../core/polling';
 export type RefreshableTree<T> = vscode.TreeDataProvider<T> & { fire(): void; dispose(): void };
 
 export class PacedView<T> implements vscode.Disposable {
-  readonly view: vscode.TreeView<T>;
   private readonly scheduler: PollingScheduler;
   private readonly disposables: vscode.Disposable[] = [];
   /** What it shows was in motion at the last read: it is on the fast pace already. */
   inMotion = false;
 
   constructor(
-    readonly id: string,
+    /** The tree view activation created for this provider. */
+    readonly view: vscode.TreeView<T>,
     readonly provider: RefreshableTree<T>,
     refresh: () => Promise<RefreshOutcome>,
     /** Read before each wait; a slow pace of Infinity means on demand only. */
@@ -29,11 +29,9 @@ export class PacedView<T> implements vscode.Disposable {
       },
       pace,
     });
-    this.view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true });
     this.scheduler.setFocused(vscode.window.state.focused);
     this.scheduler.setVisible(this.view.visible);
     this.disposables.push(
-      this.view,
       provider,
       this.view.onDidChangeVisibility((e) => this.scheduler.setVisible(e.visible)),
       vscode.window.onDidChangeWindowState((e) => this.scheduler.setFocused(e.focused)),

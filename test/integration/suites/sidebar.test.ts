@@ -63,9 +63,12 @@ suite('Sidebar', function () {
       'Runner VMs',
       (rows) => rows.some((r) => r.startsWith('europe-west1-b')) && rows.some((r) => r.startsWith('europe-west1-c')),
     );
-    // The warning needs GitLab's side too: it appears once the runners have loaded.
-    const view = await untilRows('Runner VMs', (rows) =>
-      rows.some((r) => r.startsWith('gitlab-runner-c — runner offline')),
+    // The warning needs GitLab's side too: it appears once the runners are listed, and names the
+    // last contact once the runner's details (read after the list) are in.
+    const view = await eventually(
+      () => ui.readView('Runner VMs'),
+      (v) => /has not contacted GitLab/.test(v.rows.find((r) => r.text === 'gitlab-runner-c')?.label ?? ''),
+      20_000,
     );
     const warned = view.rows.find((r) => r.text === 'gitlab-runner-c')!;
     assert.match(warned.description, /^runner offline · Running · e2-\S+ · 10\.132\.0\.\d+ · up /);

@@ -289,3 +289,72 @@ test("a VM's guest attributes are read on demand only, once a minute at most; an
   await store.loadGuest(vm, true);
   assert.equal(w.calls.filter((c) => c.startsWith('guest')).length, 2, 'read again after a minute');
 });
+
+test('rows first: a first read shows the VMs of the first page and the listed runners before the rest arrives', async () => {
+  const vm = (i: number): WorkerVm => ({
+    id: String(i),
+    name: `vm-${i}`,
+    zone: 'europe-west1-b',
+    status: 'RUNNING',
+    machineType: 'e2',
+    labels: {},
+  });
+  let finishVms!: () => void;
+  let finishDetails!: () => void;
+  const plain: Runner = { id: 1, description: 'r', status: 'online', paused: false, type: 'project_type', tags: [] };
+  const store = new FleetStore({
+    compute: async () => ({
+      listWorkers: async (listed?: (vms: WorkerVm[]) => void) => {
+        listed?.([vm(1), vm(2)]);
+        await new Promise<void>((resolve) => (finishVms = resolve));
+        return [vm(1), vm(2), vm(3)];
+      },
+      guestAttributes: async () => null,
+    }),
+    gitlab: async () =>
+      ({
+        project: async () => ({ id: 7, path: 'a/b', name: 'b', webUrl: '' }),
+        isAdmin: async () => false,
+        serverVersion: async () => '17.11.3-ee',
+        runners: async (_p: unknown, _a: boolean, detailed?: { listed?: (r: Runner[]) => void }) => {
+          detailed?.listed?.([plain]);
+          await new Promise<void>((resolve) => (finishDetails = resolve));
+          return [{ ...plain, version: '17.11.0' }];
+        },
+      }) as unknown as GitLabPort,
+    projects: ['a/b'],
+    now: () => 1_000_000,
+  });
+  const changed: string[] = [];
+  store.onChange((area) => changed.push(area));
+  const reading = store.refresh('workers', ['runners']);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    store.workers.value?.map((v) => v.name),
+    ['vm-1', 'vm-2'],
+  );
+  assert.deepEqual(
+    store.runners.value?.map((r) => [r.id, r.version]),
+    [[1, undefined]],
+  );
+  assert.ok(changed.includes('workers') && changed.includes('runners'), 'the views were told');
+  finishVms();
+  finishDetails();
+  await reading;
+  assert.equal(store.workers.value?.length, 3);
+  assert.deepEqual(
+    store.runners.value?.map((r) => [r.id, r.version]),
+    [[1, '17.11.0']],
+  );
+  assert.equal(store.workers.loading, false);
+});
+
+test('the runners and pipelines of a first read share one lookup of the projects', async () => {
+  const w = world();
+  const store = w.store();
+  await Promise.all([store.refresh('runners'), store.refresh('pipelines')]);
+  assert.deepEqual(
+    w.calls.filter((c) => c.startsWith('project ')),
+    ['project infra/runner-fleet'],
+  );
+});

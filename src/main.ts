@@ -1,0 +1,50 @@
+// The extension's body, loaded on first use by src/extension.ts: builds the services, fills the
+// views it created and registers the commands. Nothing here waits on the network; adapters load
+// on first use (src/lazy.ts).
+import * as vscode from 'vscode';
+import * as auth from './commands/auth';
+import * as checklist from './commands/checklist';
+import { confirmation } from './commands/confirm';
+import { external } from './commands/external';
+import { filePicker } from './commands/file-pick';
+import * as general from './commands/general';
+import * as insights from './commands/insights';
+import * as operations from './commands/operation-ui';
+import * as pipelines from './commands/pipelines';
+import * as reprovision from './commands/reprovision';
+import * as revealSecret from './commands/reveal-secret';
+import * as rotate from './commands/rotate';
+import * as runnerToken from './commands/runner-token';
+import * as runners from './commands/runners';
+import * as secretWrite from './commands/secret-write';
+import * as secrets from './commands/secrets';
+import * as tail from './commands/tail';
+import * as tokenConsent from './commands/token-consent';
+import * as vms from './commands/vms';
+import { Services } from './services';
+import { registerViews, type AttachTree } from './views';
+
+export function start(context: vscode.ExtensionContext, attachTree: AttachTree) {
+  const services = new Services(context);
+  context.subscriptions.push(services);
+  const views = registerViews(context, services, attachTree);
+  auth.register(context, services);
+  tokenConsent.register(context, services);
+  general.register(context, services);
+  operations.register(context, services);
+  tail.register(context, services);
+  runners.register(context, services);
+  insights.register(context, services);
+  pipelines.register(context, services, views);
+  secrets.register(context, services);
+  vms.register(context, services);
+  secretWrite.register(context, services);
+  revealSecret.register(context, services);
+  runnerToken.register(context, services);
+  rotate.register(context, services);
+  checklist.register(context, services, views);
+  reprovision.register(context, services);
+  void services.updateContext();
+  // Exposed for the integration tests, which drive the same objects the UI uses.
+  return { services, views, confirmation, external, filePicker };
+}

@@ -1,0 +1,48 @@
+// A tree view's provider created at activation that loads the extension's body on first use:
+// the view exists (and activation returns) before any of the code that fills it is parsed.
+import * as vscode from 'vscode';
+
+export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Disposable {
+  private target: vscode.TreeDataProvider<T> | undefined;
+  private readonly changed = new vscode.EventEmitter<T | T[] | undefined | null | void>();
+  private forwarding: vscode.Disposable | undefined;
+  readonly onDidChangeTreeData = this.changed.event;
+
+  /** `load` brings the body in, which attaches the real provider. */
+  constructor(private readonly load: () => void) {}
+
+  attach(target: vscode.TreeDataProvider<T>): void {
+    this.target = target;
+    this.forwarding?.dispose();
+    this.forwarding = target.onDidChangeTreeData?.((e) => this.changed.fire(e));
+    this.changed.fire();
+  }
+
+  private real(): vscode.TreeDataProvider<T> {
+    if (!this.target) this.load();
+    if (!this.target) throw new Error('Runner Ops did not attach this view.');
+    return this.target;
+  }
+
+  getChildren(element?: T) {
+    return this.real().getChildren(element);
+  }
+
+  getTreeItem(element: T) {
+    return this.real().getTreeItem(element);
+  }
+
+  // Declared here so VS Code knows the view supports reveal and lazy tooltips: it asks at creation.
+  getParent(element: T) {
+    return this.real().getParent?.(element);
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, element: T, token: vscode.CancellationToken) {
+    return this.real().resolveTreeItem?.(item, element, token) ?? item;
+  }
+
+  dispose(): void {
+    this.forwarding?.dispose();
+    this.changed.dispose();
+  }
+}

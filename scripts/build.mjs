@@ -17,24 +17,21 @@ const lazyBundles = {
   './gcp/secrets-bundle': 'gcp-secrets',
 };
 
-/** Per client library, the services the adapters construct clients for. */
-const prunedServices = {
-  compute: ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
-    (s) => `google.cloud.compute.v1.${s}`,
-  ),
-  kms: ['google.cloud.kms.v1.KeyManagementService'],
-};
+/** The Compute services the adapters construct clients for. */
+const computeServices = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
+  (s) => `google.cloud.compute.v1.${s}`,
+);
 
-// A generated client requires ../../protos/protos.json (every service of its API; all of Compute
-// Engine for Compute): hand it a descriptor pruned to the services above.
-const prunedProtos = {
-  name: 'pruned-protos',
+// Compute's per-service clients all require ../../protos/protos.json (all of Compute Engine);
+// hand them a descriptor pruned to the services above. (KMS's descriptor is 100 KB and its client
+// looks types up by name, e.g. long-running operations' metadata: it is left whole.)
+const prunedComputeProtos = {
+  name: 'pruned-compute-protos',
   setup(build) {
-    const pruned = {};
-    build.onLoad({ filter: /@google-cloud[\\/](compute|kms)[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
-      const library = /@google-cloud[\\/](compute|kms)[\\/]/.exec(args.path)[1];
-      pruned[library] ??= JSON.stringify(pruneProtos(args.path, prunedServices[library]));
-      return { contents: pruned[library], loader: 'json' };
+    let pruned;
+    build.onLoad({ filter: /@google-cloud[\\/]compute[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
+      pruned ??= JSON.stringify(pruneProtos(args.path, computeServices));
+      return { contents: pruned, loader: 'json' };
     });
   },
 };
@@ -81,6 +78,8 @@ const common = {
   target: 'node20',
   sourcemap: production ? false : 'linked',
   minify: production,
+  // Google's serializers test `constructor.name === 'Long'`: minified names broke every KMS call.
+  keepNames: true,
   logLevel: 'warning',
   external: ['vscode'],
 };
@@ -93,7 +92,7 @@ const extension = {
     ...Object.fromEntries(Object.entries(lazyBundles).map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`])),
   },
   outdir: 'dist',
-  plugins: [lazyPlugin, prunedProtos, builtInUrl],
+  plugins: [lazyPlugin, prunedComputeProtos, builtInUrl],
 };
 
 const integration = {

@@ -22,7 +22,7 @@ const settings = () =>
     get: <T>(key: string, fallback: T) =>
       ((sandbox.settings as Record<string, unknown>)[`runnerOps.${key}`] ?? fallback) as T,
   } as Parameters<typeof readSettings>[0]);
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the built file, not the source
+// The built file, not the source.
 const bundle = (name: string) => require(join(build.dist, name));
 
 test('gcp-secrets.js: every demo secret lists and decrypts through KMS', async () => {

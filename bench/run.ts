@@ -407,7 +407,7 @@ async function main(): Promise<boolean> {
 
   // ── 8. tails ───────────────────────────────────────────────────────────────
   if (want('tails')) {
-    const tails = measureTails(quick, log);
+    const tails = measureTails(prod, quick, log);
     results.tails = tails;
     const figs = tailsFigures(tails);
     out('\n## Tails (src/core/tail + src/views/log-document.ts, bench/tails-host.ts for the extension host)');

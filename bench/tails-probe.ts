@@ -5,8 +5,8 @@
 //            extension host's CPU per update (poll result → buffer → document → decorations)
 //   hour     a simulated hour of 1,000,000 Cloud Logging entries through the log entry tail:
 //            heap (after GC) every simulated 5 minutes
-//   latency  the sandbox's Cloud Logging through the real client, real time: from an entry
-//            written to the sandbox to its line in the document
+//   latency  the sandbox's Cloud Logging through the real client (the production gcp-logging.js
+//            given), real time: from an entry written to the sandbox to its line in the document
 import './tails-host';
 import { performance } from 'node:perf_hooks';
 import { FakeClock } from '../test/unit/core/fake-clock';
@@ -140,9 +140,10 @@ async function hour(totalLines: number, simulatedMs: number) {
 }
 
 // ── latency ─────────────────────────────────────────────────────────────────
-async function latency(samples: number) {
+async function latency(samples: number, loggingBundle: string) {
   const { startSandbox } = await import('../test/sandbox/server');
-  const { logEntrySource } = await import('../src/gcp/logging');
+  // The shipped bundle (REST-only gax, pruned descriptor), not the sources.
+  const { logEntrySource } = require(loggingBundle) as typeof import('../src/gcp/logging');
   const { realClock } = await import('../src/core/clock');
   const sandbox = await startSandbox({ seed: 'small' });
   const google = sandbox.world.google as GoogleSandbox;
@@ -190,7 +191,7 @@ async function main() {
       : mode === 'hour'
         ? await hour(n(0, 1_000_000), n(1, 3_600_000))
         : mode === 'latency'
-          ? await latency(n(0, 10))
+          ? await latency(n(0, 10), args[1])
           : undefined;
   if (!out) throw new Error(`unknown mode ${mode}: cpu | hour | latency`);
   process.stdout.write(JSON.stringify(out));

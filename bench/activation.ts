@@ -18,6 +18,7 @@ export interface ProbeResult {
   file: string;
   bytes?: number;
   requireMs: Summary;
+  requireCpuMs: Summary;
   heapMB: Summary;
   /** The samples behind requireMs and heapMB, for the budgets. */
   requireSamples: number[];
@@ -33,6 +34,7 @@ export interface ProbeResult {
 
 interface Probe {
   requireMs: number;
+  requireCpuMs: number;
   heapDeltaMB: number;
   rssDeltaMB: number;
   constructMs?: number;
@@ -68,7 +70,9 @@ export function activationCases(build: Build, runs: number, packageRuns: number)
           ? ['--vscode-stub']
           : name === 'gcp-compute.js'
             ? ['--construct-compute=adapter']
-            : [],
+            : name === 'gcp-logging.js'
+              ? ['--construct-logging']
+              : [],
     runs,
   }));
   const compute = join(ROOT, 'node_modules/@google-cloud/compute');
@@ -114,6 +118,7 @@ export function measureActivation(cases: ProbeCase[], progress: (msg: string) =>
       file: c.file,
       bytes,
       requireMs: pick((p) => p.requireMs)!,
+      requireCpuMs: pick((p) => p.requireCpuMs)!,
       heapMB: pick((p) => p.heapDeltaMB)!,
       requireSamples: s.map((p) => p.requireMs),
       heapSamples: s.map((p) => p.heapDeltaMB),

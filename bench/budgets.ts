@@ -14,8 +14,11 @@ export interface Figure {
   samples: number[];
   /** Measured in the same run under the same conditions, e.g. the same package.json with an empty activate(). */
   baseline?: { what: string; samples: number[] };
-  /** Budget on the median, or on the median above the baseline's median. Absent: listed, not judged. */
-  budget?: { max: number; above?: 'baseline' };
+  /**
+   * Budget on the median, on the median above the baseline's median (`above`), or on the median
+   * as a multiple of the baseline's (`times`: 0.25 = at least 4× faster). Absent: listed, not judged.
+   */
+  budget?: { max: number; above?: 'baseline'; times?: 'baseline' };
   note?: string;
 }
 
@@ -31,13 +34,21 @@ export interface Verdict {
 export function judge(figure: Figure): Verdict {
   const measured = summarize(figure.samples);
   const baseline = figure.baseline && summarize(figure.baseline.samples);
-  const judged = figure.budget?.above === 'baseline' && baseline ? measured.median - baseline.median : measured.median;
+  const judged = !baseline
+    ? measured.median
+    : figure.budget?.above === 'baseline'
+      ? measured.median - baseline.median
+      : figure.budget?.times === 'baseline'
+        ? measured.median / baseline.median
+        : measured.median;
   return { figure, measured, baseline, judged, pass: figure.budget ? judged <= figure.budget.max : undefined };
 }
 
 const DIGITS: Record<Unit, number> = { ms: 0, MB: 1, requests: 0, modules: 0, lines: 0 };
 
 function value(v: number, unit: Unit): string {
+  // A count is whole, unless it is a rate (requests per minute per view).
+  if (unit === 'requests' && !Number.isInteger(v)) return `${v.toFixed(2)} ${unit}`;
   const digits =
     Math.abs(v) < 10 && unit !== 'requests' && unit !== 'modules' ? Math.max(DIGITS[unit], 1) : DIGITS[unit];
   return `${v.toFixed(digits)} ${unit}`;
@@ -57,7 +68,9 @@ export function budgetTable(verdicts: Verdict[]): string {
       spread(measured, unit),
       baseline && figure.baseline ? `${figure.baseline.what}: ${spread(baseline, unit)}` : '–',
       budget
-        ? `${budget.above ? `${value(judged, unit)} above` : value(judged, unit)} ≤ ${value(budget.max, unit)}`
+        ? budget.times
+          ? `${judged.toFixed(2)}× the baseline ≤ ${budget.max}×`
+          : `${budget.above ? `${value(judged, unit)} above` : value(judged, unit)} ≤ ${value(budget.max, unit)}`
         : '–',
       pass === undefined ? 'listed' : pass ? 'pass' : '**FAIL**',
     ];

@@ -28,6 +28,8 @@ export interface ReprovisionBenchResult {
   /** From the new manager's first check-in to step 6 noticing it. */
   checkInNoticedMs: Summary;
   requests: number[];
+  /** Each run's own figures, for the budget. */
+  runs: Array<{ total: number; drain: number; cloud: number }>;
 }
 
 const ZONE = 'europe-west1-c';
@@ -129,5 +131,6 @@ export async function measureReprovision(reps: number, progress: (m: string) => 
     ownMs: summarize(runs.map((r) => r.total - r.drain - r.cloud)),
     checkInNoticedMs: summarize(runs.map((r) => r.noticed)),
     requests: runs.map((r) => r.requests),
+    runs: runs.map(({ total, drain, cloud }) => ({ total, drain, cloud })),
   };
 }

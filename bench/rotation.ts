@@ -21,6 +21,8 @@ export interface RotationResult {
   planMs: Summary;
   runMs: Summary;
   totalMs: Summary;
+  /** The totals behind totalMs, for the budget. */
+  totalSamples: number[];
   requests: number;
 }
 
@@ -104,6 +106,7 @@ export async function measureRotation(
       planMs: summarize(plan),
       runMs: summarize(run),
       totalMs: summarize(plan.map((p, i) => p + run[i])),
+      totalSamples: plan.map((p, i) => p + run[i]),
       requests,
     };
   });

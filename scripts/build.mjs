@@ -4,7 +4,11 @@
 // (src/lazy.ts).
 // Also bundles the integration suite (out/integration/index.js) for the real-VS-Code runner.
 import * as esbuild from 'esbuild';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { pruneProtos } from './prune-protos.mjs';
+
+const require = createRequire(import.meta.url);
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -49,6 +53,43 @@ const builtInUrl = {
   },
 };
 
+// The runner-log tail (dist/gcp-logging.js) calls one REST method of one generated client. Its
+// own bundle: the client's descriptor pruned to LoggingServiceV2, and gax's REST half only
+// (src/gcp/logging.ts hands the client google-gax/fallback; the client's top-level
+// require('google-gax') is answered with the same, plus the two helpers it takes from the index),
+// so neither gRPC nor a second gax and auth library is bundled. gax's static descriptors for
+// IAM, locations and long-running operations are left out: LoggingServiceV2 has none of those.
+const loggingServices = ['google.logging.v2.LoggingServiceV2'];
+const gaxDir = dirname(dirname(dirname(require.resolve('google-gax'))));
+const restOnlyLogging = {
+  name: 'rest-only-logging',
+  setup(build) {
+    build.onResolve({ filter: /^google-gax$/ }, (args) =>
+      /@google-cloud[\\/]logging-api[\\/]/.test(args.importer)
+        ? { path: 'google-gax', namespace: 'gax-rest' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gax-rest' }, () => ({
+      resolveDir: gaxDir,
+      loader: 'js',
+      contents: `module.exports = {
+        ...require('./build/src/fallback.js'),
+        loggingUtils: require('google-logging-utils'),
+        decodeAnyProtosInArray: require('./build/src/util.js').decodeAnyProtosInArray,
+      };`,
+    }));
+    build.onLoad({ filter: /google-gax[\\/]build[\\/]protos[\\/](iam_service|locations|operations)\.js$/ }, () => ({
+      contents: 'module.exports = {};',
+      loader: 'js',
+    }));
+    let pruned;
+    build.onLoad({ filter: /@google-cloud[\\/]logging-api[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
+      pruned ??= JSON.stringify(pruneProtos(args.path, loggingServices));
+      return { contents: pruned, loader: 'json' };
+    });
+  },
+};
+
 /** The body, required by src/extension.ts on first use. */
 const bodyBundle = { './main': 'main' };
 
@@ -89,10 +130,21 @@ const extension = {
   entryPoints: {
     extension: 'src/extension.ts',
     main: 'src/main.ts',
-    ...Object.fromEntries(Object.entries(lazyBundles).map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`])),
+    ...Object.fromEntries(
+      Object.entries(lazyBundles)
+        .filter(([, name]) => name !== 'gcp-logging')
+        .map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`]),
+    ),
   },
   outdir: 'dist',
   plugins: [lazyPlugin, prunedComputeProtos, builtInUrl],
+};
+
+const logging = {
+  ...common,
+  entryPoints: { 'gcp-logging': 'src/gcp/logging.ts' },
+  outdir: 'dist',
+  plugins: [restOnlyLogging],
 };
 
 const integration = {
@@ -103,7 +155,7 @@ const integration = {
   sourcemap: 'inline',
 };
 
-const builds = production ? [extension] : [extension, integration];
+const builds = production ? [extension, logging] : [extension, logging, integration];
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log('watching src/ and test/integration/ …');

@@ -8,6 +8,9 @@ import type { TailSession } from '../core/tail/tail-session';
 export const TAIL_SCHEME = 'runner-ops-log';
 
 /** ANSI colour names -> the terminal theme colours, so traces look as they do in a terminal. */
+/** Rows above and below the visible ones that get their colours too, so a short scroll shows them at once. */
+const DECORATION_MARGIN = 200;
+
 const themeColour = (name: string) => new vscode.ThemeColor(`terminal.ansi${name[0].toUpperCase()}${name.slice(1)}`);
 
 export class LogDocuments
@@ -74,6 +77,7 @@ export class LogDocuments
     if (editor.document.uri.scheme !== TAIL_SCHEME) return;
     const last = editor.visibleRanges[editor.visibleRanges.length - 1];
     this.following.set(editor.document.uri.toString(), !last || last.end.line >= editor.document.lineCount - 2);
+    this.decorate(editor);
   }
 
   private afterUpdate(document: vscode.TextDocument): void {
@@ -100,13 +104,23 @@ export class LogDocuments
     editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.Default);
   }
 
-  /** Colours from the trace's styled spans; cheap enough for the visible tails only. */
+  /**
+   * Colours from the trace's styled spans, for the rows on screen and a margin around them: each
+   * call sends every range again, and a coloured trace of 10,000 lines has tens of thousands.
+   * Scrolling decorates the rows it brings into view.
+   */
   private decorate(editor: vscode.TextEditor): void {
     const session = this.get(editor.document.uri);
     if (!session) return;
+    const shown = editor.visibleRanges;
+    const from = Math.max(0, (shown[0]?.start.line ?? 0) - DECORATION_MARGIN);
+    const to = Math.min(
+      editor.document.lineCount,
+      (shown[shown.length - 1]?.end.line ?? editor.document.lineCount) + DECORATION_MARGIN + 1,
+    );
     const byType = new Map<string, vscode.Range[]>();
-    session.buffer.lines().forEach((line, row) => {
-      if (row >= editor.document.lineCount) return;
+    session.buffer.rows(from, to).forEach((line, i) => {
+      const row = from + i;
       for (const span of line.spans ?? []) {
         const key = styleKey(span.style);
         if (!key) continue;

@@ -121,9 +121,8 @@ export class JobTraceTailer implements Tailer {
   /** The header line gets the section's duration, as GitLab shows it on the right. */
   private showDuration(buffer: LineBuffer, section: TraceSection): void {
     const index = section.startLine + this.base;
-    const at = buffer.documentLine(index);
-    if (at === undefined || section.durationSec === undefined) return;
-    const header = buffer.lines()[at];
+    const header = buffer.line(index);
+    if (!header || section.durationSec === undefined) return;
     buffer.update(index, { ...header, text: `${header.text} (${formatDuration(section.durationSec)})` });
   }
 }

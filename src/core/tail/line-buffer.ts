@@ -1,6 +1,8 @@
 // The lines a tail keeps: at most `maxLines`, the oldest dropped first and counted in a
 // "[N older lines dropped]" line at the top. Lines have absolute indices (0 = the first line
-// ever appended) so sections and decorations survive drops and Clear.
+// ever appended) so sections and decorations survive drops and Clear. The document's text is
+// kept joined as lines arrive: VS Code asks for the whole text on every update, and joining
+// 10,000 lines each time was a third of the extension host's work per update (docs/benchmarks.md).
 import type { StyleSpan } from './trace-parser';
 
 export interface TailLine {
@@ -16,6 +18,8 @@ export class LineBuffer {
   private droppedByCap = 0;
   /** The last line has no newline yet: the next text continues it. */
   private lastOpen = false;
+  /** The kept lines joined by newlines; undefined when a line changed in place (rebuilt on demand). */
+  private keptText: string | undefined = '';
 
   constructor(private maxLines: number) {
     if (!(maxLines >= 1)) throw new RangeError(`maxLines must be at least 1, got ${maxLines}`);
@@ -26,18 +30,16 @@ export class LineBuffer {
     if (!text) return;
     const pieces = text.replace(/\r\n/g, '\n').split('\n');
     const first = pieces.shift() ?? '';
+    // "a\nb\n" splits to [a, b, ""]: the empty tail is where the next text goes.
+    const closesLast = pieces.length > 0 && pieces[pieces.length - 1] === '';
+    if (closesLast) pieces.pop();
     if (this.lastOpen) {
       const last = this.kept[this.kept.length - 1];
       this.kept[this.kept.length - 1] = { text: last.text + first };
+      if (this.keptText !== undefined) this.keptText += first;
     } else this.push({ text: first });
     for (const piece of pieces) this.push({ text: piece });
-    // "a\nb\n" splits to [a, b, ""]: the empty tail is where the next text goes.
-    this.lastOpen = true;
-    if (pieces.length > 0 && pieces[pieces.length - 1] === '') {
-      this.kept.pop();
-      this.total--;
-      this.lastOpen = false;
-    } else if (pieces.length === 0 && first === '') this.lastOpen = false;
+    this.lastOpen = !closesLast && !(pieces.length === 0 && first === '');
     this.trim();
   }
 
@@ -57,11 +59,13 @@ export class LineBuffer {
     const at = index - this.firstIndex;
     if (at < 0 || at >= this.kept.length) return false;
     this.kept[at] = line;
+    this.keptText = undefined;
     return true;
   }
 
   clear(): void {
     this.kept = [];
+    this.keptText = '';
     this.droppedByCap = 0;
     this.lastOpen = false;
   }
@@ -93,9 +97,23 @@ export class LineBuffer {
   }
 
   text(): string {
-    return this.lines()
-      .map((l) => l.text)
-      .join('\n');
+    this.keptText ??= this.kept.map((l) => l.text).join('\n');
+    if (this.droppedByCap === 0) return this.keptText;
+    const marker = droppedMarker(this.droppedByCap);
+    return this.kept.length ? `${marker}\n${this.keptText}` : marker;
+  }
+
+  /** Document rows `from` to `to` (exclusive), the drop marker being row 0 when there is one. */
+  rows(from: number, to: number): TailLine[] {
+    if (this.droppedByCap === 0) return this.kept.slice(from, to);
+    const marker = { text: droppedMarker(this.droppedByCap), marker: true };
+    return [...(from <= 0 && to > 0 ? [marker] : []), ...this.kept.slice(Math.max(0, from - 1), Math.max(0, to - 1))];
+  }
+
+  /** Line `index` (absolute) if still kept. */
+  line(index: number): TailLine | undefined {
+    const at = index - this.firstIndex;
+    return at >= 0 && at < this.kept.length ? this.kept[at] : undefined;
   }
 
   /** The document line showing absolute line `index`, or undefined when it was dropped or cleared. */
@@ -108,13 +126,19 @@ export class LineBuffer {
   private push(line: TailLine): void {
     this.kept.push(line);
     this.total++;
+    if (this.keptText !== undefined)
+      this.keptText = this.kept.length === 1 ? line.text : `${this.keptText}\n${line.text}`;
   }
 
   private trim(): void {
     const excess = this.kept.length - this.maxLines;
     if (excess <= 0) return;
-    this.kept.splice(0, excess);
+    const gone = this.kept.splice(0, excess);
     this.droppedByCap += excess;
+    if (this.keptText === undefined) return;
+    // The joined text loses the dropped lines and their newlines.
+    const cut = gone.reduce((sum, line) => sum + line.text.length + 1, 0);
+    this.keptText = this.kept.length ? this.keptText.slice(cut) : '';
   }
 }
 

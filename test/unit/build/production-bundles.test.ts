@@ -55,3 +55,10 @@ test('gitlab.js: the demo runners list', async () => {
   const project = await fleet.project('infra/runner-fleet');
   assert.equal((await fleet.runners([project], true)).length, 3);
 });
+
+test('gcp-logging.js: the runner containers’ entries list through the REST-only client', async () => {
+  const source = bundle('gcp-logging.js').logEntrySource(settings());
+  const { entries } = await source.list({ filter: '', orderBy: 'timestamp desc', pageSize: 5 });
+  assert.ok(entries.length > 0, 'the demo world logs');
+  assert.ok(entries.every((e: { message: string; timestamp: string }) => typeof e.message === 'string' && e.timestamp));
+});

@@ -17,6 +17,7 @@ import { loadGitLab } from '../lazy';
 import type { Services } from '../services';
 import type { RunnerOpsViews } from '../views';
 import { bootstrapPorts } from './bootstrap-ports';
+import { pickCheck } from './check-pick';
 import { confirmation } from './confirm';
 import { filePicker } from './file-pick';
 import { showDocument } from './operation-ui';
@@ -28,23 +29,31 @@ export interface FixReport {
 
 export function register(context: vscode.ExtensionContext, services: Services, views: RunnerOpsViews): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand(APPLY_FIX_COMMAND, (request: FixRequest) => apply(services, views, request)),
-    vscode.commands.registerCommand('runnerOps.copyCheckFix', async (result?: CheckResult) => {
-      const text = result?.fix?.text;
+    // A row's click passes its FixRequest; from the palette, the check is picked and its fix's command run.
+    vscode.commands.registerCommand(APPLY_FIX_COMMAND, async (request?: FixRequest) => {
+      if (request) return apply(services, views, request);
+      const command = (await pickCheck(views.checklist, 'apply'))?.fix?.command;
+      return command && vscode.commands.executeCommand(command.id, ...(command.args ?? []));
+    }),
+    vscode.commands.registerCommand('runnerOps.copyCheckFix', async (row?: CheckResult) => {
+      const result = row ?? (await pickCheck(views.checklist, 'copy'));
+      if (!result) return;
+      const text = result.fix?.text;
       if (!text) return void vscode.window.showInformationMessage('This check has no command to copy.');
       await vscode.env.clipboard.writeText(text);
       void vscode.window.showInformationMessage(`Copied the equivalent of the ${result.title} fix.`);
     }),
-    vscode.commands.registerCommand('runnerOps.rerunCheck', (result?: CheckResult) =>
-      result ? views.checklist.runOne(result.id) : views.checklist.run(),
-    ),
+    vscode.commands.registerCommand('runnerOps.rerunCheck', async (row?: CheckResult) => {
+      const result = row ?? (await pickCheck(views.checklist, 'rerun'));
+      return result && views.checklist.runOne(result.id);
+    }),
   );
 }
 
 const CANCELLED: FixReport = { outcome: 'cancelled' };
 
 async function apply(services: Services, views: RunnerOpsViews, request: FixRequest): Promise<FixReport> {
-  if (!request?.kind) {
+  if (!request.kind) {
     void vscode.window.showErrorMessage('Apply Fix runs from a Bootstrap Checklist row that offers one.');
     return CANCELLED;
   }

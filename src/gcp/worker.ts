@@ -121,13 +121,17 @@ export class WorkerCompute {
     }
   }
 
-  /** Creates the VM from the template and waits until Compute says the insert is done (the VM is RUNNING). */
-  async createVm(project: string, zone: string, name: string, template: string): Promise<void> {
+  /**
+   * Creates the VM from the template and waits until Compute says the insert is done (the VM is
+   * RUNNING). The same `requestId` sent again gets the first insert's operation back.
+   */
+  async createVm(project: string, zone: string, name: string, template: string, requestId?: string): Promise<void> {
     try {
       const [operation] = await instancesClient(this.settings).insert(
         {
           project,
           zone,
+          requestId,
           sourceInstanceTemplate: `global/instanceTemplates/${template}`,
           instanceResource: { name },
         },

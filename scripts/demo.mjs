@@ -1,10 +1,12 @@
-// npm run demo [-- --screenshot FILE] [--port N] [--seed KIND]: the sandbox (demo seed unless --seed) and a real VS Code
-// (code-server) with Runner Ops installed, configured for the sandbox and signed in. Prints
-// VSCODE_URL to open; Ctrl-C stops both. With --screenshot, saves a picture of the sidebar and exits.
+// npm run demo [-- --screenshot [FILE]] [--port N] [--seed KIND]: the sandbox (demo seed unless --seed) and a real
+// VS Code (code-server) with Runner Ops installed, configured for the sandbox and signed in. Prints
+// VSCODE_URL to open; Ctrl-C stops both. With --screenshot, saves a picture of the sidebar (by default
+// test-results/demo-<seed>.png) and exits: the fleet for the seeds that have one, the Bootstrap
+// Checklist for `empty`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { launchBrowser, root, startCodeServer } from './code-server.mjs';
 import { workbenchUi } from './workbench-ui.mjs';
@@ -14,17 +16,16 @@ const option = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const screenshot = option('--screenshot');
 const seed = option('--seed') ?? 'demo';
-const unknown = args.filter(
-  (a, i) => a.startsWith('--') && !['--screenshot', '--port', '--seed'].includes(a) && args[i - 1] !== '--screenshot',
-);
-if (
-  unknown.length ||
-  (args.includes('--screenshot') && !screenshot) ||
-  (args.includes('--seed') && !option('--seed'))
-) {
-  console.error('usage: npm run demo [-- --screenshot FILE] [--port N] [--seed small|demo|scale|empty]');
+const named = option('--screenshot');
+const screenshot = args.includes('--screenshot')
+  ? named && !named.startsWith('--')
+    ? named
+    : join('test-results', `demo-${seed}.png`)
+  : undefined;
+const unknown = args.filter((a) => a.startsWith('--') && !['--screenshot', '--port', '--seed'].includes(a));
+if (unknown.length || (args.includes('--seed') && !option('--seed'))) {
+  console.error('usage: npm run demo [-- --screenshot [FILE]] [--port N] [--seed small|demo|scale|empty]');
   process.exit(2);
 }
 
@@ -91,29 +92,50 @@ if (screenshot) {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const view = await ui.readView({ title });
-        if (accept(view.rows.map((r) => r.text))) return;
+        if (
+          accept(
+            view.rows.map((r) => r.text),
+            view.rows,
+          )
+        )
+          return;
         if (Date.now() > deadline)
           throw new Error(`${title} did not fill in: ${view.rows.map((r) => r.text).join(', ')}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     };
-    // Room for the descriptions: widen the sidebar, fold the two views this picture is not about.
+    // Room for the descriptions: widen the sidebar, fold the views this picture is not about.
     const box = await page.locator('.part.sidebar').boundingBox();
     await page.mouse.move(box.x + box.width - 1, box.y + 300);
     await page.mouse.down();
     await page.mouse.move(box.x + 760, box.y + 300, { steps: 5 });
     await page.mouse.up();
-    for (const title of ['Secrets', 'Bootstrap Checklist']) {
-      await page.locator(`.sidebar .pane-header:has(h3.title:text-is("${title}"))`).click();
+    const fold = async (titles) => {
+      for (const title of titles) {
+        const header = page.locator(`.sidebar .pane-header:has(h3.title:text-is("${title}"))`).first();
+        if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+      }
+    };
+    if (seed === 'empty') {
+      // Nothing to show but the bootstrap: the checklist's summary and its nine checks, each run to the end.
+      await fold(['Runner VMs', 'Registered Runners', 'Pipelines', 'Secrets']);
+      await until(
+        'Bootstrap Checklist',
+        (texts, rows) =>
+          texts.length === 10 && texts[0] === 'Summary' && !rows.some((r) => r.description.startsWith('Not signed in')),
+      );
+    } else {
+      await fold(['Secrets', 'Bootstrap Checklist']);
+      await until('Runner VMs', (rows) => rows.includes('gitlab-runner-c'));
+      await ui.clickRow({ title: 'Runner VMs', label: 'gitlab-runner-c' });
+      await until('Registered Runners', (rows) => rows.some((r) => r.startsWith('#3')));
+      await until('Pipelines', (rows) => rows.some((r) => r.startsWith('#7 main')));
+      await ui.clickRow({ title: 'Pipelines', label: '#7 main' });
+      await until('Pipelines', (rows) => rows.includes('plan'));
     }
-    await until('Runner VMs', (rows) => rows.includes('gitlab-runner-c'));
-    await ui.clickRow({ title: 'Runner VMs', label: 'gitlab-runner-c' });
-    await until('Registered Runners', (rows) => rows.some((r) => r.startsWith('#3')));
-    await until('Pipelines', (rows) => rows.some((r) => r.startsWith('#7 main')));
-    await ui.clickRow({ title: 'Pipelines', label: '#7 main' });
-    await until('Pipelines', (rows) => rows.includes('plan'));
     await page.mouse.move(900, 500); // no hover tooltip in the picture
     await new Promise((r) => setTimeout(r, 500));
+    mkdirSync(dirname(resolve(screenshot)), { recursive: true });
     await page.screenshot({ path: resolve(screenshot) });
     console.log(`SCREENSHOT=${resolve(screenshot)}`);
   } catch (error) {

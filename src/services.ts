@@ -208,6 +208,10 @@ export class Services implements vscode.Disposable {
           verify: (k, b, o) => google.verify(k, b, o),
           runnerConfig: (k, b, o) => google.runnerConfig(k, b, o),
           template: compute && ((project, name) => compute.template(project, name)),
+          permissions: (target, permissions) =>
+            target.kind === 'key' || target.kind === 'bucket'
+              ? google.permissions(target, permissions)
+              : compute!.permissions(target, permissions),
         },
         this.failures.record,
         only,

@@ -32,7 +32,8 @@ export function bootstrapPorts(services: Services): BootstrapPorts & { close(): 
     ensureBucket: async (spec) => (await google()).ensureBucket(spec),
     template: async (project, name) => (await compute()).template(project, name),
     createTemplate: async (project, spec) => (await compute()).createTemplate(project, spec),
-    createVm: async (project, zone, name, template) => (await compute()).createVm(project, zone, name, template),
+    createVm: async (project, zone, name, template, requestId) =>
+      (await compute()).createVm(project, zone, name, template, requestId),
     createRunner: async (project, description, tags) => (await gitlab()).createRunner(project, description, tags),
     createSchedule: async (spec) => (await gitlab()).createSchedule(spec),
     secrets,

@@ -17,6 +17,8 @@ import { loadGitLab } from '../lazy';
 import type { Services } from '../services';
 import type { RunnerOpsViews } from '../views';
 import { bootstrapPorts } from './bootstrap-ports';
+import { pickCheck } from './check-pick';
+import { runWorkerFix, unfinishedWorkerFix, workerJournal } from './worker-fix';
 import { confirmation } from './confirm';
 import { filePicker } from './file-pick';
 import { showDocument } from './operation-ui';
@@ -28,30 +30,58 @@ export interface FixReport {
 
 export function register(context: vscode.ExtensionContext, services: Services, views: RunnerOpsViews): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand(APPLY_FIX_COMMAND, (request: FixRequest) => apply(services, views, request)),
-    vscode.commands.registerCommand('runnerOps.copyCheckFix', async (result?: CheckResult) => {
-      const text = result?.fix?.text;
+    // A row's click passes its FixRequest; from the palette, the check is picked and its fix's command run.
+    vscode.commands.registerCommand(APPLY_FIX_COMMAND, async (request?: FixRequest | { resume: string }) => {
+      if (request && 'resume' in request) return resume(services, views, request.resume);
+      if (request) return apply(services, views, request);
+      const command = (await pickCheck(views.checklist, 'apply'))?.fix?.command;
+      return command && vscode.commands.executeCommand(command.id, ...(command.args ?? []));
+    }),
+    vscode.commands.registerCommand('runnerOps.copyCheckFix', async (row?: CheckResult) => {
+      const result = row ?? (await pickCheck(views.checklist, 'copy'));
+      if (!result) return;
+      const text = result.fix?.text;
       if (!text) return void vscode.window.showInformationMessage('This check has no command to copy.');
       await vscode.env.clipboard.writeText(text);
       void vscode.window.showInformationMessage(`Copied the equivalent of the ${result.title} fix.`);
     }),
-    vscode.commands.registerCommand('runnerOps.rerunCheck', (result?: CheckResult) =>
-      result ? views.checklist.runOne(result.id) : views.checklist.run(),
-    ),
+    vscode.commands.registerCommand('runnerOps.rerunCheck', async (row?: CheckResult) => {
+      const result = row ?? (await pickCheck(views.checklist, 'rerun'));
+      return result && views.checklist.runOne(result.id);
+    }),
   );
 }
 
 const CANCELLED: FixReport = { outcome: 'cancelled' };
 
+function untrusted(): boolean {
+  if (vscode.workspace.isTrusted) return false;
+  void vscode.window.showErrorMessage('Fixes are disabled in an untrusted workspace: trust this workspace first.');
+  return true;
+}
+
+/** An unfinished worker fix, resumed from its journal (offered at activation or after a stop). */
+async function resume(services: Services, views: RunnerOpsViews, key: string): Promise<FixReport> {
+  const journal = unfinishedWorkerFix(services, key);
+  if (!journal) {
+    void vscode.window.showInformationMessage('Nothing to resume: that fix finished or was discarded.');
+    return CANCELLED;
+  }
+  if (untrusted()) return CANCELLED;
+  const ports = bootstrapPorts(services);
+  try {
+    return await finish(services, views, journal.title, await runWorkerFix(services, ports, journal));
+  } finally {
+    void ports.close();
+  }
+}
+
 async function apply(services: Services, views: RunnerOpsViews, request: FixRequest): Promise<FixReport> {
-  if (!request?.kind) {
+  if (!request.kind) {
     void vscode.window.showErrorMessage('Apply Fix runs from a Bootstrap Checklist row that offers one.');
     return CANCELLED;
   }
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage('Fixes are disabled in an untrusted workspace: trust this workspace first.');
-    return CANCELLED;
-  }
+  if (untrusted()) return CANCELLED;
   const ports = bootstrapPorts(services);
   try {
     const ctx = await fixContext(services, request, ports);
@@ -71,28 +101,44 @@ async function apply(services: Services, views: RunnerOpsViews, request: FixRequ
       file?.fill(0);
       return CANCELLED;
     }
-    let sentence: string;
-    try {
-      sentence = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `${plan.title}…` },
-        () => applyFix(request, ctx, ports, file),
-      );
-    } catch (error) {
-      services.failures.record(error as Error);
-      const message = `${plan.title} failed: ${(error as Error).message}`;
-      void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && services.failures.showDetails());
-      void views.checklist.run();
-      return { outcome: 'failed', sentence: message };
-    }
-    services.failures.note('info', `${plan.title}: ${sentence}`);
-    void vscode.window.showInformationMessage(sentence);
-    void services.secrets()?.refresh();
-    services.refresh();
-    await views.checklist.run();
-    return { outcome: 'applied', sentence };
+    const report =
+      request.kind === 'worker'
+        ? await runWorkerFix(services, ports, workerJournal(services, ctx, plan.title))
+        : await applyOnce(services, plan.title, () => applyFix(request, ctx, ports, file));
+    return await finish(services, views, plan.title, report);
   } finally {
     void ports.close();
   }
+}
+
+/** A one-call fix with progress; a failure is logged and said here. */
+async function applyOnce(services: Services, title: string, act: () => Promise<string>): Promise<FixReport> {
+  try {
+    const sentence = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${title}…` },
+      act,
+    );
+    return { outcome: 'applied', sentence };
+  } catch (error) {
+    services.failures.record(error as Error);
+    const message = `${title} failed: ${(error as Error).message}`;
+    void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && services.failures.showDetails());
+    return { outcome: 'failed', sentence: message };
+  }
+}
+
+/** After a fix: said and logged when applied, and the checklist run again either way. */
+async function finish(services: Services, views: RunnerOpsViews, title: string, report: FixReport): Promise<FixReport> {
+  if (report.outcome !== 'applied') {
+    void views.checklist.run();
+    return report;
+  }
+  services.failures.note('info', `${title}: ${report.sentence}`);
+  void vscode.window.showInformationMessage(report.sentence!);
+  void services.secrets()?.refresh();
+  services.refresh();
+  await views.checklist.run();
+  return report;
 }
 
 async function fixContext(

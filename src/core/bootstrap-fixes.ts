@@ -26,7 +26,8 @@ export interface BootstrapPorts {
   ensureBucket(spec: { name: string; project: string; location: string }): Promise<'created' | 'updated'>;
   template(project: string, name: string): Promise<TemplateFacts | undefined>;
   createTemplate(project: string, spec: WorkerTemplateSpec): Promise<void>;
-  createVm(project: string, zone: string, name: string, template: string): Promise<void>;
+  /** `requestId`: Compute's idempotency key; the same id sent again gets the first insert's operation back. */
+  createVm(project: string, zone: string, name: string, template: string, requestId?: string): Promise<void>;
   createRunner(project: string | number, description: string, tags: string[]): Promise<{ id: number; token: string }>;
   createSchedule(spec: ScheduleSpec): Promise<number>;
   secrets(): Promise<SecretsPort>;
@@ -268,9 +269,12 @@ function missingSchedules(ctx: FixContext): ScheduleSpec[] {
   );
 }
 
-/** Applies a confirmed fix; returns the sentence saying what now exists. `file` holds an uploaded secret's bytes (zeroed here). */
+/**
+ * Applies a confirmed fix; returns the sentence saying what now exists. `file` holds an uploaded
+ * secret's bytes (zeroed here). The worker's two creations are an operation: src/core/worker-fix.ts.
+ */
 export async function applyFix(
-  request: FixRequest,
+  request: Exclude<FixRequest, { kind: 'worker' }>,
   ctx: FixContext,
   ports: BootstrapPorts,
   file?: Uint8Array,
@@ -315,13 +319,6 @@ export async function applyFix(
         toml,
       );
       return `Registered runner #${runner.id} (${request.worker}). ${written(object, result)}`;
-    }
-    case 'worker': {
-      const project = key.project;
-      const exists = (await ports.template(project, b.templateName)) !== undefined;
-      if (!exists) await ports.createTemplate(project, workerTemplate(ctx));
-      await ports.createVm(project, b.zone, b.workerName, b.templateName);
-      return `${exists ? '' : `Created instance template ${b.templateName}; `}VM ${b.workerName} is running in ${b.zone}: its runner checks in once the startup script finishes.`;
     }
     case 'schedules': {
       const missing = missingSchedules(ctx);

@@ -7,7 +7,8 @@ import { ignoreFailures, type FailureSink } from './failures';
 import pLimit from 'p-limit';
 import { capitalize, correlate } from './correlate';
 import type { FleetStore } from './fleet-store';
-import type { Runner, WorkerVm } from './model';
+import type { Project, Runner, WorkerVm } from './model';
+import { ROLE_FIX, roleProblems } from './gitlab-roles';
 import { plural, runnerLabel, runnerRef } from './names';
 import { PACE } from './pace';
 import { tagsWithoutOnlineRunner } from './runner-guard';
@@ -16,6 +17,7 @@ import { configProblem, type ConfigFacts } from './runner-config-check';
 import { judgeToken, type TokenIdentity } from './token-check';
 import { applying, type CheckFix } from './check-fix';
 import { judgeSchedules, judgeWorker } from './checklist-worker';
+import { judgePermissions, permissionsFor, type PermissionAnswer, type PermissionTarget } from './gcp-permissions';
 
 export type CheckOutcome = 'pass' | 'warn' | 'fail' | 'skipped';
 export type CheckId = 'gitlab' | 'gcp' | 'keyRing' | 'key' | 'bucket' | 'secrets' | 'runner' | 'worker' | 'schedules';
@@ -85,6 +87,8 @@ export interface GitLabFacts {
   identity?: TokenIdentity | Error;
   /** Undefined: not read. An Error: a project could not be read. */
   projectsError?: Error;
+  /** The configured projects as GitLab answered them (with the user's role in each). */
+  readProjects?: Project[];
   runners?: Runner[] | Error;
   /** The runner VMs as the Runner VMs view read them; undefined when Compute is not configured or failed. */
   vms?: WorkerVm[];
@@ -143,6 +147,7 @@ export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts
   ]);
   facts.identity = identity;
   facts.projectsError = o.store.projects.error;
+  if (!facts.projectsError) facts.readProjects = o.store.projects.value;
   if (!facts.projectsError) facts.runners = o.store.runners.error ?? o.store.runners.value;
   if (o.store.workers.error) facts.vmsError = o.store.workers.error;
   else facts.vms = o.store.workers.value;
@@ -235,6 +240,11 @@ export interface GoogleProbes {
   runnerConfig?(keyName: string, bucket: string, object: StoredObject): Promise<ConfigFacts>;
   /** The instance template (Compute); undefined when it does not exist. */
   template?(project: string, name: string): Promise<TemplateFacts | undefined>;
+  /**
+   * testIamPermissions on the resource: which of `permissions` the credentials hold; undefined
+   * when the resource does not exist. Compute targets only when `template` is given too.
+   */
+  permissions?(target: PermissionTarget, permissions: string[]): Promise<string[] | undefined>;
 }
 
 export interface BucketFacts {
@@ -376,6 +386,7 @@ function reporting(probes: GoogleProbes, onFailure: FailureSink): GoogleProbes {
     objects: report(probes.objects),
     runnerConfig: probes.runnerConfig && report(probes.runnerConfig),
     template: probes.template && report(probes.template),
+    permissions: probes.permissions && report(probes.permissions),
     // A decrypt check never throws: its failure rides on the result.
     verify: (...args) =>
       probes.verify(...args).then((result) => {
@@ -407,11 +418,13 @@ function judgeGitLab(g: GitLabFacts, set: Setter): void {
     return set('gitlab', 'fail', `GitLab at ${g.host} refused the token: ${messageOf(g.identity)}`, SIGN_IN);
   let notes: string[] = [];
   let readOnly = false;
+  let roles: string[] = [];
   if (g.identity) {
     try {
       const verdict = judgeToken(g.identity, new Date());
       notes = verdict.notes;
       readOnly = verdict.access === 'read-only';
+      roles = roleProblems(g.readProjects ?? [], g.identity.username, g.identity.isAdmin);
     } catch (e) {
       return set('gitlab', 'fail', messageOf(e), SIGN_IN);
     }
@@ -426,10 +439,15 @@ function judgeGitLab(g: GitLabFacts, set: Setter): void {
   const who = g.identity && !(g.identity instanceof Error) ? ` as @${g.identity.username}` : '';
   const scope = g.identity?.scopes ? ` · scopes ${g.identity.scopes.join(', ')}` : '';
   const detail = `Signed in to ${g.host}${who}${scope} · ${g.projects.length} project${g.projects.length === 1 ? '' : 's'} reachable`;
-  if (readOnly || notes.length)
-    return set('gitlab', 'warn', `${detail}. ${notes.join(' ')}`, {
+  if (readOnly || notes.length || roles.length)
+    return set('gitlab', 'warn', `${detail}. ${[...roles, ...notes].join(' ')}`, {
       ...SIGN_IN,
-      text: 'Sign in with a token that has the api scope.',
+      text: [
+        readOnly || notes.length ? 'Sign in with a token that has the api scope.' : '',
+        roles.length ? ROLE_FIX : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
     });
   set('gitlab', 'pass', detail);
 }
@@ -437,8 +455,8 @@ function judgeGitLab(g: GitLabFacts, set: Setter): void {
 const KEY_FIX = settingsFix('runnerOps.secrets.kmsKey', 'Set the KMS key');
 const projectOf = (input: ChecklistInput) => parseKmsKeyName(input.kmsKey)?.project ?? input.gcpProject.trim();
 
-/** (2) Credentials and endpoint: the key ring get doubles as the cheap call. */
-async function judgeGcp({ input, google, set }: JudgeContext): Promise<void> {
+/** (2) Credentials and endpoint (the key ring get doubles as the cheap call), and the permissions each feature needs. */
+async function judgeGcp({ input, gitlab, google, set }: JudgeContext): Promise<void> {
   const keyName = parseKmsKeyName(input.kmsKey);
   const project = projectOf(input);
   if (!project)
@@ -448,16 +466,61 @@ async function judgeGcp({ input, google, set }: JudgeContext): Promise<void> {
       'No Google Cloud project is configured (runnerOps.gcp.project).',
       settingsFix('runnerOps.gcp', 'Configure Google Cloud'),
     );
+  const permissions = testPermissions(input, gitlab, google);
   try {
     if (keyName) await google.keyRing(keyName.ringName);
     else await google.ping(project);
-    set('gcp', 'pass', `Google Cloud answers for project ${project}.`);
   } catch (e) {
     set('gcp', 'fail', `Google Cloud did not answer for project ${project}: ${messageOf(e)}`, {
       ...settingsFix('runnerOps.gcp', 'Check credentials and endpoints'),
       text: 'Run "gcloud auth application-default login", or check runnerOps.gcp.credentials and runnerOps.gcp.endpoints.',
     });
   }
+  const verdict = judgePermissions(await permissions);
+  const notes = [
+    verdict.missing.length ? `not tested yet (missing): ${verdict.missing.join(', ')}` : '',
+    verdict.failed.length ? `could not test: ${verdict.failed.join('; ')}` : '',
+  ].filter(Boolean);
+  const after = notes.length ? ` · ${notes.join(' · ')}` : '';
+  if (verdict.blocked.length)
+    // A warning, not a failure: what reads works, and the rows that need this project still run.
+    return set(
+      'gcp',
+      'warn',
+      `Google Cloud answers for project ${project}, but the credentials lack what these need: ${verdict.blocked.join('; ')}.${after}`,
+      { text: ['Grant the roles that hold them:', ...verdict.grants].join('\n') },
+    );
+  const tested = verdict.tested.length ? ` · permissions tested on ${verdict.tested.join(', ')}` : '';
+  set('gcp', 'pass', `Google Cloud answers for project ${project}${tested}${after}.`);
+}
+
+/** testIamPermissions on each resource the features act on; a worker VM stands for all of them. */
+function testPermissions(
+  input: ChecklistInput,
+  gitlab: GitLabFacts,
+  google: GoogleProbes,
+): Promise<PermissionAnswer[]> {
+  if (!google.permissions) return Promise.resolve([]);
+  const key = parseKmsKeyName(input.kmsKey);
+  const project = projectOf(input);
+  const bucket = input.bucket.trim();
+  const vm = gitlab.vms?.[0];
+  const targets: PermissionTarget[] = [
+    ...(key ? [{ kind: 'key' as const, key }] : []),
+    ...(bucket ? [{ kind: 'bucket' as const, bucket }] : []),
+    ...(google.template
+      ? [{ kind: 'template' as const, project, name: (input.bootstrap ?? DEFAULT_BOOTSTRAP).templateName }]
+      : []),
+    ...(google.template && vm ? [{ kind: 'vm' as const, project, zone: vm.zone, name: vm.name }] : []),
+  ];
+  return Promise.all(
+    targets.map((target) =>
+      google.permissions!(target, permissionsFor(target.kind)).then(
+        (held): PermissionAnswer => ({ target, held }),
+        (e: unknown): PermissionAnswer => ({ target, held: e instanceof Error ? e : new Error(String(e)) }),
+      ),
+    ),
+  );
 }
 
 /** (3) The key ring; its fix creates the ring and the key together. */

@@ -140,6 +140,11 @@ export interface Project {
   defaultBranch?: string;
   namespaceId?: number;
   namespaceKind?: 'group' | 'user';
+  /**
+   * The token's user's role here (10 Guest … 50 Owner): the higher of its project membership and
+   * its highest group membership up the namespace; 0 when it is neither; undefined when GitLab did not say.
+   */
+  accessLevel?: number;
 }
 
 export interface PipelineSchedule {

@@ -9,6 +9,7 @@ import type { RunnerOpsSettings } from '../config/settings';
 import type { BucketFacts, GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
 import { inspectRunnerConfig, type ConfigFacts } from '../core/runner-config-check';
 import type { Failure } from '../core/failures';
+import type { PermissionTarget } from '../core/gcp-permissions';
 import { withDeadline } from '../core/deadline';
 import { PACE } from '../core/pace';
 import type { SecretsPort, VerifyResult } from '../core/secrets';
@@ -135,6 +136,48 @@ export class ChecklistAdapter implements GoogleProbes {
         rpc: 'storage.objects.list',
         attempted: `list gs://${bucket}/${prefix}`,
       });
+    }
+  }
+
+  /** testIamPermissions on the KMS key or the bucket; undefined when it does not exist. */
+  async permissions(target: PermissionTarget, permissions: string[]): Promise<string[] | undefined> {
+    if (target.kind === 'key') {
+      try {
+        const [answer] = await this.kms.testIamPermissions(
+          // The mixin's type is the generated message class; the call takes the plain object.
+          { resource: target.key.keyName, permissions } as Parameters<
+            KeyManagementServiceClient['testIamPermissions']
+          >[0],
+          CALL,
+        );
+        return answer.permissions ?? [];
+      } catch (e) {
+        return notFound(
+          toGcpFailure(e, {
+            source: 'kms',
+            rpc: 'cloudkms.cryptoKeys.testIamPermissions',
+            attempted: `test permissions on key ${target.key.keyName}`,
+          }),
+          undefined,
+        );
+      }
+    }
+    if (target.kind !== 'bucket') throw new Error(`Cannot test permissions on a ${target.kind} here.`);
+    try {
+      const [held] = await withDeadline(
+        this.storage.bucket(target.bucket).iam.testPermissions(permissions),
+        CALL.timeout,
+      );
+      return permissions.filter((p) => held[p]);
+    } catch (e) {
+      return notFound(
+        toGcpFailure(e, {
+          source: 'storage',
+          rpc: 'storage.buckets.testIamPermissions',
+          attempted: `test permissions on gs://${target.bucket}`,
+        }),
+        undefined,
+      );
     }
   }
 

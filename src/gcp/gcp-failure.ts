@@ -121,7 +121,8 @@ export function toGcpFailure(error: unknown, call: GoogleCall): Failure {
   }
   switch (KIND[code]) {
     case 'forbidden': {
-      const permission = /\b([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)\b/.exec(said)?.[1];
+      // IAM quotes it ("Permission 'storage.buckets.get' denied"); Storage names the caller's email first.
+      const permission = (/Permission '([\w.]+)'/.exec(said) ?? /\b([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)\b/.exec(said))?.[1];
       return failure(
         'forbidden',
         `Permission denied to ${attempted}${permission ? `: the credentials lack ${permission}` : ''}. Grant a role that includes it (${ROLE[source]}), or check runnerOps.gcp.project.`,

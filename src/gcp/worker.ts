@@ -8,6 +8,7 @@ import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
 import type { TemplateFacts } from '../core/checklist';
 import type { WorkerTemplateSpec } from '../core/bootstrap-fixes';
+import type { PermissionTarget } from '../core/gcp-permissions';
 import { PACE } from '../core/pace';
 import { gaxOptions } from './client-options';
 import { instancesClient } from './compute';
@@ -40,6 +41,35 @@ export class WorkerCompute {
         source: 'compute',
         rpc: 'compute.instanceTemplates.get',
         attempted: `read instance template ${name}`,
+      });
+      if (failure.kind === 'not-found') return undefined;
+      throw failure;
+    }
+  }
+
+  /** testIamPermissions on the instance template or a VM; undefined when it does not exist. */
+  async permissions(target: PermissionTarget, permissions: string[]): Promise<string[] | undefined> {
+    if (target.kind !== 'template' && target.kind !== 'vm')
+      throw new Error(`Compute cannot test permissions on a ${target.kind}.`);
+    const testPermissionsRequestResource = { permissions };
+    try {
+      const [answer] =
+        target.kind === 'template'
+          ? await this.templates.testIamPermissions(
+              { project: target.project, resource: target.name, testPermissionsRequestResource },
+              CALL,
+            )
+          : await instancesClient(this.settings).testIamPermissions(
+              { project: target.project, zone: target.zone, resource: target.name, testPermissionsRequestResource },
+              CALL,
+            );
+      return answer.permissions ?? [];
+    } catch (e) {
+      const what = target.kind === 'vm' ? 'instances' : 'instanceTemplates';
+      const failure = toGcpFailure(e, {
+        source: 'compute',
+        rpc: `compute.${what}.testIamPermissions`,
+        attempted: `test permissions on ${target.kind === 'vm' ? 'VM' : 'instance template'} ${target.name}`,
       });
       if (failure.kind === 'not-found') return undefined;
       throw failure;
@@ -91,13 +121,17 @@ export class WorkerCompute {
     }
   }
 
-  /** Creates the VM from the template and waits until Compute says the insert is done (the VM is RUNNING). */
-  async createVm(project: string, zone: string, name: string, template: string): Promise<void> {
+  /**
+   * Creates the VM from the template and waits until Compute says the insert is done (the VM is
+   * RUNNING). The same `requestId` sent again gets the first insert's operation back.
+   */
+  async createVm(project: string, zone: string, name: string, template: string, requestId?: string): Promise<void> {
     try {
       const [operation] = await instancesClient(this.settings).insert(
         {
           project,
           zone,
+          requestId,
           sourceInstanceTemplate: `global/instanceTemplates/${template}`,
           instanceResource: { name },
         },

@@ -29,6 +29,14 @@ function asList(value: unknown, host: string, what: string): Json[] {
   });
 }
 
+/** GET /projects/:id's `permissions`: the higher of project_access and group_access; undefined when absent. */
+function accessLevelOf(permissions: unknown): number | undefined {
+  if (typeof permissions !== 'object' || permissions === null) return undefined;
+  const level = (access: unknown) => num((access as Json | null)?.access_level) ?? 0;
+  const { project_access, group_access } = permissions as Json;
+  return Math.max(level(project_access), level(group_access));
+}
+
 export interface PipelinePage {
   pipelines: Pipeline[];
   nextPage?: number;
@@ -65,6 +73,7 @@ export class GitLabFleet {
       defaultBranch: str(p.default_branch),
       namespaceId: num(namespace.id),
       namespaceKind: namespace.kind === 'group' ? 'group' : 'user',
+      accessLevel: accessLevelOf(p.permissions),
     };
   }
 

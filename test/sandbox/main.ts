@@ -1,16 +1,19 @@
-// `npm run sandbox -- [--port N] [--seed small|demo|scale|empty] [--latency MS] [--faults SPEC] [--time-scale N]`
+// `npm run sandbox -- [--port N] [--seed small|demo|scale|empty] [--latency MS] [--faults SPEC] [--time-scale N] [--roles LIST]`
 // Prints SANDBOX_URL, SANDBOX_GITLAB_TOKEN and SANDBOX_SETTINGS first (scripts parse them), then
 // stays up until SIGINT/SIGTERM.
 import { parseFaultSpec } from './faults';
+import { OWNER, ROLE_PERMISSIONS } from './google/iam';
 import { SEED_KINDS, type SeedKind } from './seeds';
 import { startSandbox, type SandboxOptions } from './server';
 
-const USAGE = `usage: npm run sandbox -- [--port N] [--seed small|demo|scale|empty] [--latency MS] [--faults SPEC] [--time-scale N]
+const USAGE = `usage: npm run sandbox -- [--port N] [--seed small|demo|scale|empty] [--latency MS] [--faults SPEC] [--time-scale N] [--roles LIST]
   --port N         listen on 127.0.0.1:N (default: a free port)
   --seed KIND      small | demo | scale | empty (default: demo)
   --latency MS     add MS milliseconds to every API response
   --faults SPEC    inject faults, e.g. 'gitlab:/api/v4/runners*=503@0.5,kms:*=reset' (grammar: test/sandbox/faults.ts)
-  --time-scale N   simulated time runs N times faster than the wall clock (default: 1)`;
+  --time-scale N   simulated time runs N times faster than the wall clock (default: 1)
+  --roles LIST     the Google caller's roles, comma-separated (default: roles/owner), e.g.
+                   'roles/cloudkms.cryptoKeyEncrypterDecrypter,roles/storage.objectViewer' (test/sandbox/google/iam.ts)`;
 
 class UsageError extends Error {}
 
@@ -40,6 +43,16 @@ export function parseArgs(argv: string[]): SandboxOptions {
         if (!SEED_KINDS.includes(seed as SeedKind))
           throw new UsageError(`--seed must be one of ${SEED_KINDS.join(', ')}, got "${seed ?? ''}"`);
         options.seed = seed as SeedKind;
+        break;
+      }
+      case '--roles': {
+        const roles = (value() ?? '').split(',').filter(Boolean);
+        const unknown = roles.filter((r) => r !== OWNER && !(r in ROLE_PERMISSIONS));
+        if (!roles.length || unknown.length)
+          throw new UsageError(
+            `--roles takes ${[OWNER, ...Object.keys(ROLE_PERMISSIONS)].join(', ')}; got "${unknown.join(',')}"`,
+          );
+        options.roles = roles;
         break;
       }
       case '--latency':

@@ -18,6 +18,8 @@ export interface SandboxOptions {
   latencyMs?: number;
   faults?: string;
   timeScale?: number;
+  /** The Google caller's roles on the project (default: roles/owner); fewer roles seed a missing permission. */
+  roles?: string[];
 }
 
 export interface Sandbox {
@@ -184,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   routeGoogle = google.router;
   const world: World = { clock, gitlab, google };
   const seeded = seedWorld(options.seed ?? 'demo', { clock, gitlab, google });
+  if (options.roles) google.state.iam.roles = new Set(options.roles);
 
   let tickFailed = false;
   const timer = setInterval(() => {

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
+import { fromPalette, untilPick } from '../palette';
 import { applySettings, clearSettings } from '../settings';
 
 const TITLE = 'Bootstrap Checklist';
@@ -129,6 +130,54 @@ suite('Bootstrap', function () {
     answer = true;
     asked.length = 0;
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('from the palette, Copy gcloud Equivalent and Apply Fix ask which check, in the view’s words', async () => {
+    await fromPalette('Copy gcloud Equivalent');
+    const copy = await untilPick('Copy the gcloud equivalent of which check’s fix?');
+    const labels = copy.items.map((i) => i.label);
+    assert.ok(labels.includes('KMS key ring') && labels.includes('Secrets bucket'), labels.join(' | '));
+    assert.ok(!labels.includes('GitLab access'), 'a passed check has nothing to copy');
+    for (const item of copy.items) assert.match(item.description, /^(Failed|Warning) · \S/, item.label);
+    await ui.choosePick('Secrets bucket');
+    const copied = await eventually(
+      () => Promise.resolve(vscode.env.clipboard.readText()),
+      (text) => text.startsWith('gcloud storage buckets create'),
+    );
+    assert.match(
+      copied,
+      /^gcloud storage buckets create gs:\/\/runner-ops-empty-runner-secrets --project runner-ops-empty /,
+    );
+
+    answer = false;
+    const mark = sandbox.requests.mark();
+    try {
+      await fromPalette('Apply Fix');
+      const apply = await untilPick('Apply which check’s fix?');
+      assert.equal(
+        apply.items.find((i) => i.label === 'Secrets bucket')?.description,
+        'Failed · Create the Bucket…',
+        JSON.stringify(apply.items),
+      );
+      await ui.choosePick('Secrets bucket');
+      await eventually(
+        async () => asked.length,
+        (n) => n === 1,
+      );
+      assert.match(
+        asked[0],
+        /^Create gs:\/\/runner-ops-empty-runner-secrets in EUROPE-WEST1 \(project runner-ops-empty\)/,
+      );
+      assert.deepEqual(
+        sandbox.requests.since(mark).filter((r) => r.method !== 'GET'),
+        [],
+        'nothing created after no',
+      );
+    } finally {
+      answer = true;
+      asked.length = 0;
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   test('clicking the fixes in order turns every row green, and the new runner comes online', async () => {

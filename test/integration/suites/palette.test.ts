@@ -6,25 +6,14 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FleetStore } from '../../../src/core/fleet-store';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { eventually, hasUi, ui, type QuickPickSnapshot } from '../bridge';
-import { fromPalette } from '../palette';
+import { eventually, hasUi, ui } from '../bridge';
+import { fromPalette, untilPick } from '../palette';
 import { applySettings, clearSettings } from '../settings';
 
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
 const store = (): FleetStore => api().services.store();
 /** Raw API statuses a picker must not show: the status table's words are Running, Online, Passed… */
 const RAW_STATUS = /\b(RUNNING|TERMINATED|running|success|failed|canceled|pending|online|offline)\b/;
-
-/** Waits for the quick pick titled `title` to show its items, and returns what it shows. */
-async function untilPick(title: string): Promise<QuickPickSnapshot> {
-  const shown = await eventually(
-    () => ui.quickPick(),
-    (q) => q?.title === title && q.items.length > 0,
-    15_000,
-  );
-  assert.ok(shown && shown.title === title, `expected the picker "${title}", saw ${JSON.stringify(shown)}`);
-  return shown;
-}
 
 /** Waits for the first GitLab requests of `method` since `mark`, as `path status`. */
 const requestsSince = (sandbox: Sandbox, mark: number, method: string) =>

@@ -180,7 +180,9 @@ export function projectDetails(ctx: EntityContext, project: ProjectRecord, userI
   const api = `${ctx.baseUrl}/api/v4/projects/${project.id}`;
   const group = ctx.state.groups.get(project.groupId);
   const accessLevel = project.members.get(userId) ?? null;
-  const groupAccess = group?.members.get(userId) ?? null;
+  // GitLab's highest_group_member: the user's highest membership in the group or its ancestors.
+  const inherited = Math.max(0, ...ctx.state.groupChain(project.groupId).map((g) => g.members.get(userId) ?? 0));
+  const groupAccess = group && inherited > 0 ? inherited : null;
   const enabled = 'enabled';
   return {
     ...projectBasicDetails(ctx, project),

@@ -10,6 +10,7 @@ import { ComputeState } from './compute/state';
 import { templateRoutes } from './compute/templates';
 import { createContext } from './context';
 import { legacyError, rpcError } from './errors';
+import { GoogleIam, iamRoutes } from './iam';
 import { kmsRoutes } from './kms';
 import { KmsState } from './kms-state';
 import { LoggingState, loggingRoutes } from './logging';
@@ -26,12 +27,23 @@ export interface GoogleSandbox extends GoogleWorld {
   baseUrl: string;
   seed(kind: SeedKind, workers: SeedWorker[]): SeedResult;
   /** Direct access to the state, for fault injection and assertions. */
-  state: { compute: ComputeState; groups: ManagedGroups; kms: KmsState; storage: StorageState; logging: LoggingState };
+  state: {
+    compute: ComputeState;
+    groups: ManagedGroups;
+    kms: KmsState;
+    storage: StorageState;
+    logging: LoggingState;
+    /** The caller's roles: what the routes allow and what testIamPermissions answers. */
+    iam: GoogleIam;
+  };
 }
 
 /** Brings the world up to date before every request, so responses reflect simulated "now". */
 class TickingRouter extends Router {
-  constructor(private readonly beforeEach: () => void) {
+  constructor(
+    private readonly beforeEach: () => void,
+    private readonly iam: GoogleIam,
+  ) {
     super();
   }
 
@@ -40,6 +52,7 @@ class TickingRouter extends Router {
     return super.add(method, pattern, async (req, params) => {
       this.beforeEach();
       try {
+        this.iam.check(req.method, req.url.pathname);
         return await handler(req, params);
       } catch (e) {
         // The shared readJson speaks GitLab's error shape; Google clients need their own.
@@ -73,11 +86,17 @@ export function createGoogle(opts: { clock: SandboxClock; gitlab: GitLabWorld; b
   const compute = new ComputeState(ctx, lifecycle, operations);
   const groups = new ManagedGroups(ctx, compute);
 
-  const router = new TickingRouter(() => tick(ctx.now()));
+  const iam = new GoogleIam();
+  const router = new TickingRouter(() => tick(ctx.now()), iam);
+  iamRoutes(
+    iam,
+    { bucket: (n) => storage.bucket(n), vm: (...a) => compute.vm(...a), template: (...a) => compute.template(...a) },
+    router,
+  );
   instanceRoutes(ctx, compute, router);
   templateRoutes(ctx, compute, router);
   igmRoutes(ctx, compute, groups, router);
-  kmsRoutes(kms, router);
+  kmsRoutes(kms, router, iam);
   storageRoutes(ctx, storage, router);
   loggingRoutes(ctx, logging, router);
 
@@ -91,6 +110,6 @@ export function createGoogle(opts: { clock: SandboxClock; gitlab: GitLabWorld; b
     },
     tick,
     seed: (kind, workers) => seedGoogle({ ctx, compute, groups, kms, storage, lifecycle }, kind, workers),
-    state: { compute, groups, kms, storage, logging },
+    state: { compute, groups, kms, storage, logging, iam },
   };
 }

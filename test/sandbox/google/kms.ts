@@ -4,6 +4,7 @@ import { json, readJson, type Router, type SandboxRequest } from '../http';
 import { offsetFromPageToken, paginate, rfc3339 } from './context';
 import { crc32cNumber } from './checksums';
 import { rpcError } from './errors';
+import type { GoogleIam } from './iam';
 import { fieldValue, parseFilter, FilterSyntaxError, type FilterNode } from './filter-parser';
 import { KmsState, versionName, type CryptoKey, type KeyVersion, type VersionState } from './kms-state';
 
@@ -18,7 +19,7 @@ const ENUMS = {
   protectionLevel: { SOFTWARE: 1 },
 } as const;
 
-export function kmsRoutes(kms: KmsState, router: Router): void {
+export function kmsRoutes(kms: KmsState, router: Router, iam: GoogleIam): void {
   const base = '/v1/projects/:project/locations/:location';
   router.add('GET', '/v1/projects/:project/locations', (_req, p) =>
     json(200, {
@@ -35,7 +36,7 @@ export function kmsRoutes(kms: KmsState, router: Router): void {
       const colon = p.rest.lastIndexOf(':');
       const path = colon > p.rest.lastIndexOf('/') ? p.rest.slice(0, colon) : p.rest;
       const verb = colon > p.rest.lastIndexOf('/') ? p.rest.slice(colon + 1) : '';
-      return new KmsRequest(kms, req, parent).dispatch(method, `${parent}/${path}`, verb);
+      return new KmsRequest(kms, iam, req, parent).dispatch(method, `${parent}/${path}`, verb);
     });
   }
 }
@@ -45,6 +46,7 @@ class KmsRequest {
 
   constructor(
     private readonly kms: KmsState,
+    private readonly iam: GoogleIam,
     private readonly req: SandboxRequest,
     private readonly location: string,
   ) {
@@ -87,6 +89,13 @@ class KmsRequest {
         return json(200, this.renderKey(this.kms.key(name)));
       case 'PATCH 4 ':
         return json(200, this.renderKey(this.patchKey(this.kms.key(name), body())));
+      case 'POST 2 testIamPermissions':
+      case 'POST 4 testIamPermissions': {
+        if (kind === 2) this.kms.keyRing(name);
+        else this.kms.key(name);
+        const held = this.iam.test((body().permissions as string[] | undefined) ?? [], 'cloudkms');
+        return json(200, held.length ? { permissions: held } : {});
+      }
       case 'POST 4 encrypt':
       case 'POST 6 encrypt':
         return json(200, this.encrypt(name, body()));

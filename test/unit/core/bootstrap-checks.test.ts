@@ -10,7 +10,10 @@ import {
   type CheckResult,
   type GitLabFacts,
   type GoogleProbes,
+  parseKmsKeyName,
 } from '../../../src/core/checklist';
+import { judgePermissions } from '../../../src/core/gcp-permissions';
+import { roleProblems } from '../../../src/core/gitlab-roles';
 import { checklistMarkdown, redact } from '../../../src/core/checklist-export';
 import type { Runner, WorkerVm } from '../../../src/core/model';
 import { configProblem, inspectRunnerConfig, runnerConfigToml } from '../../../src/core/runner-config-check';
@@ -274,4 +277,55 @@ test('plans name what will be created and the equivalent; the export has every r
   assert.doesNotMatch(md, /glrt-AbCd/);
   assert.match(md, /### Encrypted secrets\n\nIn Runner Ops: Register a Runner for w2/);
   assert.equal(redact('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----'), '[redacted]');
+});
+
+test('project roles: each shortfall names the role and what it blocks; admins and unsaid roles pass', async () => {
+  const project = (path: string, accessLevel?: number) => ({ id: 1, path, name: path, webUrl: '', accessLevel });
+  assert.deepEqual(
+    roleProblems(
+      [project('a/maintained', 40), project('a/read', 20), project('a/outside', 0), project('a/unsaid')],
+      'ops',
+      false,
+    ),
+    [
+      'In a/read @ops is Reporter (20): managing its runners and pipeline schedules needs Maintainer (40), retrying and cancelling its pipelines needs Developer (30).',
+      'In a/outside @ops is not a member: managing its runners and pipeline schedules needs Maintainer (40), retrying and cancelling its pipelines needs Developer (30).',
+    ],
+  );
+  assert.deepEqual(roleProblems([project('a/read', 20)], 'root', true), []);
+  const results = await runChecklist(
+    input,
+    {
+      ...gitlab,
+      identity: { username: 'ops', name: 'Ops', isAdmin: false, scopes: ['api'] },
+      readProjects: [project('infra/fleet', 30)],
+    },
+    probes(),
+    undefined,
+    'gitlab',
+  );
+  assert.deepEqual(
+    results.map((r) => `${r.outcome}: ${r.detail}`),
+    [
+      'warn: Signed in to https://gitlab.example.com as @ops · scopes api · 1 project reachable. In infra/fleet @ops is Developer (30): managing its runners and pipeline schedules needs Maintainer (40).',
+    ],
+  );
+});
+
+test('Google permissions: a resource that is not there yet is not tested, a failed test is said, each gap is granted once', async () => {
+  const k = parseKmsKeyName(KEY)!;
+  const verdict = judgePermissions([
+    { target: { kind: 'key', key: k }, held: ['cloudkms.cryptoKeyVersions.useToDecrypt'] },
+    { target: { kind: 'bucket', bucket: 'b' } },
+    { target: { kind: 'vm', project: 'p', zone: 'z', name: 'w1' }, held: new Error('Cannot reach Compute Engine') },
+  ]);
+  assert.deepEqual(verdict.blocked, [
+    'uploading secrets (cloudkms.cryptoKeyVersions.useToEncrypt on key key)',
+    'key rotation (cloudkms.cryptoKeyVersions.create, cloudkms.cryptoKeys.update, cloudkms.cryptoKeyVersions.update on key key)',
+  ]);
+  assert.deepEqual(verdict.missing, ['gs://b']);
+  assert.deepEqual(verdict.failed, ['VM w1 (Cannot reach Compute Engine)']);
+  assert.equal(verdict.grants.length, 3, verdict.grants.join('\n'));
+  assert.match(verdict.grants[1], /--role roles\/cloudkms\.cryptoKeyEncrypterDecrypter$/);
+  assert.match(verdict.grants[2], /--role roles\/cloudkms\.admin$/);
 });

@@ -18,6 +18,9 @@ import { ChecklistAdapter, type ChecklistSettings } from '../../../src/gcp/check
 import { ComputeAdapter } from '../../../src/gcp/compute';
 import { secretsPort } from '../../../src/gcp/secrets-port';
 import { WorkerCompute } from '../../../src/gcp/worker';
+import { Journals, runOperation } from '../../../src/core/operation';
+import { workerFixJournal, workerFixSteps } from '../../../src/core/worker-fix';
+import { randomUUID } from 'node:crypto';
 import { fetchTokenIdentity, GitLabBootstrap, GitLabFleet, verifyRunnerToken } from '../../../src/gitlab/index';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
@@ -115,13 +118,21 @@ function ports(): BootstrapPorts {
     ensureBucket: (spec) => google.ensureBucket(spec),
     template: (p, n) => worker.template(p, n),
     createTemplate: (p, spec) => worker.createTemplate(p, spec),
-    createVm: (p, z, n, t) => worker.createVm(p, z, n, t),
+    createVm: (p, z, n, t, id) => worker.createVm(p, z, n, t, id),
     createRunner: (p, d, t) => gitlab.createRunner(p, d, t),
     createSchedule: (spec) => gitlab.createSchedule(spec),
     secrets: async () => port,
   };
 }
 
+const memoryJournals = () => {
+  const map = new Map<string, unknown>();
+  return new Journals({
+    get: (k) => map.get(k),
+    update: async (k, v) => void map.set(k, v),
+    keys: () => [...map.keys()],
+  });
+};
 const fixOf = (r: CheckResult) => r.fix?.command?.args?.[0] as FixRequest | undefined;
 const outcomes = (results: CheckResult[]) => results.map((r) => `${r.id}:${r.outcome}`).join(' ');
 
@@ -151,7 +162,21 @@ test('from the empty seed, applying the offered fixes in order makes every check
     assert.ok(plan.equivalent.length > 0, `${request.kind} offers its equivalent`);
     const file = request.kind === 'uploadSecret' ? Buffer.from(files[request.object]) : undefined;
     applied.push(`${failing.id}:${request.kind}`);
-    await applyFix(request, ctx, ports(), file);
+    if (request.kind === 'worker') {
+      const journal = workerFixJournal(ctx, 'runnerOps.applyCheckFix', 'Create the worker', randomUUID(), Date.now());
+      const outcome = await runOperation(
+        memoryJournals(),
+        journal,
+        workerFixSteps(ports()),
+        new AbortController().signal,
+        {
+          log: () => undefined,
+          report: () => undefined,
+          now: Date.now,
+        },
+      );
+      assert.deepEqual(outcome, { outcome: 'done' });
+    } else await applyFix(request, ctx, ports(), file);
     results = await check();
   }
   assert.deepEqual(applied, [

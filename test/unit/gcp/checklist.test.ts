@@ -13,7 +13,10 @@ import {
   type ChecklistInput,
   type CheckResult,
   type GitLabFacts,
+  parseKmsKeyName,
 } from '../../../src/core/checklist';
+import type { GoogleSandbox } from '../../sandbox/google/index';
+import { OWNER } from '../../sandbox/google/iam';
 import { FleetStore } from '../../../src/core/fleet-store';
 import { ChecklistAdapter, type ChecklistSettings } from '../../../src/gcp/checklist';
 import { ComputeAdapter } from '../../../src/gcp/compute';
@@ -226,6 +229,7 @@ test('a missing bucket fails with the create command and skips the secrets', asy
   assert.equal(row(results, 'bucket').outcome, 'fail');
   assert.match(row(results, 'bucket').fix!.text!, /gcloud storage buckets create gs:\/\/no-such-bucket .*--versioning/);
   assert.equal(row(results, 'secrets').outcome, 'skipped');
+  assert.match(row(results, 'gcp').detail, /· not tested yet \(missing\): gs:\/\/no-such-bucket\.$/);
 });
 
 test('a prefix without the required secrets fails, names them and lists what is there', async () => {
@@ -252,6 +256,72 @@ test('an endpoint that does not answer fails the Google Cloud item and skips wha
     'secrets:skipped',
   ]);
   assert.equal(row(results, 'gcp').fix?.command?.id, 'runnerOps.openSettings');
+});
+
+test('an Owner: the Google Cloud row names where the permissions were tested', async () => {
+  const results = await runChecklist(input, gitlab, adapter(), undefined, 'gcp');
+  assert.deepEqual(summary(results), ['gcp:pass']);
+  const key = input.kmsKey.split('/').pop();
+  assert.equal(
+    results[0].detail,
+    `Google Cloud answers for project ${settings.gcpProject} · permissions tested on key ${key}, gs://${input.bucket}.`,
+  );
+});
+
+test('credentials without the rotation and write roles: the Google Cloud row warns with each missing permission, the feature it blocks and the grant', async () => {
+  const google = sandbox.world.google as GoogleSandbox;
+  google.state.iam.roles = new Set([
+    'roles/cloudkms.viewer',
+    'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+    'roles/storage.objectViewer',
+  ]);
+  let results: CheckResult[];
+  try {
+    results = await runChecklist(input, gitlab, adapter());
+  } finally {
+    google.state.iam.roles = new Set([OWNER]);
+  }
+  const gcp = row(results, 'gcp');
+  const k = parseKmsKeyName(input.kmsKey)!;
+  assert.equal(gcp.outcome, 'warn');
+  assert.equal(
+    gcp.detail,
+    `Google Cloud answers for project ${settings.gcpProject}, but the credentials lack what these need: key rotation (cloudkms.cryptoKeyVersions.create, cloudkms.cryptoKeys.update, cloudkms.cryptoKeyVersions.update on key ${k.key}); uploading and replacing secrets (storage.objects.create, storage.objects.delete on gs://${input.bucket}).`,
+  );
+  assert.deepEqual(gcp.fix!.text!.split('\n').slice(2), [
+    `gcloud kms keys add-iam-policy-binding ${k.key} --keyring ${k.ring} --location ${k.location} --project ${k.project} --member "$MEMBER" --role roles/cloudkms.admin`,
+    `gcloud storage buckets add-iam-policy-binding gs://${input.bucket} --member "$MEMBER" --role roles/storage.objectAdmin`,
+  ]);
+  assert.equal(row(results, 'keyRing').outcome, 'pass', 'a warning does not skip the rows that need Google Cloud');
+  // The routes refuse what the roles lack: the bucket's metadata needs storage.buckets.get.
+  assert.equal(row(results, 'bucket').outcome, 'fail');
+  assert.match(row(results, 'bucket').detail, /storage\.buckets\.get/);
+});
+
+test('a Developer of the projects: the GitLab row warns that managing runners and schedules needs Maintainer', async () => {
+  const projects = sandbox.settings['runnerOps.gitlab.projects'] as string[];
+  const token = sandbox.tokens.user;
+  const store = new FleetStore({
+    projects,
+    now: Date.now,
+    compute: async () => undefined,
+    gitlab: async () => new GitLabFleet(sandbox.url, token),
+  });
+  const facts = await readGitLabFacts({
+    configured: true,
+    host: sandbox.url,
+    projects,
+    session: { url: sandbox.url, token },
+    identity: fetchTokenIdentity,
+    store,
+  });
+  const [result] = await runChecklist(input, facts, adapter(), undefined, 'gitlab');
+  assert.equal(result.outcome, 'warn');
+  assert.match(
+    result.detail,
+    /^Signed in to \S+ as @dana · scopes api · 2 projects reachable\. In infra\/runner-fleet @dana is Developer \(30\): managing its runners and pipeline schedules needs Maintainer \(40\)\. In infra\/version-updater @dana is Developer \(30\): managing its runners and pipeline schedules needs Maintainer \(40\)\.$/,
+  );
+  assert.match(result.fix!.text!, /give the user the Maintainer role/);
 });
 
 test('versioning off and no rotation period warn, with the commands that fix them; a disabled primary fails', async () => {

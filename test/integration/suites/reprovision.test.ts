@@ -97,6 +97,20 @@ suite('Re-provision', function () {
 
   const notifications = async () => (await ui.notifications()).join('\n');
 
+  /** C's stored config.toml carries a token GitLab refused long ago: the operator puts its current one in. */
+  function fixConfigOfC(): void {
+    const c = runnerNamed('gitlab-runner-c');
+    const storage = google().state.storage;
+    const bucket = storage.buckets.get(String(sandbox().settings['runnerOps.secrets.bucket']))!;
+    const config = `concurrent = 2\n\n[[runners]]\nname = "gitlab-runner-c"\nurl = "${sandbox().url}"\ntoken = "${gitlab().runnerToken(c.id)}"\nexecutor = "shell"\n`;
+    const kmsKey = String(sandbox().settings['runnerOps.secrets.kmsKey']);
+    storage.write(
+      bucket,
+      'runners/gitlab-runner-c/config.toml.enc',
+      google().state.kms.encrypt(kmsKey, Buffer.from(config)).ciphertext,
+    );
+  }
+
   /** Moves simulated time on until a notification matches `pattern` (a run started from the palette has no result to await). */
   async function untilNotified(pattern: RegExp, timeoutMs = 150_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
@@ -352,10 +366,15 @@ suite('Re-provision', function () {
       assert.match(record.smokePipeline ?? '', new RegExp(`/infra/version-updater/-/pipelines/${smoke.id}$`));
       await ui.screenshot('reprovision-done');
 
-      const steps = await eventually(walkthrough, (w) => w.connect && w.plan && w.reprovision && w.verify);
+      // The checklist step: the demo's one red row is C's stale config.toml; fixed, a run from the palette is green.
+      fixConfigOfC();
+      await fromPalette('Run Bootstrap Checklist');
+      const steps = await eventually(walkthrough, (w) => Object.values(w).every(Boolean), 60_000);
+      const checklist = await ui.readView('Bootstrap Checklist');
       assert.deepEqual(
-        { connect: steps.connect, plan: steps.plan, reprovision: steps.reprovision, verify: steps.verify },
-        { connect: true, plan: true, reprovision: true, verify: true },
+        steps,
+        { connect: true, checklist: true, plan: true, reprovision: true, verify: true },
+        checklist.rows.map((r) => `${r.text} — ${r.description}`).join('\n'),
       );
       await ui.screenshot('walkthrough-reprovisioned-from-palette');
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -527,16 +546,7 @@ suite('Re-provision', function () {
   test('worker C in its managed instance group: recreated by the group, its runner online on the new VM as a new manager', async () => {
     const c = runnerNamed('gitlab-runner-c');
     const project = String(sandbox().settings['runnerOps.gcp.project']);
-    // C's stored config.toml carries a token GitLab refused long ago: put its current one in first.
-    const storage = google().state.storage;
-    const bucket = storage.buckets.get(String(sandbox().settings['runnerOps.secrets.bucket']))!;
-    const config = `concurrent = 2\n\n[[runners]]\nname = "gitlab-runner-c"\nurl = "${sandbox().url}"\ntoken = "${gitlab().runnerToken(c.id)}"\nexecutor = "shell"\n`;
-    const kmsKey = String(sandbox().settings['runnerOps.secrets.kmsKey']);
-    storage.write(
-      bucket,
-      'runners/gitlab-runner-c/config.toml.enc',
-      google().state.kms.encrypt(kmsKey, Buffer.from(config)).ciphertext,
-    );
+    fixConfigOfC();
     const old = google().state.compute.vm(project, 'europe-west1-b', 'gitlab-runner-c');
     const [oldId, oldIp] = [old.id, old.networkIP];
     // Nobody else serves `docker`: the outage is accepted.

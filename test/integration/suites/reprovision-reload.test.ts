@@ -8,8 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FleetStore } from '../../../src/core/fleet-store';
 import { eventually, hasUi, ui } from '../bridge';
+import { pointAt } from '../demo-sandbox';
 import { continuation } from '../reload';
-import { applySettings, clearSettings } from '../settings';
+import { clearSettings } from '../settings';
 
 const SUITE = 'Re-provision across a window reload';
 const COMMAND = 'runnerOps.reprovisionWorker';
@@ -72,14 +73,7 @@ suite(SUITE, function () {
       if (!hasUi) this.skip();
       const sandbox = await ui.sandboxProcess();
       const s = remote(sandbox);
-      await applySettings(sandbox.settings);
-      const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
-        url: sandbox.url,
-        token: sandbox.gitlabToken,
-      });
-      assert.equal(signedIn.ok, true);
-      await ui.clearNotifications();
-      await ui.openContainer();
+      await pointAt(sandbox, { signIn: true });
       const store: FleetStore = api().services.store();
       await Promise.all([store.refresh('workers'), store.refresh('runners')]);
       const runners = await s.gitlab<Array<{ id: number; description: string }>>('/runners/all?per_page=100');

@@ -3,13 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Job, Runner, RunnerManager } from '../../../src/core/model';
-import {
-  Journals,
-  runOperation,
-  type Journal,
-  type JournalStore,
-  type OperationOutcome,
-} from '../../../src/core/operation';
+import { Journals, runOperation, type Journal, type OperationOutcome } from '../../../src/core/operation';
 import type { ReprovisionCompute, ReprovisionGitLab, WorkerInstance, WorkerSecrets } from '../../../src/core/ports';
 import { defaultOptions } from '../../../src/core/reprovision/options';
 import {
@@ -28,6 +22,7 @@ import {
   versionLine,
 } from '../../../src/core/reprovision/version';
 import { FakeClock, settle } from './fake-clock';
+import { crashingStore } from './crashing-store';
 
 const METADATA = [
   { key: 'kms-key', value: 'projects/p/locations/l/keyRings/r/cryptoKeys/k' },
@@ -449,26 +444,6 @@ test('the plan shows the runner version before and after, and that step 6 checks
   );
   assert.match(text, /after the recreate, reporting gitlab-runner 17\.11\.1, up to 5 min/);
 });
-
-/** globalState as a Map (values copied, as VS Code serialises them) that "crashes" at its n-th write. */
-function crashingStore(crashAt = Infinity) {
-  const map = new Map<string, unknown>();
-  let writes = 0;
-  let dead = false;
-  const store: JournalStore = {
-    get: (k) => (map.has(k) ? structuredClone(map.get(k)) : undefined),
-    update: async (k, v) => {
-      if (dead || ++writes === crashAt) {
-        dead = true; // the extension host is gone: this write and every later one are lost
-        throw new Error(`crashed at write ${crashAt}`);
-      }
-      if (v === undefined) map.delete(k);
-      else map.set(k, structuredClone(v));
-    },
-    keys: () => [...map.keys()],
-  };
-  return { store, map, writes: () => writes, revive: () => ((dead = false), (writes = -Infinity)) };
-}
 
 /** Like `run`, for a run that may die with its extension host: undefined when it crashed. */
 async function runUntilCrash(

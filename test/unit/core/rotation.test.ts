@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { RunnerOpsSettings } from '../../../src/config/settings';
-import { Journals, runOperation, type Journal, type JournalStore } from '../../../src/core/operation';
+import { Journals, runOperation, type Journal } from '../../../src/core/operation';
 import {
   disableOldVersions,
   planRotation,
@@ -20,6 +20,7 @@ import { rotationPort } from '../../../src/gcp/secrets-bundle';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { sandboxSettings } from '../gcp/sandbox-settings';
+import { crashingStore } from './crashing-store';
 
 let sandbox: Sandbox;
 let settings: RunnerOpsSettings;
@@ -72,26 +73,6 @@ function assertAllUnder(values: Map<string, string>, version: number) {
     assert.equal(s.text, values.get(s.name), `${s.name} keeps its bytes`);
     assert.equal(s.version, version, `${s.name} is under version ${version}`);
   }
-}
-
-/** globalState as a Map (values copied, as VS Code serialises them) that can "crash" at its n-th write. */
-function crashingStore(crashAt = Infinity) {
-  const map = new Map<string, unknown>();
-  let writes = 0;
-  let dead = false;
-  const store: JournalStore = {
-    get: (k) => (map.has(k) ? structuredClone(map.get(k)) : undefined),
-    update: async (k, v) => {
-      if (dead || ++writes === crashAt) {
-        dead = true; // the process is gone: this write and every later one are lost
-        throw new Error(`crashed at write ${crashAt}`);
-      }
-      if (v === undefined) map.delete(k);
-      else map.set(k, structuredClone(v));
-    },
-    keys: () => [...map.keys()],
-  };
-  return { store, map, writes: () => writes, revive: () => ((dead = false), (writes = -Infinity)) };
 }
 
 const hooks = { log: () => undefined, report: () => undefined, now: () => 1_000 };

@@ -68,8 +68,12 @@ suite('Re-provision', function () {
   });
 
   async function vmNamed(name: string): Promise<WorkerVm> {
-    await store().refresh('workers');
-    const vm = store().workers.value?.find((v) => v.name === name);
+    // A setting a test just put back rebuilds the store: the new one lists the VMs once it loaded them.
+    const listed = async () => {
+      await store().refresh('workers');
+      return store().workers.value?.find((v) => v.name === name);
+    };
+    const vm = await eventually(listed, (found) => found !== undefined, 20_000);
     assert.ok(vm, `${name} is listed`);
     return vm;
   }
@@ -157,15 +161,17 @@ suite('Re-provision', function () {
   }
 
   /** Until the VM's DELETE reached Compute (the recreate step began). */
-  const deleted = (mark: number) =>
-    eventually(
+  const deleted = async (mark: number) => {
+    const seen = await eventually(
       async () =>
         sandbox()
           .requests.since(mark)
           .some((r) => r.method === 'DELETE'),
-      (seen) => seen,
+      (found) => found,
       60_000,
     );
+    assert.ok(seen, 'the VM was deleted');
+  };
 
   const WALKTHROUGH = 'runner-ops.runner-ops#runnerOps.reprovision';
   /** The walkthrough's steps as the Welcome editor shows them: id -> checked. */
@@ -394,7 +400,7 @@ suite('Re-provision', function () {
     // Broken after the preflight checked it: the VM's own startup script finds it broken.
     await deleted(mark);
     storage.write(bucket, object, Buffer.from('not ciphertext'));
-    const result = await whileRunning(report, 1_000);
+    const result = await whileRunning(report, 1_000).finally(() => storage.write(bucket, object, good));
     assert.equal(result.outcome, 'failed');
     assert.equal(result.step, 'boot');
     assert.match(
@@ -404,7 +410,6 @@ suite('Re-provision', function () {
     assert.equal(b.paused, true, 'left paused');
     assert.match(await notifications(), /Re-provision gitlab-runner-b stopped at step 5 of 8 \(Watch it boot\)/);
 
-    storage.write(bucket, object, good);
     const resumed = await whileRunning(
       vscode.commands.executeCommand<Report>(COMMAND, { resume: 'runnerOps.operation:reprovision:gitlab-runner-b' }),
     );

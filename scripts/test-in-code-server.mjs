@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, root, startCodeServer, workbenchUrl } from './code-server.mjs';
+import { reloadContinuation } from './reload-continuation.mjs';
 import { startUiBridge } from './ui-bridge.mjs';
 import { workbenchUi } from './workbench-ui.mjs';
 
@@ -16,7 +17,9 @@ const results = [];
 let meta = {};
 let page;
 
+const reload = reloadContinuation();
 const bridge = await startUiBridge({
+  ...reload.handlers,
   report(args) {
     results.push(args);
     const mark = { passed: '✔', failed: '✘', skipped: '-' }[args.state] ?? '?';
@@ -67,6 +70,7 @@ try {
   await browser.close().catch(() => undefined);
   await server.stop();
   bridge.close();
+  reload.close();
 }
 
 const count = (state) => results.filter((r) => r.state === state).length;

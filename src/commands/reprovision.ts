@@ -20,12 +20,15 @@ import {
   othersServing,
   planMarkdown,
   recreationOf,
+  templateSwitch,
   type Recreation,
   type ReprovisionPlan,
+  type TemplateSwitch,
 } from '../core/reprovision/plan';
 import {
   canRollBack,
   reprovisionSteps,
+  smokeSentence,
   stateSentence,
   type DrainChoice,
   type ReprovisionState,
@@ -202,8 +205,8 @@ async function askImageTag(vmName: string, plan: ReprovisionPlan): Promise<strin
 
 /**
  * The new VM's image tag and metadata. A group recreates from its own template, so its member's
- * tag comes from there and cannot be chosen here; a standalone VM keeps its metadata unless the
- * run names a template (whose keys win) or a tag.
+ * tag comes from there and cannot be chosen here; a standalone VM keeps its metadata unless it
+ * switches to another template (whose keys win) or the run names a tag.
  */
 async function versionPlan(
   compute: ReprovisionCompute,
@@ -211,6 +214,7 @@ async function versionPlan(
   via: Recreation,
   key: string,
   upgrade: Upgrade,
+  switched: TemplateSwitch | undefined,
 ): Promise<Pick<ReprovisionPlan, 'version' | 'metadata'>> {
   if (upgrade.imageTag !== undefined) {
     const problem = imageTagProblem(upgrade.imageTag);
@@ -226,14 +230,14 @@ async function versionPlan(
     return { version: versionChange(key, instance.metadata, items) };
   }
   let templateItems: MetadataItem[] | undefined;
-  if (upgrade.template) {
-    templateItems = await compute.templateMetadata(upgrade.template);
-    if (!templateItems) throw new Error(`there is no instance template named ${upgrade.template} in the project.`);
+  if (switched) {
+    templateItems = await compute.templateMetadata(switched.after);
+    if (!templateItems) throw new Error(`there is no instance template named ${switched.after} in the project.`);
   }
   const metadata = metadataAfter(instance.metadata, templateItems, key, upgrade.imageTag);
   return {
     version: versionChange(key, instance.metadata, metadata),
-    metadata: upgrade.template || upgrade.imageTag ? metadata : undefined,
+    metadata: switched || upgrade.imageTag ? metadata : undefined,
   };
 }
 
@@ -256,11 +260,14 @@ async function makePlan(
   }
   const runners = await Promise.all(hosted.map((r) => gitlab.runner(r.id).then((d) => ({ ...r, ...d }))));
   const runningJobs: Job[] = (await Promise.all(runners.map((r) => gitlab.runningJobs(r.id)))).flat();
-  const via = recreationOf(instance, upgrade.template || options.instanceTemplate, templates);
+  const chosen = upgrade.template || options.instanceTemplate;
+  const via = recreationOf(instance, chosen, templates);
+  const switched = templateSwitch(instance, via, chosen, templates);
   return {
     vm: instance,
     via,
-    ...(await versionPlan(compute, instance, via, options.imageTagMetadataKey, upgrade)),
+    templateSwitch: switched,
+    ...(await versionPlan(compute, instance, via, options.imageTagMetadataKey, upgrade, switched)),
     runners,
     others: othersServing(runners, all),
     runningJobs,
@@ -366,7 +373,8 @@ async function finished(
         `${runnerRef(r)} is ${statuses[i]?.status ?? 'unknown'} as manager ${s.checkedIn?.[r.id]?.systemId ?? '?'}`,
     )
     .join('; ');
-  const message = `${s.vm.name} re-provisioned: instance ${s.newVm?.id ?? '?'}${s.newVm?.internalIp ? ` (${s.newVm.internalIp})` : ''}. ${runners || 'It hosts no registered runner'}.`;
+  const smoke = smokeSentence(s);
+  const message = `${s.vm.name} re-provisioned: instance ${s.newVm?.id ?? '?'}${s.newVm?.internalIp ? ` (${s.newVm.internalIp})` : ''}. ${runners || 'It hosts no registered runner'}.${smoke ? ` ${smoke}` : ''}`;
   services.failures.note('info', message);
   void vscode.window.showInformationMessage(message, 'Show History').then((choice) => {
     if (choice) void showHistory(services);

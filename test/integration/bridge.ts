@@ -98,6 +98,16 @@ export const ui = {
       await vscode.commands.executeCommand('notifications.hideList');
     }
   },
+  /** The demo sandbox in a process of the harness, so that it outlives a window reload (scripts/reload-continuation.mjs). */
+  sandboxProcess: () => call<{ url: string; gitlabToken: string; settings: Record<string, unknown> }>('sandboxProcess'),
+  stopSandboxProcess: () => call<void>('stopSandboxProcess'),
+  /** Asks the harness to reload the window once the suites ran, and to run `value.grep` after it. */
+  continueAfterReload: (value: { grep: string } & Record<string, unknown>) =>
+    call<void>('continueAfterReload', { value }),
+  continuation: () =>
+    call<{ value: ({ grep: string } & Record<string, unknown>) | null; reloaded: boolean }>('continuation'),
+  /** True, once, when a test asked for a reload: the run goes on in the reloaded window. */
+  reloadPending: () => call<boolean>('reloadPending'),
   /** Reports a finished test to the harness, which prints the run's summary. */
   report: (result: { title: string; state: string; error?: string; ms?: number }) => call<void>('report', result),
 };

@@ -12,16 +12,7 @@ export function useDemoSandbox(options: { signIn: boolean }): () => Sandbox {
     await vscode.extensions.getExtension('runner-ops.runner-ops')!.activate();
     if (!hasUi) this.skip();
     sandbox = await startSandbox({ seed: 'demo' });
-    await applySettings(sandbox.settings);
-    if (options.signIn) {
-      const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
-        url: sandbox.url,
-        token: sandbox.gitlabToken,
-      });
-      assert.equal(signedIn.ok, true);
-    }
-    await ui.clearNotifications();
-    await ui.openContainer();
+    await pointAt(sandbox, options);
   });
   suiteTeardown(async () => {
     if (!sandbox) return;
@@ -33,4 +24,21 @@ export function useDemoSandbox(options: { signIn: boolean }): () => Sandbox {
     if (!sandbox) throw new Error('the demo sandbox starts in suiteSetup');
     return sandbox;
   };
+}
+
+/** The settings pointing at `sandbox`, signed in when asked, no notification left, the Runner Ops container open. */
+export async function pointAt(
+  sandbox: Pick<Sandbox, 'url' | 'gitlabToken' | 'settings'>,
+  options: { signIn: boolean },
+): Promise<void> {
+  await applySettings(sandbox.settings);
+  if (options.signIn) {
+    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
+      url: sandbox.url,
+      token: sandbox.gitlabToken,
+    });
+    assert.equal(signedIn.ok, true);
+  }
+  await ui.clearNotifications();
+  await ui.openContainer();
 }

@@ -21,6 +21,26 @@ export interface ReprovisionPlan {
   version: VersionChange;
   /** The metadata a standalone VM is inserted with, when it differs from the old VM's. */
   metadata?: MetadataItem[];
+  /** A standalone VM recreated from another template than its own: that template's metadata wins. */
+  templateSwitch?: TemplateSwitch;
+}
+
+/** `before` is undefined when Compute does not say which template the VM came from. */
+export type TemplateSwitch = { before?: string; after: string };
+
+/**
+ * The template a standalone VM switches to: the one chosen (an argument or the instanceTemplate
+ * setting) when it is not the VM's own (its `instance-template`, else the project's only template).
+ */
+export function templateSwitch(
+  vm: WorkerInstance,
+  via: Recreation,
+  chosen: string,
+  templates: string[],
+): TemplateSwitch | undefined {
+  if (via.kind !== 'template' || !chosen) return undefined;
+  const own = vm.template ?? (templates.length === 1 ? templates[0] : undefined);
+  return chosen === own ? undefined : { before: own, after: chosen };
 }
 
 export const STEP_TITLES = {
@@ -76,7 +96,9 @@ export function planMarkdown(plan: ReprovisionPlan, o: ReprovisionOptions): stri
     '',
     `- **VM**: ${vm.name} in ${vm.zone}, ${vm.status}, id ${vm.id}${vm.internalIp ? `, internal IP ${vm.internalIp}` : ''}`,
     via.kind === 'template'
-      ? `- **Recreated from** instance template ${code(via.template)}: deleted, then inserted from the template with the same name, zone, labels and metadata (a new instance id and IP).`
+      ? plan.templateSwitch
+        ? `- **Recreated from** a newer instance template: ${plan.templateSwitch.before ? code(plan.templateSwitch.before) : 'its own (not recorded on the VM)'} → ${code(via.template)}: deleted, then inserted from ${code(via.template)} with the same name, zone and labels; the new template's metadata replaces the VM's for every key it defines (a new instance id and IP).`
+        : `- **Recreated from** instance template ${code(via.template)}: deleted, then inserted from the template with the same name, zone, labels and metadata (a new instance id and IP).`
       : `- **Recreated by** its managed instance group ${code(via.group)}${via.template ? ` (template ${code(via.template)})` : ''}: ${code('recreateInstances')} keeps its name.`,
     `- **Runner version** (metadata ${code(plan.version.key)}): ${versionLine(plan.version)}`,
     '',

@@ -32,7 +32,14 @@ export interface ReprovisionState {
   newVm?: { id: string; internalIp?: string };
   /** Manager that checked in from the new VM, per runner. */
   checkedIn?: Record<string, { systemId: string; ipAddress?: string; version?: string }>;
-  smokePipeline?: { projectId: number; id: number; webUrl: string; status?: string };
+  smokePipeline?: {
+    projectId: number;
+    id: number;
+    webUrl: string;
+    status?: string;
+    /** How many of its jobs ran on the re-provisioned runner(s): 0 proves the fleet, not this runner. */
+    jobsOnRunner?: number;
+  };
   /** When each step started and ended (epoch ms), for the audit record. */
   times: Partial<Record<StepId, { startedAt: number; endedAt?: number }>>;
 }
@@ -346,6 +353,7 @@ async function smokeTest(deps: ReprovisionDeps, c: Ctx): Promise<void> {
         );
       const jobs = await deps.gitlab.pipelineJobs(projectId, id);
       const ours = jobs.filter((j) => j.runner && s.runners.some((r) => r.id === j.runner!.id));
+      s.smokePipeline.jobsOnRunner = ours.length;
       c.log(
         ours.length
           ? `pipeline #${id} passed; ${plural(ours.length, 'job')} ran on ${s.runners.map(runnerRef).join(', ')}.`
@@ -384,6 +392,19 @@ export function stateSentence(s: ReprovisionState, step: StepId | string | undef
     default:
       return `${capitalized(runners)} ${s.runners.length === 1 ? 'is' : 'are'} back on the new ${vm}.`;
   }
+}
+
+/** The smoke test's result for the final message, or '' when none ran. */
+export function smokeSentence(s: ReprovisionState): string {
+  const smoke = s.smokePipeline;
+  if (!smoke?.status) return '';
+  const where =
+    smoke.jobsOnRunner === undefined
+      ? ''
+      : smoke.jobsOnRunner > 0
+        ? ` with ${plural(smoke.jobsOnRunner, 'job')} on ${s.runners.map(runnerRef).join(', ')}`
+        : ', but on another runner';
+  return `Smoke pipeline #${smoke.id} ${smoke.status === 'success' ? 'passed' : smoke.status}${where}: ${smoke.webUrl}.`;
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -16,7 +16,7 @@ export interface VersionChange {
 /** What the operator asked to change for this run; nothing means recreate as it is. */
 export interface Upgrade {
   imageTag?: string;
-  /** A template to recreate a standalone VM from: its metadata wins for every key it defines. */
+  /** A template to recreate a standalone VM from: when it is not the VM's own, its metadata wins for every key it defines. */
   template?: string;
 }
 

@@ -1,4 +1,5 @@
-// Every integration suite, in the order they run (each leaves settings as it found them).
+// Every integration suite, in the order they run (each leaves settings as it found them). The reload
+// suite runs last: it reloads the window, and the run goes on with its second test only.
 import './activation.test';
 import './sign-in.test';
 import './sidebar.test';
@@ -14,3 +15,4 @@ import './reprovision.test';
 import './token-rotation.test';
 import './insights.test';
 import './token-consent.test';
+import './reprovision-reload.test';

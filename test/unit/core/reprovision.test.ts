@@ -8,11 +8,12 @@ import type { ReprovisionCompute, ReprovisionGitLab, WorkerInstance, WorkerSecre
 import { defaultOptions } from '../../../src/core/reprovision/options';
 import {
   reprovisionSteps,
+  smokeSentence,
   type DrainChoice,
   type ReprovisionDeps,
   type ReprovisionState,
 } from '../../../src/core/reprovision/steps';
-import { planMarkdown } from '../../../src/core/reprovision/plan';
+import { planMarkdown, templateSwitch } from '../../../src/core/reprovision/plan';
 import {
   imageTagProblem,
   impliedVersion,
@@ -21,6 +22,7 @@ import {
   versionLine,
 } from '../../../src/core/reprovision/version';
 import { FakeClock, settle } from './fake-clock';
+import { crashingStore } from './crashing-store';
 
 const METADATA = [
   { key: 'kms-key', value: 'projects/p/locations/l/keyRings/r/cryptoKeys/k' },
@@ -441,4 +443,123 @@ test('the plan shows the runner version before and after, and that step 6 checks
     /- \*\*Runner version\*\* \(metadata `runner-image-tag`\): v17\.11\.0 \(gitlab-runner 17\.11\.0\) → v17\.11\.1 \(gitlab-runner 17\.11\.1\)/,
   );
   assert.match(text, /after the recreate, reporting gitlab-runner 17\.11\.1, up to 5 min/);
+});
+
+/** Like `run`, for a run that may die with its extension host: undefined when it crashed. */
+async function runUntilCrash(
+  clock: FakeClock,
+  deps: ReprovisionDeps,
+  journal: Journal<ReprovisionState>,
+  journals: Journals,
+): Promise<OperationOutcome | undefined> {
+  let ended: { outcome?: OperationOutcome } | undefined;
+  void runOperation(journals, journal, reprovisionSteps(deps), new AbortController().signal, {
+    log: () => undefined,
+    report: () => undefined,
+    now: () => clock.now(),
+  }).then(
+    (outcome) => (ended = { outcome }),
+    () => (ended = {}),
+  );
+  for (let i = 0; i < 3_600 && !ended; i++) await clock.advance(1_000);
+  assert.ok(ended, 'the run ended');
+  return ended.outcome;
+}
+
+test('the extension host dies at every persisted point, after every step: resumed, the runner is back on a VM recreated once', async () => {
+  // Count the journal writes of a run that does not die, then die at each one in turn.
+  const probeClock = new FakeClock();
+  const probe = crashingStore();
+  const probeWorld = world(probeClock);
+  const probeOutcome = await runUntilCrash(
+    probeClock,
+    depsFor(probeClock, probeWorld),
+    journalFor([B]),
+    new Journals(probe.store),
+  );
+  assert.deepEqual(probeOutcome, { outcome: 'done' });
+  const points = probe.writes();
+  assert.ok(points >= 8 + 2, `a write after each of the 8 steps, and more (${points})`);
+
+  for (let crashAt = 1; crashAt <= points; crashAt++) {
+    const clock = new FakeClock();
+    const w = world(clock);
+    const crash = crashingStore(crashAt);
+    assert.equal(
+      await runUntilCrash(clock, depsFor(clock, w), journalFor([B]), new Journals(crash.store)),
+      undefined,
+      `crash at write ${crashAt}`,
+    );
+    // A new extension host: the journal that survived is resumed (as the activation offer does);
+    // none survived, so nothing had changed and the operator runs it again from the start.
+    crash.revive();
+    const journals = new Journals(crash.store);
+    const journal = journals.find<ReprovisionState>('reprovision', 'worker-b') ?? journalFor([B]);
+    const done = journal.done.length;
+    const outcome = await runUntilCrash(clock, depsFor(clock, w), journal, journals);
+    const at = `crash at write ${crashAt} (after ${done} steps)`;
+    assert.deepEqual(outcome, { outcome: 'done' }, at);
+    assert.equal(w.calls.filter((c) => c.startsWith('delete')).length, 1, `${at}: deleted once`);
+    assert.equal(w.calls.filter((c) => c.startsWith('insert')).length, 1, `${at}: inserted once`);
+    assert.equal(w.calls.at(-1), 'resume #2', `${at}: resumed last`);
+    assert.equal(w.runners.get(2)!.paused, false, `${at}: the runner takes jobs again`);
+    assert.equal(w.vm()?.id, '200', `${at}: on the new VM`);
+    assert.equal(w.vm()?.status, 'RUNNING');
+    assert.equal(crash.map.size, 0, `${at}: finished, nothing left to resume`);
+  }
+});
+
+test('a newer template named in the setting is a switch: the plan shows both, the VM’s own template is not', () => {
+  const vm: WorkerInstance = { id: '1', name: 'b', zone: 'z', status: 'RUNNING', labels: {}, metadata: METADATA };
+  const via = { kind: 'template' as const, template: 'tmpl-v2' };
+  assert.deepEqual(templateSwitch(vm, via, 'tmpl-v2', ['tmpl', 'tmpl-v2']), { before: undefined, after: 'tmpl-v2' });
+  assert.deepEqual(templateSwitch({ ...vm, template: 'tmpl' }, via, 'tmpl-v2', ['tmpl', 'tmpl-v2']), {
+    before: 'tmpl',
+    after: 'tmpl-v2',
+  });
+  assert.deepEqual(templateSwitch(vm, via, 'tmpl-v2', ['tmpl']), { before: 'tmpl', after: 'tmpl-v2' });
+  assert.equal(templateSwitch({ ...vm, template: 'tmpl-v2' }, via, 'tmpl-v2', ['tmpl', 'tmpl-v2']), undefined);
+  assert.equal(templateSwitch(vm, { kind: 'template', template: 'tmpl' }, '', ['tmpl']), undefined, 'none chosen');
+  assert.equal(templateSwitch(vm, { kind: 'group', group: 'g' }, 'tmpl-v2', ['tmpl', 'tmpl-v2']), undefined);
+
+  const text = planMarkdown(
+    {
+      vm: { ...vm, name: 'worker-b' },
+      via,
+      templateSwitch: { before: 'tmpl', after: 'tmpl-v2' },
+      runners: [],
+      others: [],
+      runningJobs: [],
+      orphanedTags: [],
+      version: { key: 'runner-image-tag', before: 'v17.11.0', after: 'v17.12.0', expected: '17.12.0' },
+    },
+    defaultOptions(),
+  );
+  assert.match(
+    text,
+    /Recreated from\*\* a newer instance template: `tmpl` → `tmpl-v2`: deleted, then inserted from `tmpl-v2` with the same name, zone and labels; the new template's metadata replaces the VM's/,
+  );
+  assert.match(text, /v17\.11\.0 \(gitlab-runner 17\.11\.0\) → v17\.12\.0 \(gitlab-runner 17\.12\.0\)/);
+  assert.match(text, /`sourceInstanceTemplate=tmpl-v2`/);
+});
+
+test('the smoke test: its pipeline passed on the re-provisioned runner, or only on another one, is said', () => {
+  const state = journalFor([B]).state;
+  assert.equal(smokeSentence(state), '');
+  state.smokePipeline = {
+    projectId: 5,
+    id: 41,
+    webUrl: 'http://gitlab/p/-/pipelines/41',
+    status: 'success',
+    jobsOnRunner: 2,
+  };
+  assert.equal(
+    smokeSentence(state),
+    "Smoke pipeline #41 passed with 2 jobs on runner #2 'worker-b': http://gitlab/p/-/pipelines/41.",
+  );
+  state.smokePipeline.jobsOnRunner = 0;
+  assert.equal(
+    smokeSentence(state),
+    'Smoke pipeline #41 passed, but on another runner: http://gitlab/p/-/pipelines/41.',
+  );
 });

@@ -28,22 +28,26 @@ export function start(context: vscode.ExtensionContext, attachTree: AttachTree) 
   const services = new Services(context);
   context.subscriptions.push(services);
   const views = registerViews(context, services, attachTree);
-  auth.register(context, services);
-  tokenConsent.register(context, services);
-  general.register(context, services);
-  operations.register(context, services);
-  tail.register(context, services);
-  runners.register(context, services);
-  insights.register(context, services);
+  // Each command family registers its commands; two of them also act on the views.
+  for (const family of [
+    auth,
+    tokenConsent,
+    general,
+    operations,
+    tail,
+    runners,
+    insights,
+    secrets,
+    vms,
+    secretWrite,
+    revealSecret,
+    runnerToken,
+    rotate,
+    reprovision,
+  ])
+    family.register(context, services);
   pipelines.register(context, services, views);
-  secrets.register(context, services);
-  vms.register(context, services);
-  secretWrite.register(context, services);
-  revealSecret.register(context, services);
-  runnerToken.register(context, services);
-  rotate.register(context, services);
   checklist.register(context, services, views);
-  reprovision.register(context, services);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
   return { services, views, confirmation, external, filePicker };

@@ -12,7 +12,8 @@ import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
 import { fromPalette, untilPick } from '../palette';
-import { applySettings, clearSettings } from '../settings';
+import { clearSettings } from '../settings';
+import { pointAt } from '../demo-sandbox';
 
 const TITLE = 'Bootstrap Checklist';
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description} [${r.icon}]`);
@@ -56,14 +57,7 @@ suite('Bootstrap', function () {
       writeFileSync(join(dir, object), FILES[object]);
       return join(dir, object);
     };
-    await applySettings(settings);
-    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
-      url: sandbox.url,
-      token: sandbox.gitlabToken,
-    });
-    assert.equal(signedIn.ok, true);
-    await ui.clearNotifications();
-    await ui.openContainer();
+    await pointAt({ ...sandbox, settings }, { signIn: true });
   });
 
   suiteTeardown(async () => {

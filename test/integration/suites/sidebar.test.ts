@@ -7,7 +7,8 @@ import type { FleetStore } from '../../../src/core/fleet-store';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually, hasUi, ui, type ViewSnapshot } from '../bridge';
 import { answerConfirmations } from '../confirmations';
-import { applySettings, clearSettings } from '../settings';
+import { clearSettings } from '../settings';
+import { pointAt } from '../demo-sandbox';
 
 const rowsOf = (view: ViewSnapshot) => view.rows.map((r) => `${r.text} — ${r.description}`);
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
@@ -40,14 +41,7 @@ suite('Sidebar', function () {
     answerConfirmations(true); // a modal would hang the run: VS Code refuses dialogs in extension tests
     if (!hasUi) this.skip();
     sandbox = await startSandbox({ seed: 'demo' });
-    await applySettings(sandbox.settings);
-    const signedIn = await vscode.commands.executeCommand<{ ok: boolean }>('runnerOps.signIn', {
-      url: sandbox.url,
-      token: sandbox.gitlabToken,
-    });
-    assert.equal(signedIn.ok, true);
-    await ui.clearNotifications();
-    await ui.openContainer();
+    await pointAt(sandbox, { signIn: true });
   });
 
   suiteTeardown(async () => {

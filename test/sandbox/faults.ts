@@ -15,6 +15,7 @@
  *           | "truncate"              send the headers (full Content-Length) and half the body, then close
  *           | "slow:" MS              drip the body out over MS milliseconds
  *           | "latency:" MS           wait MS milliseconds before answering normally
+ *             (both on the sandbox's simulated clock: --time-scale shortens them, an advance ends them)
  *   RATE   := probability in [0, 1] that the rule fires for a matching request (default 1)
  *
  * Examples:

@@ -4,6 +4,7 @@
 // again. Copy gcloud Equivalent puts a row's fix text on the clipboard.
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { refusedUntrusted } from './trust';
 import { applyFix, fixProblem, planFix, type FixContext } from '../core/bootstrap-fixes';
 import {
   APPLY_FIX_COMMAND,
@@ -44,12 +45,9 @@ export function register(context: vscode.ExtensionContext, services: Services, v
 const CANCELLED: FixReport = { outcome: 'cancelled' };
 
 async function apply(services: Services, views: RunnerOpsViews, request: FixRequest): Promise<FixReport> {
+  if (refusedUntrusted(APPLY_FIX_COMMAND)) return CANCELLED;
   if (!request?.kind) {
     void vscode.window.showErrorMessage('Apply Fix runs from a Bootstrap Checklist row that offers one.');
-    return CANCELLED;
-  }
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage('Fixes are disabled in an untrusted workspace: trust this workspace first.');
     return CANCELLED;
   }
   const ports = bootstrapPorts(services);

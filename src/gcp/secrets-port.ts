@@ -14,8 +14,11 @@ export function secretsPort(settings: StorageSettings & KmsSettings, clock?: Clo
 }
 
 /** The secrets' port plus what a key rotation needs: the key's versions, and decrypts that tell usedPrimary. */
-export function rotationPort(settings: StorageSettings & KmsSettings): RotationPort & { close(): Promise<void> } {
-  const { port, cipher } = withCipher(settings, new SecretsStorage(settings));
+export function rotationPort(
+  settings: StorageSettings & KmsSettings,
+  clock?: Clock,
+): RotationPort & { close(): Promise<void> } {
+  const { port, cipher } = withCipher(settings, new SecretsStorage(settings, clock));
   const admin = new KmsKeyAdmin(settings);
   return {
     ...port,

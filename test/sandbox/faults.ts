@@ -132,7 +132,7 @@ export function parseFaultSpec(spec: string): FaultRule[] {
 }
 
 /** mulberry32: small, fast, seedable. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

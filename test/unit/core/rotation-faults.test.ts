@@ -18,6 +18,7 @@ import {
 } from '../../../src/core/rotation';
 import { rotationPort } from '../../../src/gcp/secrets-bundle';
 import type { GoogleSandbox } from '../../sandbox/google/index';
+import { seededRandom } from '../../sandbox/faults';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { sandboxSettings } from '../gcp/sandbox-settings';
 
@@ -163,7 +164,7 @@ test('50 secrets at 20% faults: each run finishes or stops with its journal save
 });
 
 test('100 kills at random request counts (seeded), each followed by a rerun: 0 secrets lost or undecryptable, every value identical', async () => {
-  const random = mulberry32(14);
+  const random = seededRandom(14); // the kill points are the same every run
   const count = 5;
   // The calls of a rotation that is never killed (a plan and a run), to draw the kill points from.
   const probe = seedSecrets('kill-probe/', count);
@@ -221,16 +222,4 @@ function killAfter(port: RotationPort, at: number, sent: boolean, die: () => voi
     };
   }
   return { port: wrapped as unknown as RotationPort, calls: () => calls };
-}
-
-/** mulberry32: a small seeded generator, so the kill points are the same every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

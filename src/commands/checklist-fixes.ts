@@ -4,6 +4,7 @@
 // again. Copy gcloud Equivalent puts a row's fix text on the clipboard.
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { refusedUntrusted } from './trust';
 import { applyFix, fixProblem, planFix, type FixContext } from '../core/bootstrap-fixes';
 import {
   APPLY_FIX_COMMAND,
@@ -54,12 +55,6 @@ export function register(context: vscode.ExtensionContext, services: Services, v
 
 const CANCELLED: FixReport = { outcome: 'cancelled' };
 
-function untrusted(): boolean {
-  if (vscode.workspace.isTrusted) return false;
-  void vscode.window.showErrorMessage('Fixes are disabled in an untrusted workspace: trust this workspace first.');
-  return true;
-}
-
 /** An unfinished worker fix, resumed from its journal (offered at activation or after a stop). */
 async function resume(services: Services, views: RunnerOpsViews, key: string): Promise<FixReport> {
   const journal = unfinishedWorkerFix(services, key);
@@ -67,7 +62,7 @@ async function resume(services: Services, views: RunnerOpsViews, key: string): P
     void vscode.window.showInformationMessage('Nothing to resume: that fix finished or was discarded.');
     return CANCELLED;
   }
-  if (untrusted()) return CANCELLED;
+  if (refusedUntrusted(APPLY_FIX_COMMAND)) return CANCELLED;
   const ports = bootstrapPorts(services);
   try {
     return await finish(services, views, journal.title, await runWorkerFix(services, ports, journal));
@@ -77,11 +72,11 @@ async function resume(services: Services, views: RunnerOpsViews, key: string): P
 }
 
 async function apply(services: Services, views: RunnerOpsViews, request: FixRequest): Promise<FixReport> {
-  if (!request.kind) {
+  if (refusedUntrusted(APPLY_FIX_COMMAND)) return CANCELLED;
+  if (!request?.kind) {
     void vscode.window.showErrorMessage('Apply Fix runs from a Bootstrap Checklist row that offers one.');
     return CANCELLED;
   }
-  if (untrusted()) return CANCELLED;
   const ports = bootstrapPorts(services);
   try {
     const ctx = await fixContext(services, request, ports);

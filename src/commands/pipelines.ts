@@ -11,6 +11,7 @@ import type { Services } from '../services';
 import type { RunnerOpsViews } from '../views';
 import type { PipelineNode } from '../views/pipelines-view';
 import { confirmation } from './confirm';
+import { refusedUntrusted } from './trust';
 import { external } from './external';
 import { ensureLoaded, pick, showActionError, type PickItem } from './pick';
 
@@ -19,8 +20,12 @@ type ScheduleArg = { project: Project; schedule: PipelineSchedule } | undefined;
 
 export function register(context: vscode.ExtensionContext, services: Services, views: RunnerOpsViews): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('runnerOps.retryPipeline', (node: PipelineArg) => retry(services, node)),
-    vscode.commands.registerCommand('runnerOps.cancelPipeline', (node: PipelineArg) => cancel(services, node)),
+    vscode.commands.registerCommand('runnerOps.retryPipeline', (node: PipelineArg) =>
+      refusedUntrusted('runnerOps.retryPipeline') ? undefined : retry(services, node),
+    ),
+    vscode.commands.registerCommand('runnerOps.cancelPipeline', (node: PipelineArg) =>
+      refusedUntrusted('runnerOps.cancelPipeline') ? undefined : cancel(services, node),
+    ),
     vscode.commands.registerCommand('runnerOps.openPipelineInGitLab', async (node: PipelineArg) => {
       const pipeline = node?.pipeline ?? (await pickPipeline(services, 'open'));
       if (pipeline) await external.open(vscode.Uri.parse(pipeline.webUrl));
@@ -29,7 +34,9 @@ export function register(context: vscode.ExtensionContext, services: Services, v
       services.store().loadMorePipelines(node.project.id),
     ),
     vscode.commands.registerCommand('runnerOps.runSchedule', (node: ScheduleArg) =>
-      runSchedule(services, node, (pipeline) => reveal(views, pipeline)),
+      refusedUntrusted('runnerOps.runSchedule')
+        ? undefined
+        : runSchedule(services, node, (pipeline) => reveal(views, pipeline)),
     ),
   );
 }

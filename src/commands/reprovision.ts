@@ -43,6 +43,7 @@ import {
 import { loadCompute, loadGitLab, loadSecrets } from '../lazy';
 import type { Services } from '../services';
 import { confirmation } from './confirm';
+import { refusedUntrusted } from './trust';
 import { confirmByTypingName, journals, runWithProgress, showDocument } from './operation-ui';
 import { askToSignIn, ensureLoaded, pick, showActionError } from './pick';
 import { pickVm } from './vms';
@@ -100,6 +101,7 @@ async function ports(services: Services): Promise<Ports | undefined> {
 }
 
 async function reprovision(services: Services, arg: Arg): Promise<ReprovisionReport> {
+  if (refusedUntrusted(COMMAND)) return { outcome: 'refused' };
   const resumeKey = arg && 'resume' in arg ? arg.resume : undefined;
   const journal = resumeKey ? journals(services).get<ReprovisionState>(resumeKey) : undefined;
   const { options, auditFile, problems } = readReprovisionSettings(vscode.workspace.getConfiguration('runnerOps'));

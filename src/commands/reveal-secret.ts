@@ -33,7 +33,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 
 async function reveal(services: Services, node: { secret: SecretObject } | undefined): Promise<boolean> {
   // Same gate as the writes: trusted workspace, validated bucket and key.
-  const store = await writableStore(services);
+  const store = await writableStore(services, 'runnerOps.revealSecret');
   if (!store) return false;
   const secret =
     node?.secret ??

@@ -3,6 +3,7 @@
 // report document, then, only when nothing current needs them, an offer to disable the old
 // versions and, after that, to schedule their destruction (the key's name typed back).
 import * as vscode from 'vscode';
+import { refusedUntrusted } from './trust';
 import { stoppedSentence, type Journal } from '../core/operation';
 import {
   disableOldVersions,
@@ -47,12 +48,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 }
 
 async function rotate(services: Services, args?: { resume?: string }): Promise<RotateResult> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage(
-      'Rotating the key is disabled in an untrusted workspace: trust this workspace first (Manage Workspace Trust).',
-    );
-    return { outcome: 'refused' };
-  }
+  if (refusedUntrusted(COMMAND)) return { outcome: 'refused' };
   const settings = services.settings();
   const problem = targetProblem(settings.secretsBucket, settings.kmsKey);
   if (problem) {

@@ -4,6 +4,7 @@
 // when that command exists). A write that fails after the reset is retried from memory; a token
 // lost to a reload is said plainly, with the way out.
 import * as vscode from 'vscode';
+import { refusedUntrusted } from './trust';
 import { correlate } from '../core/correlate';
 import type { Runner } from '../core/model';
 import { journalKey, type Journal } from '../core/operation';
@@ -47,12 +48,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 const targetOf = (runnerId: number) => `runner-${runnerId}`;
 
 async function rotate(services: Services, arg: Arg): Promise<RotationReport> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage(
-      'Rotating a runner token is disabled in an untrusted workspace: trust this workspace first (Manage Workspace Trust).',
-    );
-    return { outcome: 'refused' };
-  }
+  if (refusedUntrusted(COMMAND)) return { outcome: 'refused' };
   if (arg && 'resume' in arg) {
     const journal = journals(services).get<RotationState>(arg.resume);
     if (!journal) {
@@ -78,7 +74,7 @@ async function rotate(services: Services, arg: Arg): Promise<RotationReport> {
 }
 
 async function planAndRun(services: Services, runner: Runner): Promise<RotationReport> {
-  const secrets = await writableStore(services);
+  const secrets = await writableStore(services, COMMAND);
   if (!secrets) return { outcome: 'refused' };
   if (!(await services.gitlabSession())) {
     askToSignIn('Sign in to GitLab first: resetting a runner token needs an api-scoped token.');

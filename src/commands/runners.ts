@@ -7,6 +7,7 @@ import { tagsLeftWithoutRunner } from '../core/runner-guard';
 import { byPriority, runnerStatus } from '../core/status-table';
 import type { Services } from '../services';
 import { confirmation } from './confirm';
+import { refusedUntrusted } from './trust';
 import { external } from './external';
 import { ensureLoaded, pick, showActionError } from './pick';
 
@@ -16,8 +17,12 @@ const TYPE_LABEL: Record<string, string> = { instance_type: 'instance', group_ty
 
 export function register(context: vscode.ExtensionContext, services: Services): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('runnerOps.pauseRunner', (node: RunnerArg) => setPaused(services, node, true)),
-    vscode.commands.registerCommand('runnerOps.resumeRunner', (node: RunnerArg) => setPaused(services, node, false)),
+    vscode.commands.registerCommand('runnerOps.pauseRunner', (node: RunnerArg) =>
+      refusedUntrusted('runnerOps.pauseRunner') ? undefined : setPaused(services, node, true),
+    ),
+    vscode.commands.registerCommand('runnerOps.resumeRunner', (node: RunnerArg) =>
+      refusedUntrusted('runnerOps.resumeRunner') ? undefined : setPaused(services, node, false),
+    ),
     vscode.commands.registerCommand('runnerOps.openRunnerInGitLab', async (node: RunnerArg) => {
       const runner = node?.runner ?? (await pickRunner(services, 'open'));
       if (runner) await external.open(vscode.Uri.parse(runnerPage(services, runner)));

@@ -3,6 +3,7 @@
 // report the new generation that KMS decrypted back to the intended bytes. The value lives in
 // one Buffer, zeroed by the core when done (or here when the operator says no).
 import * as vscode from 'vscode';
+import { refusedUntrusted, type ChangingCommand } from './trust';
 import {
   outcomeSentence,
   refuseValue,
@@ -45,7 +46,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 const CANCELLED: WriteReport = { outcome: 'cancelled' };
 
 async function update(services: Services, node: SecretArg, source?: ValueSource): Promise<WriteReport> {
-  const store = await writableStore(services);
+  const store = await writableStore(services, 'runnerOps.updateSecret');
   if (!store) return CANCELLED;
   const secret = node?.secret ?? (await pickSecret(store, 'Replace Secret', store.state.secrets ?? []));
   if (!secret) return CANCELLED;
@@ -69,7 +70,7 @@ async function update(services: Services, node: SecretArg, source?: ValueSource)
 }
 
 async function rollback(services: Services, node: GenerationArg): Promise<WriteReport> {
-  const store = await writableStore(services);
+  const store = await writableStore(services, 'runnerOps.rollbackSecret');
   if (!store) return CANCELLED;
   const picked = node ?? (await pickGeneration(store));
   if (!picked) return CANCELLED;
@@ -92,14 +93,9 @@ async function rollback(services: Services, node: GenerationArg): Promise<WriteR
   );
 }
 
-/** The secrets store, loaded, when this workspace may change secrets. */
-export async function writableStore(services: Services): Promise<SecretsStore | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage(
-      'Changing a secret is disabled in an untrusted workspace: trust this workspace first (Manage Workspace Trust).',
-    );
-    return undefined;
-  }
+/** The secrets store, loaded, when this workspace may run `command` (it changes or reveals a secret). */
+export async function writableStore(services: Services, command: ChangingCommand): Promise<SecretsStore | undefined> {
+  if (refusedUntrusted(command)) return undefined;
   const { secretsBucket, kmsKey } = services.settings();
   const problem = targetProblem(secretsBucket, kmsKey);
   if (problem) {

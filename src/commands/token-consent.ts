@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { consentQuestion } from '../core/token-consent';
 import type { Services } from '../services';
 import { confirmation } from './confirm';
+import { refusedUntrusted } from './trust';
 
 export function register(context: vscode.ExtensionContext, services: Services): void {
   const askedThisWindow = new Set<string>();
@@ -24,6 +25,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
 
 /** Returns whether the token may now go to the workspace's server. */
 async function allow(services: Services): Promise<boolean> {
+  if (refusedUntrusted('runnerOps.allowWorkspaceGitLab')) return false;
   const gate = await services.gate.state();
   if (gate.kind === 'send') {
     void vscode.window.showInformationMessage(`Runner Ops already sends your saved token to ${gate.host}.`);

@@ -3,7 +3,7 @@
 // allowed that host for that workspace; the consent lives in globalState, keyed by host, so
 // signing out of a host withdraws it in every workspace.
 import * as vscode from 'vscode';
-import { decideTokenUse, gitlabTarget, type GitLabTarget, type TokenGate } from '../core/token-consent';
+import { decideTokenUse, gitlabTarget, type GitLabTarget, type TokenGate, type UrlLayers } from '../core/token-consent';
 import type { GitLabSession, GitLabSessionStore } from './gitlab-session';
 
 const CONSENTS = 'runnerOps.tokenConsent';
@@ -15,9 +15,15 @@ export class TokenGateKeeper {
     private readonly context: vscode.ExtensionContext,
   ) {}
 
-  /** The server the settings name, and whether the workspace (not the user) chose it. */
+  /**
+   * The server the settings name, and whether the workspace (not the user) chose it. An untrusted
+   * workspace's URL does not count (package.json restricts the setting; said here too, so no
+   * consent can be asked there): the user's own server is used.
+   */
   target(): GitLabTarget | undefined {
-    return gitlabTarget(vscode.workspace.getConfiguration('runnerOps').inspect<string>('gitlab.url') ?? {});
+    const layers: UrlLayers = vscode.workspace.getConfiguration('runnerOps').inspect<string>('gitlab.url') ?? {};
+    const { defaultValue, globalValue } = layers;
+    return gitlabTarget(vscode.workspace.isTrusted ? layers : { defaultValue, globalValue });
   }
 
   async state(): Promise<TokenGate> {

@@ -52,6 +52,11 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       slowMs,
       /** Ceiling of the doubling after consecutive failures: an outage costs one request per 5 minutes. */
       maxBackoffMs: 5 * 60_000,
+      /**
+       * On-demand views (Secrets) poll on no timer, but a read that failed is tried again after this,
+       * doubling like the backoff: the view recovers on its own from a blip nobody clicks away.
+       */
+      failedReadRetryMs: 30_000,
     },
     /** After retry or cancel, that one pipeline is watched briefly (PollingSet) instead of refreshing everything. */
     afterAction: {
@@ -180,6 +185,11 @@ export function paceFor({ slowSeconds }: PaceSettings) {
 }
 
 export type Pace = ReturnType<typeof paceFor>;
+
+/** The Secrets and Checklist views: read when shown, refreshed or out of date, never on a timer; a failed read is retried. */
+export function onDemand(views: Pace['views']): Pace['views'] {
+  return { ...views, fastMs: Infinity, slowMs: Infinity };
+}
 
 /** The pace at the default settings. */
 export const PACE: Pace = paceFor({ slowSeconds: SLOW_SECONDS.default });

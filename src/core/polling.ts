@@ -103,12 +103,12 @@ export class PollingScheduler {
 
   /** The delay the next automatic run waits after the previous one ended; Infinity: only on demand. */
   get currentDelayMs(): number {
-    const { fastMs, slowMs, maxBackoffMs } = this.pace();
+    const { fastMs, slowMs, maxBackoffMs, failedReadRetryMs } = this.pace();
     const interval = this.transitional ? fastMs : slowMs;
-    if (!Number.isFinite(interval)) return Infinity;
-    const backoff =
-      this.consecutiveErrors === 0 ? interval : Math.min(maxBackoffMs, interval * 2 ** this.consecutiveErrors);
-    return Math.max(backoff, this.retryAfterMs);
+    if (this.consecutiveErrors === 0) return interval;
+    // On demand (no interval): a failed read is still tried again, from failedReadRetryMs on.
+    const base = Number.isFinite(interval) ? interval : failedReadRetryMs;
+    return Math.max(Math.min(maxBackoffMs, base * 2 ** this.consecutiveErrors), this.retryAfterMs);
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
 // generations and version numbers, never a value. Plaintext lives in memory only, zeroed after use.
 // The words (plan, report) are src/core/rotation-text.ts; the UI is src/commands/rotate.ts.
 import pLimit from 'p-limit';
-import { isFailure } from './failures';
+import { isFailure, type Failure } from './failures';
 import { OperationCancelled, type Step, type StepContext } from './operation';
 import { PACE } from './pace';
 import { toSecrets, type SecretGeneration, type SecretsPort, type VerifyResult } from './secrets';
@@ -114,7 +114,8 @@ export async function planRotation(
   const entries = await Promise.all(
     secrets.map((s) =>
       limit(async (): Promise<SecretEntry> => {
-        const under = underFrom(await port.verify(s.name, s.current.generation), facts.primary, others);
+        const result = await verifyForPlan(port, s.name, s.current.generation);
+        const under = underFrom(result, facts.primary, others);
         const status: SecretStatus = under.under === 'unreadable' ? 'unreadable' : 'pending';
         return { name: s.name, before: { generation: s.current.generation, ...under }, status };
       }),
@@ -129,6 +130,23 @@ export async function planRotation(
       secrets: entries,
     },
   };
+}
+
+/** Tries per secret on a blip (a timeout, a 5xx, a rate limit): one among 50 secrets would otherwise stop it all. */
+const BLIP_TRIES = 3;
+const isBlip = (error: unknown) => isFailure(error) && !error.permanent && error.kind !== 'conflict';
+
+/**
+ * Only KMS refusing the ciphertext makes a secret unreadable. A blip is tried again, and any other
+ * failure fails the plan (nothing is changed yet): were it taken as "unreadable", a blip would
+ * leave that secret under the old version for good.
+ */
+async function verifyForPlan(port: RotationPort, name: string, generation: string): Promise<VerifyResult> {
+  for (let tries = 1; ; tries++) {
+    const result = await port.verify(name, generation);
+    if (result.outcome !== 'failed' || !result.failure || refusedByKms(result.failure)) return result;
+    if (tries >= BLIP_TRIES || !isBlip(result.failure)) throw result.failure;
+  }
 }
 
 function underFrom(result: VerifyResult, primary: number | undefined, others: number[]): Under {
@@ -193,7 +211,15 @@ async function reencryptAll(port: RotationPort, context: StepContext<RotationSta
       limit(async () => {
         if (failure || context.signal.aborted) return; // stop taking new ones; those in flight finish
         try {
-          await reencryptOne(port, entry, current.get(entry.name));
+          for (let tries = 1; ; tries++) {
+            try {
+              // Safe to repeat: a write whose answer was lost makes the next upload a 412, handled inside.
+              await reencryptOne(port, entry, current.get(entry.name));
+              break;
+            } catch (error) {
+              if (tries >= BLIP_TRIES || !isBlip(error) || context.signal.aborted) throw error;
+            }
+          }
           finished++;
           context.report(`${finished}/${state.secrets.length} secrets`, finished / state.secrets.length);
           if (entry.status !== 'reencrypted' && entry.status !== 'already') context.log(entryLine(entry), 'warn');
@@ -264,12 +290,16 @@ async function openOrReport(port: RotationPort, entry: SecretEntry, generation: 
   try {
     return await port.open(stored);
   } catch (error) {
-    if (!isFailure(error) || (error.kind !== 'precondition' && error.kind !== 'invalid')) throw error;
+    if (!refusedByKms(error)) throw error;
     entry.status = 'unreadable';
     entry.reason = error.message.replace(/^It cannot be decrypted: /, '').replace(/\.$/, '');
     return undefined;
   }
 }
+
+/** KMS will not decrypt this ciphertext (a disabled or destroyed version, another key): not worth trying again. */
+const refusedByKms = (error: unknown): error is Failure =>
+  isFailure(error) && (error.kind === 'precondition' || error.kind === 'invalid');
 
 /** Reads the written generation back: the same bytes, under the primary. */
 async function readBack(port: RotationPort, entry: SecretEntry, written: SecretGeneration, expected: Uint8Array) {

@@ -205,6 +205,7 @@ export class SecretsStore {
     readonly port: () => Promise<SecretsPort>,
     readonly prefix: string,
     private readonly onFailure: FailureSink = ignoreFailures,
+    private readonly now: () => number = Date.now,
   ) {}
 
   onChange(listener: () => void): () => void {
@@ -225,7 +226,7 @@ export class SecretsStore {
       const [bucket, listing] = await Promise.all([port.bucket(), port.listGenerations(this.prefix)]);
       if (run !== this.generation) return;
       this.verified.clear();
-      this.state = { bucket, secrets: toSecrets(listing, this.prefix), loading: false, readAt: Date.now() };
+      this.state = { bucket, secrets: toSecrets(listing, this.prefix), loading: false, readAt: this.now() };
     } catch (error) {
       if (run !== this.generation) return;
       this.verified.clear();
@@ -233,6 +234,12 @@ export class SecretsStore {
       this.onFailure(error as Error);
     }
     this.changed();
+  }
+
+  /** A refresh for the view's poller: fails when the listing failed, so the poller tries again later. */
+  async read(): Promise<void> {
+    await this.refresh();
+    if (this.state.error) throw this.state.error;
   }
 
   async verify(

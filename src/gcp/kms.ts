@@ -86,6 +86,8 @@ export class KmsDecryptCheck {
   async decryptTelling(ciphertext: Uint8Array): Promise<{ plaintext: Buffer; usedPrimary: boolean }> {
     const opened = await this.open(Buffer.from(ciphertext));
     if (opened.ok) return { plaintext: opened.plaintext, usedPrimary: opened.usedPrimary };
+    // A blip (timeout, 5xx, quota) is not about this ciphertext: its own message says what to do.
+    if (opened.failure && !opened.failure.permanent) throw opened.failure;
     throw new Failure({
       source: 'kms',
       kind: opened.failure?.kind ?? 'unavailable',

@@ -1,19 +1,24 @@
 // The secrets' port over Cloud Storage and Cloud KMS: list, download and decrypt-check, and the
 // writes (encrypt, upload with a generation precondition, restore an older generation).
 // The bootstrap checklist decrypt-checks through it too (src/gcp/checklist.ts), so both say the same.
+import type { Clock } from '../core/clock';
 import type { RotationPort } from '../core/rotation';
 import type { SecretsPort } from '../core/secrets';
 import { KmsDecryptCheck, type KmsSettings } from './kms';
 import { KmsKeyAdmin } from './kms-key';
 import { SecretsStorage, type StorageSettings } from './storage';
 
-export function secretsPort(settings: StorageSettings & KmsSettings): SecretsPort {
-  return withCipher(settings, new SecretsStorage(settings)).port;
+/** `clock`: what Storage's hard deadlines run on (a simulated one in soak tests). */
+export function secretsPort(settings: StorageSettings & KmsSettings, clock?: Clock): SecretsPort {
+  return withCipher(settings, new SecretsStorage(settings, clock)).port;
 }
 
 /** The secrets' port plus what a key rotation needs: the key's versions, and decrypts that tell usedPrimary. */
-export function rotationPort(settings: StorageSettings & KmsSettings): RotationPort & { close(): Promise<void> } {
-  const { port, cipher } = withCipher(settings, new SecretsStorage(settings));
+export function rotationPort(
+  settings: StorageSettings & KmsSettings,
+  clock?: Clock,
+): RotationPort & { close(): Promise<void> } {
+  const { port, cipher } = withCipher(settings, new SecretsStorage(settings, clock));
   const admin = new KmsKeyAdmin(settings);
   return {
     ...port,

@@ -1,13 +1,20 @@
 // The GitLab adapter: a gitbeaker client bound to one host and token, with short timeouts and
 // bounded retries, plus the few calls gitbeaker lacks. Loaded lazily (see src/lazy.ts).
 import { Gitlab } from '@gitbeaker/core';
+import { realClock, type Clock } from '../core/clock';
 import { PACE } from '../core/pace';
 import type { TokenIdentity } from '../core/token-check';
 import { toGitLabFailure } from './errors';
 import { boundedRequesterFn } from './requester';
 
-export function createGitLabApi(url: string, token: string) {
-  return new Gitlab({ host: url, token, queryTimeout: PACE.gitlab.queryTimeoutMs, requesterFn: boundedRequesterFn });
+/** `clock`: what its deadlines and retry waits run on (a simulated one in soak tests). */
+export function createGitLabApi(url: string, token: string, clock: Clock = realClock) {
+  return new Gitlab({
+    host: url,
+    token,
+    queryTimeout: PACE.gitlab.queryTimeoutMs,
+    requesterFn: boundedRequesterFn(clock),
+  });
 }
 export type GitLabApi = ReturnType<typeof createGitLabApi>;
 

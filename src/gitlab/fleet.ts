@@ -1,6 +1,7 @@
 // GitLab calls behind the sidebar: runners (with their managers), pipelines, jobs, schedules,
 // and the actions on them. Decodes GitLab's JSON into the core model; nothing else.
 import pLimit from 'p-limit';
+import type { Clock } from '../core/clock';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
 import { PACE } from '../core/pace';
 import { byPriority, runnerStatus } from '../core/status-table';
@@ -50,8 +51,9 @@ export class GitLabFleet {
   constructor(
     readonly url: string,
     token: string,
+    clock?: Clock,
   ) {
-    this.api = createGitLabApi(url, token);
+    this.api = createGitLabApi(url, token, clock);
   }
 
   private async call<T>(what: () => Promise<T>): Promise<T> {

@@ -10,6 +10,7 @@ import {
   getMatchingRateLimiter,
 } from '@gitbeaker/requester-utils';
 import type { RateLimiters, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
+import { realClock, type Clock } from '../core/clock';
 import { parseRetryAfter } from '../core/retry-after';
 import { PACE } from '../core/pace';
 import { UnexpectedAnswer } from './errors';
@@ -21,11 +22,13 @@ type HandlerOptions = RequestOptions & {
   signal?: AbortSignal;
   /** Per attempt, headers and body together: the client's queryTimeout, at most PACE.gitlab.queryTimeoutMs. */
   timeoutMs: number;
+  /** What the deadlines and retry waits run on (a simulated one in soak tests). */
+  clock: Clock;
 };
 
 /** The server's Retry-After, else a short exponential wait. */
-function retryWaitMs(response: Response | undefined, attempt: number): number {
-  return parseRetryAfter(response?.headers.get('retry-after'), Date.now()) ?? PACE.gitlab.retryBaseMs * 2 ** attempt;
+function retryWaitMs(response: Response | undefined, attempt: number, now: number): number {
+  return parseRetryAfter(response?.headers.get('retry-after'), now) ?? PACE.gitlab.retryBaseMs * 2 ** attempt;
 }
 
 async function parse(request: Request, response: Response, asStream: boolean) {
@@ -93,13 +96,13 @@ const isAbort = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError'
  */
 async function attempt(
   request: (signal: AbortSignal) => Request,
-  timeoutMs: number,
+  { timeoutMs, clock }: Pick<HandlerOptions, 'timeoutMs' | 'clock'>,
   signal: AbortSignal | undefined,
   agent: unknown,
   settle: (request: Request, response: Response) => Promise<unknown>,
 ) {
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const timer = clock.setTimeout(() => deadline.abort(), timeoutMs);
   const follow = () => deadline.abort();
   if (signal?.aborted) deadline.abort();
   signal?.addEventListener('abort', follow, { once: true });
@@ -114,7 +117,7 @@ async function attempt(
       throw new GitbeakerTimeoutError('Query timeout was reached', { cause: { request: req } });
     throw e;
   } finally {
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     signal?.removeEventListener('abort', follow);
   }
 }
@@ -133,6 +136,7 @@ async function handle(endpoint: string, options?: HandlerOptions) {
     method,
     signal,
     timeoutMs,
+    clock,
     ...init
   } = options ?? ({} as HandlerOptions);
   const base = prefixUrl && !prefixUrl.endsWith('/') ? `${prefixUrl}/` : prefixUrl;
@@ -146,13 +150,13 @@ async function handle(endpoint: string, options?: HandlerOptions) {
     const outcome = await attempt(
       // Redirects are not followed: fetch would carry PRIVATE-TOKEN to whatever host a 30x names.
       (deadline) => new Request(url, { ...(init as RequestInit), method, signal: deadline, redirect: 'manual' }),
-      timeoutMs,
+      { timeoutMs, clock },
       signal,
       agent,
       async (request, response) => {
         if (response.ok) return parse(request, response, asStream);
         if (response.status >= 300 && response.status < 400) throw redirected(request, response);
-        const wait = retryWaitMs(response, n);
+        const wait = retryWaitMs(response, n, clock.now());
         if (lastTry || !TRANSIENT.has(response.status) || wait > PACE.gitlab.maxInlineRetryAfterMs)
           return fail(request, response);
         await response.body?.cancel().catch(() => undefined);
@@ -164,17 +168,21 @@ async function handle(endpoint: string, options?: HandlerOptions) {
       return RETRY;
     });
     if (outcome !== RETRY) return outcome;
-    await new Promise((resolve) => setTimeout(resolve, retryWaitMs(retryAfter, n)));
+    await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), retryWaitMs(retryAfter, n, clock.now())));
   }
 }
 
 const RETRY = Symbol('retry');
 
-export const boundedRequesterFn: (options: ResourceOptions) => ReturnType<ReturnType<typeof createRequesterFn>> =
-  createRequesterFn(
+/** gitbeaker's requesterFn with our handler, its deadlines and waits on `clock`. */
+export function boundedRequesterFn(
+  clock: Clock = realClock,
+): (options: ResourceOptions) => ReturnType<ReturnType<typeof createRequesterFn>> {
+  return createRequesterFn(
     (service, requestOptions) =>
       Promise.resolve({
         ...requestOptions,
+        clock,
         timeoutMs: Math.min(
           Number((service as { queryTimeout?: number }).queryTimeout) || Infinity,
           PACE.gitlab.queryTimeoutMs,
@@ -182,3 +190,4 @@ export const boundedRequesterFn: (options: ResourceOptions) => ReturnType<Return
       }),
     handle as Parameters<typeof createRequesterFn>[1],
   );
+}

@@ -4,9 +4,10 @@
 // Checklist views read on demand.
 import * as vscode from 'vscode';
 import { correlate, type FleetLinks } from '../core/correlate';
+import { readFleetView } from '../core/fleet-read';
 import type { FleetArea, FleetStore } from '../core/fleet-store';
 import { areaInMotion } from '../core/motion';
-import { paceFor, type Pace } from '../core/pace';
+import { onDemand, paceFor } from '../core/pace';
 import type { RefreshOutcome } from '../core/polling';
 import type { Services } from '../services';
 import { ChecklistView } from './checklist-view';
@@ -15,9 +16,6 @@ import { PipelinesView } from './pipelines-view';
 import { RunnersView } from './runners-view';
 import { SecretsView } from './secrets-view';
 import { WorkersView, type WorkerNode } from './workers-view';
-
-/** The Secrets and Checklist views read when shown, refreshed or out of date: never on a timer. */
-const ON_DEMAND: Pace['views'] = { fastMs: Infinity, slowMs: Infinity, maxBackoffMs: Infinity };
 
 interface ViewSpec {
   id: string;
@@ -56,13 +54,7 @@ export function registerViews(
   const secrets = new SecretsView(services);
   const checklist = new ChecklistView((only) => services.runChecklist(only));
 
-  const readFleet = (areas: FleetArea[]) => async (): Promise<RefreshOutcome> => {
-    const s = services.store();
-    await s.refresh(areas[0], areas.slice(1));
-    const error = s.errorOf(areas);
-    if (error) throw error;
-    return { transitional: areaInMotion(s, areas[0]) };
-  };
+  const readFleet = (areas: FleetArea[]) => () => readFleetView(services.store(), areas);
   const specs: ViewSpec[] = [
     {
       id: 'runnerOps.workers',
@@ -86,7 +78,7 @@ export function registerViews(
       id: 'runnerOps.secrets',
       provider: secrets,
       areas: [],
-      refresh: async () => (await services.secrets()?.refresh(), { transitional: false }),
+      refresh: async () => (await services.secrets()?.read(), { transitional: false }),
     },
     {
       id: 'runnerOps.checklist',
@@ -99,7 +91,9 @@ export function registerViews(
     spec,
     // The slow pace follows runnerOps.refresh.slowSeconds without a reload: read before each wait.
     view: new PacedView(attachTree(spec.id, spec.provider), spec.provider, spec.refresh, () =>
-      spec.areas.length ? paceFor(services.settings().refresh).views : ON_DEMAND,
+      spec.areas.length
+        ? paceFor(services.settings().refresh).views
+        : onDemand(paceFor(services.settings().refresh).views),
     ),
   }));
   context.subscriptions.push(

@@ -26,7 +26,7 @@ export class PipelinesView extends FleetTree<PipelineNode> {
     if (store.gitlabAvailable === false) return []; // the welcome content explains what is missing
     if (!node) {
       const { value, error } = store.projects;
-      if (error) return [{ kind: 'item', item: errorRow(error, lastGoodOf(store.projects)) }];
+      if (error) return [{ kind: 'item', item: errorRow(error, lastGoodOf(store.projects), this.now()) }];
       if (!value) return [{ kind: 'item', item: loadingRow('projects') }];
       return value.map((project) => ({ kind: 'project', project }));
     }
@@ -36,6 +36,7 @@ export class PipelinesView extends FleetTree<PipelineNode> {
       case 'schedules':
         return listRows(store.schedules.get(node.project.id), {
           what: 'schedules',
+          now: this.now(),
           empty: 'No pipeline schedules',
           load: () => void store.loadSchedules(node.project.id),
           rows: (schedules) =>
@@ -44,6 +45,7 @@ export class PipelinesView extends FleetTree<PipelineNode> {
       case 'pipeline':
         return listRows(store.pipelineJobs.get(node.pipeline.id), {
           what: 'jobs',
+          now: this.now(),
           empty: 'No jobs in this pipeline',
           load: () => void store.loadPipelineJobs(node.pipeline.projectId, node.pipeline.id),
           rows: (jobs) =>
@@ -68,6 +70,7 @@ export class PipelinesView extends FleetTree<PipelineNode> {
     const pipelines = list && { ...list, value: list.value?.pipelines };
     const rows = listRows(pipelines, {
       what: 'pipelines',
+      now: this.now(),
       empty: messageRow('No pipelines yet'),
       rows: (value) => value.map((pipeline): PipelineNode => ({ kind: 'pipeline', pipeline })),
     });

@@ -21,6 +21,7 @@ export class RunnersView extends FleetTree<RunnerNode> {
     if (!node) {
       return listRows(store.runners, {
         what: 'runners',
+        now: this.now(),
         empty: 'No runners are available to the configured projects',
         rows: (runners) =>
           [...runners]
@@ -32,6 +33,7 @@ export class RunnersView extends FleetTree<RunnerNode> {
     const runner = node.runner;
     return listRows(store.runnerJobs.get(runner.id), {
       what: 'recent jobs',
+      now: this.now(),
       empty: 'No jobs yet',
       load: () => void store.loadRunnerJobs(runner.id),
       rows: (jobs) => newestFirst(jobs).map((job): RunnerNode => ({ kind: 'job', job, runner })),

@@ -34,7 +34,12 @@ export class SecretsView implements vscode.TreeDataProvider<SecretNode> {
     if (!store) return []; // the welcome content says what to configure
     const { bucket, secrets, error, readAt } = store.state;
     if (error)
-      return [{ kind: 'item', item: errorRow(error, readAt === undefined ? undefined : { at: readAt, shown: false }) }];
+      return [
+        {
+          kind: 'item',
+          item: errorRow(error, readAt === undefined ? undefined : { at: readAt, shown: false }, this.now()),
+        },
+      ];
     if (!secrets || !bucket) return [{ kind: 'item', item: loadingRow('secrets') }];
     const prefix = store.prefix;
     const head: SecretNode = { kind: 'item', item: bucketRow(bucket.name, prefix, bucket.versioning, secrets.length) };

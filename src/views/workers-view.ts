@@ -43,6 +43,7 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
   private roots(store: FleetStore): WorkerNode[] {
     return listRows(store.workers, {
       what: 'runner VMs',
+      now: this.now(),
       empty: 'No VM matches runnerOps.gcp.instanceFilter',
       rows: (vms) => {
         const zones = [...new Set(vms.map((vm) => vm.zone))].sort();
@@ -69,7 +70,7 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
   private hostedRunners(store: FleetStore, vm: WorkerVm): WorkerNode[] {
     if (!store.runners.value) {
       if (store.runners.error)
-        return [{ kind: 'item', item: errorRow(store.runners.error, lastGoodOf(store.runners)) }];
+        return [{ kind: 'item', item: errorRow(store.runners.error, lastGoodOf(store.runners), this.now()) }];
       return [{ kind: 'item', item: messageRow('Sign in to GitLab to see the runner on this VM', GLYPHS.signIn) }];
     }
     const runners = this.links().runnersOfVm(vm.id);

@@ -15,6 +15,7 @@
  *           | "truncate"              send the headers (full Content-Length) and half the body, then close
  *           | "slow:" MS              drip the body out over MS milliseconds
  *           | "latency:" MS           wait MS milliseconds before answering normally
+ *             (both on the sandbox's simulated clock: --time-scale shortens them, an advance ends them)
  *   RATE   := probability in [0, 1] that the rule fires for a matching request (default 1)
  *
  * Examples:
@@ -131,7 +132,7 @@ export function parseFaultSpec(spec: string): FaultRule[] {
 }
 
 /** mulberry32: small, fast, seedable. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

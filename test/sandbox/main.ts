@@ -9,7 +9,7 @@ import { startSandbox, type SandboxOptions } from './server';
 const USAGE = `usage: npm run sandbox -- [--port N] [--seed small|demo|scale|empty] [--latency MS] [--faults SPEC] [--time-scale N] [--roles LIST]
   --port N         listen on 127.0.0.1:N (default: a free port)
   --seed KIND      small | demo | scale | empty (default: demo)
-  --latency MS     add MS milliseconds to every API response
+  --latency MS     add MS (simulated) milliseconds to every API response
   --faults SPEC    inject faults, e.g. 'gitlab:/api/v4/runners*=503@0.5,kms:*=reset' (grammar: test/sandbox/faults.ts)
   --time-scale N   simulated time runs N times faster than the wall clock (default: 1)
   --roles LIST     the Google caller's roles, comma-separated (default: roles/owner), e.g.

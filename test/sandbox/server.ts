@@ -35,7 +35,6 @@ export interface Sandbox {
 }
 
 const TICK_MS = 100;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function encode(response: SandboxResponse): { headers: Record<string, string>; body: Buffer } {
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
@@ -81,8 +80,13 @@ async function dispatch(router: Router, api: ApiName, req: SandboxRequest): Prom
   }
 }
 
-/** Writes a response, possibly sabotaged by a fault (truncated or dripped slowly). */
-async function send(res: ServerResponse, response: SandboxResponse, fault: FaultRule | undefined): Promise<void> {
+/** Writes a response, possibly sabotaged by a fault (truncated, or dripped slowly on the simulated clock). */
+async function send(
+  res: ServerResponse,
+  response: SandboxResponse,
+  fault: FaultRule | undefined,
+  clock: SandboxClock,
+): Promise<void> {
   const { headers, body } = encode(response);
   res.writeHead(response.status, headers);
   if (fault?.action.kind === 'truncate' && body.length > 0) {
@@ -96,7 +100,7 @@ async function send(res: ServerResponse, response: SandboxResponse, fault: Fault
     const size = Math.ceil(body.length / pieces);
     for (let i = 0; i < body.length && !res.destroyed; i += size) {
       res.write(body.subarray(i, i + size));
-      await sleep(fault.action.ms / pieces);
+      await clock.sleep(fault.action.ms / pieces);
     }
     res.end();
     return;
@@ -147,11 +151,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     try {
       const body = await readBody(req);
       const request: SandboxRequest = { method: entry.method, url, headers: req.headers, body };
-      if (api === 'sandbox') return await send(res, await dispatch(control, api, request), undefined);
-      if (latencyMs > 0) await sleep(latencyMs);
+      if (api === 'sandbox') return await send(res, await dispatch(control, api, request), undefined, clock);
+      if (latencyMs > 0) await clock.sleep(latencyMs);
       const fault = faults.pick(api, url.pathname);
       if (fault) entry.fault = describeAction(fault.action);
-      if (fault?.action.kind === 'latency') await sleep(fault.action.ms);
+      if (fault?.action.kind === 'latency') await clock.sleep(fault.action.ms);
       if (fault?.action.kind === 'reset') {
         req.socket.destroy();
         return;
@@ -163,11 +167,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const denied = fault.action.permission
           ? `Permission '${fault.action.permission}' denied on resource (or it may not exist).`
           : undefined;
-        return await send(res, apiError(api, fault.action.status, denied, headers), undefined);
+        return await send(res, apiError(api, fault.action.status, denied, headers), undefined, clock);
       }
       const router = api === 'gitlab' ? routeGitLab : routeGoogle;
       const response = router ? await dispatch(router, api, request) : apiError(api, 503);
-      await send(res, response, fault);
+      await send(res, response, fault, clock);
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(e));

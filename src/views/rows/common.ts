@@ -89,6 +89,8 @@ export interface ListRowsOptions<V, T> {
   rows: (value: V[]) => T[];
   /** Starts loading a list fetched on expand; omitted for lists a poller fills. */
   load?: () => void;
+  /** The view's clock, for "showing data from N min ago". */
+  now?: number;
 }
 
 /**
@@ -97,7 +99,7 @@ export interface ListRowsOptions<V, T> {
  */
 export function listRows<V, T>(list: Loadable<V[]> | undefined, o: ListRowsOptions<V, T>): Array<T | ItemNode> {
   if (o.load && !list?.value && !list?.error && !list?.loading) o.load();
-  const head: ItemNode[] = list?.error ? [{ kind: 'item', item: errorRow(list.error, lastGoodOf(list)) }] : [];
+  const head: ItemNode[] = list?.error ? [{ kind: 'item', item: errorRow(list.error, lastGoodOf(list), o.now) }] : [];
   if (!list?.value) return list?.error && !list.loading ? head : [...head, { kind: 'item', item: loadingRow(o.what) }];
   if (list.value.length === 0) {
     return [...head, { kind: 'item', item: typeof o.empty === 'string' ? messageRow(o.empty) : o.empty }];

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { readFleetView } from '../../../src/core/fleet-read';
 import { FleetStore } from '../../../src/core/fleet-store';
 import type { Pipeline, Runner, WorkerVm } from '../../../src/core/model';
 import { PACE, paceFor, SLOW_SECONDS, type Pace } from '../../../src/core/pace';
@@ -124,6 +125,17 @@ test('a failed refresh keeps the last VMs on screen and records the error for th
   w.tick(2_000);
   await store.refresh('workers');
   assert.equal(store.workers.error, undefined);
+});
+
+test("a view's read fails (its poller backs off) on its own area's failure, not on a borrowed one's", async () => {
+  const w = world();
+  const store = w.store();
+  w.failCompute(new Error('Compute Engine did not answer'));
+  const pipelines = await readFleetView(store, ['pipelines', 'runners', 'workers']);
+  assert.deepEqual(pipelines, { transitional: true }, 'the pipelines read fine; a running one keeps the fast pace');
+  assert.equal(store.workers.error?.message, 'Compute Engine did not answer', 'the borrowed VMs did fail');
+  w.tick(2_000);
+  await assert.rejects(readFleetView(store, ['workers', 'runners']), /Compute Engine did not answer/);
 });
 
 test('each failed fetch is reported once, as it happens; reading the error again reports nothing', async () => {

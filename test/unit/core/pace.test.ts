@@ -15,7 +15,7 @@ test('the slow view pace is the setting, and the quiet-project window stays betw
 
 test('at the default setting the pace is the one the product always had', () => {
   assert.deepEqual(PACE, paceFor({ slowSeconds: 60 }));
-  assert.deepEqual(PACE.views, { fastMs: 2_000, slowMs: 60_000, maxBackoffMs: 300_000 });
+  assert.deepEqual(PACE.views, { fastMs: 2_000, slowMs: 60_000, maxBackoffMs: 300_000, failedReadRetryMs: 30_000 });
   assert.equal(PACE.fleet.quietProjectMs, 55_000);
   assert.deepEqual(PACE.afterAction, { intervalMs: 1_000, maxPolls: 10 });
 });

@@ -8,7 +8,7 @@ import {
   type RefreshOutcome,
 } from '../../../src/core/polling';
 import { Failure } from '../../../src/core/failures';
-import { paceFor } from '../../../src/core/pace';
+import { onDemand, PACE, paceFor } from '../../../src/core/pace';
 
 import { FakeClock, settle } from './fake-clock';
 
@@ -345,8 +345,7 @@ test('deleting the last item or disposing removes the timer', async () => {
 test('on demand (slow pace Infinity): reads once when shown, never on a timer, again when invalidated', async () => {
   const clock = new FakeClock();
   const { runs, refresh } = fakeRefresh(clock);
-  const onDemand = { fastMs: Infinity, slowMs: Infinity, maxBackoffMs: Infinity };
-  const scheduler = new PollingScheduler({ refresh, clock, pace: () => onDemand });
+  const scheduler = new PollingScheduler({ refresh, clock, pace: () => onDemand(PACE.views) });
   scheduler.invalidate();
   await clock.advance(60_000);
   assert.equal(runs.length, 0, 'hidden: an invalidation waits until shown');
@@ -359,6 +358,22 @@ test('on demand (slow pace Infinity): reads once when shown, never on a timer, a
   scheduler.invalidate();
   await clock.advance(0);
   assert.equal(runs.length, 2, 'out of date while shown: read again now');
+});
+
+test('on demand, a failed read is tried again on its own (30 s, 60 s, 120 s…, at most 5 min), then no timer once one succeeds', async () => {
+  const clock = new FakeClock();
+  const { runs, answers, refresh } = fakeRefresh(clock);
+  answers.push(...Array.from({ length: 5 }, () => new Error('Cannot reach Cloud Storage')));
+  const scheduler = new PollingScheduler({ refresh, clock, pace: () => onDemand(PACE.views) });
+  scheduler.setVisible(true);
+  await clock.advance(20 * 60_000);
+  const start = runs[0];
+  assert.deepEqual(
+    runs.map((t) => (t - start) / 1000),
+    [0, 60, 180, 420, 720, 1020],
+    'five failures: waits of 60, 120, 240 s, then the 5-minute ceiling; the sixth read succeeds',
+  );
+  assert.equal(scheduler.hasTimer, false, 'after a good read: on demand again');
 });
 
 test('invalidated while a read is in flight: a new read starts at once, and the old one is ignored', async () => {

@@ -73,7 +73,7 @@ test('a 401 logs its request and status, never the PRIVATE-TOKEN or Authorizatio
   const privateToken = 'glpat-NeverPrintThis0123456789';
   const oauthToken = 'ya29.NeverPrintThisEither';
   const withPrivateToken = createGitLabApi(sandbox.url, privateToken);
-  const withBearer = new Gitlab({ host: sandbox.url, oauthToken, requesterFn: boundedRequesterFn });
+  const withBearer = new Gitlab({ host: sandbox.url, oauthToken, requesterFn: boundedRequesterFn() });
   const mark = sandbox.requests.mark();
   for (const [failure, secret] of [
     [await failureOf(() => withPrivateToken.Users.showCurrentUser()), privateToken],
@@ -97,7 +97,7 @@ test('a timeout names its request; an unreachable host is a network failure', as
       host: sandbox.url,
       token: sandbox.gitlabToken,
       queryTimeout: 200,
-      requesterFn: boundedRequesterFn,
+      requesterFn: boundedRequesterFn(),
     });
     const failure = await failureOf(() => slow.Users.showCurrentUser());
     assert.equal(failure.kind, 'timeout');

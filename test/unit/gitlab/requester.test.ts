@@ -20,7 +20,7 @@ after(() => sandbox.close());
 
 /** A client whose deadline is short (a dripping body outlasts it by far), though long enough for the retries' waits. */
 const quick = (queryTimeout = 300) =>
-  new Gitlab({ host: sandbox.url, token: sandbox.gitlabToken, queryTimeout, requesterFn: boundedRequesterFn });
+  new Gitlab({ host: sandbox.url, token: sandbox.gitlabToken, queryTimeout, requesterFn: boundedRequesterFn() });
 
 /** The Failure a call ends in (it must fail). */
 const failureOf = (call: () => Promise<unknown>): Promise<Failure> =>

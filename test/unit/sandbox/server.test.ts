@@ -15,6 +15,11 @@ before(async () => {
 });
 after(() => sandbox.close());
 
+/** The promise's value if it settles within `ms` of wall-clock time, else undefined. */
+function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
+}
+
 /** Raw GET that reports a reset or a short body instead of throwing away the evidence. */
 function rawGet(path: string): Promise<{ status?: number; declared?: number; received: number; error?: string }> {
   return new Promise((resolve) => {
@@ -149,6 +154,28 @@ describe('faults at runtime', () => {
     assert.ok(t1 - t0 >= 140, `latency ${t1 - t0}`);
     assert.ok(t2 - t1 >= 150, `slow ${t2 - t1}`);
     assert.equal(runners.length, 2, 'a slow body still arrives whole');
+  });
+
+  it('latency and slow bodies wait on the simulated clock: a time scale shortens them, an advance ends them', async () => {
+    const fast = await startSandbox({ seed: 'small', timeScale: 100 });
+    try {
+      const get = (path: string) => fetch(`${fast.url}${path}`, { headers: { 'PRIVATE-TOKEN': fast.gitlabToken } });
+      fast.faults.add('gitlab:/api/v4/user=latency:20000, gitlab:/api/v4/runners/all=slow:20000');
+      const t0 = performance.now();
+      assert.equal((await get('/api/v4/user')).status, 200);
+      assert.equal(((await (await get('/api/v4/runners/all')).json()) as unknown[]).length, 2);
+      const took = performance.now() - t0;
+      assert.ok(took < 2_000, `40 simulated seconds at 100x took ${Math.round(took)} ms`);
+
+      fast.faults.clear();
+      fast.faults.add('gitlab:/api/v4/user=latency:3600000');
+      const answered = get('/api/v4/user').then((r) => r.status);
+      assert.equal(await settledWithin(answered, 300), undefined, 'an hour of latency is still waiting');
+      fast.world.clock.advance(3_600_000);
+      assert.equal(await settledWithin(answered, 2_000), 200, 'the advance over the hour ends it');
+    } finally {
+      await fast.close();
+    }
   });
 
   it('never applies to control paths, which can also set faults', async () => {

@@ -1,5 +1,6 @@
-// The few `vscode` classes the row builders use, as plain data, so rows are tested in Node:
-// a row builder is a pure function of its data, and these fakes keep what it set readable.
+// The few `vscode` classes the row builders and tree providers use, as plain data, so rows and
+// views are tested in Node: a row builder is a pure function of its data, and these fakes keep
+// what it set readable.
 import Module from 'node:module';
 
 export class ThemeColor {
@@ -37,8 +38,42 @@ export class TreeItem {
   ) {}
 }
 export const Uri = { from: (parts: Record<string, string>) => ({ ...parts, toString: () => JSON.stringify(parts) }) };
+export class FileDecoration {
+  constructor(
+    readonly badge?: string,
+    readonly tooltip?: string,
+    readonly color?: ThemeColor,
+  ) {}
+}
+/** The tree views' change events: listeners called in order, as VS Code's emitter does. */
+export class EventEmitter<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+  readonly event = (listener: (value: T) => void) => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+  fire(value: T): void {
+    for (const listener of this.listeners) listener(value);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
 
-const fake = { ThemeColor, ThemeIcon, MarkdownString, TreeItemCollapsibleState, TreeItem, Uri };
+/** What the views ask of the command registry (insights: whether Re-provision exists). */
+export const commands = { getCommands: async () => [] as string[] };
+
+const fake = {
+  commands,
+  ThemeColor,
+  ThemeIcon,
+  MarkdownString,
+  TreeItemCollapsibleState,
+  TreeItem,
+  Uri,
+  FileDecoration,
+  EventEmitter,
+};
 const modules = Module as unknown as {
   _resolveFilename: (request: string, ...rest: unknown[]) => string;
   _cache: Record<string, unknown>;

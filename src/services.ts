@@ -121,7 +121,7 @@ export class Services implements vscode.Disposable {
         gitlab ??= this.gitlabSession().then(async (session) => {
           if (!session) return undefined;
           const { GitLabFleet } = await loadGitLab();
-          return new GitLabFleet(session.url, session.token);
+          return new GitLabFleet(session.url, session.token, session.caFile);
         });
         return gitlab;
       },
@@ -166,7 +166,7 @@ export class Services implements vscode.Disposable {
           onFailure: this.failures.record,
           bootstrap: session && {
             reads: lazyReads(
-              () => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token)),
+              () => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token, session.caFile)),
               () => this.store().serverVersion,
             ),
             scheduleProjects: bootstrap.schedules.map((s) => s.project),
@@ -176,7 +176,8 @@ export class Services implements vscode.Disposable {
       loadChecklist(),
       parts.gcp ? loadCompute().then(({ WorkerCompute }) => new WorkerCompute(settings)) : undefined,
     ]);
-    const verifyToken = async (token: string) => (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token);
+    const verifyToken = async (token: string) =>
+      (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token, this.gate.caFile().file);
     const google = new ChecklistAdapter(settings, verifyToken);
     try {
       return await runChecklist(

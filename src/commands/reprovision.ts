@@ -87,7 +87,7 @@ async function ports(services: Services): Promise<Ports | undefined> {
   ]);
   const compute = new ReprovisionComputeAdapter(settings);
   const secrets = workerSecrets(settings);
-  const gitlab = reprovisionGitLab(session.url, session.token);
+  const gitlab = reprovisionGitLab(session.url, session.token, session.caFile);
   return {
     compute,
     gitlab,

@@ -39,8 +39,9 @@ export class GitLabFleet {
   constructor(
     readonly url: string,
     token: string,
+    caFile?: string,
   ) {
-    this.api = createGitLabApi(url, token);
+    this.api = createGitLabApi(url, token, caFile);
   }
 
   private async call<T>(what: () => Promise<T>): Promise<T> {

@@ -25,6 +25,7 @@ import {
 } from '../core/reprovision/plan';
 import {
   canRollBack,
+  releaseVm,
   reprovisionSteps,
   stateSentence,
   type DrainChoice,
@@ -337,6 +338,7 @@ async function rollBack(services: Services, journal: Journal<ReprovisionState>):
       await opened.gitlab.setRunnerPaused(r.id, false);
       services.failures.note('info', `${journal.title}: rolled back, ${runnerRef(r)} resumed.`);
     }
+    await releaseVm(opened, journal.state);
     await journals(services).discard(journal);
     void vscode.window.showInformationMessage(
       `${journal.title} rolled back: ${journal.state.runners.map(runnerRef).join(', ')} resumed; ${journal.state.vm.name} was not touched.`,

@@ -287,7 +287,7 @@ for (const row of rows) {
     assert.ok(items.length > 0, 'something to check');
     for (const item of items) {
       assertSchema(name, item);
-      const missing = row.read
+      const missing: string[] = row.read
         ? row.read.filter((f) => (item as Record<string, unknown>)[f] === undefined)
         : missingFields(name, item as Record<string, unknown>, row.sometimes);
       assert.deepEqual(missing, [], `fields of ${name}`);

@@ -14,3 +14,4 @@ import './reprovision.test';
 import './token-rotation.test';
 import './insights.test';
 import './token-consent.test';
+import './whole-run-leak-scan.test';

@@ -227,7 +227,7 @@ export function registerRunnerRoutes(router: Router, ctx: GitLabContext): void {
     state.runnersByToken.delete(runner.token);
     runner.token = newRunnerToken();
     runner.tokenExpiresAt = runner.tokenLifetimeMs ? ctx.clock.now() + runner.tokenLifetimeMs : null;
-    state.runnersByToken.set(runner.token, runner);
+    state.indexToken(runner);
     return { token: runner.token, token_expires_at: expiresAt(runner) };
   };
 

@@ -121,7 +121,7 @@ export class Services implements vscode.Disposable {
         if (!parts.gitlab) return Promise.resolve(undefined);
         // The adapter loads while the token is read, not after.
         gitlab ??= Promise.all([this.gitlabSession(), loadGitLab()]).then(([session, { GitLabFleet }]) =>
-          session ? new GitLabFleet(session.url, session.token) : undefined,
+          session ? new GitLabFleet(session.url, session.token, session.caFile) : undefined,
         );
         return gitlab;
       },
@@ -183,7 +183,7 @@ export class Services implements vscode.Disposable {
           onFailure: this.failures.record,
           bootstrap: session && {
             reads: lazyReads(
-              () => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token)),
+              () => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token, session.caFile)),
               () => this.store().serverVersionRead,
             ),
             scheduleProjects: bootstrap.schedules.map((s) => s.project),
@@ -193,7 +193,8 @@ export class Services implements vscode.Disposable {
       loadChecklist(),
       parts.gcp ? loadCompute().then(({ WorkerCompute }) => new WorkerCompute(settings)) : undefined,
     ]);
-    const verifyToken = async (token: string) => (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token);
+    const verifyToken = async (token: string) =>
+      (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token, this.gate.caFile().file);
     const google = new ChecklistAdapter(settings, verifyToken);
     try {
       return await runChecklist(

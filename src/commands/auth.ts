@@ -50,7 +50,7 @@ async function signIn(services: Services, args?: SignInArgs): Promise<SignInResu
     const { fetchTokenIdentity } = await loadGitLab();
     const identity = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Checking the token with GitLab at ${host}…` },
-      () => fetchTokenIdentity(host, token),
+      () => fetchTokenIdentity(host, token, services.gate.caFile().file),
     );
     const verdict = judgeToken(identity, new Date());
     // Typing the token for the host the workspace names is the consent the gate asks for
@@ -77,7 +77,7 @@ async function signIn(services: Services, args?: SignInArgs): Promise<SignInResu
 
 async function switchAccount(services: Services, current: GitLabSession): Promise<SignInResult> {
   const who = await loadGitLab()
-    .then(({ fetchTokenIdentity }) => fetchTokenIdentity(current.url, current.token))
+    .then(({ fetchTokenIdentity }) => fetchTokenIdentity(current.url, current.token, current.caFile))
     .then((identity) => ` as @${identity.username}`)
     .catch(() => ' (the saved token is no longer accepted)');
   const choice = await vscode.window.showQuickPick(

@@ -25,7 +25,7 @@ export function bootstrapPorts(services: Services): BootstrapPorts & { close(): 
   const gitlab = once(async () => {
     const session = await services.gitlabSession();
     if (!session) throw new Error(`Not signed in to GitLab at ${settings.gitlabUrl}: sign in first.`);
-    return new (await loadGitLab()).GitLabBootstrap(session.url, session.token);
+    return new (await loadGitLab()).GitLabBootstrap(session.url, session.token, session.caFile);
   });
   return {
     createRingAndKey: async (k, rotation, next) => (await google()).createRingAndKey(k, rotation, next),

@@ -160,7 +160,7 @@ async function existingSchedules(services: Services) {
   const settings = services.settings();
   const session = await services.gitlabSession();
   if (!session) throw new Error(`Not signed in to GitLab at ${settings.gitlabUrl}: sign in first.`);
-  const gitlab = new (await loadGitLab()).GitLabBootstrap(session.url, session.token);
+  const gitlab = new (await loadGitLab()).GitLabBootstrap(session.url, session.token, session.caFile);
   const projects = [...new Set((settings.bootstrap ?? DEFAULT_BOOTSTRAP).schedules.map((s) => String(s.project)))];
   return (await Promise.all(projects.map((p) => gitlab.schedules(p)))).flat();
 }

@@ -27,6 +27,7 @@ import {
 } from '../core/reprovision/plan';
 import {
   canRollBack,
+  releaseVm,
   reprovisionSteps,
   smokeSentence,
   stateSentence,
@@ -91,7 +92,7 @@ async function ports(services: Services): Promise<Ports | undefined> {
   ]);
   const compute = new ReprovisionComputeAdapter(settings);
   const secrets = workerSecrets(settings);
-  const gitlab = reprovisionGitLab(session.url, session.token);
+  const gitlab = reprovisionGitLab(session.url, session.token, session.caFile);
   return {
     compute,
     gitlab,
@@ -346,6 +347,7 @@ async function rollBack(services: Services, journal: Journal<ReprovisionState>):
       await opened.gitlab.setRunnerPaused(r.id, false);
       services.failures.note('info', `${journal.title}: rolled back, ${runnerRef(r)} resumed.`);
     }
+    await releaseVm(opened, journal.state);
     await journals(services).discard(journal);
     void vscode.window.showInformationMessage(
       `${journal.title} rolled back: ${journal.state.runners.map(runnerRef).join(', ')} resumed; ${journal.state.vm.name} was not touched.`,

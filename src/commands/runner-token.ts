@@ -148,7 +148,7 @@ async function run(services: Services, journal: Journal<RotationState>): Promise
   const key = journalKey(journal.kind, journal.target);
   const steps = rotationSteps({
     secrets: await secrets.port(),
-    gitlab: new RunnerTokens(session.url, session.token),
+    gitlab: new RunnerTokens(session.url, session.token, session.caFile),
     vault,
     key,
     now: Date.now,

@@ -86,8 +86,12 @@ async function setPaused(services: Services, node: RunnerArg, paused: boolean): 
     }
   }
   try {
-    const updated = await services.actions.setRunnerPaused(runner, paused);
-    if (paused) {
+    const { runner: updated, already } = await services.actions.setRunnerPaused(runner, paused);
+    if (already) {
+      void vscode.window.showInformationMessage(
+        `R${name.slice(1)} was already ${paused ? 'paused' : 'resumed'}: someone else (another window or person) ${paused ? 'paused' : 'resumed'} it after this view was read. Nothing was sent.`,
+      );
+    } else if (paused) {
       // A paused runner is never left without saying so: offer the way back right here.
       void vscode.window
         .showInformationMessage(`Paused ${name}: it picks no new jobs until resumed.`, 'Resume')

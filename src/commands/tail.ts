@@ -1,6 +1,7 @@
 // Tail commands: a VM's serial console, the runner container's Cloud Logging entries, a job's
 // trace. Each opens a read-only `log` document; closing its last tab stops its polling.
 import * as vscode from 'vscode';
+import type { GitLabSession } from '../config/gitlab-session';
 import { configuredParts } from '../config/settings';
 import type { Job, WorkerVm } from '../core/model';
 import {
@@ -179,19 +180,22 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     if (!job) return undefined;
     return openTail(
       `job ${job.id}${job.name ? ` ${job.name}` : ''}`,
-      new JobTraceTailer(jobs.jobTraceSource(session.url, session.token), job.projectId, job.id),
+      new JobTraceTailer(jobs.jobTraceSource(session.url, session.token, session.caFile), job.projectId, job.id),
     );
   }
 
   /** Recent jobs of every configured project, in one list: one request per project. */
   async function pickJob(
     jobs: Awaited<ReturnType<typeof loadGitLabJobs>>,
-    session: { url: string; token: string },
+    session: GitLabSession,
   ): Promise<Job | undefined> {
     const projects = services.settings().gitlabProjects;
     const listed = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'Listing recent jobs' },
-      () => Promise.allSettled(projects.map((project) => jobs.recentJobs(session.url, session.token, project))),
+      () =>
+        Promise.allSettled(
+          projects.map((project) => jobs.recentJobs(session.url, session.token, project, session.caFile)),
+        ),
     );
     const lists: ProjectJobs[] = [];
     const failures: string[] = [];

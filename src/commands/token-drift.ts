@@ -39,7 +39,7 @@ export async function checkTokens(
   try {
     return await services.tokenDrift.check(configs, {
       gitlabUrl: settings.gitlabUrl,
-      gitlab: new RunnerTokens(session.url, session.token),
+      gitlab: new RunnerTokens(session.url, session.token, session.caFile),
       systemIdOn: (vmName, runnerId) => {
         const vm = vms.find((v) => v.name === vmName);
         const hosted = vm ? links.runnersOfVm(vm.id).filter((r) => runnerId === undefined || r.id === runnerId) : [];

@@ -6,6 +6,8 @@ import { normalizeGitLabUrl, tokenStorageKey } from '../core/gitlab-host';
 export interface GitLabSession {
   url: string;
   token: string;
+  /** runnerOps.gitlab.caFile, when the gate trusts it (a workspace's only once allowed). */
+  caFile?: string;
 }
 
 export class GitLabSessionStore implements vscode.Disposable {

@@ -3,6 +3,7 @@
 // allowed that host for that workspace; the consent lives in globalState, keyed by host, so
 // signing out of a host withdraws it in every workspace.
 import * as vscode from 'vscode';
+import { caConsentKey, chooseCaFile, type CaFileChoice } from '../core/private-ca';
 import { decideTokenUse, gitlabTarget, type GitLabTarget, type TokenGate, type UrlLayers } from '../core/token-consent';
 import type { GitLabSession, GitLabSessionStore } from './gitlab-session';
 
@@ -32,12 +33,20 @@ export class TokenGateKeeper {
     return decideTokenUse(target, stored, target ? this.consented(target.host) : false);
   }
 
-  /** The session the settings point at, only when the token may be sent there. */
+  /** The session the settings point at, only when the token may be sent there; with the CA file to trust. */
   async session(): Promise<GitLabSession | undefined> {
     const gate = await this.state();
-    return gate.kind === 'send' ? this.sessions.get(gate.host) : undefined;
+    const session = gate.kind === 'send' ? await this.sessions.get(gate.host) : undefined;
+    return session && { ...session, caFile: this.caFile().file };
   }
 
+  /** runnerOps.gitlab.caFile: the user's, or the workspace's once allowed (the same consent store, keyed by file). */
+  caFile(): CaFileChoice {
+    const layers = vscode.workspace.getConfiguration('runnerOps').inspect<string>('gitlab.caFile') ?? {};
+    return chooseCaFile(layers, (file) => this.consented(caConsentKey(file)));
+  }
+
+  /** `host`: a GitLab host, or caConsentKey(file) for a workspace's CA file. */
   async allow(host: string): Promise<void> {
     const consents = this.consents();
     consents[host] = [...new Set([...(consents[host] ?? []), workspaceId()])];

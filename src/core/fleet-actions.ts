@@ -70,12 +70,18 @@ export class FleetActions {
     return this.watch.has(pipelineId);
   }
 
-  async setRunnerPaused(runner: Runner, paused: boolean): Promise<Runner> {
+  /**
+   * Pauses or resumes, unless GitLab already has the runner that way: then nothing is sent and
+   * `already` says so (another window or person got there first, after this view was read).
+   */
+  async setRunnerPaused(runner: Runner, paused: boolean): Promise<{ runner: Runner; already: boolean }> {
     const store = this.store();
     return this.busy(store, busyKey.runner(runner.id), paused ? 'pause' : 'resume', async (gitlab) => {
-      const updated = await gitlab.setRunnerPaused(runner.id, paused);
+      const current = await gitlab.runner(runner.id);
+      const already = current.paused === paused;
+      const updated = already ? current : await gitlab.setRunnerPaused(runner.id, paused);
       store.updateRunner(updated);
-      return updated;
+      return { runner: updated, already };
     }).finally(() => void store.refresh('runners').catch(() => undefined));
   }
 

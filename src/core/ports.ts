@@ -26,6 +26,8 @@ export interface GitLabPort {
     detailed?: { first: number; ids: Iterable<number>; listed?: (runners: Runner[]) => void },
   ): Promise<Runner[]>;
   runnerJobs(runnerId: number, count?: number): Promise<Job[]>;
+  /** One runner as GitLab has it now (GET /runners/:id). */
+  runner(runnerId: number): Promise<Runner>;
   setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner>;
   pipelines(projectId: number, page?: number, perPage?: number): Promise<{ pipelines: Pipeline[]; nextPage?: number }>;
   pipeline(projectId: number, pipelineId: number): Promise<Pipeline>;
@@ -56,6 +58,11 @@ export interface WorkerInstance {
   template?: string;
 }
 
+/** The label that marks a VM as being re-provisioned, and its value: the run's id. */
+export const CLAIM_LABEL = 'runner-ops-reprovision';
+
+export type Claim = { kind: 'claimed' } | { kind: 'held'; by: string } | { kind: 'replaced'; instanceId?: string };
+
 /** Compute calls of a re-provision. Every mutation returns once its zone operation is DONE and throws its error. */
 export interface ReprovisionCompute {
   /** undefined when there is no such instance (deleted). */
@@ -75,6 +82,14 @@ export interface ReprovisionCompute {
     keep: Pick<WorkerInstance, 'labels' | 'metadata'>,
   ): Promise<void>;
   recreateInGroup(zone: string, group: string, name: string): Promise<void>;
+  /**
+   * Marks instance `instanceId` as being re-provisioned by run `runId`: a label written under the
+   * labels' fingerprint (Compute's If-Match), so of two runs at once exactly one gets it. Says who
+   * holds it otherwise, or that the instance is no longer `instanceId` (deleted or recreated).
+   */
+  claim(zone: string, name: string, instanceId: string, runId: string): Promise<Claim>;
+  /** Removes run `runId`'s mark (a run that stops before the recreate); another run's mark stays. */
+  release(zone: string, name: string, runId: string): Promise<void>;
   /** getSerialPortOutput of port 1 from byte `start`. */
   serial(zone: string, name: string, start: number): Promise<{ contents: string; next: number }>;
 }

@@ -9,7 +9,8 @@ import type { protos } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import { GUEST_NAMESPACE, type GuestAttribute } from '../core/guest-health';
 import type { WorkerVm } from '../core/model';
-import type { ReprovisionCompute, WorkerInstance } from '../core/ports';
+import { isFailure } from '../core/failures';
+import { CLAIM_LABEL, type Claim, type ReprovisionCompute, type WorkerInstance } from '../core/ports';
 import { PACE } from '../core/pace';
 import type { RunnerOpsSettings } from '../config/settings';
 import { gaxOptions } from './client-options';
@@ -184,11 +185,9 @@ export class ReprovisionComputeAdapter implements ReprovisionCompute {
     }
   }
 
-  instance(zone: string, name: string): Promise<WorkerInstance | undefined> {
-    return this.unlessMissing('compute.instances.get', `read ${name}`, async () => {
-      const [vm] = await instancesClient(this.settings).get({ project: this.project, zone, instance: name }, CALL);
-      return toWorkerInstance(vm);
-    });
+  async instance(zone: string, name: string): Promise<WorkerInstance | undefined> {
+    const vm = await this.rawInstance(zone, name);
+    return vm && toWorkerInstance(vm);
   }
 
   async templates(): Promise<string[]> {
@@ -252,6 +251,57 @@ export class ReprovisionComputeAdapter implements ReprovisionCompute {
       ),
     );
     await this.waitFor(zone, lro.latestResponse as Operation, `recreating ${name} in ${group}`);
+  }
+
+  async claim(zone: string, name: string, instanceId: string, runId: string): Promise<Claim> {
+    for (;;) {
+      const vm = await this.rawInstance(zone, name);
+      if (!vm || String(vm.id) !== instanceId) return { kind: 'replaced', instanceId: vm ? String(vm.id) : undefined };
+      const holder = vm.labels?.[CLAIM_LABEL];
+      if (holder === runId) return { kind: 'claimed' };
+      if (holder) return { kind: 'held', by: holder };
+      // A 412 means the labels changed since the read (another run's claim?): read again and look.
+      if (await this.setLabels(zone, vm, { ...vm.labels, [CLAIM_LABEL]: runId })) return { kind: 'claimed' };
+    }
+  }
+
+  async release(zone: string, name: string, runId: string): Promise<void> {
+    for (;;) {
+      const vm = await this.rawInstance(zone, name);
+      if (!vm || vm.labels?.[CLAIM_LABEL] !== runId) return;
+      const { [CLAIM_LABEL]: _released, ...labels } = vm.labels;
+      if (await this.setLabels(zone, vm, labels)) return;
+    }
+  }
+
+  private rawInstance(zone: string, name: string) {
+    return this.unlessMissing('compute.instances.get', `read ${name}`, async () => {
+      const [vm] = await instancesClient(this.settings).get({ project: this.project, zone, instance: name }, CALL);
+      return vm;
+    });
+  }
+
+  /** setLabels under the fingerprint read with `vm`; false when that fingerprint no longer holds. */
+  private async setLabels(zone: string, vm: protos.google.cloud.compute.v1.IInstance, labels: Record<string, string>) {
+    const name = vm.name ?? '';
+    try {
+      const [lro] = await this.call('compute.instances.setLabels', `label ${name}`, () =>
+        instancesClient(this.settings).setLabels(
+          {
+            project: this.project,
+            zone,
+            instance: name,
+            instancesSetLabelsRequestResource: { labels, labelFingerprint: vm.labelFingerprint },
+          },
+          CALL,
+        ),
+      );
+      await this.waitFor(zone, lro.latestResponse as Operation, `labelling ${name}`);
+      return true;
+    } catch (error) {
+      if (isFailure(error) && (error.kind === 'conflict' || error.kind === 'precondition')) return false;
+      throw error;
+    }
   }
 
   async serial(zone: string, name: string, start: number): Promise<{ contents: string; next: number }> {

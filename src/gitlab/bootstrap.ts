@@ -6,6 +6,7 @@ import type { BootstrapGitLabReads, ExistingSchedule, ScheduleSpec } from '../co
 import { createGitLabApi, type GitLabApi } from './client';
 import { PACE } from '../core/pace';
 import { failureFromStatus, toGitLabFailure } from './errors';
+import { certificateFailure, certificateProblem, privateCa, withDispatcher } from './tls';
 
 type Json = Record<string, unknown>;
 
@@ -20,8 +21,8 @@ export class GitLabBootstrap implements BootstrapGitLabReads {
   /** Runs a call; what it throws becomes a Failure that names this server. */
   private readonly call: <T>(what: () => Promise<T>) => Promise<T>;
 
-  constructor(url: string, token: string) {
-    this.api = createGitLabApi(url, token);
+  constructor(url: string, token: string, caFile?: string) {
+    this.api = createGitLabApi(url, token, caFile);
     this.call = (what) =>
       what().catch((error: unknown) => {
         throw toGitLabFailure(error, url);
@@ -64,17 +65,24 @@ export class GitLabBootstrap implements BootstrapGitLabReads {
 }
 
 /** POST /runners/verify with the runner's own token: true when GitLab accepts it, false on 403; throws otherwise. */
-export async function verifyRunnerToken(url: string, token: string): Promise<boolean> {
+export async function verifyRunnerToken(url: string, token: string, caFile?: string): Promise<boolean> {
+  const endpoint = new URL(`${url.replace(/\/+$/, '')}/api/v4/runners/verify`);
+  const ca = privateCa(caFile);
   let response: Response;
   try {
-    response = await fetch(`${url.replace(/\/+$/, '')}/api/v4/runners/verify`, {
+    const dispatcher = await ca?.dispatcherFor(endpoint);
+    response = await fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token }),
       signal: AbortSignal.timeout(PACE.gitlab.queryTimeoutMs),
+      // A redirect is an answer to refuse, not to follow with the token in the body.
+      redirect: 'manual',
+      ...withDispatcher(dispatcher),
     });
   } catch (error) {
-    throw toGitLabFailure(error, url);
+    const untrusted = certificateProblem(error);
+    throw untrusted ? certificateFailure(url, untrusted, ca?.file) : toGitLabFailure(error, url);
   }
   if (response.status === 403) return false;
   if (response.ok) return true;

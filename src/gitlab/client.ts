@@ -1,26 +1,31 @@
 // The GitLab adapter: a gitbeaker client bound to one host and token, with short timeouts and
 // bounded retries, plus the few calls gitbeaker lacks. Loaded lazily (see src/lazy.ts).
+import type { Agent } from 'node:http';
 import { Gitlab } from '@gitbeaker/core';
 import { realClock, type Clock } from '../core/clock';
 import { PACE } from '../core/pace';
 import type { TokenIdentity } from '../core/token-check';
 import { toGitLabFailure } from './errors';
 import { boundedRequesterFn } from './requester';
+import { privateCa } from './tls';
 
-/** `clock`: what its deadlines and retry waits run on (a simulated one in soak tests). */
-export function createGitLabApi(url: string, token: string, clock: Clock = realClock) {
+/** `caFile`: runnerOps.gitlab.caFile as the token gate allows it (src/gitlab/tls.ts); `clock`: what its
+ * deadlines and retry waits run on (a simulated one in soak tests). */
+export function createGitLabApi(url: string, token: string, caFile?: string, clock: Clock = realClock) {
   return new Gitlab({
     host: url,
     token,
     queryTimeout: PACE.gitlab.queryTimeoutMs,
     requesterFn: boundedRequesterFn(clock),
+    // Handed to our requester untouched (gitbeaker types it as an http.Agent).
+    agent: privateCa(caFile) as unknown as Agent,
   });
 }
 export type GitLabApi = ReturnType<typeof createGitLabApi>;
 
 /** Who the token belongs to and what it may do: GET /user and GET /personal_access_tokens/self. */
-export async function fetchTokenIdentity(url: string, token: string): Promise<TokenIdentity> {
-  const api = createGitLabApi(url, token);
+export async function fetchTokenIdentity(url: string, token: string, caFile?: string): Promise<TokenIdentity> {
+  const api = createGitLabApi(url, token, caFile);
   try {
     const user = (await api.Users.showCurrentUser()) as { username: string; name: string; is_admin?: boolean };
     let self: { scopes?: string[]; expires_at?: string | null; active?: boolean; revoked?: boolean } | undefined;

@@ -51,9 +51,10 @@ export class GitLabFleet {
   constructor(
     readonly url: string,
     token: string,
+    caFile?: string,
     clock?: Clock,
   ) {
-    this.api = createGitLabApi(url, token, clock);
+    this.api = createGitLabApi(url, token, caFile, clock);
   }
 
   private async call<T>(what: () => Promise<T>): Promise<T> {

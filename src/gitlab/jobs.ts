@@ -23,8 +23,8 @@ export async function fetchJob(api: GitLabApi, projectId: number, jobId: number)
   };
 }
 
-export function jobTraceSource(url: string, token: string): JobTraceSource {
-  const api = createGitLabApi(url, token);
+export function jobTraceSource(url: string, token: string, caFile?: string): JobTraceSource {
+  const api = createGitLabApi(url, token, caFile);
   return {
     async trace(projectId, jobId) {
       try {
@@ -44,8 +44,13 @@ export function jobTraceSource(url: string, token: string): JobTraceSource {
 }
 
 /** The newest jobs of a project (its id or path: GitLab takes either), for the palette's picker. */
-export async function recentJobs(url: string, token: string, project: string | number): Promise<Job[]> {
-  const api = createGitLabApi(url, token);
+export async function recentJobs(
+  url: string,
+  token: string,
+  project: string | number,
+  caFile?: string,
+): Promise<Job[]> {
+  const api = createGitLabApi(url, token, caFile);
   try {
     const jobs = await api.Jobs.all(project, { perPage: PACE.tails.recentJobs, maxPages: 1 });
     return (jobs as unknown as Array<Record<string, unknown>>).map(toJob);

@@ -4,9 +4,9 @@ import type { ReprovisionGitLab } from '../core/ports';
 import { GitLabFleet } from './fleet';
 import { RunnerTokens } from './runner-tokens';
 
-export function reprovisionGitLab(url: string, token: string): ReprovisionGitLab {
-  const tokens = new RunnerTokens(url, token);
-  return Object.assign(new GitLabFleet(url, token), {
+export function reprovisionGitLab(url: string, token: string, caFile?: string): ReprovisionGitLab {
+  const tokens = new RunnerTokens(url, token, caFile);
+  return Object.assign(new GitLabFleet(url, token, caFile), {
     verifyRunnerToken: async (runnerToken: string) => (await tokens.verify(runnerToken)).outcome === 'accepted',
   });
 }

@@ -14,6 +14,7 @@ import { realClock, type Clock } from '../core/clock';
 import { parseRetryAfter } from '../core/retry-after';
 import { PACE } from '../core/pace';
 import { UnexpectedAnswer } from './errors';
+import { certificateFailure, certificateProblem, PrivateCa, withDispatcher, type Dispatcher } from './tls';
 
 const TRANSIENT = new Set([429, 502, 503, 504]);
 
@@ -98,7 +99,7 @@ async function attempt(
   request: (signal: AbortSignal) => Request,
   { timeoutMs, clock }: Pick<HandlerOptions, 'timeoutMs' | 'clock'>,
   signal: AbortSignal | undefined,
-  agent: unknown,
+  dispatcher: Dispatcher | undefined,
   settle: (request: Request, response: Response) => Promise<unknown>,
 ) {
   const deadline = new AbortController();
@@ -108,7 +109,7 @@ async function attempt(
   signal?.addEventListener('abort', follow, { once: true });
   const req = request(deadline.signal);
   try {
-    const response = await fetch(req, agent ? ({ dispatcher: agent } as unknown as RequestInit) : undefined);
+    const response = await fetch(req, withDispatcher(dispatcher));
     return await settle(req, response);
   } catch (e) {
     // A timeout while the headers or the body were on their way: the request rides along so the
@@ -143,6 +144,9 @@ async function handle(endpoint: string, options?: HandlerOptions) {
   const url = new URL(endpoint, base);
   url.search = searchParams ?? '';
   const rateLimit = getMatchingRateLimiter(endpoint, rateLimiters, method);
+  // gitbeaker hands its `agent` option through untouched: ours is the private CA, if one is set.
+  const ca = agent instanceof PrivateCa ? agent : undefined;
+  const dispatcher = await ca?.dispatcherFor(url);
   for (let n = 0; ; n += 1) {
     await rateLimit();
     const lastTry = method !== 'GET' || n + 1 >= PACE.gitlab.attempts;
@@ -152,7 +156,7 @@ async function handle(endpoint: string, options?: HandlerOptions) {
       (deadline) => new Request(url, { ...(init as RequestInit), method, signal: deadline, redirect: 'manual' }),
       { timeoutMs, clock },
       signal,
-      agent,
+      dispatcher,
       async (request, response) => {
         if (response.ok) return parse(request, response, asStream);
         if (response.status >= 300 && response.status < 400) throw redirected(request, response);
@@ -164,6 +168,9 @@ async function handle(endpoint: string, options?: HandlerOptions) {
         return RETRY;
       },
     ).catch((e: unknown) => {
+      const untrusted = certificateProblem(e);
+      // Not retried: the certificate will be the same on the next attempt.
+      if (untrusted) throw certificateFailure(String(prefixUrl).replace(/\/api\/v4\/?$/, ''), untrusted, ca?.file);
       if (lastTry || !isBrokenConnection(e)) throw e;
       return RETRY;
     });

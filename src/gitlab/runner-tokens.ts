@@ -13,8 +13,9 @@ export class RunnerTokens implements RunnerTokenPort {
   constructor(
     private readonly url: string,
     token: string,
+    caFile?: string,
   ) {
-    this.api = createGitLabApi(url, token);
+    this.api = createGitLabApi(url, token, caFile);
   }
 
   async reset(runnerId: number): Promise<{ token: string; expiresAt?: number }> {

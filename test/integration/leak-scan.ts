@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
+import type { GitLabHalf } from '../sandbox/gitlab/index';
 import type { GoogleSandbox } from '../sandbox/google/index';
 import type { Sandbox } from '../sandbox/server';
 import { ui } from './bridge';
@@ -60,8 +61,9 @@ export class LeakScan {
 }
 
 /**
- * Every value the sandbox holds that must never show: each generation of each secret in the
- * bucket (decrypted while its key version still can), the runners' tokens, the GitLab tokens.
+ * Every value the sandbox holds or held that must never show: each generation of each secret in
+ * the bucket (decrypted while its key version still can), every plaintext its KMS encrypted or
+ * decrypted, every runner token it issued (reset ones too), the GitLab tokens.
  */
 export function addSandboxSecrets(scan: LeakScan, sandbox: Sandbox): void {
   const google = sandbox.world.google as GoogleSandbox;
@@ -76,10 +78,9 @@ export function addSandboxSecrets(scan: LeakScan, sandbox: Sandbox): void {
       }
     }
   }
-  for (let id = 1; id <= 50; id++) {
-    const token = sandbox.world.gitlab.runnerToken(id);
-    if (token) scan.add(`runner #${id}'s token`, token);
-  }
+  for (const plaintext of google.state.kms.plaintextsSeen) scan.add('a value that went through KMS', plaintext);
+  const gitlab = sandbox.world.gitlab as GitLabHalf;
+  for (const token of gitlab.state.runnerTokensIssued) scan.add('a runner token', token);
   for (const [which, token] of Object.entries(sandbox.tokens)) scan.add(`GitLab ${which} token`, String(token));
 }
 

@@ -108,6 +108,9 @@ async function send(
   res.end(body);
 }
 
+/** Every sandbox this process started, closed ones too: the whole-run leak scan reads their worlds. */
+export const startedSandboxes: Sandbox[] = [];
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const clock = new SandboxClock(options.timeScale ?? 1);
   const requests = new RequestLog();
@@ -218,7 +221,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     'runnerOps.secrets.kmsKey': seeded.google.kmsKey,
   };
 
-  return {
+  const sandbox: Sandbox = {
     url,
     gitlabToken: seeded.tokens.admin,
     tokens: seeded.tokens,
@@ -232,6 +235,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  startedSandboxes.push(sandbox);
+  return sandbox;
 }
 
 /** /_sandbox/*: health, simulated clock, faults and the request log, for scripts and tests outside the process. */

@@ -2,7 +2,7 @@
 // runners it hosts, who serves their tags meanwhile, the jobs to drain, and each step's calls.
 import type { Job, Runner } from '../model';
 import { runnerLabel } from '../names';
-import type { WorkerInstance } from '../ports';
+import { CLAIM_LABEL, type WorkerInstance } from '../ports';
 import type { ReprovisionOptions } from './options';
 import { versionLine, type MetadataItem, type VersionChange } from './version';
 
@@ -130,7 +130,7 @@ export function planMarkdown(plan: ReprovisionPlan, o: ReprovisionOptions): stri
     '',
     '## Steps',
     '',
-    `1. **${STEP_TITLES.preflight}**: the template or group exists (${code(via.kind === 'template' ? 'compute.instanceTemplates.list' : 'compute.instanceGroupManagers.get')}); the worker's secrets download and decrypt (Cloud Storage, ${code('cloudkms.cryptoKeys.decrypt')}); GitLab accepts the runner token in its config.toml (${code('POST /runners/verify')}); another runner serves the tags (${code('GET /runners/:id')}).`,
+    `1. **${STEP_TITLES.preflight}**: the template or group exists (${code(via.kind === 'template' ? 'compute.instanceTemplates.list' : 'compute.instanceGroupManagers.get')}); the worker's secrets download and decrypt (Cloud Storage, ${code('cloudkms.cryptoKeys.decrypt')}); GitLab accepts the runner token in its config.toml (${code('POST /runners/verify')}); another runner serves the tags (${code('GET /runners/:id')}); then the VM is marked as this run's (${code(`compute.instances.setLabels ${CLAIM_LABEL}`)} under its label fingerprint: another window re-provisioning it meanwhile is refused).`,
     `2. **${STEP_TITLES.pause}** ${runnerIds}: ${code('PUT /runners/:id paused=true')}. A paused runner finishes its jobs but takes no new one.`,
     `3. **${STEP_TITLES.drain}**: ${code('GET /runners/:id/jobs?status=running')} every ${o.pollMs / 1000} s, up to ${minutes(o.drainTimeoutMs)}; then you choose: wait longer, cancel those jobs (${code('POST /projects/:id/jobs/:job_id/cancel')}), or stop here (the runner stays paused).`,
     via.kind === 'template'

@@ -1,11 +1,19 @@
 // The eight steps of a re-provision, as steps of runOperation (src/core/operation.ts): each one
 // reads what it needs from the journal's state and records what the next ones (or a resumed run)
 // must know, so running a step again after an interruption does no harm.
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Job, Runner } from '../model';
 import { runnerRef, plural } from '../names';
 import type { Step, StepContext } from '../operation';
-import type { ReprovisionCompute, ReprovisionGitLab, WorkerInstance, WorkerSecrets } from '../ports';
+import {
+  CLAIM_LABEL,
+  type Claim,
+  type ReprovisionCompute,
+  type ReprovisionGitLab,
+  type WorkerInstance,
+  type WorkerSecrets,
+} from '../ports';
 import type { ReprovisionOptions } from './options';
 import { orphanedTags, STEP_TITLES, type Recreation, type StepId } from './plan';
 import { pause } from './wait';
@@ -25,6 +33,10 @@ export interface ReprovisionState {
   version?: VersionChange;
   /** Runners that were already paused when the run began: they stay paused at the end. */
   pausedBefore: number[];
+  /** This run's id: the value of the label that claims the VM (CLAIM_LABEL) from the pause to the recreate. */
+  runId?: string;
+  /** Set once this run holds the claim on the VM it is about to recreate. */
+  claimed?: boolean;
   /** Set when the recreate began: check-ins before it are the old VM's. */
   recreatedAt?: number;
   /** Managers (system ids) each runner had before the recreate. */
@@ -108,6 +120,12 @@ async function preflight(deps: ReprovisionDeps, c: Ctx): Promise<void> {
   const hosted = s.runners.map(
     (r) => all.find((x) => x.id === r.id) ?? ({ ...r, status: 'unknown', paused: false } as Runner),
   );
+  // A runner paused since the plan was made: another window (or person) is at work on it.
+  const pausedSince = hosted.filter((r) => r.paused && !s.pausedBefore.includes(r.id));
+  if (pausedSince.length)
+    throw new StoppedHere(
+      `Refused: ${pausedSince.map(runnerRef).join(', ')} was paused by someone else after this plan was made (another window re-provisioning ${vmOf(s)}, or a person). Nothing was changed. Let that finish, then run the command again: the new plan starts from what is there now.`,
+    );
   const orphaned = orphanedTags(hosted, all);
   if (orphaned.length && !s.acceptOutage) {
     throw new StoppedHere(
@@ -120,6 +138,8 @@ async function preflight(deps: ReprovisionDeps, c: Ctx): Promise<void> {
       : 'another online runner serves every tag meanwhile.',
     orphaned.length ? 'warn' : 'info',
   );
+  // Last: a run refused here changed nothing, so its journal is not kept for resumption.
+  await claimVm(deps, c);
 }
 
 async function checkSecrets(deps: ReprovisionDeps, c: Ctx): Promise<void> {
@@ -159,6 +179,38 @@ async function pauseRunners(deps: ReprovisionDeps, c: Ctx): Promise<void> {
   }
 }
 
+/**
+ * From the end of the preflight to the recreate the VM carries this run's label, set under the labels'
+ * fingerprint: a second window (or person) re-provisioning the same VM meanwhile is refused
+ * before it pauses anything, and exactly one of two runs started at once goes on.
+ */
+async function claimVm(deps: ReprovisionDeps, c: Ctx): Promise<void> {
+  const s = c.journal.state;
+  if (s.claimed) return;
+  if (!s.runId) {
+    s.runId = randomBytes(8).toString('hex');
+    await c.save();
+  }
+  const claim = await deps.compute.claim(s.vm.zone, s.vm.name, s.vm.id, s.runId);
+  if (claim.kind !== 'claimed') throw new StoppedHere(claimRefusal(s, claim));
+  s.claimed = true;
+  await c.save();
+  c.log(`${vmOf(s)} is marked as being re-provisioned by this run (label ${CLAIM_LABEL}=${s.runId}).`);
+}
+
+function claimRefusal(s: ReprovisionState, claim: Exclude<Claim, { kind: 'claimed' }>): string {
+  if (claim.kind === 'replaced')
+    return `Refused: ${vmOf(s)} is no longer instance ${s.vm.id} (${claim.instanceId ? `it is instance ${claim.instanceId} now` : 'it is gone'}): someone else deleted or recreated it after this plan was made. Nothing was changed by this run. Run the command again for a plan of what is there now.`;
+  return `Refused: ${vmOf(s)} is being re-provisioned by another run (label ${CLAIM_LABEL}=${claim.by} on the VM, from another window or person). Nothing was changed by this run. Let that run finish; if it is over (its window was closed mid-run), resume it there, or remove the label (gcloud compute instances remove-labels ${vmOf(s)} --zone ${s.vm.zone} --labels=${CLAIM_LABEL}) and run again.`;
+}
+
+/** A run that stops before the recreate gives the VM back, so the next run (from any window) may go. */
+export async function releaseVm(deps: Pick<ReprovisionDeps, 'compute'>, s: ReprovisionState): Promise<void> {
+  if (!s.claimed || !s.runId) return;
+  await deps.compute.release(s.vm.zone, s.vm.name, s.runId);
+  s.claimed = false;
+}
+
 async function runningJobs(deps: ReprovisionDeps, s: ReprovisionState): Promise<Job[]> {
   return (await Promise.all(s.runners.map((r) => deps.gitlab.runningJobs(r.id)))).flat();
 }
@@ -179,10 +231,12 @@ async function drain(deps: ReprovisionDeps, c: Ctx): Promise<void> {
     c.report(`waiting for ${plural(jobs.length, 'job')}: ${names}`);
     if (deps.clock.now() >= deadline) {
       const choice = await deps.onDrainTimeout(jobs);
-      if (choice === 'stop')
+      if (choice === 'stop') {
+        await releaseVm(deps, s);
         throw new StoppedHere(
           `stopped by the operator with ${plural(jobs.length, 'job')} still running (${names}). ${capitalized(s.runners.map(runnerRef).join(', '))} stays paused; resume it, or run the command again to keep draining.`,
         );
+      }
       if (choice === 'cancel') {
         for (const job of jobs) {
           await deps.gitlab.cancelJob(job.projectId, job.id);
@@ -205,6 +259,8 @@ async function recreate(deps: ReprovisionDeps, c: Ctx): Promise<void> {
     await c.save();
   }
   const current = await deps.compute.instance(zone, name);
+  // Not ours to recreate: the claim is this run's only while the claimed instance is there.
+  if (current?.id === s.vm.id && !s.claimed) await claimVm(deps, c);
   if (s.via.kind === 'group') {
     if (current?.id === s.vm.id) {
       c.log(`asking group ${s.via.group} to recreate ${name}…`);
@@ -264,7 +320,12 @@ async function watchBoot(deps: ReprovisionDeps, c: Ctx): Promise<void> {
         const sentence = stateSentence(s, 'boot');
         // A retry must boot a new instance: this one is the one to replace now.
         c.journal.done = c.journal.done.filter((id) => id !== 'recreate');
-        Object.assign(s, { vm: { ...s.vm, id: s.newVm?.id ?? s.vm.id }, newVm: undefined, recreatedAt: undefined });
+        Object.assign(s, {
+          vm: { ...s.vm, id: s.newVm?.id ?? s.vm.id },
+          newVm: undefined,
+          recreatedAt: undefined,
+          claimed: false,
+        });
         throw new Error(
           `the startup script failed on ${name}: "${line.trim()}". ${sentence} Fix the cause (a secret, the template), then run again: it recreates the VM and watches the boot again.`,
         );

@@ -15,4 +15,6 @@ import './reprovision.test';
 import './token-rotation.test';
 import './insights.test';
 import './token-consent.test';
+import './whole-run-leak-scan.test';
+// Last: it reloads the window, and nothing after it runs in the old one.
 import './reprovision-reload.test';

@@ -14,6 +14,8 @@ const signIn = (url: string, token: string) =>
   vscode.commands.executeCommand<SignInResult>('runnerOps.signIn', { url, token });
 const setWorkspaceUrl = (url: string | undefined) =>
   vscode.workspace.getConfiguration().update('runnerOps.gitlab.url', url, vscode.ConfigurationTarget.Workspace);
+const setWorkspaceCaFile = (file: string | undefined) =>
+  vscode.workspace.getConfiguration().update('runnerOps.gitlab.caFile', file, vscode.ConfigurationTarget.Workspace);
 const views = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports.views;
 const AWAITS_CONSENT = /settings point Runner Ops at a GitLab server other than the one in your user settings/;
 const withToken = (sandbox: Sandbox, mark: number) => sandbox.requests.since(mark).filter((r) => r.privateToken);
@@ -42,6 +44,7 @@ suite('Workspace GitLab URL', () => {
   });
 
   suiteTeardown(async () => {
+    await setWorkspaceCaFile(undefined);
     await setWorkspaceUrl(undefined);
     await vscode.commands.executeCommand('runnerOps.signOut');
     await applySettings({ 'runnerOps.gitlab.url': theirs.url });
@@ -122,5 +125,26 @@ suite('Workspace GitLab URL', () => {
       );
       assert.match(runners.welcome, AWAITS_CONSENT);
     }
+  });
+
+  test('a certificate authority file named by the workspace is trusted only after a question naming it', async () => {
+    await setWorkspaceUrl(undefined); // back on the user's own server, signed in
+    const asked = answerConfirmations(false);
+    await setWorkspaceCaFile('/repo/certs/corp-ca.pem');
+    await eventually(
+      async () => asked.length,
+      (n) => n > 0,
+    );
+    const question = `This workspace's settings tell Runner Ops to trust the certificate authority in /repo/certs/corp-ca.pem for ${mine.url}. Whoever holds that authority's key could read your GitLab token on its way. Trust it? Only do this if you trust this workspace and know this file.`;
+    assert.deepEqual(asked, [question]);
+    await readEverything();
+    assert.equal(asked.length, 1, 'declined: not asked again on every refresh');
+
+    const yes = answerConfirmations(true);
+    assert.equal(await vscode.commands.executeCommand('runnerOps.allowWorkspaceGitLab'), true);
+    assert.deepEqual(yes, [question], 'the command asks again, naming the file');
+    assert.equal(await vscode.commands.executeCommand('runnerOps.allowWorkspaceGitLab'), true);
+    assert.equal(yes.length, 1, 'allowed: nothing left to ask');
+    await setWorkspaceCaFile(undefined);
   });
 });

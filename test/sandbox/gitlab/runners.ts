@@ -15,7 +15,7 @@ import {
 import { authenticate } from './auth';
 import { entityContext, type GitLabContext } from './context';
 import { jobWithProject, runner as runnerEntity, runnerDetails, runnerManager } from './entities';
-import { badRequest, forbidden, invalidParam } from './errors';
+import { badRequest, forbidden, invalidParam, notFound } from './errors';
 import { paginate } from './pagination';
 import { runnerStatus } from './runner-status';
 import type { GitLabState, RunnerRecord, RunnerType } from './state';
@@ -157,6 +157,22 @@ export function registerRunnerRoutes(router: Router, ctx: GitLabContext): void {
     return json(200, runnerDetails(entityContext(ctx), runner));
   });
 
+  // What `gitlab-runner unregister` calls for one host: removes that system_id's manager. Before
+  // /runners/:id, which would take `managers` for an id.
+  router.add('DELETE', '/api/v4/runners/managers', (req) => {
+    const { runner, body } = byRunnerToken(req);
+    if (typeof body.system_id !== 'string' || body.system_id === '') throw invalidParam('system_id is missing');
+    const list = state.managersByRunner.get(runner.id) ?? [];
+    const manager = list.find((m) => m.systemId === body.system_id);
+    if (!manager) throw notFound('Runner Manager');
+    state.managers.delete(manager.id);
+    state.managersByRunner.set(
+      runner.id,
+      list.filter((m) => m !== manager),
+    );
+    return { status: 204 };
+  });
+
   router.add('DELETE', '/api/v4/runners/:id', (req, params) => {
     const { user } = auth(req);
     const runner = findRunner(state, params.id);
@@ -202,22 +218,37 @@ export function registerRunnerRoutes(router: Router, ctx: GitLabContext): void {
     const { user } = auth(req);
     const runner = findRunner(state, params.id);
     requireRunnerAdmin(state, runner, user);
-    // The old token stops working at once: the index only knows the new one. The new token's
-    // expiry restarts from now when an expiration interval applies (Ci::Runner#reset_token!).
+    return json(201, resetToken(runner));
+  });
+
+  // The old token stops working at once: the index only knows the new one. The new token's
+  // expiry restarts from now when an expiration interval applies (Ci::Runner#reset_token!).
+  const resetToken = (runner: RunnerRecord) => {
     state.runnersByToken.delete(runner.token);
     runner.token = newRunnerToken();
     runner.tokenExpiresAt = runner.tokenLifetimeMs ? ctx.clock.now() + runner.tokenLifetimeMs : null;
-    state.runnersByToken.set(runner.token, runner);
-    return json(201, { token: runner.token, token_expires_at: expiresAt(runner) });
-  });
+    state.indexToken(runner);
+    return { token: runner.token, token_expires_at: expiresAt(runner) };
+  };
 
-  // Authenticated by the runner token in the body, not a user's: what `gitlab-runner verify` calls.
-  // With a system_id GitLab ensures that manager exists; it does not count as a contact.
-  router.add('POST', '/api/v4/runners/verify', (req) => {
+  /** The runner whose (valid) token the body carries, as `gitlab-runner` authenticates; 403 otherwise. */
+  const byRunnerToken = (req: SandboxRequest) => {
     const body = readJson(req);
     if (typeof body.token !== 'string' || body.token === '') throw invalidParam('token is missing');
     const runner = state.runnersByToken.get(body.token);
     if (!runner || !ctx.sim.tokenValid(runner, ctx.clock.now())) throw forbidden();
+    return { runner, body };
+  };
+
+  // What `gitlab-runner reset-token` calls: authenticated by the runner's own token.
+  router.add('POST', '/api/v4/runners/reset_authentication_token', (req) =>
+    json(201, resetToken(byRunnerToken(req).runner)),
+  );
+
+  // Authenticated by the runner token in the body, not a user's: what `gitlab-runner verify` calls.
+  // With a system_id GitLab ensures that manager exists; it does not count as a contact.
+  router.add('POST', '/api/v4/runners/verify', (req) => {
+    const { runner, body } = byRunnerToken(req);
     if (runner.runnerType === 'project_type' && runner.projectIds.length === 0)
       throw new HttpError(422, { message: 'Runner is orphaned' });
     if (typeof body.system_id === 'string' && body.system_id !== '')

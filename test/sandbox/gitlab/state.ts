@@ -192,6 +192,8 @@ export class GitLabState {
   readonly projects = new Map<number, ProjectRecord>();
   readonly runners = new Map<number, RunnerRecord>();
   readonly runnersByToken = new Map<string, RunnerRecord>();
+  /** Every runner token ever issued, reset ones included: what the leak scan must find nowhere. */
+  readonly runnerTokensIssued = new Set<string>();
   readonly managers = new Map<number, ManagerRecord>();
   readonly managersByRunner = new Map<number, ManagerRecord[]>();
   readonly pipelines = new Map<number, PipelineRecord>();
@@ -214,7 +216,12 @@ export class GitLabState {
 
   addRunner(runner: RunnerRecord): void {
     this.runners.set(runner.id, runner);
+    this.indexToken(runner);
+  }
+
+  indexToken(runner: RunnerRecord): void {
     this.runnersByToken.set(runner.token, runner);
+    this.runnerTokensIssued.add(runner.token);
   }
 
   removeRunner(runner: RunnerRecord): void {

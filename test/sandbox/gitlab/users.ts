@@ -1,5 +1,5 @@
 // The caller's own user and token, and project details.
-import { json, type Router } from '../http';
+import { json, type Handler, type Router } from '../http';
 import { findProject } from './access';
 import { authenticate, authenticateAnyScope } from './auth';
 import { currentUser, personalAccessToken, projectDetails } from './entities';
@@ -19,9 +19,9 @@ export function registerUserRoutes(router: Router, ctx: GitLabContext): void {
     return json(200, personalAccessToken(token, ctx.clock.now()));
   });
 
-  // lib/api/metadata.rb: `GET /version` answers the Metadata entity, to any token with read_api,
-  // api or read_user (as the metadata endpoint).
-  router.add('GET', '/api/v4/version', (req) => {
+  // lib/api/metadata.rb: `GET /metadata` and `GET /version` answer the same Metadata entity, to any
+  // token with read_api, api or read_user.
+  const metadata: Handler = (req) => {
     authenticate(state, req, ctx.clock.now(), ['read_user']);
     const version = state.serverVersion;
     const plain = version.replace(/-ee$/, '');
@@ -36,7 +36,9 @@ export function registerUserRoutes(router: Router, ctx: GitLabContext): void {
       },
       enterprise: version.endsWith('-ee'),
     });
-  });
+  };
+  router.add('GET', '/api/v4/version', metadata);
+  router.add('GET', '/api/v4/metadata', metadata);
 
   router.add('GET', '/api/v4/projects/:id', (req, params) => {
     const { user } = authenticate(state, req, ctx.clock.now());

@@ -45,6 +45,8 @@ export class KmsState {
    * seeded VMs decrypt the same stored objects. The version's state is still checked each time.
    */
   private readonly opened = new WeakMap<Buffer, { version: KeyVersion; plaintext: Buffer }>();
+  /** Every plaintext encrypted or decrypted here, as UTF-8: what the leak scan must find nowhere. */
+  readonly plaintextsSeen = new Set<string>();
 
   constructor(private readonly ctx: GoogleContext) {}
 
@@ -193,6 +195,7 @@ export class KmsState {
       );
     }
     if (version.state !== 'ENABLED') throw notEnabled(key, version);
+    this.plaintextsSeen.add(plaintext.toString('utf8'));
     return { key, version, ciphertext: seal(version.number, version.material!, plaintext, aad) };
   }
 
@@ -210,6 +213,7 @@ export class KmsState {
     const memo = aad.length === 0 ? this.opened.get(ciphertext) : undefined;
     const plaintext = memo?.version === version ? memo.plaintext : open(version.material!, ciphertext, aad);
     if (!plaintext) throw rpcError(400, "Decryption failed: verify that 'name' refers to the correct CryptoKey.");
+    if (!memo) this.plaintextsSeen.add(plaintext.toString('utf8'));
     if (aad.length === 0) this.opened.set(ciphertext, { version, plaintext });
     return { version, plaintext: Buffer.from(plaintext), usedPrimary: key.primary === number };
   }

@@ -15,6 +15,7 @@ import {
   projectRefProblem,
   zoneProblem,
 } from '../../../src/core/input-checks';
+import { caFilePathProblem, readCaPem } from '../../../src/core/private-ca';
 import { refuseValue } from '../../../src/core/secret-write';
 
 const urlProblem = (url: string) => {
@@ -29,6 +30,22 @@ const urlProblem = (url: string) => {
 const settingProblems = (key: string, value: unknown) =>
   readSettings({ get: <T>(k: string, d: T) => (k === key ? (value as T) : d) }).problems.join(' | ');
 const text = (s: string) => new TextEncoder().encode(s);
+/** What runnerOps.gitlab.caFile's contents say when the file holds `pem` (test/unit/gitlab/private-ca.test.ts reads real files). */
+const caFileProblem = (pem: string) => {
+  const read = readCaPem(pem, '/etc/ssl/ca.pem', new Date('2030-01-01T00:00:00Z'));
+  return 'problem' in read ? read.problem : undefined;
+};
+/** A self-signed CA (openssl, P-256) valid 2026-12-02 to 2026-12-04: long expired by the date above. */
+const SHORT_LIVED_CA = `-----BEGIN CERTIFICATE-----
+MIIBezCCASGgAwIBAgIUL/t11kzrG6aLO1Me76EmkgeH9YowCgYIKoZIzj0EAwIw
+EzERMA8GA1UEAwwIT2xkIFRlc3QwHhcNMjYxMjAyMDg1NDAxWhcNMjYxMjA0MDg1
+NDAxWjATMREwDwYDVQQDDAhPbGQgVGVzdDBZMBMGByqGSM49AgEGCCqGSM49AwEH
+A0IABH5EyADq9UDEzyts9+J/guWaQ0XvuvAnk0MjpALd+YTuJ5xAzaDZJpgsRmMz
+cO78+7F/Owpo4/ZsuJBWe/jAYcKjUzBRMB0GA1UdDgQWBBTKOhvFXFhdOemISpuF
+880CDkPixTAfBgNVHSMEGDAWgBTKOhvFXFhdOemISpuF880CDkPixTAPBgNVHRMB
+Af8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIEytTmwTPccz6lbtHiW850CHwTXY
+xh11BoX27xsSaToRAiEA97KkVVSKHOa52c4lBktWcMO8qCJ8MliTFWKFvmb1n1I=
+-----END CERTIFICATE-----`;
 
 type Row = [input: unknown, message: string];
 const corpus: Array<{ what: string; check: (input: never) => string | undefined; rows: Row[] }> = [
@@ -352,6 +369,78 @@ const corpus: Array<{ what: string; check: (input: never) => string | undefined;
     ],
   },
   {
+    what: 'GitLab CA file path',
+    check: caFilePathProblem,
+    rows: [
+      [
+        'ca.pem',
+        'runnerOps.gitlab.caFile is the relative path "ca.pem"; give an absolute path (or one starting with ~/), e.g. /etc/ssl/certs/my-ca.pem.',
+      ],
+      [
+        './certs/company-ca.pem',
+        'runnerOps.gitlab.caFile is the relative path "./certs/company-ca.pem"; give an absolute path (or one starting with ~/), e.g. /etc/ssl/certs/my-ca.pem.',
+      ],
+      [
+        '~user/ca.pem',
+        'runnerOps.gitlab.caFile is the relative path "~user/ca.pem"; give an absolute path (or one starting with ~/), e.g. /etc/ssl/certs/my-ca.pem.',
+      ],
+      [
+        'https://pki.example.com/ca.pem',
+        'runnerOps.gitlab.caFile is a URL ("https://pki.example.com/ca.pem"); give the path of a PEM file on this machine, e.g. /etc/ssl/certs/my-ca.pem.',
+      ],
+      [
+        'file:///etc/ssl/ca.pem',
+        'runnerOps.gitlab.caFile is a URL ("file:///etc/ssl/ca.pem"); give the path of a PEM file on this machine, e.g. /etc/ssl/certs/my-ca.pem.',
+      ],
+    ],
+  },
+  {
+    what: 'GitLab CA file content',
+    check: caFileProblem,
+    rows: [
+      [
+        '',
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem is empty. Put the PEM certificate of your GitLab server’s certificate authority in it.',
+      ],
+      [
+        ' \n\n',
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem is empty. Put the PEM certificate of your GitLab server’s certificate authority in it.',
+      ],
+      [
+        'our CA is the one from IT',
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" block).',
+      ],
+      [
+        '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n',
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem holds a private key, not a certificate. Give the certificate authority’s certificate (never a key).',
+      ],
+      [
+        '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n',
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem holds a certificate request, not a certificate. Give the certificate authority’s certificate.',
+      ],
+      [
+        SHORT_LIVED_CA.slice(0, 200),
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem has a certificate that is cut off (no "-----END CERTIFICATE-----" line).',
+      ],
+      [
+        '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n',
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem has a certificate block (number 1) that is not a valid certificate.',
+      ],
+      [
+        `${SHORT_LIVED_CA}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`,
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem has a certificate block (number 2) that is not a valid certificate.',
+      ],
+      [
+        '0\u0082\u0001{0\u0082\u0001!\u00a0\u0003\u0002\u0001\u0002',
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem is not PEM text (a binary DER file?). Convert it: openssl x509 -inform der -in ca.der -out ca.pem.',
+      ],
+      [
+        SHORT_LIVED_CA,
+        'runnerOps.gitlab.caFile: /etc/ssl/ca.pem holds only expired certificates (the last one expired on 2026-12-04).',
+      ],
+    ],
+  },
+  {
     what: 'secret value',
     check: ([name, value]: [string, Uint8Array]) => refuseValue(name, value),
     rows: [
@@ -412,4 +501,10 @@ test('good values pass every check (the corpus is not passing by refusing everyt
   assert.equal(kmsKeyNameProblem('projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k'), undefined);
   assert.equal(settingProblems('refresh.slowSeconds', 60), '');
   assert.equal(refuseValue('runners/config.toml', text('concurrent = 4\n')), undefined);
+  assert.equal(caFilePathProblem('/etc/ssl/certs/company-ca.pem'), undefined);
+  assert.equal(caFilePathProblem('~/certs/company-ca.pem'), undefined);
+  assert.equal(caFilePathProblem(''), undefined);
+  assert.deepEqual(readCaPem(SHORT_LIVED_CA, '/ca.pem', new Date('2026-12-03T00:00:00Z')), {
+    certificates: [SHORT_LIVED_CA],
+  });
 });

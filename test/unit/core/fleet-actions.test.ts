@@ -48,6 +48,7 @@ function world(options: { signedIn?: boolean } = {}) {
   let pipelines = [pipeline(9, 'failed'), pipeline(8, 'running'), pipeline(5, 'success')];
   let scheduleLast: PipelineSchedule['lastPipeline'] = nightly.lastPipeline;
   let reportsLast = true;
+  let runnerPaused = false;
   const record = (what: string) => {
     reached.push(what);
     busyWhenCalled.push([...store.busy].map(([k, v]) => `${k} ${v}`).join(', '));
@@ -63,8 +64,10 @@ function world(options: { signedIn?: boolean } = {}) {
     pipelines: async () => ({ pipelines }),
     pipeline: async (_: number, id: number) => (record(`GET pipeline ${id}`), find(id)),
     pipelineJobs: async () => [],
+    runner: async (id: number) => (record(`GET runner ${id}`), { ...runner, paused: runnerPaused }),
     setRunnerPaused: async (id: number, paused: boolean) => (
       record(`PUT runner ${id} paused=${paused}`),
+      (runnerPaused = paused),
       { ...runner, paused }
     ),
     retryPipeline: async (_: number, id: number) => (record(`POST retry ${id}`), setStatus(id, 'pending'), find(id)),
@@ -101,6 +104,8 @@ function world(options: { signedIn?: boolean } = {}) {
     /** Forgets what the initial load reached. */
     clear: () => ((reached.length = 0), (busyWhenCalled.length = 0)),
     setStatus,
+    /** Someone else (another window) pauses or resumes the runner. */
+    setPausedElsewhere: (paused: boolean) => (runnerPaused = paused),
     /** GitLab has not linked the new pipeline to the schedule yet. */
     lastNotReported: () => (reportsLast = false),
   };
@@ -111,12 +116,23 @@ test('pausing a runner reaches GitLab with the row marked "Pausing…", then pat
   await w.store.refresh('runners');
   w.clear();
   const updated = await w.actions.setRunnerPaused(runner, true);
-  assert.equal(updated.paused, true);
-  assert.deepEqual(w.reached, ['PUT runner 12 paused=true']);
-  assert.deepEqual(w.busyWhenCalled, ['runner:12 Pausing…']);
+  assert.deepEqual([updated.runner.paused, updated.already], [true, false]);
+  assert.deepEqual(w.reached, ['GET runner 12', 'PUT runner 12 paused=true']);
+  assert.deepEqual(w.busyWhenCalled, ['runner:12 Pausing…', 'runner:12 Pausing…']);
   assert.equal(w.store.busy.get('runner:12'), undefined, 'the mark is cleared');
   assert.equal(w.store.runners.value?.[0].paused, true, 'the store shows the runner paused at once');
   assert.ok(w.marks.includes('Pausing…'), 'the views were told of the mark');
+});
+
+test('pausing a runner someone else paused since the view was read sends nothing and says so', async () => {
+  const w = world();
+  await w.store.refresh('runners');
+  w.clear();
+  w.setPausedElsewhere(true);
+  const result = await w.actions.setRunnerPaused(runner, true);
+  assert.deepEqual([result.runner.paused, result.already], [true, true]);
+  assert.deepEqual(w.reached, ['GET runner 12'], 'no PUT');
+  assert.equal(w.store.runners.value?.[0].paused, true, 'the row shows what GitLab has');
 });
 
 test('retrying a pipeline marks it "Retrying…", patches it, and watches it until it settles', async () => {

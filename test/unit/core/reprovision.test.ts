@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Job, Runner, RunnerManager } from '../../../src/core/model';
 import { Journals, runOperation, type Journal, type OperationOutcome } from '../../../src/core/operation';
-import type { ReprovisionCompute, ReprovisionGitLab, WorkerInstance, WorkerSecrets } from '../../../src/core/ports';
+import {
+  CLAIM_LABEL,
+  type ReprovisionCompute,
+  type ReprovisionGitLab,
+  type WorkerInstance,
+  type WorkerSecrets,
+} from '../../../src/core/ports';
 import { defaultOptions } from '../../../src/core/reprovision/options';
 import {
   reprovisionSteps,
@@ -80,6 +86,21 @@ function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?: Job[];
       }, 8_000);
     },
     recreateInGroup: async () => undefined,
+    // Like Compute's setLabels under the fingerprint read just before: atomic here, so one of two claims wins.
+    claim: async (_zone, _name, instanceId, runId) => {
+      if (!vm || vm.id !== instanceId) return { kind: 'replaced', instanceId: vm?.id };
+      const holder = vm.labels[CLAIM_LABEL];
+      if (holder && holder !== runId) return { kind: 'held', by: holder };
+      if (!holder) calls.push(`claim ${vm.name}`);
+      vm = { ...vm, labels: { ...vm.labels, [CLAIM_LABEL]: runId } };
+      return { kind: 'claimed' };
+    },
+    release: async (_zone, _name, runId) => {
+      if (!vm || vm.labels[CLAIM_LABEL] !== runId) return;
+      calls.push(`release ${vm.name}`);
+      const { [CLAIM_LABEL]: _gone, ...labels } = vm.labels;
+      vm = { ...vm, labels };
+    },
     serial: async (_z, _n, start) => ({ contents: console.slice(start), next: console.length }),
   };
   const gitlab: ReprovisionGitLab = {
@@ -205,6 +226,7 @@ test('a full re-provision: verify secrets, pause, recreate from the template, bo
   assert.deepEqual(w.calls, [
     'verify gs://b/runners/deploy-key.enc',
     'verify gs://b/runners/worker-b/config.toml.enc',
+    'claim worker-b',
     'pause #2',
     'delete z-b/worker-b',
     'insert z-b/worker-b from tmpl labels={"role":"gitlab-runner"}',
@@ -279,7 +301,7 @@ test('drain timeout: "stop here" leaves the runner paused and says so; "cancel" 
     (outcome as { error: Error }).error.message,
     /stopped by the operator with 1 job still running \(#7 plan \(infra\/fleet\)\)\. Runner #2 'worker-b' stays paused/,
   );
-  assert.deepEqual(stopped.calls.slice(-1), ['pause #2']);
+  assert.deepEqual(stopped.calls.slice(-2), ['pause #2', 'release worker-b'], 'the VM is free for the next run');
   assert.equal(stopped.runners.get(2)!.paused, true);
 
   const cancelled = world(clock, { runningJobs: [job(7)] });
@@ -349,7 +371,8 @@ test('after a failed boot, running again recreates the failed instance and goes 
   saved.state.vm.id = good.vm()!.id;
   const second = await run(clock, depsFor(clock, good), saved, journals);
   assert.deepEqual(second.outcome, { outcome: 'done' });
-  assert.deepEqual(good.calls.slice(0, 2), [
+  assert.deepEqual(good.calls.slice(0, 3), [
+    'claim worker-b',
     'delete z-b/worker-b',
     'insert z-b/worker-b from tmpl labels={"role":"gitlab-runner"}',
   ]);
@@ -561,5 +584,64 @@ test('the smoke test: its pipeline passed on the re-provisioned runner, or only 
   assert.equal(
     smokeSentence(state),
     'Smoke pipeline #41 passed, but on another runner: http://gitlab/p/-/pipelines/41.',
+  );
+});
+
+test('two windows re-provision the same VM at once: one recreates it once, the other is refused and says why', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  const [first, second] = [journalFor([B]), journalFor([B])];
+  const runs = await Promise.all([
+    run(clock, depsFor(clock, w), first, memoryJournals()),
+    run(clock, depsFor(clock, w), second, memoryJournals()),
+  ]);
+  const outcomes = runs.map((r) => r.outcome.outcome).sort();
+  assert.deepEqual(outcomes, ['done', 'failed']);
+  const refused = runs.find((r) => r.outcome.outcome === 'failed')!;
+  const winner = [first, second].find((j) => j.done.includes('smoke'))!;
+  assert.match(
+    (refused.outcome as { error: Error }).error.message,
+    new RegExp(
+      `^Refused: worker-b is being re-provisioned by another run \\(label ${CLAIM_LABEL}=${winner.state.runId} `,
+    ),
+  );
+  assert.equal(w.calls.filter((c) => c.startsWith('delete')).length, 1, 'deleted once');
+  assert.equal(w.calls.filter((c) => c.startsWith('insert')).length, 1, 'inserted once');
+  assert.equal(w.calls.filter((c) => c === 'resume #2').length, 1, 'resumed once, by the run that paused it');
+  assert.equal(w.runners.get(2)!.paused, false);
+  assert.equal(w.vm()!.labels[CLAIM_LABEL], undefined, 'the new VM carries no claim');
+});
+
+test('a runner paused by someone else after the plan was made: refused at the preflight, nothing changed', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  const journal = journalFor([B]);
+  w.runners.get(2)!.paused = true; // another window's re-provision paused it after this plan
+  const { outcome } = await run(clock, depsFor(clock, w), journal);
+  assert.equal(
+    (outcome as { error: Error }).error.message,
+    "Refused: runner #2 'worker-b' was paused by someone else after this plan was made (another window re-provisioning worker-b, or a person). Nothing was changed. Let that finish, then run the command again: the new plan starts from what is there now.",
+  );
+  assert.deepEqual(
+    w.calls.filter((c) => !c.startsWith('verify')),
+    [],
+  );
+});
+
+test('the VM recreated by someone else after the plan: refused at the preflight, before anything changes', async () => {
+  const clock = new FakeClock();
+  const w = world(clock);
+  const journal = journalFor([B]);
+  await w.compute.deleteInstance('z-b', 'worker-b');
+  await w.compute.insertFromTemplate('z-b', 'worker-b', 'tmpl', { labels: {}, metadata: METADATA });
+  w.calls.length = 0;
+  const { outcome } = await run(clock, depsFor(clock, w), journal);
+  assert.equal(
+    (outcome as { error: Error }).error.message,
+    'Refused: worker-b is no longer instance 100 (it is instance 200 now): someone else deleted or recreated it after this plan was made. Nothing was changed by this run. Run the command again for a plan of what is there now.',
+  );
+  assert.deepEqual(
+    w.calls.filter((c) => !c.startsWith('verify')),
+    [],
   );
 });

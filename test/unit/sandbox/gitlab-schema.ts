@@ -33,6 +33,11 @@ const OVERRIDES: Record<string, Record<string, unknown>> = {
   APIEntitiesUser: { followers: { type: 'integer' }, following: { type: 'integer' } },
   APIEntitiesPersonalAccessToken: { expires_at: { type: 'string', format: 'date' } },
   APIEntitiesCiPipelineSchedule: { inputs: arrayOf(ref('APIEntitiesCiInput')) },
+  // Docs example of a schedule's details: "variables": [{...}] (a list, as inputs).
+  APIEntitiesCiPipelineScheduleDetails: {
+    inputs: arrayOf(ref('APIEntitiesCiInput')),
+    variables: arrayOf(ref('APIEntitiesCiVariable')),
+  },
   APIEntitiesProjectsWithAccessAndCatalogSetting: {
     custom_attributes: arrayOf(ref('APIEntitiesCustomAttribute')),
     // Docs show integer access levels ({"access_level": 40, "notification_level": 3}), null when not a member.

@@ -86,7 +86,7 @@ test('ten simulated minutes at 20% faults: every view stays readable, recovers o
     gcpZones: sandbox.settings['runnerOps.gcp.zones'] as string[],
     instanceFilter: sandbox.settings['runnerOps.gcp.instanceFilter'] as string,
   };
-  const gitlab = new GitLabFleet(sandbox.url, sandbox.gitlabToken, clock);
+  const gitlab = new GitLabFleet(sandbox.url, sandbox.gitlabToken, undefined, clock);
   const compute = new ComputeAdapter(settings);
   const port = secretsPort(settings, clock);
   const store = new FleetStore({

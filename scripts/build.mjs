@@ -19,6 +19,7 @@ const lazyBundles = {
   './gcp/compute-bundle': 'gcp-compute',
   './gcp/logging': 'gcp-logging',
   './gcp/secrets-bundle': 'gcp-secrets',
+  './gitlab/undici-agent': 'undici',
 };
 
 /** The Compute services the adapters construct clients for. */

@@ -9,3 +9,4 @@ export const loadSecrets = () => import('./gcp/secrets-bundle');
 export const loadChecklist = loadSecrets;
 export const loadSerial = loadCompute;
 export const loadGitLabJobs = loadGitLab;
+export const loadUndici = () => import('./gitlab/undici-agent');

@@ -10,6 +10,7 @@ import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { Failure } from '../core/failures';
 import { caFilePathProblem, expandHome, readCaPem } from '../core/private-ca';
+import { loadUndici } from '../lazy';
 
 /** The CA file for one adapter: read on first use (again after a failure, so a fixed file is picked up). */
 export class PrivateCa {
@@ -39,7 +40,7 @@ export class PrivateCa {
     }
     const read = readCaPem(text, this.file, new Date());
     if ('problem' in read) throw caFailure(read.problem);
-    const { Agent } = await import('undici');
+    const { Agent } = await loadUndici();
     return new Agent({ connect: { ca: [...rootCertificates, ...read.certificates] } });
   }
 }

@@ -88,7 +88,7 @@ export class FleetStore {
 
   private load<T>(
     current: Loadable<T>,
-    fetch: () => Promise<T>,
+    fetch: (shown: (partial: T) => void) => Promise<T>,
     changed: (next: Loadable<T>) => void,
   ): Promise<Loadable<T>> {
     return load(current, fetch, this.sources.now, changed, this.sources.onFailure);
@@ -160,12 +160,7 @@ export class FleetStore {
     }
     this.workers = await this.load(
       this.workers,
-      () =>
-        compute.listWorkers((vms) => {
-          if (this.workers.value !== undefined && !this.workers.loading) return; // a refresh keeps its rows
-          this.workers = { ...this.workers, value: vms, loading: true };
-          this.emit('workers');
-        }),
+      (shown) => compute.listWorkers(shown),
       (next) => {
         this.workers = next;
         this.emit('workers');
@@ -221,17 +216,12 @@ export class FleetStore {
     this.runners = await this.load(
       this.runners,
       // Details for the rows shown first and the expanded ones (their jobs are loaded).
-      () =>
+      (shown) =>
         gitlab.runners(projects, this.admin === true, {
           first: this.pace.visibleRows,
           ids: this.runnerJobs.keys(),
           // Rows first, details after: a first load shows the lists' rows at once.
-          listed: (rows) => {
-            if (this.runners.value !== undefined) return;
-            this.runners = { ...this.runners, value: rows };
-            this.emit('runners');
-            this.emit('workers');
-          },
+          listed: shown,
         }),
       (next) => {
         this.runners = next;

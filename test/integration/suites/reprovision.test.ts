@@ -29,7 +29,7 @@ const store = (): FleetStore => api().services.store();
 const COMMAND = 'runnerOps.reprovisionWorker';
 type Report = { outcome: string; step?: string; message?: string };
 
-/** POSTs that change nothing: the Secrets view's decrypt checks, token verifies, the checklist's permission tests. */
+/** POSTs that change nothing: decrypt checks, token verifies, permission tests, waits on an operation. */
 const READ_ONLY_POST = /:decrypt|\/runners\/verify$|testIamPermissions/;
 
 suite('Re-provision', function () {

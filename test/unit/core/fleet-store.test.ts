@@ -370,3 +370,27 @@ test('the runners and pipelines of a first read share one lookup of the projects
     ['project infra/runner-fleet'],
   );
 });
+
+test('rows first, then a failure: the rows read so far stay, with the time they were read', async () => {
+  let now = 1_000;
+  const store = new FleetStore({
+    compute: async () => ({
+      listWorkers: async (listed?: (vms: WorkerVm[]) => void) => {
+        listed?.([{ id: '1', name: 'vm-1', zone: 'europe-west1-b', status: 'RUNNING', machineType: 'e2', labels: {} }]);
+        now = 2_000;
+        throw new Error('the second page failed');
+      },
+      guestAttributes: async () => null,
+    }),
+    gitlab: async () => undefined,
+    projects: [],
+    now: () => now,
+  });
+  await store.refresh('workers');
+  assert.deepEqual(
+    store.workers.value?.map((v) => v.name),
+    ['vm-1'],
+  );
+  assert.equal(store.workers.loadedAt, 1_000, 'the last good read is the first page');
+  assert.equal(store.workers.error?.message, 'the second page failed');
+});

@@ -56,6 +56,7 @@ function anything(record?: (path: string) => void, path = ''): unknown {
   const fn = () => undefined;
   return new Proxy(fn, {
     get: (_t, key) => {
+      if (key === Symbol.toPrimitive) return () => `[anything${path}]`; // registered work may print it
       if (key === 'then' || typeof key === 'symbol') return undefined;
       record?.(`${path}.${key}`);
       return anything(record, `${path}.${key}`);

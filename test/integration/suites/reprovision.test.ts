@@ -30,7 +30,7 @@ const COMMAND = 'runnerOps.reprovisionWorker';
 type Report = { outcome: string; step?: string; message?: string };
 
 /** POSTs that change nothing: decrypt checks, token verifies, permission tests, waits on an operation. */
-const READ_ONLY_POST = /:decrypt|\/runners\/verify$|testIamPermissions/;
+const READ_ONLY_POST = /:decrypt|\/runners\/verify$|testIamPermissions|\/operations\/[^/]+\/wait$/;
 
 suite('Re-provision', function () {
   this.timeout(180_000);

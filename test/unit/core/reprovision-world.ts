@@ -27,7 +27,11 @@ export const METADATA = [
   { key: 'runner-config-prefix', value: 'gs://b/runners' },
 ];
 
-export function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?: Job[]; checkIn?: boolean } = {}) {
+export function world(
+  clock: FakeClock,
+  /** `newIp`: the recreated VM's internal IP (10.0.0.9 unless said: the old one may come back). */
+  opts: { bootLine?: string; runningJobs?: Job[]; checkIn?: boolean; newIp?: string } = {},
+) {
   const calls: string[] = [];
   let vm: WorkerInstance | undefined = {
     id: '100',
@@ -60,7 +64,15 @@ export function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?:
       // Like the sandbox's startup script: the metadata's image tag decides the runner's version.
       const tag = keep.metadata.find((m) => m.key === 'runner-image-tag')?.value;
       const id = String(nextId++);
-      vm = { id, name, zone, status: 'STAGING', internalIp: '10.0.0.9', labels: keep.labels, metadata: keep.metadata };
+      vm = {
+        id,
+        name,
+        zone,
+        status: 'STAGING',
+        internalIp: opts.newIp ?? '10.0.0.9',
+        labels: keep.labels,
+        metadata: keep.metadata,
+      };
       clock.setTimeout(() => {
         vm!.status = 'RUNNING';
         console = 'SeaBIOS\r\nstartup-script: Fetching gs://b/runners/deploy-key.enc\r\n';
@@ -70,7 +82,7 @@ export function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?:
         if (opts.checkIn !== false)
           managers.push({
             systemId: `s_${id}`,
-            ipAddress: '10.0.0.9',
+            ipAddress: opts.newIp ?? '10.0.0.9',
             contactedAt: clock.now() + 1_000,
             version: impliedVersion(tag) ?? '17.11.0',
           });
@@ -131,6 +143,7 @@ export function world(clock: FakeClock, opts: { bootLine?: string; runningJobs?:
     gitlab,
     secrets,
     finishJobs: () => (running = []),
+    running: () => running,
     vm: () => vm,
   };
 }

@@ -27,6 +27,7 @@ import {
 } from '../core/reprovision/plan';
 import {
   canRollBack,
+  claimGivenBack,
   releaseVm,
   reprovisionSteps,
   smokeSentence,
@@ -315,8 +316,10 @@ async function run(
         : undefined,
   });
   await audit(services, gitlab, journal, outcome, auditFile);
-  // Stopped before anything changed: nothing to resume, so nothing is offered at the next start.
-  if (outcome.outcome !== 'done' && journal.done.length === 0) await journals(services).discard(journal);
+  // Stopped before anything changed: nothing to resume, so nothing is offered at the next start
+  // (once its claim, maybe set though the answer was lost, is given back).
+  if (outcome.outcome !== 'done' && journal.done.length === 0 && (await claimGivenBack({ compute }, journal.state)))
+    await journals(services).discard(journal);
   services.refresh();
   if (outcome.outcome === 'done') return finished(services, gitlab, journal);
   const message = journal.stopped?.message;

@@ -172,5 +172,6 @@ export function stoppedSentence(
   const at = stop ? steps.findIndex((s) => s.id === stop.step) : journal.done.length;
   const step = steps[at];
   const where = step ? `step ${at + 1} of ${steps.length} (${step.title})` : `after step ${journal.done.length}`;
-  return stop ? `stopped at ${where}: ${stop.message}` : `interrupted at ${where}`;
+  // Callers end the sentence: a message's own full stop would make it "..".
+  return stop ? `stopped at ${where}: ${stop.message.replace(/\.$/, '')}` : `interrupted at ${where}`;
 }

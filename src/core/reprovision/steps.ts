@@ -211,6 +211,22 @@ export async function releaseVm(deps: Pick<ReprovisionDeps, 'compute'>, s: Repro
   s.claimed = false;
 }
 
+/**
+ * A run stopped in the preflight changed nothing, but its claim may be on the VM even when the
+ * answer to setting it was lost. True once given back (the run may be forgotten); false when
+ * that failed too: keep the journal, whose resumption holds the same claim.
+ */
+export async function claimGivenBack(deps: Pick<ReprovisionDeps, 'compute'>, s: ReprovisionState): Promise<boolean> {
+  if (!s.runId) return true;
+  try {
+    await deps.compute.release(s.vm.zone, s.vm.name, s.runId);
+    s.claimed = false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function runningJobs(deps: ReprovisionDeps, s: ReprovisionState): Promise<Job[]> {
   return (await Promise.all(s.runners.map((r) => deps.gitlab.runningJobs(r.id)))).flat();
 }
@@ -253,9 +269,11 @@ async function recreate(deps: ReprovisionDeps, c: Ctx): Promise<void> {
   const s = c.journal.state;
   const { zone, name } = s.vm;
   if (s.recreatedAt === undefined) {
-    s.recreatedAt = deps.clock.now();
-    s.managersBefore = {};
-    for (const r of s.runners) s.managersBefore[r.id] = (await deps.gitlab.managers(r.id)).map((m) => m.systemId);
+    const recreatedAt = deps.clock.now();
+    // Recorded together, once all are read: a failed read must not leave a partial list to resume with.
+    const managersBefore: Record<string, string[]> = {};
+    for (const r of s.runners) managersBefore[r.id] = (await deps.gitlab.managers(r.id)).map((m) => m.systemId);
+    Object.assign(s, { recreatedAt, managersBefore });
     await c.save();
   }
   const current = await deps.compute.instance(zone, name);
@@ -438,18 +456,23 @@ async function smokeTest(deps: ReprovisionDeps, c: Ctx): Promise<void> {
 export function stateSentence(s: ReprovisionState, step: StepId | string | undefined): string {
   const runners = s.runners.map(runnerRef).join(', ') || 'no runner';
   const vm = `VM ${s.vm.name}`;
+  const recreated = `${vm} has been recreated${s.newVm ? ` (instance ${s.newVm.id}${s.newVm.internalIp ? `, ${s.newVm.internalIp})` : ')'}` : ''}`;
   switch (step) {
     case 'preflight':
     case undefined:
       return `Nothing was changed: ${runners} and ${vm} are as they were.`;
+    // A stop inside the pause or the resume may come before or after GitLab applied it.
     case 'pause':
+      return `${capitalized(runners)} may already be paused; ${vm} is untouched.`;
     case 'drain':
       return `${capitalized(runners)} ${s.runners.length === 1 ? 'is' : 'are'} paused; ${vm} is untouched.`;
     case 'recreate':
       return `${capitalized(runners)} ${s.runners.length === 1 ? 'is' : 'are'} paused; ${vm} is being recreated.`;
     case 'boot':
     case 'checkIn':
-      return `${capitalized(runners)} ${s.runners.length === 1 ? 'is' : 'are'} paused; ${vm} has been recreated${s.newVm ? ` (instance ${s.newVm.id}${s.newVm.internalIp ? `, ${s.newVm.internalIp}` : ''})` : ''}.`;
+      return `${capitalized(runners)} ${s.runners.length === 1 ? 'is' : 'are'} paused; ${recreated}.`;
+    case 'resume':
+      return `${capitalized(recreated)} and ${runners} checked in from it; resuming did not finish: ${runners} may still be paused.`;
     default:
       return `${capitalized(runners)} ${s.runners.length === 1 ? 'is' : 'are'} back on the new ${vm}.`;
   }

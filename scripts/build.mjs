@@ -61,6 +61,10 @@ const builtInUrl = {
 // so neither gRPC nor a second gax and auth library is bundled. gax's static descriptors for
 // IAM, locations and long-running operations are left out: LoggingServiceV2 has none of those.
 const loggingServices = ['google.logging.v2.LoggingServiceV2'];
+// gax's static modules for IAM, locations and long-running operations (500 KB minified): exported
+// by its index, read by no call Runner Ops makes (the clients' mixins use the .json descriptors;
+// only KMS's check*Progress helpers, never called, use operationsProtos).
+const unusedGaxProtos = /google-gax[\\/]build[\\/]protos[\\/](iam_service|locations|operations)\.js$/;
 const gaxDir = dirname(dirname(dirname(require.resolve('google-gax'))));
 const restOnlyLogging = {
   name: 'rest-only-logging',
@@ -79,15 +83,47 @@ const restOnlyLogging = {
         decodeAnyProtosInArray: require('./build/src/util.js').decodeAnyProtosInArray,
       };`,
     }));
-    build.onLoad({ filter: /google-gax[\\/]build[\\/]protos[\\/](iam_service|locations|operations)\.js$/ }, () => ({
-      contents: 'module.exports = {};',
-      loader: 'js',
-    }));
+    build.onLoad({ filter: unusedGaxProtos }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
     let pruned;
     build.onLoad({ filter: /@google-cloud[\\/]logging-api[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
       pruned ??= JSON.stringify(pruneProtos(args.path, loggingServices));
       return { contents: pruned, loader: 'json' };
     });
+  },
+};
+
+// gax's REST half and the auth library load once, in dist/gcp-core.js, and the Compute and
+// Storage/KMS bundles share it (both clients run over REST, so gRPC is never bundled): every `google-gax` require in those bundles
+// (the generated clients choose its `.fallback`) and every require of the hoisted
+// google-auth-library is answered from there. Storage's own, older auth library stays in its bundle.
+const hoistedAuth = dirname(require.resolve('google-auth-library/package.json'));
+const sharedGoogleCore = {
+  name: 'shared-google-core',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/gcp-core\.js$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^google-(gax|auth-library)($|\/)/ }, async (args) => {
+      if (args.pluginData?.sharedCore) return undefined;
+      if (args.path.startsWith('google-gax')) {
+        if (
+          args.path !== 'google-gax' &&
+          args.path !== 'google-gax/fallback' &&
+          args.path !== 'google-gax/build/src/fallback'
+        )
+          throw new Error(`${args.importer} requires ${args.path}: add it to gcp-core.js (scripts/build.mjs)`);
+        return { path: 'gax', namespace: 'google-core' };
+      }
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { sharedCore: true },
+      });
+      return resolved.path.startsWith(hoistedAuth + '/') ? { path: 'auth', namespace: 'google-core' } : resolved;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'google-core' }, (args) => ({
+      contents: `module.exports = require('./gcp-core.js').${args.path};`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -133,12 +169,55 @@ const extension = {
     main: 'src/main.ts',
     ...Object.fromEntries(
       Object.entries(lazyBundles)
-        .filter(([, name]) => name !== 'gcp-logging')
+        .filter(([, name]) => !['gcp-logging', 'gcp-compute', 'gcp-secrets'].includes(name))
         .map(([spec, name]) => [name, `src/${spec.slice(2)}.ts`]),
     ),
   },
   outdir: 'dist',
   plugins: [lazyPlugin, prunedComputeProtos, builtInUrl],
+};
+
+// Bundles that share dist/gcp-core.js; the core itself is built on its own (it must not redirect to itself).
+const googleClients = {
+  ...common,
+  entryPoints: { 'gcp-compute': 'src/gcp/compute-bundle.ts', 'gcp-secrets': 'src/gcp/secrets-bundle.ts' },
+  outdir: 'dist',
+  plugins: [sharedGoogleCore, prunedComputeProtos, builtInUrl],
+};
+
+// What the generated clients take from require('google-gax') (they choose its `.fallback`), and
+// the auth library.
+const googleCoreEntry = {
+  name: 'google-core-entry',
+  setup(build) {
+    build.onResolve({ filter: /^google-core-entry$/ }, () => ({ path: 'entry', namespace: 'google-core-entry' }));
+    build.onLoad({ filter: /.*/, namespace: 'google-core-entry' }, () => ({
+      resolveDir: gaxDir,
+      loader: 'js',
+      contents: `const fallback = require('./build/src/fallback.js');
+        exports.gax = {
+          ...fallback,
+          loggingUtils: require('google-logging-utils'),
+          decodeAnyProtosInArray: require('./build/src/util.js').decodeAnyProtosInArray,
+        };
+        exports.auth = require('google-auth-library');`,
+    }));
+  },
+};
+
+const googleCore = {
+  ...common,
+  entryPoints: { 'gcp-core': 'google-core-entry' },
+  outdir: 'dist',
+  plugins: [
+    googleCoreEntry,
+    builtInUrl,
+    {
+      name: 'unused-gax-protos',
+      setup: (build) =>
+        build.onLoad({ filter: unusedGaxProtos }, () => ({ contents: 'module.exports = {};', loader: 'js' })),
+    },
+  ],
 };
 
 const logging = {
@@ -156,7 +235,7 @@ const integration = {
   sourcemap: 'inline',
 };
 
-const builds = production ? [extension, logging] : [extension, logging, integration];
+const builds = [extension, googleClients, googleCore, logging, ...(production ? [] : [integration])];
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log('watching src/ and test/integration/ …');

@@ -20,10 +20,10 @@ export function activate(context: vscode.ExtensionContext) {
     if (body) return body;
     // The body registers the real commands; the stand-ins step aside first (an id is registered once).
     for (const d of standIns.splice(0)) d.dispose();
-    body = (require('./main') as Main).start(context, (id, provider) => {
+    body = (require('./main') as Main).start(context, (id, provider, changeGapMs) => {
       const tree = trees.get(id);
       if (!tree) throw new Error(`No view ${id} in package.json.`);
-      tree.provider.attach(provider as vscode.TreeDataProvider<unknown>);
+      tree.provider.attach(provider as vscode.TreeDataProvider<unknown>, changeGapMs);
       return tree.view as vscode.TreeView<never>;
     });
     return body;

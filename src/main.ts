@@ -15,6 +15,7 @@ import * as reprovision from './commands/reprovision';
 import * as revealSecret from './commands/reveal-secret';
 import * as rotate from './commands/rotate';
 import * as runnerToken from './commands/runner-token';
+import * as rows from './commands/rows';
 import * as runners from './commands/runners';
 import * as secretWrite from './commands/secret-write';
 import * as secrets from './commands/secrets';
@@ -48,6 +49,7 @@ export function start(context: vscode.ExtensionContext, attachTree: AttachTree) 
     family.register(context, services);
   pipelines.register(context, services, views);
   checklist.register(context, services, views);
+  rows.register(context, views);
   void services.updateContext();
   // Exposed for the integration tests, which drive the same objects the UI uses.
   return { services, views, confirmation, external, filePicker };

@@ -163,7 +163,7 @@ export class Services implements vscode.Disposable {
   }
 
   /** Every bootstrap check, in order (or only `only`); none when nothing is configured (the view's welcome explains). */
-  async runChecklist(only?: CheckId): Promise<CheckResult[]> {
+  async runChecklist(only?: CheckId, onResult?: (result: CheckResult) => void): Promise<CheckResult[]> {
     const settings = this.settings();
     const parts = configuredParts(settings);
     if (!parts.any) return [];
@@ -216,6 +216,7 @@ export class Services implements vscode.Disposable {
         },
         this.failures.record,
         only,
+        onResult,
       );
     } finally {
       void google.close().catch(() => undefined);

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Runner } from '../core/model';
 import { PACE } from '../core/pace';
 import { tagsLeftWithoutRunner } from '../core/runner-guard';
-import { byPriority, runnerStatus } from '../core/status-table';
+import { runnersByStatus, runnerStatus } from '../core/status-table';
 import type { Services } from '../services';
 import { confirmation } from './confirm';
 import { refusedUntrusted } from './trust';
@@ -49,18 +49,15 @@ export async function pickRunner(services: Services, purpose: keyof typeof RUNNE
   if (!(await ensureLoaded(store, 'runners', () => store.runners.value !== undefined))) return undefined;
   const { title, fits, none } = RUNNER_PICKS[purpose];
   const runners = store.runners.value ?? [];
-  const items = runners
-    .filter(fits)
-    .sort((a, b) => byPriority(runnerStatus(a), runnerStatus(b)) || a.id - b.id)
-    .map((runner) => ({
-      label: `#${runner.id} ${runner.description || '(no description)'}`,
-      description: [
-        runnerStatus(runner).label,
-        TYPE_LABEL[runner.type] ?? runner.type,
-        runner.tags.length ? runner.tags.join(', ') : 'untagged',
-      ].join(' · '),
-      value: runner,
-    }));
+  const items = runnersByStatus(runners.filter(fits)).map((runner) => ({
+    label: `#${runner.id} ${runner.description || '(no description)'}`,
+    description: [
+      runnerStatus(runner).label,
+      TYPE_LABEL[runner.type] ?? runner.type,
+      runner.tags.length ? runner.tags.join(', ') : 'untagged',
+    ].join(' · '),
+    value: runner,
+  }));
   const projects = (store.projects.value ?? []).map((p) => p.path).join(', ');
   return pick({
     title,

@@ -295,6 +295,8 @@ export async function runChecklist(
   probes: GoogleProbes,
   onFailure: FailureSink = ignoreFailures,
   only?: CheckId,
+  /** Each check's result as soon as it settles, before the others (the view shows them as they come). */
+  onResult?: (result: CheckResult) => void,
 ): Promise<CheckResult[]> {
   const google = memoized(reporting(probes, onFailure));
   const settled = new Map<CheckId, CheckResult>();
@@ -316,7 +318,14 @@ export async function runChecklist(
             `Skipped because ${prior.title} ${prior.outcome === 'skipped' ? 'was skipped' : 'failed'}.`,
           );
         } else await JUDGES[id](ctx);
-        return settled.get(id) ?? { id, title: checkTitle(id), outcome: 'skipped', detail: 'Skipped: not checked.' };
+        const result = settled.get(id) ?? {
+          id,
+          title: checkTitle(id),
+          outcome: 'skipped' as const,
+          detail: 'Skipped: not checked.',
+        };
+        onResult?.(result);
+        return result;
       })();
       running.set(id, promise);
     }

@@ -65,6 +65,12 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       /** Ten seconds bounds the watch, so a stuck pipeline cannot poll forever; the slow pace takes over. */
       maxPolls: 10,
     },
+    /**
+     * VS Code debounces a tree's change events by 200 ms and restarts that wait on every event, so
+     * a view changing every 100 ms while a first load fills in would not be redrawn until it stops.
+     * Each view hands VS Code at most one change per this gap (ChangePacer), so each one is redrawn at once.
+     */
+    treeChangeGapMs: 210,
     /** The FleetStore (core/fleet-store.ts): what counts as fresh, and its per-refresh budgets. */
     fleet: {
       /** A view's own area: a second joins the refreshes of views shown at once instead of repeating them. */
@@ -83,6 +89,11 @@ export function paceFor({ slowSeconds }: PaceSettings) {
        * screenful, whatever the fleet's size (docs/benchmarks.md).
        */
       visibleRows: 20,
+      /**
+       * A list longer than this shows its first rows and a row that lists the rest (views/rows/row-cap.ts):
+       * five screenfuls, while 2,000 rows would take VS Code seconds to receive and lay out.
+       */
+      rowsPerList: 100,
       /** Pipeline detail requests in flight, for all projects together: 20 projects are not 80 requests at once. */
       detailsParallel: 4,
       /** Jobs shown under an expanded runner: the recent ones say what it is doing. */

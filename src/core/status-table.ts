@@ -118,6 +118,14 @@ export function runnerStatus(runner: Pick<Runner, 'status' | 'paused'>): RunnerP
   return { ...contact, label: `${contact.label} (paused)`, contact, paused };
 }
 
+/** Runners problems first, then by id: each runner's status worked out once, not once per comparison. */
+export function runnersByStatus<R extends Pick<Runner, 'status' | 'paused' | 'id'>>(runners: readonly R[]): R[] {
+  return runners
+    .map((runner) => ({ runner, status: runnerStatus(runner) }))
+    .sort((a, b) => byPriority(a.status, b.status) || a.runner.id - b.runner.id)
+    .map((r) => r.runner);
+}
+
 export function pipelineStatus(status: string): StatusPresentation {
   return lookup(PIPELINE_STATUSES, status);
 }

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { Clock } from '../core/clock';
 import type { Job, Pipeline, PipelineSchedule, Project, Runner, RunnerManager } from '../core/model';
 import { PACE } from '../core/pace';
-import { byPriority, runnerStatus } from '../core/status-table';
+import { runnersByStatus } from '../core/status-table';
 import { createGitLabApi, type GitLabApi } from './client';
 import { Failure } from '../core/failures';
 import { toGitLabFailure } from './errors';
@@ -129,10 +129,9 @@ export class GitLabFleet {
     for (const { list, project } of lists) for (const basic of list) byId.set(basic.id as number, { basic, project });
     const listed = [...byId.values()].map((entry) => ({ ...entry, runner: toRunner(entry.basic) }));
     const shownFirst = new Set(
-      [...listed]
-        .sort((a, b) => byPriority(runnerStatus(a.runner), runnerStatus(b.runner)) || a.runner.id - b.runner.id)
+      runnersByStatus(listed.map((entry) => entry.runner))
         .slice(0, detailed.first)
-        .map((entry) => entry.runner.id),
+        .map((runner) => runner.id),
     );
     const wanted = new Set([...shownFirst, ...detailed.ids]);
     const withPage = (runner: Runner, project?: Project) => ({

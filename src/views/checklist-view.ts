@@ -4,7 +4,7 @@
 // dropped and a fresh run follows (src/core/latest-run.ts), so results read before a sign-in
 // never show after it. One check can be run again alone.
 import * as vscode from 'vscode';
-import { checklistGreen, type CheckId, type CheckResult } from '../core/checklist';
+import { CHECKS, checklistGreen, type CheckId, type CheckResult } from '../core/checklist';
 import { checklistCounts, type ChecklistRun } from '../core/checklist-export';
 import { LatestRun, type RunOutcome } from '../core/latest-run';
 import { GLYPHS } from '../core/status-table';
@@ -25,14 +25,25 @@ export class ChecklistView implements vscode.TreeDataProvider<ChecklistNode> {
   /** How long the last run took, and the check's title when it was one check run alone. */
   private timing?: { ms: number; only?: string };
   private readonly runs: LatestRun<CheckResult[]>;
+  /** Results of the run under way as they settle, shown while there are no results yet to show. */
+  private settling = new Map<CheckId, CheckResult>();
+  private runNumber = 0;
 
-  constructor(private readonly check: (only?: CheckId) => Promise<CheckResult[]>) {
+  constructor(
+    private readonly check: (only?: CheckId, onResult?: (result: CheckResult) => void) => Promise<CheckResult[]>,
+  ) {
     this.runs = new LatestRun(
       () =>
         Promise.resolve(
           vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW } }, async () => {
             const started = performance.now();
-            const results = await check();
+            const run = ++this.runNumber;
+            this.settling = new Map();
+            const results = await check(undefined, (result) => {
+              if (run !== this.runNumber) return; // a newer run took over
+              this.settling.set(result.id, result);
+              if (!this.results && !this.failure) this.changed.fire();
+            });
             this.timing = { ms: performance.now() - started };
             return results;
           }),
@@ -70,6 +81,8 @@ export class ChecklistView implements vscode.TreeDataProvider<ChecklistNode> {
   /** The settings or the session changed: what is shown no longer holds, until the next run says. */
   outdated(): void {
     this.results = undefined;
+    this.settling = new Map();
+    this.runNumber++;
     this.failure = undefined;
     this.changed.fire();
   }
@@ -94,7 +107,12 @@ export class ChecklistView implements vscode.TreeDataProvider<ChecklistNode> {
       const lastGood = this.lastGoodAt === undefined ? undefined : { at: this.lastGoodAt, shown: !!this.results };
       return [{ kind: 'item', item: errorRow(this.failure, lastGood) }, ...rows];
     }
-    if (!this.results) return [{ kind: 'item', item: messageRow('Running the checks…', GLYPHS.loading) }];
+    if (!this.results) {
+      // Rows first: the checks settled so far, in the checklist's order, then the wait for the rest.
+      const settled = CHECKS.map((c) => this.settling.get(c.id)).filter((r): r is CheckResult => r !== undefined);
+      const waiting = settled.length ? 'Running the other checks…' : 'Running the checks…';
+      return [...settled, { kind: 'item', item: messageRow(waiting, GLYPHS.loading) }];
+    }
     if (this.results.length === 0) return [];
     return [{ summary: checklistCounts(this.results), ms: this.timing?.ms ?? 0, only: this.timing?.only }, ...rows];
   }

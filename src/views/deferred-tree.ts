@@ -1,21 +1,26 @@
 // A tree view's provider created at activation that loads the extension's body on first use:
 // the view exists (and activation returns) before any of the code that fills it is parsed.
 import * as vscode from 'vscode';
+import { ChangePacer } from '../core/change-pacer';
+import { realClock } from '../core/clock';
 
 export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Disposable {
   private target: vscode.TreeDataProvider<T> | undefined;
   private readonly changed = new vscode.EventEmitter<T | T[] | undefined | null | void>();
+  private pacer: ChangePacer<T> | undefined;
   private forwarding: vscode.Disposable | undefined;
   readonly onDidChangeTreeData = this.changed.event;
 
   /** `load` brings the body in, which attaches the real provider. */
   constructor(private readonly load: () => void) {}
 
-  attach(target: vscode.TreeDataProvider<T>): void {
+  attach(target: vscode.TreeDataProvider<T>, changeGapMs: number): void {
     this.target = target;
     this.forwarding?.dispose();
-    this.forwarding = target.onDidChangeTreeData?.((e) => this.changed.fire(e));
-    this.changed.fire();
+    this.pacer?.dispose();
+    const pacer = (this.pacer = new ChangePacer<T>((change) => this.changed.fire(change), changeGapMs, realClock));
+    this.forwarding = target.onDidChangeTreeData?.((e) => pacer.change(e ?? undefined));
+    pacer.change();
   }
 
   private real(): vscode.TreeDataProvider<T> {
@@ -42,6 +47,7 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
   }
 
   dispose(): void {
+    this.pacer?.dispose();
     this.forwarding?.dispose();
     this.changed.dispose();
   }

@@ -7,7 +7,7 @@ import { correlate, type FleetLinks } from '../core/correlate';
 import { readFleetView } from '../core/fleet-read';
 import type { FleetArea, FleetStore } from '../core/fleet-store';
 import { areaInMotion } from '../core/motion';
-import { onDemand, paceFor } from '../core/pace';
+import { onDemand, PACE, paceFor } from '../core/pace';
 import type { RefreshOutcome } from '../core/polling';
 import type { Services } from '../services';
 import { ChecklistView } from './checklist-view';
@@ -37,8 +37,15 @@ export interface RunnerOpsViews {
   refreshAll(): Promise<void>;
 }
 
-/** Gives a provider the tree view activation created for its id (src/extension.ts). */
-export type AttachTree = <T>(id: string, provider: vscode.TreeDataProvider<T>) => vscode.TreeView<T>;
+/**
+ * Gives a provider the tree view activation created for its id (src/extension.ts), whose changes
+ * reach VS Code at most once per `changeGapMs` (core/change-pacer.ts).
+ */
+export type AttachTree = <T>(
+  id: string,
+  provider: vscode.TreeDataProvider<T>,
+  changeGapMs: number,
+) => vscode.TreeView<T>;
 
 export function registerViews(
   context: vscode.ExtensionContext,
@@ -52,7 +59,7 @@ export function registerViews(
   runners.tokenProblems = (id) => [...new Set(services.tokenDrift.forRunner(id).map((f) => f.sentence))];
   const pipelines = new PipelinesView(store, links);
   const secrets = new SecretsView(services);
-  const checklist = new ChecklistView((only) => services.runChecklist(only));
+  const checklist = new ChecklistView((only, onResult) => services.runChecklist(only, onResult));
 
   const readFleet = (areas: FleetArea[]) => () => readFleetView(services.store(), areas);
   const specs: ViewSpec[] = [
@@ -90,7 +97,7 @@ export function registerViews(
   const paced = specs.map((spec) => ({
     spec,
     // The slow pace follows runnerOps.refresh.slowSeconds without a reload: read before each wait.
-    view: new PacedView(attachTree(spec.id, spec.provider), spec.provider, spec.refresh, () =>
+    view: new PacedView(attachTree(spec.id, spec.provider, PACE.treeChangeGapMs), spec.provider, spec.refresh, () =>
       spec.areas.length
         ? paceFor(services.settings().refresh).views
         : onDemand(paceFor(services.settings().refresh).views),

@@ -3,15 +3,17 @@
 import type * as vscode from 'vscode';
 import { jobHost } from '../core/correlate';
 import type { Job, Runner } from '../core/model';
-import { byPriority, runnerStatus } from '../core/status-table';
+import { runnersByStatus as byStatus } from '../core/status-table';
 import { FleetTree } from './fleet-tree';
 import { listRows, type ItemNode } from './rows/common';
 import { jobRow } from './rows/job';
 import { runnerRow } from './rows/runner';
+import { RowCap } from './rows/row-cap';
 
 export type RunnerNode = { kind: 'runner'; runner: Runner } | { kind: 'job'; job: Job; runner: Runner } | ItemNode;
 
 export class RunnersView extends FleetTree<RunnerNode> {
+  readonly cap = new RowCap('runnerOps.runners');
   /** What the last Verify of the secrets found wrong with a runner's stored token (set by registerViews). */
   tokenProblems: (runnerId: number) => string[] = () => [];
 
@@ -24,9 +26,11 @@ export class RunnersView extends FleetTree<RunnerNode> {
         now: this.now(),
         empty: 'No runners are available to the configured projects',
         rows: (runners) =>
-          [...runners]
-            .sort((a, b) => byPriority(runnerStatus(a), runnerStatus(b)) || a.id - b.id)
-            .map((runner): RunnerNode => ({ kind: 'runner', runner })),
+          this.cap.apply(
+            byStatus(runners).map((runner): RunnerNode => ({ kind: 'runner', runner })),
+            'runners',
+            'runners',
+          ),
       });
     }
     if (node.kind !== 'runner') return [];

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { secretLabel, type SecretGeneration, type SecretObject } from '../core/secrets';
 import type { Services } from '../services';
 import { errorRow, loadingRow, messageRow, type ItemNode } from './rows/common';
+import { RowCap } from './rows/row-cap';
 import { bucketRow, generationRow, secretRow } from './rows/secret';
 
 export type SecretNode =
@@ -13,6 +14,7 @@ export type SecretNode =
   | ItemNode;
 
 export class SecretsView implements vscode.TreeDataProvider<SecretNode> {
+  readonly cap = new RowCap('runnerOps.secrets');
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -46,7 +48,14 @@ export class SecretsView implements vscode.TreeDataProvider<SecretNode> {
     if (secrets.length === 0) {
       return [head, { kind: 'item', item: messageRow(`No objects under gs://${bucket.name}/${prefix}`) }];
     }
-    return [head, ...secrets.map((secret): SecretNode => ({ kind: 'secret', secret }))];
+    return [
+      head,
+      ...this.cap.apply(
+        secrets.map((secret): SecretNode => ({ kind: 'secret', secret })),
+        'secrets',
+        'secrets',
+      ),
+    ];
   }
 
   getTreeItem(node: SecretNode): vscode.TreeItem {

@@ -5,6 +5,7 @@ import type { FleetStore } from '../core/fleet-store';
 import type { Runner, WorkerVm } from '../core/model';
 import { byPriority, GLYPHS, vmStatus } from '../core/status-table';
 import { FleetTree } from './fleet-tree';
+import { RowCap } from './rows/row-cap';
 import { errorRow, lastGoodOf, listRows, messageRow, type ItemNode } from './rows/common';
 import { GUEST_WARNING, hostedRunnerRow, instanceGroupRow, vmRow, WARNING_SCHEME, zoneRow } from './rows/vm';
 
@@ -16,6 +17,7 @@ export type WorkerNode =
   | ItemNode;
 
 export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDecorationProvider {
+  readonly cap = new RowCap('runnerOps.workers');
   private readonly decorationsChanged = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   readonly onDidChangeFileDecorations = this.decorationsChanged.event;
 
@@ -32,7 +34,11 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
       case 'zone':
         return this.groupByInstanceGroup(node.zone, node.vms);
       case 'group':
-        return sortVms(node.vms).map((vm) => ({ kind: 'vm', vm }));
+        return this.cap.apply(
+          sortVms(node.vms).map((vm): WorkerNode => ({ kind: 'vm', vm })),
+          'VMs',
+          `${node.zone}/${node.group}`,
+        );
       case 'vm':
         return this.hostedRunners(store, node.vm);
       default:
@@ -64,7 +70,7 @@ export class WorkersView extends FleetTree<WorkerNode> implements vscode.FileDec
       vms: vms.filter((vm) => vm.instanceGroup === group),
     }));
     const single: WorkerNode[] = sortVms(vms.filter((vm) => !vm.instanceGroup)).map((vm) => ({ kind: 'vm', vm }));
-    return [...grouped, ...single];
+    return this.cap.apply([...grouped, ...single], 'VMs', zone);
   }
 
   private hostedRunners(store: FleetStore, vm: WorkerVm): WorkerNode[] {

@@ -120,6 +120,27 @@ test('all nine checks, in order, pass for a healthy setup', async () => {
   assert.equal(checklistGreen(results), true);
 });
 
+test('each result is handed over as its check settles: GitLab shows while a slow decrypt is still under way', async () => {
+  let releaseVerify!: () => void;
+  const verifyHeld = new Promise<void>((resolve) => (releaseVerify = resolve));
+  const seen: string[] = [];
+  const running = runChecklist(
+    input,
+    signedIn,
+    probes({ verify: () => verifyHeld.then(() => ({ outcome: 'primary' }) as VerifyResult) }),
+    undefined,
+    undefined,
+    (result) => seen.push(`${result.id} ${result.outcome}`),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(seen.includes('gitlab pass'), `GitLab settled before the decrypt: ${seen.join(', ')}`);
+  assert.ok(!seen.some((s) => s.startsWith('secrets')), 'the secrets check waits for its decrypts');
+  releaseVerify();
+  const results = await running;
+  assert.equal(seen.length, 9, 'each check once');
+  assert.deepEqual([...seen].sort(), results.map((r) => `${r.id} ${r.outcome}`).sort());
+});
+
 test('signed out: GitLab fails with Sign in, the runner check is skipped, the Google checks still run', async () => {
   const results = await runChecklist(
     input,

@@ -21,6 +21,7 @@ const SHIPPED: Record<string, string> = {
   'runnerOps.cancelPipeline': 'Cancel Pipeline',
   'runnerOps.openPipelineInGitLab': 'Open Pipeline in GitLab',
   'runnerOps.loadMorePipelines': 'Load More Pipelines',
+  'runnerOps.showAllRows': 'Show All Rows',
   'runnerOps.runSchedule': 'Run Schedule Now',
   'runnerOps.copyVmIp': 'Copy VM IP Address',
   'runnerOps.copyVmSshCommand': 'Copy gcloud SSH Command',

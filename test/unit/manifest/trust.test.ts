@@ -23,6 +23,7 @@ const READS = [
   'runnerOps.copyRunnerId',
   'runnerOps.openPipelineInGitLab',
   'runnerOps.loadMorePipelines',
+  'runnerOps.showAllRows',
   'runnerOps.copyVmIp',
   'runnerOps.copyVmSshCommand',
   'runnerOps.openVmInCloudConsole',

@@ -41,6 +41,8 @@ const only = args
   ?.slice(7)
   .split(',');
 const want = (part: string) => !only || only.includes(part);
+/** --profile=<dir>: an extension-host CPU profile of each first render in the real VS Code. */
+const profileDir = args.find((a) => a.startsWith('--profile='))?.slice(10);
 const started = performance.now();
 const log = (msg: string) =>
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
@@ -363,6 +365,7 @@ async function main(): Promise<boolean> {
         { name: 'scale', sandbox: () => startSandbox({ seed: 'scale' }), activationRuns: 0, renderRuns: runs },
       ],
       log,
+      profileDir,
     );
     results.vscode = vscode;
     figures.push(...vscodeFigures(vscode));

@@ -174,6 +174,8 @@ export async function measureInVsCode(
   build: Build,
   seeds: Array<{ sandbox: () => Promise<Sandbox>; name: string; renderRuns: number; activationRuns: number }>,
   log: (msg: string) => void,
+  /** Where to write an extension-host CPU profile of each first render (from the click to the last view's rows). */
+  profileDir?: string,
 ): Promise<VsCodeBench> {
   const h = await harness();
   const hub = new ProbeHub();
@@ -236,6 +238,7 @@ export async function measureInVsCode(
           const heapActivated = (await hub.ask<{ heap: number }>(session, 'heap')).heap;
           await page.evaluate(watchViews(VIEWS));
           const mark = sandbox.requests.mark();
+          const profiling = profileDir ? await hub.ask<{ at: number }>(session, 'profileStart') : undefined;
           await h.workbenchUi(page, tmpdir()).openContainer();
           await page.waitForFunction(
             `${JSON.stringify(VIEWS)}.every((t) => window.__bench.firstRows[t] !== undefined)`,
@@ -246,6 +249,17 @@ export async function measureInVsCode(
             },
           );
           const seen = await page.evaluate('window.__bench');
+          // An error row is a row, but not the view working: such a sample measures nothing.
+          const errors = await hub.ask<string[]>(session, 'errorRows');
+          if (errors.length) throw new Error(`a view showed an error instead of its rows: ${errors.join('; ')}`);
+          if (profiling) {
+            const file = join(profileDir!, `first-render-${seed.name}-${i + 1}.cpuprofile`);
+            await hub.ask(session, 'profileStop', { file });
+            const clickedAt = (await page.evaluate('performance.timeOrigin + window.__bench.clickedAt')) as number;
+            log(
+              `VS Code: extension-host CPU profile in ${file}, started ${Math.round(clickedAt - profiling.at)} ms before the click`,
+            );
+          }
           await quiet(sandbox, 3000, 60_000);
           const requests = fleetRequests(sandbox.requests.since(mark));
           const again = sandbox.requests.mark();

@@ -15,6 +15,10 @@ const EXTENSION_ID = 'runner-ops.runner-ops';
 const CLIENT_MODULE =
   /[\\/](@google-cloud|@gitbeaker|google-gax|google-auth-library|@grpc)[\\/]|[\\/]dist[\\/](gitlab|gcp-[\w-]+)\.js$/;
 
+let profiler;
+const post = (method, params) =>
+  new Promise((resolve, reject) => profiler.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+
 function heapAfterGc() {
   gc();
   gc();
@@ -34,8 +38,39 @@ const steps = {
     const clientModules = Object.keys(require.cache).filter((file) => CLIENT_MODULE.test(file));
     return { ms, heapDelta: heapAfter - heapBefore, clientModules };
   },
+  /** Starts the inspector's CPU profiler in this extension host (bench --profile). */
+  async profileStart() {
+    profiler = new (require('node:inspector').Session)();
+    profiler.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 200 });
+    await post('Profiler.start');
+    return { at: Date.now() };
+  },
+  /** Writes the profile to `file` (open it in Chrome's DevTools); `at`: when it started, epoch ms. */
+  async profileStop({ file }) {
+    const { profile } = await post('Profiler.stop');
+    require('node:fs').writeFileSync(file, JSON.stringify(profile));
+    profiler.disconnect();
+    return {};
+  },
   async heap() {
     return { heap: heapAfterGc() };
+  },
+  /** The error rows at the top of Runner Ops' views (a failed read), as "view: label". */
+  async errorRows() {
+    const { views } = vscode.extensions.getExtension(EXTENSION_ID).exports;
+    const found = [];
+    for (const [id, provider] of Object.entries({
+      workers: views.workers,
+      runners: views.runners,
+      pipelines: views.pipelines,
+      secrets: views.secrets,
+    })) {
+      for (const node of provider.getChildren() ?? [])
+        if (node.kind === 'item' && node.item.contextValue === 'error') found.push(`${id}: ${node.item.label}`);
+    }
+    return found;
   },
   async command({ id, args = [] }) {
     await vscode.commands.executeCommand(id, ...args);

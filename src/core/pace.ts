@@ -91,9 +91,10 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       visibleRows: 20,
       /**
        * A list longer than this shows its first rows and a row that lists the rest (views/rows/row-cap.ts):
-       * five screenfuls, while 2,000 rows would take VS Code seconds to receive and lay out.
+       * two and a half screenfuls, problems first, while 2,000 rows take VS Code seconds to receive
+       * and lay out (100 measured 2.06 s to the scale seed's first runner rows, docs/benchmarks.md).
        */
-      rowsPerList: 100,
+      rowsPerList: 50,
       /** Pipeline detail requests in flight, for all projects together: 20 projects are not 80 requests at once. */
       detailsParallel: 4,
       /** Jobs shown under an expanded runner: the recent ones say what it is doing. */

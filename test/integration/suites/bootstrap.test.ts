@@ -23,6 +23,9 @@ const untilView = (accept: (view: ViewSnapshot) => boolean, timeoutMs = 30_000) 
     return v;
   });
 const row = (view: ViewSnapshot, text: string) => view.rows.find((r) => r.text === text)!;
+/** A whole run shown: results come in as each check settles, under "Running the other checks…", then the summary. */
+const finished = (view: ViewSnapshot) =>
+  view.rows.some((r) => r.text === 'Summary') && !view.rows.some((r) => r.text.startsWith('Running'));
 const failed = (view: ViewSnapshot) => view.rows.filter((r) => r.icon.includes('codicon-error'));
 const api = () => vscode.extensions.getExtension('runner-ops.runner-ops')!.exports;
 /** The secrets an operator uploads from files: made-up keys, never real ones. */
@@ -69,7 +72,7 @@ suite('Bootstrap', function () {
 
   test('from the empty seed each failing row says what is missing and offers its fix; no is no', async () => {
     const view = await untilView(
-      (v) => v.rows.length === 10 && row(v, 'KMS key ring')?.icon.includes('codicon-error') === true,
+      (v) => finished(v) && v.rows.length === 10 && row(v, 'KMS key ring')?.icon.includes('codicon-error') === true,
     );
     assert.equal(row(view, 'Summary').description.split(' · ')[0], '2 passed, 5 failed, 2 skipped');
     assert.equal(row(view, 'KMS key ring').description, 'Key ring runner-secrets does not exist in europe-west1.');
@@ -178,7 +181,7 @@ suite('Bootstrap', function () {
     const mark = sandbox.requests.mark();
     const clicked: string[] = [];
     for (let round = 0; round < 10; round++) {
-      const view = await untilView((v) => v.rows.length === 10);
+      const view = await untilView((v) => finished(v) && v.rows.length === 10);
       const next = failed(view).find((r) => /Fix: (Create|Register|Upload)/.test(r.label));
       if (!next) break;
       clicked.push(`${next.text}: ${/Fix: ([^…]+)…/.exec(next.label)?.[1]}`);

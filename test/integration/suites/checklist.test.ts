@@ -18,6 +18,9 @@ const untilView = (accept: (view: ViewSnapshot) => boolean, timeoutMs = 30_000) 
     return v;
   });
 const row = (view: ViewSnapshot, text: string) => view.rows.find((r) => r.text === text);
+/** A whole run shown: results come in as each check settles, under "Running the other checks…", then the summary. */
+const finished = (view: ViewSnapshot) =>
+  row(view, 'Summary') !== undefined && !view.rows.some((r) => r.text.startsWith('Running'));
 const TITLES = [
   'Summary',
   'GitLab access',
@@ -53,6 +56,7 @@ suite('Checklist', function () {
   test('signed out: the GitLab row fails with Sign in, the Google rows still pass, the runner row is skipped', async () => {
     const view = await untilView(
       (v) =>
+        finished(v) &&
         row(v, 'GitLab access')?.description.startsWith('Not signed in') === true &&
         row(v, 'KMS key')?.icon.includes('codicon-pass-filled') === true,
     );
@@ -102,7 +106,9 @@ suite('Checklist', function () {
           : text === 'Registered runner'
             ? 'codicon-warning'
             : 'codicon-pass-filled';
-    const view = await untilView((v) => v.rows.length === 10 && v.rows.every((r) => r.icon.includes(expected(r.text))));
+    const view = await untilView(
+      (v) => finished(v) && v.rows.length === 10 && v.rows.every((r) => r.icon.includes(expected(r.text))),
+    );
     assert.match(row(view, 'Summary')!.description, /^7 passed, 1 warning, 1 failed · checked in \d+(\.\d)? m?s$/);
     assert.match(
       row(view, 'GitLab access')!.description,

@@ -95,7 +95,10 @@ suite('Secrets', function () {
     // Signing in re-runs the Bootstrap Checklist, which decrypt-checks the secrets too: let it finish first.
     await eventually(
       () => ui.readView('Bootstrap Checklist'),
-      (v) => /^Runner #3 /.test(v.rows.find((r) => r.text === 'Registered runner')?.description ?? ''),
+      (v) =>
+        /^Runner #3 /.test(v.rows.find((r) => r.text === 'Registered runner')?.description ?? '') &&
+        v.rows.some((r) => r.text === 'Summary') && // the whole run, not the results settled so far
+        !v.rows.some((r) => r.text.startsWith('Running')),
       20_000,
     );
     const mark = sandbox.requests.mark();

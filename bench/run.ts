@@ -41,7 +41,7 @@ const only = args
   ?.slice(7)
   .split(',');
 const want = (part: string) => !only || only.includes(part);
-/** --profile=<dir>: an extension-host CPU profile of each first render in the real VS Code. */
+/** --profile=<dir>: an extension-host CPU profile of each first render in the real VS Code, and heap snapshots (activated, after both refreshes). */
 const profileDir = args.find((a) => a.startsWith('--profile='))?.slice(10);
 const started = performance.now();
 const log = (msg: string) =>

@@ -236,6 +236,13 @@ export async function measureInVsCode(
           // Activated with the views hidden (its cost is the activation figure), then the container opens.
           await hub.ask(session, 'activate');
           const heapActivated = (await hub.ask<{ heap: number }>(session, 'heap')).heap;
+          const snapshot = (when: string) =>
+            profileDir
+              ? hub.ask(session, 'heapSnapshot', {
+                  file: join(profileDir, `heap-${seed.name}-${i + 1}-${when}.heapsnapshot`),
+                })
+              : undefined;
+          await snapshot('activated');
           await page.evaluate(watchViews(VIEWS));
           const mark = sandbox.requests.mark();
           const profiling = profileDir ? await hub.ask<{ at: number }>(session, 'profileStart') : undefined;
@@ -267,6 +274,7 @@ export async function measureInVsCode(
           await quiet(sandbox, 3000, 60_000);
           const refreshRequests = fleetRequests(sandbox.requests.since(again));
           const heapAfter = (await hub.ask<{ heap: number }>(session, 'heap')).heap;
+          await snapshot('after-refreshes');
           samples.push({
             firstRows: seen.firstRows,
             visibleRows: seen.visibleRows,

@@ -6,6 +6,7 @@
 import * as esbuild from 'esbuild';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { releasedDeadlines } from './gax-deadline.mjs';
 import { pruneProtos } from './prune-protos.mjs';
 
 const require = createRequire(import.meta.url);
@@ -212,6 +213,7 @@ const googleCore = {
   plugins: [
     googleCoreEntry,
     builtInUrl,
+    releasedDeadlines,
     {
       name: 'unused-gax-protos',
       setup: (build) =>
@@ -224,7 +226,7 @@ const logging = {
   ...common,
   entryPoints: { 'gcp-logging': 'src/gcp/logging.ts' },
   outdir: 'dist',
-  plugins: [restOnlyLogging],
+  plugins: [restOnlyLogging, releasedDeadlines],
 };
 
 const integration = {

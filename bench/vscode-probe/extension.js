@@ -57,6 +57,12 @@ const steps = {
   async heap() {
     return { heap: heapAfterGc() };
   },
+  /** Writes a heap snapshot to `file` after GC (bench --profile: what the heap holds, by constructor). */
+  async heapSnapshot({ file }) {
+    heapAfterGc();
+    v8.writeHeapSnapshot(file);
+    return {};
+  },
   /** The error rows at the top of Runner Ops' views (a failed read), as "view: label". */
   async errorRows() {
     const { views } = vscode.extensions.getExtension(EXTENSION_ID).exports;

@@ -62,3 +62,52 @@ test('gcp-logging.js: the runner containers’ entries list through the REST-onl
   assert.ok(entries.length > 0, 'the demo world logs');
   assert.ok(entries.every((e: { message: string; timestamp: string }) => typeof e.message === 'string' && e.timestamp));
 });
+
+// gax arms each call's deadline with a timer; it used to be AbortSignal.timeout, which Node keeps
+// alive with its listener until it fires, and with it the call's answer: 2,000 VMs stayed in
+// memory for 20 s after they were read (scripts/gax-deadline.mjs).
+test('gcp-compute.js: the pages of a 2,000-VM list are not kept once read', async () => {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const scale = await startSandbox({ seed: 'scale' });
+  try {
+    const s = readSettings({
+      get: <T>(key: string, fallback: T) =>
+        ((scale.settings as Record<string, unknown>)[`runnerOps.${key}`] ?? fallback) as T,
+    } as Parameters<typeof readSettings>[0]);
+    const adapter = new (bundle('gcp-compute.js').ComputeAdapter)(s);
+    assert.equal((await adapter.listWorkers()).length, 2000); // warms the client up
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    assert.equal((await adapter.listWorkers()).length, 2000);
+    gc();
+    gc();
+    const kept = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    // The raw pages are about 30 MB; what may stay is the client's own bookkeeping.
+    assert.ok(kept < 8, `${kept.toFixed(1)} MB still held after the list was read`);
+    await adapter.close();
+  } finally {
+    await scale.close();
+  }
+});
+
+test('gcp-compute.js: a call that gets no answer still ends at its deadline', { timeout: 15_000 }, async () => {
+  sandbox.faults.add('compute:/*/getGuestAttributes=latency:9000');
+  try {
+    const adapter = new (bundle('gcp-compute.js').ComputeAdapter)(settings());
+    const started = Date.now();
+    const failure = await adapter.guestAttributes({ zone: 'europe-west1-b', name: 'gitlab-runner-a' }).then(
+      () => assert.fail('the call succeeded'),
+      (error: { message: string; request: { status: string } }) => error,
+    );
+    assert.equal(failure.request.status, 'DEADLINE_EXCEEDED');
+    assert.match(failure.message, /Compute Engine did not answer while trying to read the guest attributes/);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 4_500 && waited < 10_000, `failed after ${waited} ms (deadline 5 s)`);
+    await adapter.close();
+  } finally {
+    sandbox.faults.clear();
+  }
+});

@@ -19,9 +19,25 @@ import { serialSource } from './serial';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 
-/** Per call: answer within seconds; the poller decides when to try again. */
-const LIST_CALL = { ...PACE.google.compute, autoPaginate: false };
 const PAGE_SIZE = PACE.google.computePageSize;
+
+/**
+ * What toWorkerVm reads, and nothing else: a partial response (Google's X-Goog-FieldMask system
+ * parameter). A whole Instance is about 5 KB of JSON with disks, service accounts, scheduling and
+ * more; decoding 2,000 of them took about 0.7 s of the extension host's one thread.
+ */
+export const INSTANCE_FIELDS =
+  'id,name,zone,status,machineType,networkInterfaces(networkIP,accessConfigs(natIP)),labels,metadata(items),' +
+  'lastStartTimestamp,creationTimestamp,selfLink';
+
+/** Per call: answer within seconds (the poller decides when to try again), and only the fields shown. */
+const listCall = (mask: string) => ({
+  ...PACE.google.compute,
+  autoPaginate: false,
+  otherArgs: { headers: { 'X-Goog-FieldMask': `${mask},nextPageToken` } },
+});
+const ZONE_LIST_CALL = listCall(`items(${INSTANCE_FIELDS})`);
+const AGGREGATED_LIST_CALL = listCall(`items/*/instances(${INSTANCE_FIELDS})`);
 
 export type ComputeSettings = Pick<
   RunnerOpsSettings,
@@ -64,7 +80,7 @@ export class ComputeAdapter {
           zones.map(async (zone) => {
             for await (const instance of instances.listAsync(
               { project, zone, filter, maxResults: PAGE_SIZE },
-              LIST_CALL,
+              ZONE_LIST_CALL,
             ))
               add(instance);
           }),
@@ -73,7 +89,7 @@ export class ComputeAdapter {
       }
       for await (const [, scoped] of instances.aggregatedListAsync(
         { project, filter, maxResults: PAGE_SIZE },
-        LIST_CALL,
+        AGGREGATED_LIST_CALL,
       )) {
         for (const instance of scoped.instances ?? []) add(instance);
       }
@@ -122,6 +138,7 @@ export class ComputeAdapter {
 
 const lastSegment = (url?: string | null) => (url ? url.slice(url.lastIndexOf('/') + 1) : '');
 
+/** Reads only INSTANCE_FIELDS. */
 export function toWorkerVm(instance: Instance): WorkerVm {
   const nic = instance.networkInterfaces?.[0];
   const createdBy = instance.metadata?.items?.find((item) => item.key === 'created-by')?.value ?? undefined;

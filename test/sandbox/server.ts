@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock';
 import { apiError, describeAction, FaultController, FaultSpecError, type FaultRule } from './faults';
 import { createGoogle } from './google/index';
+import { partialResponse } from './google/field-mask';
 import { createGitLab } from './gitlab/index';
 import { HttpError, json, readJson, Router, type SandboxRequest, type SandboxResponse } from './http';
 import { apiOf, RequestLog, type ApiName } from './request-log';
@@ -174,7 +175,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       const router = api === 'gitlab' ? routeGitLab : routeGoogle;
       const response = router ? await dispatch(router, api, request) : apiError(api, 503);
-      await send(res, response, fault, clock);
+      const partial =
+        api === 'gitlab' ? response : partialResponse(request, response, (message) => apiError(api, 400, message));
+      await send(res, partial, fault, clock);
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(e));

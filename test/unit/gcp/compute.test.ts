@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { GoogleSandbox } from '../../sandbox/google/index';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { ComputeAdapter, type ComputeSettings } from '../../../src/gcp/compute';
+import { applyFieldMask, parseFieldMask } from '../../sandbox/google/field-mask';
+import { ComputeAdapter, INSTANCE_FIELDS, toWorkerVm, type ComputeSettings } from '../../../src/gcp/compute';
 
 let sandbox: Sandbox;
 let settings: ComputeSettings;
@@ -48,6 +49,17 @@ test('per-zone lists and the aggregated list find the same runner VMs, with IPs,
   assert.match(c.machineType, /^e2-/);
   assert.ok(c.lastStartedAt && c.lastStartedAt < Date.now());
   assert.equal(c.labels.role, 'gitlab-runner');
+});
+
+test('the field mask keeps everything a VM row shows', async () => {
+  const raw = (await (
+    await fetch(`${settings.endpoints.compute}/compute/v1/projects/${settings.gcpProject}/aggregated/instances`)
+  ).json()) as { items: Record<string, { instances?: object[] }> };
+  const instances = Object.values(raw.items).flatMap((scope) => scope.instances ?? []);
+  assert.ok(instances.length >= 3);
+  const mask = parseFieldMask(INSTANCE_FIELDS);
+  for (const instance of instances)
+    assert.deepEqual(toWorkerVm(applyFieldMask(instance, mask) as never), toWorkerVm(instance as never));
 });
 
 test('the instance filter reaches Compute and narrows the list', async () => {

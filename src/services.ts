@@ -7,8 +7,11 @@ import { TokenGateKeeper } from './config/token-gate';
 import {
   DEFAULT_BOOTSTRAP,
   readGitLabFacts,
+  readVmFacts,
   runChecklist,
   type BootstrapGitLabReads,
+  type GitLabReadOptions,
+  type StagedGitLabFacts,
   type CheckId,
   type ChecklistInput,
   type CheckResult,
@@ -169,27 +172,34 @@ export class Services implements vscode.Disposable {
     if (!parts.any) return [];
     const bootstrap = settings.bootstrap ?? DEFAULT_BOOTSTRAP;
     await this.afterFleetRead();
-    const [gitlab, { ChecklistAdapter }, compute] = await Promise.all([
-      this.gate.state().then(async (gate) => {
-        const session = gate.kind === 'send' ? await this.gitlabSession() : undefined;
-        return readGitLabFacts({
-          configured: parts.gitlab,
-          host: settings.gitlabUrl,
-          projects: settings.gitlabProjects,
-          session,
-          awaitingConsent: gate.kind === 'ask',
-          identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
-          store: this.store(),
-          onFailure: this.failures.record,
-          bootstrap: session && {
-            reads: lazyReads(
-              () => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token, session.caFile)),
-              () => this.store().serverVersionRead,
-            ),
-            scheduleProjects: bootstrap.schedules.map((s) => s.project),
-          },
-        });
-      }),
+    const gitlabOptions = this.gate.state().then(async (gate): Promise<GitLabReadOptions> => {
+      const session = gate.kind === 'send' ? await this.gitlabSession() : undefined;
+      return {
+        configured: parts.gitlab,
+        host: settings.gitlabUrl,
+        projects: settings.gitlabProjects,
+        session,
+        awaitingConsent: gate.kind === 'ask',
+        identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
+        store: this.store(),
+        onFailure: this.failures.record,
+        bootstrap: session && {
+          reads: lazyReads(
+            () => loadGitLab().then((m) => new m.GitLabBootstrap(session.url, session.token, session.caFile)),
+            () => this.store().serverVersionRead,
+          ),
+          scheduleProjects: bootstrap.schedules.map((s) => s.project),
+        },
+      };
+    });
+    // The Google checks go ahead with the VM list; the GitLab checks wait for GitLab's runners.
+    const gitlab: StagedGitLabFacts = {
+      vms: gitlabOptions.then(readVmFacts),
+      all: gitlabOptions.then(readGitLabFacts),
+    };
+    // Awaited by the checks; a failed bundle load below must not leave them unobserved.
+    for (const stage of [gitlab.vms, gitlab.all]) stage.catch(() => undefined);
+    const [{ ChecklistAdapter }, compute] = await Promise.all([
       loadChecklist(),
       parts.gcp ? loadCompute().then(({ WorkerCompute }) => new WorkerCompute(settings)) : undefined,
     ]);

@@ -126,15 +126,30 @@ export interface GitLabReadOptions {
   bootstrap?: { reads: BootstrapGitLabReads; scheduleProjects: Array<string | number> };
 }
 
+const baseFacts = (o: GitLabReadOptions): GitLabFacts => ({
+  configured: o.configured,
+  signedIn: o.session !== undefined,
+  awaitingConsent: o.awaitingConsent,
+  host: o.session?.url ?? o.host,
+  projects: o.projects,
+});
+
+/**
+ * The facts the Google checks read (the host, the runner VMs), as soon as the VM list is read:
+ * they do not wait for GitLab's runners, which take seconds on a large fleet.
+ */
+export async function readVmFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
+  const facts = baseFacts(o);
+  if (!o.configured || !o.session) return facts;
+  await o.store.refresh('workers');
+  if (o.store.workers.error) facts.vmsError = o.store.workers.error;
+  else facts.vms = o.store.workers.value;
+  return facts;
+}
+
 /** What GitLab says: the token, the configured projects and their runners, and the VMs that host them (through the fleet store). */
 export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
-  const facts: GitLabFacts = {
-    configured: o.configured,
-    signedIn: o.session !== undefined,
-    awaitingConsent: o.awaitingConsent,
-    host: o.session?.url ?? o.host,
-    projects: o.projects,
-  };
+  const facts = baseFacts(o);
   if (!o.configured || !o.session) return facts;
   const { url, token } = o.session;
   const [identity] = await Promise.all([
@@ -232,7 +247,7 @@ export interface GoogleProbes {
   ping(project: string): Promise<void>;
   key(name: string): Promise<KeyFacts | undefined>;
   bucket(name: string): Promise<BucketFacts | undefined>;
-  /** The objects under the prefix (their current generations), at most a few hundred. */
+  /** The objects under the prefix (their current generations), up to PACE.google.checklistMaxObjects. */
   objects(bucket: string, prefix: string): Promise<StoredObject[]>;
   /** Decrypts one object's generation with the key and says which version could; the plaintext is discarded. Never throws. */
   verify(keyName: string, bucket: string, object: StoredObject): Promise<VerifyResult>;
@@ -291,7 +306,7 @@ export function createKeyCommand(k: KmsKeyName, now: number): string {
  */
 export async function runChecklist(
   input: ChecklistInput,
-  gitlab: GitLabFacts,
+  gitlab: GitLabFacts | StagedGitLabFacts,
   probes: GoogleProbes,
   onFailure: FailureSink = ignoreFailures,
   only?: CheckId,
@@ -303,7 +318,8 @@ export async function runChecklist(
   const set: Setter = (id, outcome, detail, fix) => {
     if (!settled.has(id)) settled.set(id, { id, title: checkTitle(id), outcome, detail, fix });
   };
-  const ctx: JudgeContext = { input, gitlab, google, set, result: (id) => run(id) };
+  const staged = 'all' in gitlab ? gitlab : { vms: Promise.resolve(gitlab), all: Promise.resolve(gitlab) };
+  const ctx: JudgeContext = { input, gitlab: staged.all, vms: staged.vms, google, set, result: (id) => run(id) };
   const running = new Map<CheckId, Promise<CheckResult>>();
   const run = (id: CheckId): Promise<CheckResult> => {
     let promise = running.get(id);
@@ -325,6 +341,7 @@ export async function runChecklist(
           detail: 'Skipped: not checked.',
         };
         onResult?.(result);
+
         return result;
       })();
       running.set(id, promise);
@@ -334,9 +351,18 @@ export async function runChecklist(
   return Promise.all((only ? [only] : CHECKS.map((c) => c.id)).map(run));
 }
 
+/** The facts in two stages: `vms` (readVmFacts) for the Google checks, `all` (readGitLabFacts) for the rest. */
+export interface StagedGitLabFacts {
+  vms: Promise<GitLabFacts>;
+  all: Promise<GitLabFacts>;
+}
+
 interface JudgeContext {
   input: ChecklistInput;
-  gitlab: GitLabFacts;
+  /** Everything GitLab said (runners included). */
+  gitlab: Promise<GitLabFacts>;
+  /** The host and the runner VMs, without GitLab's runners. */
+  vms: Promise<GitLabFacts>;
   google: GoogleProbes;
   set: Setter;
   /** Another check's result (run once per checklist run). */
@@ -344,7 +370,7 @@ interface JudgeContext {
 }
 
 const JUDGES: Record<CheckId, (ctx: JudgeContext) => void | Promise<void>> = {
-  gitlab: (c) => judgeGitLab(c.gitlab, c.set),
+  gitlab: async (c) => judgeGitLab(await c.gitlab, c.set),
   gcp: judgeGcp,
   keyRing: judgeKeyRing,
   key: async (c) => {
@@ -353,9 +379,9 @@ const JUDGES: Record<CheckId, (ctx: JudgeContext) => void | Promise<void>> = {
   },
   bucket: judgeBucket,
   secrets: judgeSecretsCheck,
-  runner: (c) => judgeRunners(c.gitlab, c.input, c.set),
-  worker: (c) => judgeWorker(c.input, c.gitlab, c.google, c.set),
-  schedules: (c) => judgeSchedules(c.input, c.gitlab, c.set),
+  runner: async (c) => judgeRunners(await c.gitlab, c.input, c.set),
+  worker: async (c) => judgeWorker(c.input, await c.gitlab, c.google, c.set),
+  schedules: async (c) => judgeSchedules(c.input, await c.gitlab, c.set),
 };
 
 /** The same probe with the same arguments is asked once per run (the gcp check's key ring get doubles as the key ring check). */
@@ -465,7 +491,7 @@ const KEY_FIX = settingsFix('runnerOps.secrets.kmsKey', 'Set the KMS key');
 const projectOf = (input: ChecklistInput) => parseKmsKeyName(input.kmsKey)?.project ?? input.gcpProject.trim();
 
 /** (2) Credentials and endpoint (the key ring get doubles as the cheap call), and the permissions each feature needs. */
-async function judgeGcp({ input, gitlab, google, set }: JudgeContext): Promise<void> {
+async function judgeGcp({ input, vms, google, set }: JudgeContext): Promise<void> {
   const keyName = parseKmsKeyName(input.kmsKey);
   const project = projectOf(input);
   if (!project)
@@ -475,7 +501,7 @@ async function judgeGcp({ input, gitlab, google, set }: JudgeContext): Promise<v
       'No Google Cloud project is configured (runnerOps.gcp.project).',
       settingsFix('runnerOps.gcp', 'Configure Google Cloud'),
     );
-  const permissions = testPermissions(input, gitlab, google);
+  const permissions = vms.then((facts) => testPermissions(input, facts, google));
   try {
     if (keyName) await google.keyRing(keyName.ringName);
     else await google.ping(project);
@@ -611,11 +637,11 @@ async function judgeBucket({ input, google, set }: JudgeContext): Promise<void> 
 }
 
 /** (6) The secrets: decrypt-checked only with a usable key (a failing key is its own row, not one failure per secret). */
-async function judgeSecretsCheck({ input, gitlab, google, set, result }: JudgeContext): Promise<void> {
+async function judgeSecretsCheck({ input, vms, google, set, result }: JudgeContext): Promise<void> {
   const keyName = parseKmsKeyName(input.kmsKey);
   const key = (await result('key')).outcome;
   const usableKey = keyName && (key === 'pass' || key === 'warn') ? keyName : undefined;
-  await judgeSecrets(input, gitlab, keyName, usableKey, google, set);
+  await judgeSecrets(input, await vms, keyName, usableKey, google, set);
 }
 
 async function judgeKey(k: KmsKeyName, now: number, google: GoogleProbes, set: Setter): Promise<void> {
@@ -716,7 +742,8 @@ async function judgeSecrets(
   const upload = (file: string, object: string) =>
     `gcloud kms encrypt ${keyFlags} --plaintext-file ${file} --ciphertext-file - | gcloud storage cp - ${where}${object}`;
   const required = requiredSecrets(input.bootstrap ?? DEFAULT_BOOTSTRAP, gitlab.vms);
-  const missing = required.filter((r) => !names.includes(`${prefix}${r}`));
+  const present = new Set(names);
+  const missing = required.filter((r) => !present.has(`${prefix}${r}`));
   if (missing.length) {
     const first = missing[0];
     const worker = workerOf(first);

@@ -169,8 +169,11 @@ export function paceFor({ slowSeconds }: PaceSettings) {
       storage: { timeoutMs: 20_000, maxRetries: 1, pageSize: 1000 },
       /** The bootstrap checklist's read-only checks (KMS and Storage). */
       checklist: { timeout: 15_000, maxRetries: 1 },
-      /** Objects the checklist lists to see what the bucket holds: enough to say "present". */
-      checklistMaxObjects: 200,
+      /**
+       * Objects the checklist lists to see what the bucket holds: each worker VM needs its own
+       * config.toml, so a fleet of 2,000 needs 2,000 names (a partial listing reported them missing).
+       */
+      checklistMaxObjects: 10_000,
       /** ZoneOperations.wait calls (each up to two minutes) before a worker VM's creation is said to be still running. */
       workerCreateWaits: 3,
       /** Secrets the checklist decrypt-checks per run (a download and a decrypt each); Verify All checks every one. */

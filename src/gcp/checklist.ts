@@ -121,15 +121,26 @@ export class ChecklistAdapter implements GoogleProbes {
     }
   }
 
+  /** Every object under the prefix (names and generations only, a page of 1,000 at a time), up to checklistMaxObjects. */
   async objects(bucket: string, prefix: string): Promise<StoredObject[]> {
     try {
-      const [files] = await withDeadline(
-        this.storage
-          .bucket(bucket)
-          .getFiles({ prefix: prefix || undefined, autoPaginate: false, maxResults: PACE.google.checklistMaxObjects }),
-        CALL.timeout,
-      );
-      return files.map((f) => ({ name: f.name, generation: String(f.metadata.generation ?? '') }));
+      const found: StoredObject[] = [];
+      let query: Record<string, unknown> | null = {
+        prefix: prefix || undefined,
+        autoPaginate: false,
+        maxResults: 1000,
+        fields: 'items(name,generation),nextPageToken',
+      };
+      while (query && found.length < PACE.google.checklistMaxObjects) {
+        // With `fields`, the client hands back each object's metadata as is, not a File around it.
+        const [items, next] = (await withDeadline(
+          this.storage.bucket(bucket).getFiles(query),
+          CALL.timeout,
+        )) as unknown as [Array<{ name: string; generation?: string }>, Record<string, unknown> | null];
+        for (const item of items) found.push({ name: item.name, generation: String(item.generation ?? '') });
+        query = next?.pageToken ? next : null;
+      }
+      return found;
     } catch (e) {
       throw toGcpFailure(e, {
         source: 'storage',

@@ -141,6 +141,27 @@ test('each result is handed over as its check settles: GitLab shows while a slow
   assert.deepEqual([...seen].sort(), results.map((r) => `${r.id} ${r.outcome}`).sort());
 });
 
+test('staged facts: the Google checks settle on the VM list while GitLab’s runners are still being read', async () => {
+  let releaseRunners!: () => void;
+  const all = new Promise<GitLabFacts>((resolve) => (releaseRunners = () => resolve(signedIn)));
+  const { runners: _runners, identity: _identity, ...vmsOnly } = signedIn;
+  const seen: string[] = [];
+  const running = runChecklist(
+    input,
+    { vms: Promise.resolve(vmsOnly), all },
+    probes(),
+    undefined,
+    undefined,
+    (result) => seen.push(`${result.id} ${result.outcome}`),
+  );
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen.sort(), ['bucket pass', 'gcp pass', 'key pass', 'keyRing pass', 'secrets pass']);
+  releaseRunners();
+  const staged = await running;
+  const whole = await runChecklist(input, signedIn, probes());
+  assert.deepEqual(staged, whole, 'the same results as with every fact at once');
+});
+
 test('signed out: GitLab fails with Sign in, the runner check is skipped, the Google checks still run', async () => {
   const results = await runChecklist(
     input,

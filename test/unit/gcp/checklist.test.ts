@@ -357,3 +357,39 @@ test('versioning off and no rotation period warn, with the commands that fix the
   assert.match(row(results, 'key').fix!.text!, /gcloud kms keys versions enable 2 --key /);
   assert.match(row(results, 'secrets').detail, /not decrypt-checked: the KMS key is not usable/);
 });
+
+test('at scale the secrets check sees every worker’s config.toml: the listing reads every page', async () => {
+  const scale = await startSandbox({ seed: 'scale' });
+  try {
+    const s = scale.settings as Record<string, never>;
+    const probe = new ChecklistAdapter(
+      {
+        gcpProject: s['runnerOps.gcp.project'],
+        credentials: 'none',
+        endpoints: s['runnerOps.gcp.endpoints'],
+        gitlabUrl: s['runnerOps.gitlab.url'],
+      },
+      (token) => verifyRunnerToken(scale.url, token),
+    );
+    const mark = scale.requests.mark();
+    const names = new Set(
+      (await probe.objects(s['runnerOps.secrets.bucket'], s['runnerOps.secrets.prefix'])).map((o) => o.name),
+    );
+    await probe.close();
+    for (const required of [
+      'runners/deploy-key.enc',
+      'runners/sa-key.json.enc',
+      'runners/gitlab-runner-0000/config.toml.enc',
+      'runners/gitlab-runner-1999/config.toml.enc',
+    ])
+      assert.ok(names.has(required), `${required} listed (${names.size} names)`);
+    assert.ok(names.size >= 2002, `${names.size} names`);
+    const pages = scale.requests.since(mark).filter((r) => r.path.includes('/o?'));
+    assert.ok(
+      pages.length >= 3 && pages.every((r) => r.path.includes('fields=items')),
+      pages.map((r) => r.path).join('\n'),
+    );
+  } finally {
+    await scale.close();
+  }
+});

@@ -8,7 +8,8 @@ import { replaceSecret, rollbackSecret } from '../../../src/core/secret-write';
 import { secretsPort } from '../../../src/gcp/secrets-bundle';
 import type { Failure } from '../../../src/core/failures';
 import { PACE } from '../../../src/core/pace';
-import { SecretsStorage } from '../../../src/gcp/storage';
+import { GENERATION_FIELDS, SecretsStorage, toGeneration } from '../../../src/gcp/storage';
+import { applyFieldMask, parseFieldMask } from '../../sandbox/google/field-mask';
 import { FakeClock } from '../core/fake-clock';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { sandboxSettings } from './sandbox-settings';
@@ -28,6 +29,18 @@ before(async () => {
 after(async () => {
   await port?.close?.();
   await sandbox.close();
+});
+
+test('the listing’s field mask keeps everything a secret’s rows show', async () => {
+  const url = `${settings.endpoints.storage}/storage/v1/b/${settings.secretsBucket}/o?versions=true&prefix=${encodeURIComponent(settings.secretsPrefix)}`;
+  const full = (await (await fetch(url)).json()) as { items: Array<Record<string, unknown>> };
+  assert.ok(full.items.length >= 3);
+  const masked = applyFieldMask(full, parseFieldMask(GENERATION_FIELDS)) as typeof full;
+  assert.deepEqual(masked.items.map(toGeneration), full.items.map(toGeneration));
+  // The listing asked for the mask, and what the mask left out did not arrive.
+  const mark = sandbox.requests.mark();
+  await port.listGenerations(settings.secretsPrefix);
+  assert.ok(sandbox.requests.since(mark).some((r) => r.path.includes('fields=items')));
 });
 
 test('lists every secret under the prefix with its generations; the bucket keeps versions', async () => {

@@ -792,7 +792,8 @@ async function judgeSecrets(
         ? `${older[0].label} is under an older key version, not the primary.`
         : `${older.length} secrets are under an older key version, not the primary: ${listOf(older.map((v) => v.label))}.`;
   // A config.toml that cannot work (bad TOML, another server, a refused token) fails before any warning.
-  const decryptable = objects.filter((o) => !failed.some((v) => v.name === o.name));
+  // Within the same budget as the decrypt checks: a config.toml is a download, a decrypt and GitLab calls.
+  const decryptable = checked.filter((o) => !failed.some((v) => v.name === o.name));
   const configProblems = await inspectConfigs(input, gitlab, usableKey, google, decryptable, required);
   if (configProblems.length && !failed.length)
     return set('secrets', 'fail', [...configProblems, olderSentence, `${found}${partly}.`].filter(Boolean).join(' '), {
@@ -844,16 +845,20 @@ async function inspectConfigs(
 ): Promise<string[]> {
   if (!google.runnerConfig) return [];
   const prefix = input.prefix.trim();
-  const configs = objects.filter((o) => isConfigObject(o.name) && required.includes(o.name.slice(prefix.length)));
+  const wanted = new Set(required);
+  const configs = objects.filter((o) => isConfigObject(o.name) && wanted.has(o.name.slice(prefix.length)));
+  const limit = pLimit(PACE.secrets.verifyParallel);
   const problems = await Promise.all(
-    configs.map(async (o) => {
-      const label = secretLabel(o.name, prefix);
-      try {
-        return configProblem(label, await google.runnerConfig!(key.keyName, input.bucket.trim(), o), gitlab.host);
-      } catch (e) {
-        return `${label} could not be read: ${messageOf(e)}`;
-      }
-    }),
+    configs.map(async (o) =>
+      limit(async () => {
+        const label = secretLabel(o.name, prefix);
+        try {
+          return configProblem(label, await google.runnerConfig!(key.keyName, input.bucket.trim(), o), gitlab.host);
+        } catch (e) {
+          return `${label} could not be read: ${messageOf(e)}`;
+        }
+      }),
+    ),
   );
   return problems.filter((p): p is string => p !== undefined);
 }

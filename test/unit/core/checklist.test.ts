@@ -462,6 +462,35 @@ test('a secret that cannot be decrypted fails, naming it and why', async () => {
   assert.equal(checklistGreen(results), false);
 });
 
+test('config.toml checks share the decrypt budget: a fleet of 30 workers reads at most MAX_VERIFIED_SECRETS, 4 at a time', async () => {
+  const workers = Array.from({ length: 30 }, (_, i) => `w${String(i).padStart(2, '0')}`);
+  let inFlight = 0;
+  let most = 0;
+  const read: string[] = [];
+  const p = probes({
+    objects: () => Promise.resolve(workers.map((w) => ({ name: `runners/${w}/config.toml.enc`, generation: '1' }))),
+    runnerConfig: async (_k, _b, o) => {
+      read.push(o.name);
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return { runners: [{ name: o.name, url: signedIn.host, token: 'accepted' }] };
+    },
+  });
+  const fleet = { ...signedIn, vms: workers.map((w) => vm(w)) };
+  const row = secretsRow(
+    await runChecklist(
+      { ...input, bootstrap: { ...DEFAULT_BOOTSTRAP, requiredSecrets: ['{worker}/config.toml.enc'] } },
+      fleet,
+      p,
+    ),
+  );
+  assert.equal(read.length, MAX_VERIFIED_SECRETS);
+  assert.ok(most > 1 && most <= 4, `at most 4 at once, saw ${most}`);
+  assert.equal(row.outcome, 'pass', row.detail);
+  assert.match(row.detail, /the first 20 of 30 decrypt-checked/);
+});
+
 test('decrypt checks are bounded: at most MAX_VERIFIED_SECRETS, a few at a time, none with an unusable key', async () => {
   let inFlight = 0;
   let most = 0;

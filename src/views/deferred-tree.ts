@@ -8,6 +8,7 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
   private target: vscode.TreeDataProvider<T> | undefined;
   private readonly changed = new vscode.EventEmitter<T | T[] | undefined | null | void>();
   private pacer: ChangePacer<T> | undefined;
+  private readonly tooltips = new WeakMap<vscode.TreeItem, vscode.MarkdownString>();
   private forwarding: vscode.Disposable | undefined;
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -34,7 +35,21 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
   }
 
   getTreeItem(element: T) {
-    return this.real().getTreeItem(element);
+    const item = this.real().getTreeItem(element);
+    return isThenable(item) ? item.then((i) => this.tooltipOnHover(i)) : this.tooltipOnHover(item);
+  }
+
+  /**
+   * VS Code runs its Markdown lexer over every Markdown tooltip of every row it is sent (about
+   * 70 ms of the extension host's thread for a sidebar of 2,000 runners): keep it back, and hand
+   * it over when the row is hovered (resolveTreeItem), as VS Code allows for a tooltip left undefined.
+   */
+  private tooltipOnHover(item: vscode.TreeItem): vscode.TreeItem {
+    if (item.tooltip instanceof vscode.MarkdownString) {
+      this.tooltips.set(item, item.tooltip);
+      item.tooltip = undefined;
+    }
+    return item;
   }
 
   // Declared here so VS Code knows the view supports reveal and lazy tooltips: it asks at creation.
@@ -43,6 +58,7 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: T, token: vscode.CancellationToken) {
+    item.tooltip ??= this.tooltips.get(item);
     return this.real().resolveTreeItem?.(item, element, token) ?? item;
   }
 
@@ -52,3 +68,6 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
     this.changed.dispose();
   }
 }
+
+const isThenable = <V>(value: V | Thenable<V>): value is Thenable<V> =>
+  typeof (value as Thenable<V>).then === 'function';

@@ -14,10 +14,18 @@ export class GitLabSessionStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  /**
+   * Tokens read, by storage key (memory only). Each SecretStorage read is a round trip through
+   * the window, slow while it renders: the views, the checklist and the gate each asked on
+   * first load. A change from any window (onDidChange), a save or a delete forgets them.
+   */
+  private readonly read = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly secrets: vscode.SecretStorage) {
     this.subscription = secrets.onDidChange((e) => {
-      if (e.key.startsWith('runnerOps.gitlabToken:')) this.changed.fire();
+      if (!e.key.startsWith('runnerOps.gitlabToken:')) return;
+      this.read.delete(e.key);
+      this.changed.fire();
     });
   }
 
@@ -29,16 +37,27 @@ export class GitLabSessionStore implements vscode.Disposable {
     } catch {
       return undefined;
     }
-    const token = await this.secrets.get(tokenStorageKey(host));
-    return token ? { url: host, token } : undefined;
+    const key = tokenStorageKey(host);
+    let token = this.read.get(key);
+    if (!token) {
+      token = Promise.resolve(this.secrets.get(key));
+      this.read.set(key, token);
+      token.catch(() => this.read.delete(key)); // a failed read is asked again next time
+    }
+    const value = await token;
+    return value ? { url: host, token: value } : undefined;
   }
 
   async save(url: string, token: string): Promise<void> {
+    this.read.delete(tokenStorageKey(url));
     await this.secrets.store(tokenStorageKey(url), token);
+    this.read.delete(tokenStorageKey(url));
   }
 
   async delete(url: string): Promise<void> {
+    this.read.delete(tokenStorageKey(url));
     await this.secrets.delete(tokenStorageKey(url));
+    this.read.delete(tokenStorageKey(url));
   }
 
   dispose(): void {

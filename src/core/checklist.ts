@@ -141,7 +141,7 @@ const baseFacts = (o: GitLabReadOptions): GitLabFacts => ({
 export async function readVmFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
   const facts = baseFacts(o);
   if (!o.configured || !o.session) return facts;
-  await o.store.refresh('workers');
+  await o.store.borrow(['workers']);
   if (o.store.workers.error) facts.vmsError = o.store.workers.error;
   else facts.vms = o.store.workers.value;
   return facts;

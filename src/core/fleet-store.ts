@@ -114,6 +114,11 @@ export class FleetStore {
     ]);
   }
 
+  /** What another reader (the checklist) borrows: read only when older than `borrowedFreshMs`; a read in flight is joined. */
+  async borrow(areas: FleetArea[]): Promise<void> {
+    await Promise.all(areas.map((area) => this.refreshArea(area, this.pace.borrowedFreshMs)));
+  }
+
   private refreshArea(area: FleetArea, freshMs: number): Promise<void> | undefined {
     const running = this.inFlight.get(area);
     if (running) return running;

@@ -104,6 +104,27 @@ test('a view refreshes its own area now and borrows other areas only when they a
   assert.deepEqual(w.calls.sort(), ['listWorkers', 'runners']);
 });
 
+test('the checklist borrows the VM list: read again only when 30 s old', async () => {
+  const w = world();
+  const store = w.store();
+  await store.borrow(['workers']);
+  assert.deepEqual(
+    w.calls.filter((c) => c === 'listWorkers'),
+    ['listWorkers'],
+    'nothing read yet: read now',
+  );
+  w.calls.length = 0;
+  w.tick(5_000);
+  await store.borrow(['workers']);
+  assert.deepEqual(w.calls, [], 'the VM list is 5 s old: borrowed as is');
+  w.tick(26_000);
+  await store.borrow(['workers']);
+  assert.deepEqual(
+    w.calls.filter((c) => c === 'listWorkers'),
+    ['listWorkers'],
+  );
+});
+
 test('two views refreshing the same area at once share one request', async () => {
   const w = world();
   const store = w.store();

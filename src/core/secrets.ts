@@ -44,8 +44,11 @@ export type Inspect = (plaintext: Uint8Array) => void;
 
 export interface SecretsPort {
   bucket(): Promise<SecretsBucket>;
-  /** Every generation (current and noncurrent) of the objects under `prefix`. */
-  listGenerations(prefix: string): Promise<SecretGeneration[]>;
+  /**
+   * Every generation (current and noncurrent) of the objects under `prefix`; `listed`, when
+   * given, sees what was read so far after each page that more pages follow.
+   */
+  listGenerations(prefix: string, listed?: (soFar: SecretGeneration[]) => void): Promise<SecretGeneration[]>;
   /**
    * Downloads the generation, decrypts it with the key, discards the plaintext. Never throws.
    * `inspect` sees the plaintext just before it is zeroed (the token drift check reads config.toml there).
@@ -223,10 +226,29 @@ export class SecretsStore {
     this.changed();
     try {
       const port = await this.port();
-      const [bucket, listing] = await Promise.all([port.bucket(), port.listGenerations(this.prefix)]);
+      const bucket = port.bucket();
+      // A first listing that takes several pages shows what it has read while the rest load (rows
+      // first): every object but the last, whose other generations may be on the next page. A
+      // later refresh keeps the whole previous list on screen instead.
+      const firstLoad = !this.state.secrets;
+      const partly = async (soFar: SecretGeneration[]) => {
+        const known = await bucket.catch(() => undefined);
+        if (!firstLoad || run !== this.generation || !known || !this.state.loading) return;
+        const last = soFar[soFar.length - 1]?.name;
+        const secrets = toSecrets(
+          soFar.filter((g) => g.name !== last),
+          this.prefix,
+        );
+        this.state = { bucket: known, secrets, loading: true };
+        this.changed();
+      };
+      const [bucketRead, listing] = await Promise.all([
+        bucket,
+        port.listGenerations(this.prefix, (soFar) => void partly(soFar)),
+      ]);
       if (run !== this.generation) return;
       this.verified.clear();
-      this.state = { bucket, secrets: toSecrets(listing, this.prefix), loading: false, readAt: this.now() };
+      this.state = { bucket: bucketRead, secrets: toSecrets(listing, this.prefix), loading: false, readAt: this.now() };
     } catch (error) {
       if (run !== this.generation) return;
       this.verified.clear();

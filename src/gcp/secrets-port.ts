@@ -39,7 +39,7 @@ function withCipher(settings: KmsSettings, storage: SecretsStorage) {
   const cipher = () => (kms ??= new KmsDecryptCheck(settings));
   const port: SecretsPort = {
     bucket: () => storage.bucket(),
-    listGenerations: (prefix) => storage.listGenerations(prefix),
+    listGenerations: (prefix, listed) => storage.listGenerations(prefix, listed),
     async verify(objectName, generation, inspect) {
       let ciphertext: Buffer;
       try {

@@ -66,7 +66,7 @@ export class SecretsStorage {
     }
   }
 
-  async listGenerations(prefix: string): Promise<SecretGeneration[]> {
+  async listGenerations(prefix: string, listed?: (soFar: SecretGeneration[]) => void): Promise<SecretGeneration[]> {
     const name = this.settings.secretsBucket;
     try {
       const found: SecretGeneration[] = [];
@@ -85,6 +85,7 @@ export class SecretsStorage {
         ];
         for (const item of items) found.push(toGeneration(item));
         query = next && next.pageToken ? next : null;
+        if (query) listed?.(found.slice());
       }
       return found;
     } catch (error) {

@@ -147,3 +147,45 @@ test('the store lists, verifies each secret until the next refresh, and turns fa
   assert.equal(store.state.secrets, undefined);
   assert.equal(store.verified.size, 0, 'a refresh clears the outcomes');
 });
+
+test('a first listing of several pages shows what it has read (but the last, maybe split, object); a refresh does not', async () => {
+  let releaseLast!: () => void;
+  const held = new Promise<void>((resolve) => (releaseLast = resolve));
+  const page1 = [gen('p/a.enc', '1'), gen('p/b.enc', '2'), gen('p/c.enc', '3')];
+  const page2 = [gen('p/c.enc', '4'), gen('p/d.enc', '5')];
+  const port = {
+    bucket: async () => ({ name: 'b', versioning: true }),
+    listGenerations: async (_prefix: string, listed?: (soFar: SecretGeneration[]) => void) => {
+      listed?.(page1);
+      await held;
+      return [...page1, ...page2];
+    },
+  } as Partial<SecretsPort> as SecretsPort;
+  const store = new SecretsStore(async () => port, 'p/');
+  const shown: string[][] = [];
+  store.onChange(() => shown.push((store.state.secrets ?? []).map((s) => s.name)));
+  const first = store.refresh();
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    store.state.secrets?.map((s) => s.name),
+    ['p/a.enc', 'p/b.enc'],
+    'c.enc may go on: held back',
+  );
+  assert.equal(store.state.loading, true);
+  releaseLast();
+  await first;
+  assert.deepEqual(
+    store.state.secrets?.map((s) => s.name),
+    ['p/a.enc', 'p/b.enc', 'p/c.enc', 'p/d.enc'],
+  );
+  assert.deepEqual(
+    store.state.secrets?.[2].generations.map((g) => g.generation),
+    ['4', '3'],
+  );
+  shown.length = 0;
+  await store.refresh();
+  assert.ok(
+    shown.every((names) => names.length === 4),
+    `a refresh keeps the whole list on screen: ${JSON.stringify(shown)}`,
+  );
+});

@@ -14,7 +14,9 @@ const FLEET_VIEWS = ['Runner VMs', 'Registered Runners', 'Pipelines'] as const;
 export function isPageOrLookup(r: LoggedRequest): boolean {
   if (r.api !== 'gitlab') return true;
   const path = r.path.split('?')[0].replace(/^\/api\/v4/, '');
-  return /^\/(user|personal_access_tokens\/self|projects\/[^/]+|runners\/all|projects\/[^/]+\/(runners|pipelines))$/.test(
+  // POST /runners/verify: the checklist's check of each decrypt-checked config.toml's token (at
+  // most PACE.google.checklistMaxVerified), not a row's details.
+  return /^\/(user|personal_access_tokens\/self|projects\/[^/]+|runners\/all|runners\/verify|projects\/[^/]+\/(runners|pipelines))$/.test(
     path,
   );
 }

@@ -253,6 +253,9 @@ async function makePlan(
   upgrade: Upgrade,
 ): Promise<ReprovisionPlan | undefined> {
   const store = services.store();
+  // Who else serves each tag decides the outage question: the runners as they are now, not as the
+  // view last read them (a runner resumed a moment ago would still count as paused).
+  if (store.runners.value !== undefined) await store.refresh('runners');
   if (!(await ensureLoaded(store, 'runners', () => store.runners.value !== undefined))) return undefined;
   if (!(await ensureLoaded(store, 'workers', () => store.workers.value !== undefined))) return undefined;
   const all = store.runners.value ?? [];

@@ -36,9 +36,10 @@ suite('Sign in to GitLab', () => {
     assert.match(result.ok ? '' : result.message, /rejected the token \(401\).*Sign in again/);
     assert.doesNotMatch(result.ok ? '' : result.message, new RegExp(wrong));
 
+    // With the token: the checklist, run on the sign-in, also verifies runner tokens (no PRIVATE-TOKEN).
     const reached = sandbox.requests
       .since(mark)
-      .filter((r) => r.api === 'gitlab')
+      .filter((r) => r.api === 'gitlab' && r.privateToken)
       .map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`);
     assert.deepEqual(reached, ['GET /api/v4/user 401']);
 

@@ -159,6 +159,9 @@ export function workbenchUi(page, resultsDir) {
     const shown = page.locator('.workbench-hover:visible, .monaco-hover:visible');
     const name = label.replace(/^#\d+ /, '');
     const hover = shown.filter({ hasText: name }).first();
+    const started = Date.now();
+    // The bridge gives a call 25 s: stop trying again well before.
+    const lastTry = (attempt) => attempt === 4 || Date.now() - started > 12_000;
     for (let attempt = 1; ; attempt++) {
       await page.mouse.move(0, 0);
       await shown
@@ -171,9 +174,9 @@ export function workbenchUi(page, resultsDir) {
         const text = await hover.innerText();
         await page.mouse.move(0, 0);
         // A neighbour's tooltip can name this row too (a runner's A/B pair): its first line names the row.
-        if (text.split('\n')[0].includes(name) || attempt === 4) return text;
+        if (text.split('\n')[0].includes(name) || lastTry(attempt)) return text;
       } catch (error) {
-        if (attempt === 4) throw error;
+        if (lastTry(attempt)) throw error;
       }
     }
   }

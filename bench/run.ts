@@ -3,6 +3,7 @@
 //   npm run bench                   everything (~2-3 min on 2 cores)
 //   npm run bench -- --quick        fewer repetitions, for trying the harness
 //   npm run bench -- --only=refresh,correlation   (activation | bundles | refresh | correlation | startup | rotation | vscode | reprovision | tails | idle)
+//   npm run bench -- --only=vscode --seed=scale --profile=/tmp/prof   (one seed; CPU profiles and heap snapshots)
 // Every budgeted figure is judged (bench/budgets.ts): a failed budget makes the exit code 1. A full
 // run (no --quick, no --only) writes its table into docs/benchmarks.md; every run writes
 // bench/last-run.json and bench/last-run.md.
@@ -43,6 +44,8 @@ const only = args
 const want = (part: string) => !only || only.includes(part);
 /** --profile=<dir>: an extension-host CPU profile of each first render in the real VS Code, and heap snapshots (activated, after both refreshes). */
 const profileDir = args.find((a) => a.startsWith('--profile='))?.slice(10);
+/** --seed=demo|scale: the real VS Code part on that seed only (the demo seed also measures activation). */
+const onlySeed = args.find((a) => a.startsWith('--seed='))?.slice(7);
 const started = performance.now();
 const log = (msg: string) =>
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
@@ -353,20 +356,23 @@ async function main(): Promise<boolean> {
   // ── 6. the real VS Code ────────────────────────────────────────────────────
   if (want('vscode')) {
     const runs = quick ? 1 : 3;
-    const vscode = await measureInVsCode(
-      prod,
-      [
-        {
-          name: 'demo',
-          sandbox: () => startSandbox({ seed: 'demo' }),
-          activationRuns: quick ? 2 : 5,
-          renderRuns: runs,
-        },
-        { name: 'scale', sandbox: () => startSandbox({ seed: 'scale' }), activationRuns: 0, renderRuns: runs },
-      ],
-      log,
-      profileDir,
-    );
+    const seeds = [
+      {
+        name: 'demo',
+        sandbox: () => startSandbox({ seed: 'demo' }),
+        activationRuns: quick ? 2 : 5,
+        renderRuns: runs,
+        requests: false,
+      },
+      {
+        name: 'scale',
+        sandbox: () => startSandbox({ seed: 'scale' }),
+        activationRuns: 0,
+        renderRuns: runs,
+        requests: true,
+      },
+    ].filter((s) => !onlySeed || s.name === onlySeed);
+    const vscode = await measureInVsCode(prod, seeds, log, profileDir);
     results.vscode = vscode;
     figures.push(...vscodeFigures(vscode));
   }
@@ -498,7 +504,7 @@ async function main(): Promise<boolean> {
   ].join('\n');
   writeFileSync(join(__dirname, 'last-run.md'), `${section}\n`);
   out(`\n## Budgets\n\n${section}`);
-  if (!quick && !only) {
+  if (!quick && !only && !onlySeed) {
     const doc = join(ROOT, 'docs/benchmarks.md');
     writeFileSync(doc, embed(readFileSync(doc, 'utf8'), section));
     out('(table written into docs/benchmarks.md)');

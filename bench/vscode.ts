@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, type Build } from './build';
+import { SAVE_AFTER_MS } from '../src/code-cache';
 import type { Sandbox } from '../test/sandbox/server';
 import type { LoggedRequest } from '../test/sandbox/request-log';
 
@@ -28,13 +29,18 @@ export interface RenderSample {
   firstRows: Record<ViewTitle, number>;
   /** Rows in the DOM when the views had rows (the tree is virtual: about what is on screen). */
   visibleRows: Record<ViewTitle, number>;
-  /** GitLab and Google requests from the click until the sidebar went quiet. */
+  /** How each bundle was compiled: from V8's code cache of an earlier window, or from source (the first window after an install). */
+  compiledFrom: Record<string, 'cache' | 'source'>;
+  /** GitLab and Google requests from the click until the sidebar went quiet (seeds with `requests` only). */
   requests: LoggedRequest[];
   /** Requests of a second refresh (runnerOps.refresh) right after. */
   refreshRequests: LoggedRequest[];
   /** Extension host heap after GC: once activated with the views hidden, and after both refreshes. */
   heapGrowth: number;
 }
+
+/** A sample of a seed whose requests and heap are not measured: only its times to rows. */
+export type RowsSample = Pick<RenderSample, 'firstRows' | 'visibleRows' | 'compiledFrom'>;
 
 interface Step {
   id: number;
@@ -162,17 +168,25 @@ const watchViews = (titles: readonly string[]) => `(() => {
 
 export interface VsCodeBench {
   activation: { real: ActivationSample[]; floor: ActivationSample[] };
-  render: Partial<Record<string, RenderSample[]>>;
+  render: Partial<Record<string, Array<RenderSample | RowsSample>>>;
 }
 
 /**
  * Starts code-server once per seed (its settings point at that seed's sandbox), then opens
  * windows one at a time: `activationRuns` × (real, floor) interleaved on the first seed, then
- * `renderRuns` first renders per seed, signed in to the sandbox.
+ * `renderRuns` first renders per seed, signed in to the sandbox. With `requests`, each render is
+ * followed by the wait for quiet, a second refresh and the heap (a living seed such as demo never
+ * goes quiet: its jobs move, so that wait is two minutes of nothing measured).
  */
 export async function measureInVsCode(
   build: Build,
-  seeds: Array<{ sandbox: () => Promise<Sandbox>; name: string; renderRuns: number; activationRuns: number }>,
+  seeds: Array<{
+    sandbox: () => Promise<Sandbox>;
+    name: string;
+    renderRuns: number;
+    activationRuns: number;
+    requests: boolean;
+  }>,
   log: (msg: string) => void,
   /** Where to write an extension-host CPU profile of each first render (from the click to the last view's rows). */
   profileDir?: string,
@@ -229,7 +243,7 @@ export async function measureInVsCode(
           });
           await page.close();
         }
-        const samples: RenderSample[] = [];
+        const samples: Array<RenderSample | RowsSample> = [];
         for (let i = 0; i < seed.renderRuns; i++) {
           log(`VS Code: first render ${i + 1}/${seed.renderRuns} (${seed.name})`);
           const { page, session } = await openWindow(folders.real);
@@ -259,6 +273,7 @@ export async function measureInVsCode(
           // An error row is a row, but not the view working: such a sample measures nothing.
           const errors = await hub.ask<string[]>(session, 'errorRows');
           if (errors.length) throw new Error(`a view showed an error instead of its rows: ${errors.join('; ')}`);
+          const compiledFrom = await hub.ask<RowsSample['compiledFrom']>(session, 'compiledFrom');
           if (profiling) {
             const file = join(profileDir!, `first-render-${seed.name}-${i + 1}.cpuprofile`);
             await hub.ask(session, 'profileStop', { file });
@@ -266,6 +281,13 @@ export async function measureInVsCode(
             log(
               `VS Code: extension-host CPU profile in ${file}, started ${Math.round(clickedAt - profiling.at)} ms before the click`,
             );
+          }
+          if (!seed.requests) {
+            samples.push({ firstRows: seen.firstRows, visibleRows: seen.visibleRows, compiledFrom });
+            // Open a little longer, as a user's window would: the extension saves its code cache then.
+            await sleep(SAVE_AFTER_MS + 1000);
+            await page.close();
+            continue;
           }
           await quiet(sandbox, 3000, 60_000);
           const requests = fleetRequests(sandbox.requests.since(mark));
@@ -278,6 +300,7 @@ export async function measureInVsCode(
           samples.push({
             firstRows: seen.firstRows,
             visibleRows: seen.visibleRows,
+            compiledFrom,
             requests,
             refreshRequests,
             heapGrowth: heapAfter - heapActivated,

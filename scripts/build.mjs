@@ -4,6 +4,7 @@
 // (src/lazy.ts).
 // Also bundles the integration suite (out/integration/index.js) for the real-VS-Code runner.
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { releasedDeadlines } from './gax-deadline.mjs';
@@ -14,14 +15,16 @@ const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-/** import() specifiers in src/lazy.ts -> the bundle that serves them. */
-const lazyBundles = {
-  './gitlab/index': 'gitlab',
-  './gcp/compute-bundle': 'gcp-compute',
-  './gcp/logging': 'gcp-logging',
-  './gcp/secrets-bundle': 'gcp-secrets',
-  './gitlab/undici-agent': 'undici',
-};
+/**
+ * The require specifiers in src/lazy.ts -> the bundle that serves them, as lazy.ts names them
+ * (`load('gitlab', () => require('./gitlab/index'))`): it is the one place that says so.
+ */
+const lazyBundles = Object.fromEntries(
+  [...readFileSync('src/lazy.ts', 'utf8').matchAll(/load\(\s*'([\w-]+)',\s*\(\)\s*=>\s*require\('([^']+)'\)/g)].map(
+    ([, bundle, spec]) => [spec, bundle],
+  ),
+);
+if (Object.keys(lazyBundles).length < 5) throw new Error('scripts/build.mjs: cannot read the bundles of src/lazy.ts');
 
 /** The Compute services the adapters construct clients for. */
 const computeServices = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(

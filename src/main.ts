@@ -22,10 +22,14 @@ import * as secrets from './commands/secrets';
 import * as tail from './commands/tail';
 import * as tokenConsent from './commands/token-consent';
 import * as vms from './commands/vms';
+import type { BundleLoader } from './code-cache';
+import { useBundleLoader } from './lazy';
 import { Services } from './services';
 import { registerViews, type AttachTree } from './views';
 
-export function start(context: vscode.ExtensionContext, attachTree: AttachTree) {
+/** `bundles`: how the client bundles load (V8's code cache, src/code-cache.ts); plain require without it. */
+export function start(context: vscode.ExtensionContext, attachTree: AttachTree, bundles?: BundleLoader) {
+  if (bundles) useBundleLoader(bundles);
   const services = new Services(context);
   context.subscriptions.push(services);
   const views = registerViews(context, services, attachTree);

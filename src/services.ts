@@ -272,11 +272,10 @@ export class Services implements vscode.Disposable {
   }
 }
 
-/** The GitLab reads the checklist adds, loading the adapter on first use. */
-/** The bootstrap's reads, loaded on first use; GitLab's version from the fleet store when it has it (read once per store). */
 /** How long the on-demand views let a fleet read go first (afterFleetRead). */
 const FLEET_FIRST_MS = 1000;
 
+/** The bootstrap's reads, loaded on first use; GitLab's version from the fleet store when it has it (read once per store). */
 function lazyReads(
   load: () => Promise<BootstrapGitLabReads>,
   known: () => Promise<string | null> | undefined,

@@ -43,14 +43,27 @@ const steps = {
     profiler = new (require('node:inspector').Session)();
     profiler.connect();
     await post('Profiler.enable');
-    await post('Profiler.setSamplingInterval', { interval: 200 });
+    await post('Profiler.setSamplingInterval', { interval: Number(process.env.RO_PROFILE_INTERVAL ?? 200) });
     await post('Profiler.start');
+    // What was allocated meanwhile, collected or not: garbage is what the collector spends on.
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 16384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
     return { at: Date.now() };
   },
-  /** Writes the profile to `file` (open it in Chrome's DevTools); `at`: when it started, epoch ms. */
+  /**
+   * Writes the CPU profile to `file` and the allocations to the same name in .heapprofile (open
+   * both in Chrome's DevTools); `at`: when it started, epoch ms.
+   */
   async profileStop({ file }) {
     const { profile } = await post('Profiler.stop');
-    require('node:fs').writeFileSync(file, JSON.stringify(profile));
+    const allocations = (await post('HeapProfiler.stopSampling')).profile;
+    const fs = require('node:fs');
+    fs.writeFileSync(file, JSON.stringify(profile));
+    fs.writeFileSync(file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(allocations));
     profiler.disconnect();
     return {};
   },
@@ -77,6 +90,10 @@ const steps = {
         if (node.kind === 'item' && node.item.contextValue === 'error') found.push(`${id}: ${node.item.label}`);
     }
     return found;
+  },
+  /** How Runner Ops' bundles were compiled in this window: from V8's code cache or from source (src/code-cache.ts). */
+  async compiledFrom() {
+    return vscode.extensions.getExtension(EXTENSION_ID).exports.compiledFrom ?? {};
   },
   async command({ id, args = [] }) {
     await vscode.commands.executeCommand(id, ...args);

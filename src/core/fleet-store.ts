@@ -67,6 +67,8 @@ export class FleetStore {
   private readonly inFlight = new Map<FleetArea, Promise<void>>();
   private readonly lastRefresh = new Map<FleetArea, number>();
   private readonly listeners = new Set<(area: FleetArea) => void>();
+  /** Set while a change nobody can see is recorded (a first read starting): emit() stays silent. */
+  private unseen = false;
 
   get queueWarnSeconds(): number {
     return this.sources.queueWarnSeconds ?? QUEUE_WARN_SECONDS.default;
@@ -91,10 +93,21 @@ export class FleetStore {
     fetch: (shown: (partial: T) => void) => Promise<T>,
     changed: (next: Loadable<T>) => void,
   ): Promise<Loadable<T>> {
-    return load(current, fetch, this.sources.now, changed, this.sources.onFailure);
+    const announce = (next: Loadable<T>) => {
+      // A first read starting leaves its rows as they were ("Loading…"): the state changes, but an
+      // event would only take the view's next redraw slot (ChangePacer) from the rows that follow.
+      this.unseen = next.loading && next.value === undefined && next.error === undefined;
+      try {
+        changed(next);
+      } finally {
+        this.unseen = false;
+      }
+    };
+    return load(current, fetch, this.sources.now, announce, this.sources.onFailure);
   }
 
   private emit(area: FleetArea): void {
+    if (this.unseen) return;
     for (const listener of this.listeners) listener(area);
   }
 

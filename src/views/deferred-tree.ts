@@ -16,12 +16,15 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
   constructor(private readonly load: () => void) {}
 
   attach(target: vscode.TreeDataProvider<T>, changeGapMs: number): void {
+    // The first attach happens inside VS Code's first getChildren (real() loads the body), so VS
+    // Code gets the real rows from that call: only a later provider needs VS Code to ask again.
+    const replacing = this.target !== undefined;
     this.target = target;
     this.forwarding?.dispose();
     this.pacer?.dispose();
     const pacer = (this.pacer = new ChangePacer<T>((change) => this.changed.fire(change), changeGapMs, realClock));
     this.forwarding = target.onDidChangeTreeData?.((e) => pacer.change(e ?? undefined));
-    pacer.change();
+    if (replacing) pacer.change();
   }
 
   private real(): vscode.TreeDataProvider<T> {

@@ -415,3 +415,25 @@ test('rows first, then a failure: the rows read so far stay, with the time they 
   assert.equal(store.workers.loadedAt, 1_000, 'the last good read is the first page');
   assert.equal(store.workers.error?.message, 'the second page failed');
 });
+
+test('a first read announces its rows, not its start: the "Loading…" row it would redraw is already there', async () => {
+  const w = world();
+  const store = w.store();
+  const seen: Array<{ area: string; vms: number | undefined; loading: boolean }> = [];
+  store.onChange((area) => {
+    if (area === 'workers') seen.push({ area, vms: store.workers.value?.length, loading: store.workers.loading });
+  });
+  await store.refresh('workers');
+  assert.deepEqual(seen, [{ area: 'workers', vms: 1, loading: false }]);
+
+  // After a failure with nothing to show, starting again is news: the error row gains "Loading…".
+  const failing = w.store();
+  w.failCompute(new Error('Compute Engine did not answer'));
+  await failing.refresh('workers');
+  w.failCompute(undefined);
+  w.tick(2_000);
+  const events: boolean[] = [];
+  failing.onChange((area) => area === 'workers' && events.push(failing.workers.loading));
+  await failing.refresh('workers');
+  assert.deepEqual(events, [true, false]);
+});

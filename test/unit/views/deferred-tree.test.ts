@@ -28,3 +28,21 @@ test('a Markdown tooltip is held back until the row is hovered; a plain one goes
   assert.equal((tree.getTreeItem('zone') as unknown as TreeItem).tooltip, 'europe-west1-b');
   tree.dispose();
 });
+
+test('the first provider answers the getChildren that loaded it, so only a later one makes VS Code ask again', () => {
+  const tree = new DeferredTree<string>(() => undefined);
+  const fired: unknown[] = [];
+  tree.onDidChangeTreeData((e) => fired.push(e));
+  const provider = (rows: string[]) =>
+    ({
+      getChildren: () => rows,
+      getTreeItem: (id: string) => new TreeItem(id),
+      onDidChangeTreeData: new EventEmitter<void>().event,
+    }) as never;
+  tree.attach(provider(['first']), 0);
+  assert.deepEqual(fired, [], 'no event: a spent redraw slot would hold back the rows that follow');
+  tree.attach(provider(['second']), 0);
+  assert.deepEqual(fired, [undefined], 'a new provider (settings changed): VS Code asks again');
+  assert.deepEqual(tree.getChildren(), ['second']);
+  tree.dispose();
+});

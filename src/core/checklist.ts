@@ -832,7 +832,7 @@ async function judgeSecrets(
   set('secrets', 'pass', `${found}, each decrypts with the primary key version${partly}: ${listed}`);
 }
 
-const isConfigObject = (name: string) => /config\.toml(\.enc)?$/.test(name);
+export const isConfigObject = (name: string) => /config\.toml(\.enc)?$/.test(name);
 
 /** Each required config.toml: parses, points at this GitLab, its tokens accepted (POST /runners/verify). */
 async function inspectConfigs(

@@ -39,24 +39,29 @@ export interface ConfigFacts {
   runners: Array<{ name: string; url: string; token?: 'accepted' | 'refused' }>;
 }
 
-/**
- * Parses a decrypted config.toml and asks GitLab about each runner's token. `plaintext` is
- * zeroed before this returns; `verify` answers whether GitLab accepts a token (throws when it cannot tell).
- */
-export async function inspectRunnerConfig(
-  plaintext: Buffer,
+/** A decrypted config.toml's runners, or why it does not parse (a position, never content). */
+export type ParsedConfig = { entries: RunnerEntry[] } | { unparsable: string };
+
+/** Parses a decrypted config.toml; the caller zeroes `plaintext`, nothing here keeps it. */
+export function parseRunnerConfig(plaintext: Uint8Array): ParsedConfig {
+  try {
+    return {
+      entries: runnerEntries(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.length).toString('utf8')),
+    };
+  } catch (e) {
+    const where = e as { line?: number; column?: number };
+    return { unparsable: `not valid TOML (line ${where.line ?? '?'}, column ${where.column ?? '?'})` };
+  }
+}
+
+/** Asks GitLab about each parsed runner's token: `verify` answers whether GitLab accepts one (throws when it cannot tell). */
+export async function checkRunnerConfig(
+  parsed: ParsedConfig,
   gitlabUrl: string,
   verify: (token: string) => Promise<boolean>,
 ): Promise<ConfigFacts> {
-  let entries: RunnerEntry[];
-  try {
-    entries = runnerEntries(plaintext.toString('utf8'));
-  } catch (e) {
-    const where = e as { line?: number; column?: number };
-    return { unparsable: `not valid TOML (line ${where.line ?? '?'}, column ${where.column ?? '?'})`, runners: [] };
-  } finally {
-    plaintext.fill(0);
-  }
+  if ('unparsable' in parsed) return { unparsable: parsed.unparsable, runners: [] };
+  const entries = parsed.entries;
   return {
     runners: await Promise.all(
       entries.map(async (r) => ({

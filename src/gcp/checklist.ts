@@ -6,8 +6,14 @@ import { KeyManagementServiceClient } from './kms-client';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import type { RunnerOpsSettings } from '../config/settings';
-import type { BucketFacts, GoogleProbes, KeyFacts, StoredObject } from '../core/checklist';
-import { inspectRunnerConfig, type ConfigFacts } from '../core/runner-config-check';
+import {
+  isConfigObject,
+  type BucketFacts,
+  type GoogleProbes,
+  type KeyFacts,
+  type StoredObject,
+} from '../core/checklist';
+import { checkRunnerConfig, parseRunnerConfig, type ConfigFacts, type ParsedConfig } from '../core/runner-config-check';
 import type { Failure } from '../core/failures';
 import type { PermissionTarget } from '../core/gcp-permissions';
 import { withDeadline } from '../core/deadline';
@@ -43,6 +49,11 @@ export class ChecklistAdapter implements GoogleProbes {
   private readonly storage: Storage;
   /** One port per bucket and key, made on the first decrypt check. */
   private readonly secrets = new Map<string, SecretsPort>();
+  /**
+   * Each config.toml as its decrypt check parsed it (never the plaintext), until runnerConfig
+   * takes it: one download and one decrypt per file, not two. Dropped at close().
+   */
+  private readonly configsRead = new Map<string, ParsedConfig>();
 
   /**
    * `verifyToken`: asks the configured GitLab whether it accepts a runner token (POST /runners/verify);
@@ -193,15 +204,29 @@ export class ChecklistAdapter implements GoogleProbes {
   }
 
   verify(keyName: string, bucket: string, object: StoredObject): Promise<VerifyResult> {
-    return this.port(bucket, keyName).verify(object.name, object.generation);
+    const read = configKey(bucket, object);
+    const inspect = isConfigObject(object.name)
+      ? (plaintext: Uint8Array) => void this.configsRead.set(read, parseRunnerConfig(plaintext))
+      : undefined;
+    return this.port(bucket, keyName).verify(object.name, object.generation, inspect);
   }
 
-  /** Decrypts a config.toml in memory, parses it and verifies its tokens; the plaintext is zeroed there. */
+  /** A config.toml's runners and whether GitLab accepts their tokens: parsed by its decrypt check, else decrypted here (and zeroed). */
   async runnerConfig(keyName: string, bucket: string, object: StoredObject): Promise<ConfigFacts> {
-    const port = this.port(bucket, keyName);
-    const plaintext = await port.decrypt(await port.download(object.name, object.generation));
-    return inspectRunnerConfig(
-      plaintext,
+    const read = configKey(bucket, object);
+    let parsed = this.configsRead.get(read);
+    this.configsRead.delete(read);
+    if (!parsed) {
+      const port = this.port(bucket, keyName);
+      const plaintext = await port.decrypt(await port.download(object.name, object.generation));
+      try {
+        parsed = parseRunnerConfig(plaintext);
+      } finally {
+        plaintext.fill(0);
+      }
+    }
+    return checkRunnerConfig(
+      parsed,
       this.settings.gitlabUrl,
       this.verifyToken ?? (() => Promise.reject(new Error('not signed in'))),
     );
@@ -218,9 +243,12 @@ export class ChecklistAdapter implements GoogleProbes {
   }
 
   async close(): Promise<void> {
+    this.configsRead.clear();
     await Promise.all([this.kms.close(), ...[...this.secrets.values()].map((p) => p.close?.())]);
   }
 }
+
+const configKey = (bucket: string, object: StoredObject) => `${bucket}/${object.name}#${object.generation}`;
 
 /** Not found is an answer here (the checklist offers to create it); anything else is thrown. */
 function notFound<T>(failure: Failure, answer: T): T {

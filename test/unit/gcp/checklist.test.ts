@@ -128,8 +128,13 @@ test('the demo fleet: the stale config.toml fails, the offline runner on its run
   const since = sandbox.requests.since(mark);
   assert.equal(
     since.filter((r) => r.path.includes(':decrypt')).length,
-    5 + 3,
-    'one decrypt per secret, one more per config.toml',
+    5,
+    'one decrypt per secret: a config.toml is checked from what its decrypt check read',
+  );
+  assert.equal(
+    since.filter((r) => r.api === 'storage' && /\/o\/[^?]+\?.*alt=media/.test(r.path)).length,
+    5,
+    'one download per secret',
   );
   assert.equal(since.filter((r) => r.path === '/api/v4/runners/verify').length, 3, 'each config.toml token verified');
 

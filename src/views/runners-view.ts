@@ -16,6 +16,8 @@ export class RunnersView extends FleetTree<RunnerNode> {
   readonly cap = new RowCap('runnerOps.runners');
   /** What the last Verify of the secrets found wrong with a runner's stored token (set by registerViews). */
   tokenProblems: (runnerId: number) => string[] = () => [];
+  /** The last list sorted (VS Code asks for the rows on every change of any area the view shows). */
+  private sorted?: { from: Runner[]; rows: Runner[] };
 
   getChildren(node?: RunnerNode): RunnerNode[] {
     const store = this.store();
@@ -27,7 +29,7 @@ export class RunnersView extends FleetTree<RunnerNode> {
         empty: 'No runners are available to the configured projects',
         rows: (runners) =>
           this.cap.apply(
-            byStatus(runners).map((runner): RunnerNode => ({ kind: 'runner', runner })),
+            this.byStatus(runners).map((runner): RunnerNode => ({ kind: 'runner', runner })),
             'runners',
             'runners',
           ),
@@ -42,6 +44,11 @@ export class RunnersView extends FleetTree<RunnerNode> {
       load: () => void store.loadRunnerJobs(runner.id),
       rows: (jobs) => newestFirst(jobs).map((job): RunnerNode => ({ kind: 'job', job, runner })),
     });
+  }
+
+  private byStatus(runners: Runner[]): Runner[] {
+    if (this.sorted?.from !== runners) this.sorted = { from: runners, rows: byStatus(runners) };
+    return this.sorted.rows;
   }
 
   getTreeItem(node: RunnerNode): vscode.TreeItem {

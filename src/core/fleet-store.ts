@@ -150,6 +150,13 @@ export class FleetStore {
     return run;
   }
 
+  /** Whether the area has rows to show: a list read (an error or "Loading…" shows nothing of another area). */
+  hasRows(area: FleetArea): boolean {
+    if (area === 'workers') return this.workers.value !== undefined;
+    if (area === 'runners') return this.runners.value !== undefined;
+    return [...this.pipelines.values()].some((p) => p.value !== undefined);
+  }
+
   /** Resolves when no area is being read (at once when none is), whatever the reads' outcome. */
   async settled(): Promise<void> {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);

@@ -118,6 +118,9 @@ export function registerViews(
       s.onChange((area) => {
         for (const { spec, view } of paced) {
           if (!spec.areas.includes(area)) continue;
+          // Another area's news redraws rows the view shows; before its own arrive there are none
+          // (and a redraw would take the slot its own rows need: ChangePacer).
+          if (area !== spec.areas[0] && !s.hasRows(spec.areas[0])) continue;
           spec.provider.fire();
           // An action (retry, resume…) can set something in motion between two slow polls: a
           // visible view then switches to the fast pace now rather than at its next slow poll.

@@ -437,3 +437,19 @@ test('a first read announces its rows, not its start: the "Loading…" row it wo
   await failing.refresh('workers');
   assert.deepEqual(events, [true, false]);
 });
+
+test('an area has rows once its list is read, whether or not another area is', async () => {
+  const w = world();
+  const store = w.store();
+  assert.deepEqual(
+    [store.hasRows('workers'), store.hasRows('runners'), store.hasRows('pipelines')],
+    [false, false, false],
+  );
+  await store.refresh('workers');
+  assert.deepEqual(
+    [store.hasRows('workers'), store.hasRows('runners'), store.hasRows('pipelines')],
+    [true, false, false],
+  );
+  await store.refresh('pipelines');
+  assert.equal(store.hasRows('pipelines'), true);
+});

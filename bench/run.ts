@@ -34,6 +34,7 @@ import { measureTails, tailsFigures } from './tails';
 import { measureIdle } from './idle';
 import { packageVsix } from './vsix';
 import { startSandbox } from '../test/sandbox/server';
+import { COMPUTE_METHODS } from '../src/gcp/compute-methods';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -90,12 +91,13 @@ async function main(): Promise<boolean> {
   if (want('activation')) {
     const protosJson = join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.json');
     const { pruneProtos } = (await import(pathToFileURL(join(ROOT, 'scripts/prune-protos.mjs')).href)) as {
-      pruneProtos: (p: string, s: string[]) => unknown;
+      pruneProtos: (p: string, s: string[], m: Record<string, readonly string[]>) => unknown;
     };
-    const services = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
-      (s) => `google.cloud.compute.v1.${s}`,
+    const methods = Object.fromEntries(
+      Object.entries(COMPUTE_METHODS).map(([service, list]) => [`google.cloud.compute.v1.${service}`, list]),
     );
-    const prunedBytes = Buffer.byteLength(JSON.stringify(pruneProtos(protosJson, services)));
+    const services = Object.keys(methods);
+    const prunedBytes = Buffer.byteLength(JSON.stringify(pruneProtos(protosJson, services, methods)));
     const devDist = join(ROOT, 'dist');
     const devSize = (name: string) => (existsSync(join(devDist, name)) ? mb(statSync(join(devDist, name)).size) : '–');
     out('\n## Bundle sizes (production build: esbuild --production, minified, no source maps)');
@@ -106,7 +108,7 @@ async function main(): Promise<boolean> {
       ),
     );
     out(
-      `Compute descriptor: protos.json ${mb(statSync(protosJson).size)} → pruned to ${services.length} services ${mb(prunedBytes)}; package's static protos.js ${mb(statSync(join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.js')).size)}`,
+      `Compute descriptor: protos.json ${mb(statSync(protosJson).size)} → pruned to the ${Object.values(methods).flat().length} methods of ${services.length} services ${mb(prunedBytes)}; package's static protos.js ${mb(statSync(join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.js')).size)}`,
     );
     results.protos = { fullBytes: statSync(protosJson).size, prunedBytes };
 

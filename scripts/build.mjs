@@ -26,10 +26,19 @@ const lazyBundles = Object.fromEntries(
 );
 if (Object.keys(lazyBundles).length < 5) throw new Error('scripts/build.mjs: cannot read the bundles of src/lazy.ts');
 
-/** The Compute services the adapters construct clients for. */
-const computeServices = ['Instances', 'ZoneOperations', 'InstanceTemplates', 'InstanceGroupManagers'].map(
-  (s) => `google.cloud.compute.v1.${s}`,
+/**
+ * The Compute methods the adapters call, per service, as src/gcp/compute-methods.ts declares them
+ * (its clients are typed to that list): the descriptor keeps those alone.
+ */
+const computeMethods = Object.fromEntries(
+  Object.entries(
+    new Function(
+      `return ${/COMPUTE_METHODS = (\{[\s\S]*?\}) as const;/.exec(readFileSync('src/gcp/compute-methods.ts', 'utf8'))?.[1]}`,
+    )(),
+  ).map(([service, methods]) => [`google.cloud.compute.v1.${service}`, methods]),
 );
+const computeServices = Object.keys(computeMethods);
+if (computeServices.length < 4) throw new Error('scripts/build.mjs: cannot read src/gcp/compute-methods.ts');
 
 // Compute's per-service clients all require ../../protos/protos.json (all of Compute Engine);
 // hand them a descriptor pruned to the services above. (KMS's descriptor is 100 KB and its client
@@ -39,7 +48,7 @@ const prunedComputeProtos = {
   setup(build) {
     let pruned;
     build.onLoad({ filter: /@google-cloud[\\/]compute[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
-      pruned ??= JSON.stringify(pruneProtos(args.path, computeServices));
+      pruned ??= JSON.stringify(pruneProtos(args.path, computeServices, computeMethods));
       return { contents: pruned, loader: 'json' };
     });
   },

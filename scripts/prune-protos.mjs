@@ -7,8 +7,12 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const protobuf = require('protobufjs');
 
-/** Returns the JSON descriptor holding only `services` (full names) and every type they reach. */
-export function pruneProtos(protosJsonPath, services) {
+/**
+ * Returns the JSON descriptor holding only `services` (full names) and every type they reach.
+ * `methods`, when given, keeps only those methods of each service (camelCase, as the clients name
+ * them: { 'google.cloud.compute.v1.Instances': ['list', …] }) and the types those reach.
+ */
+export function pruneProtos(protosJsonPath, services, methods) {
   const full = JSON.parse(readFileSync(protosJsonPath, 'utf8'));
   const root = protobuf.Root.fromJSON(full);
   root.resolveAll();
@@ -26,11 +30,17 @@ export function pruneProtos(protosJsonPath, services) {
       for (const nested of type.nestedArray) visitType(nested);
     }
   };
+  /** Proto method names (PascalCase) kept per service full name; undefined: all of them. */
+  const keptMethods = new Map();
   for (const name of services) {
     const service = root.lookupService(name);
     keep.add(service.fullName);
     for (let parent = service.parent; parent && parent !== root; parent = parent.parent) keep.add(parent.fullName);
+    const wanted = methods?.[name]?.map((m) => m[0].toUpperCase() + m.slice(1));
+    for (const m of wanted ?? []) if (!service.methods[m]) throw new Error(`pruneProtos: ${name} has no method ${m}`);
+    if (wanted) keptMethods.set(service.fullName, new Set(wanted));
     for (const method of service.methodsArray) {
+      if (wanted && !wanted.includes(method.name)) continue;
       visitType(method.resolvedRequestType);
       visitType(method.resolvedResponseType);
     }
@@ -41,7 +51,11 @@ export function pruneProtos(protosJsonPath, services) {
     for (const [name, def] of Object.entries(nestedJson)) {
       const fullName = `${prefix}.${name}`;
       if (!keep.has(fullName)) continue;
-      out[name] = def.nested ? { ...def, nested: prune(def.nested, fullName) } : def;
+      let kept = def.nested ? { ...def, nested: prune(def.nested, fullName) } : def;
+      const only = keptMethods.get(fullName);
+      if (only && def.methods)
+        kept = { ...kept, methods: Object.fromEntries(Object.entries(def.methods).filter(([m]) => only.has(m))) };
+      out[name] = kept;
     }
     return out;
   };

@@ -155,13 +155,13 @@ export class Services implements vscode.Disposable {
    * The Secrets and Checklist views load the largest bundle (Storage and KMS) on the same thread
    * as the fleet views: they let a fleet read in flight go first, for at most a second.
    */
-  private afterFleetRead(): Promise<void> {
+  private afterFleetRead(atMostMs = FLEET_FIRST_MS): Promise<void> {
     const store = this.currentStore;
     if (!store) return Promise.resolve();
     let timer: ReturnType<typeof setTimeout> | undefined;
     return Promise.race([
       store.settled(),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, FLEET_FIRST_MS))),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, atMostMs))),
     ]).finally(() => clearTimeout(timer));
   }
 
@@ -206,6 +206,9 @@ export class Services implements vscode.Disposable {
     const verifyToken = async (token: string) =>
       (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token, this.gate.caFile().file);
     const google = new ChecklistAdapter(settings, verifyToken);
+    // The decrypt checks (a download, a KMS decrypt and GitLab's token checks per secret) fill in
+    // one row; they wait for the fleet views' first read, whose rows everyone is waiting for.
+    const fleetFirst = this.afterFleetRead(DECRYPT_CHECKS_WAIT_MS);
     try {
       return await runChecklist(
         this.checklistInput(),
@@ -216,7 +219,7 @@ export class Services implements vscode.Disposable {
           key: (n) => google.key(n),
           bucket: (n) => google.bucket(n),
           objects: (b, p) => google.objects(b, p),
-          verify: (k, b, o) => google.verify(k, b, o),
+          verify: async (k, b, o) => (await fleetFirst, google.verify(k, b, o)),
           runnerConfig: (k, b, o) => google.runnerConfig(k, b, o),
           template: compute && ((project, name) => compute.template(project, name)),
           permissions: (target, permissions) =>
@@ -274,6 +277,8 @@ export class Services implements vscode.Disposable {
 
 /** How long the on-demand views let a fleet read go first (afterFleetRead). */
 const FLEET_FIRST_MS = 1000;
+/** How long the checklist's decrypt checks let it go first: a fleet of thousands reads in a few seconds. */
+const DECRYPT_CHECKS_WAIT_MS = 5000;
 
 /** The bootstrap's reads, loaded on first use; GitLab's version from the fleet store when it has it (read once per store). */
 function lazyReads(

@@ -1,10 +1,7 @@
 // The Compute adapter: lists the runner VMs, through the one Instances client the serial tails share.
 // Loads only the per-service client module; the bundler swaps Compute's 12 MB descriptor for one pruned
 // to the services it needs (scripts/prune-protos.mjs). Loaded lazily (src/lazy.ts), never at activation.
-import { InstanceGroupManagersClient } from '@google-cloud/compute/build/src/v1/instance_group_managers_client';
-import { InstanceTemplatesClient } from '@google-cloud/compute/build/src/v1/instance_templates_client';
-import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client';
-import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client';
+import { computeClient, type ComputeClient } from './compute-methods';
 import type { protos } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import { GUEST_NAMESPACE, type GuestAttribute } from '../core/guest-health';
@@ -47,14 +44,15 @@ export type ComputeSettings = Pick<
 type ClientSettings = Pick<RunnerOpsSettings, 'gcpProject' | 'credentials' | 'endpoints'>;
 
 /** One Instances client per endpoint and credentials, for the VM list and the serial tails alike. */
-const clients = new Map<string, InstancesClient>();
+const clients = new Map<string, ComputeClient<'Instances'>>();
 const clientKey = (s: ClientSettings) => JSON.stringify([s.endpoints.compute, s.credentials, s.gcpProject]);
 
 /** Looked up per call: after a close, the next call builds a fresh client (a live tail keeps working). */
-export function instancesClient(settings: ClientSettings): InstancesClient {
+export function instancesClient(settings: ClientSettings): ComputeClient<'Instances'> {
   const key = clientKey(settings);
   let client = clients.get(key);
-  if (!client) clients.set(key, (client = new InstancesClient(gaxOptions(settings, 'compute') as ClientOptions)));
+  if (!client)
+    clients.set(key, (client = computeClient('Instances', gaxOptions(settings, 'compute') as ClientOptions)));
   return client;
 }
 
@@ -168,15 +166,15 @@ const CALL = PACE.google.compute;
  * and throws the operation's error in Compute's words.
  */
 export class ReprovisionComputeAdapter implements ReprovisionCompute {
-  private readonly operations: ZoneOperationsClient;
-  private readonly templatesClient: InstanceTemplatesClient;
-  private readonly groups: InstanceGroupManagersClient;
+  private readonly operations: ComputeClient<'ZoneOperations'>;
+  private readonly templatesClient: ComputeClient<'InstanceTemplates'>;
+  private readonly groups: ComputeClient<'InstanceGroupManagers'>;
 
   constructor(private readonly settings: ComputeSettings) {
     const options = gaxOptions(settings, 'compute') as ClientOptions;
-    this.operations = new ZoneOperationsClient(options);
-    this.templatesClient = new InstanceTemplatesClient(options);
-    this.groups = new InstanceGroupManagersClient(options);
+    this.operations = computeClient('ZoneOperations', options);
+    this.templatesClient = computeClient('InstanceTemplates', options);
+    this.groups = computeClient('InstanceGroupManagers', options);
   }
 
   private get project(): string {

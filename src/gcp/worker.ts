@@ -1,8 +1,7 @@
 // The Compute calls of the worker check and fix: read the instance template, create it (the
 // reviewed startup script in its metadata), create a VM from it and wait for the operation.
 // Loaded lazily, in the Compute bundle (one copy of the client and its pruned descriptor).
-import { InstanceTemplatesClient } from '@google-cloud/compute/build/src/v1/instance_templates_client';
-import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client';
+import { computeClient, type ComputeClient } from './compute-methods';
 import type { protos } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
 import type { RunnerOpsSettings } from '../config/settings';
@@ -20,11 +19,11 @@ const CALL = PACE.google.compute;
 type Operation = { name?: string | null; latestResponse?: protos.google.cloud.compute.v1.IOperation };
 
 export class WorkerCompute {
-  private readonly templates: InstanceTemplatesClient;
-  private operations?: ZoneOperationsClient;
+  private readonly templates: ComputeClient<'InstanceTemplates'>;
+  private operations?: ComputeClient<'ZoneOperations'>;
 
   constructor(private readonly settings: GoogleSettings) {
-    this.templates = new InstanceTemplatesClient(gaxOptions(settings, 'compute') as ClientOptions);
+    this.templates = computeClient('InstanceTemplates', gaxOptions(settings, 'compute') as ClientOptions);
   }
 
   async template(project: string, name: string): Promise<TemplateFacts | undefined> {
@@ -151,7 +150,7 @@ export class WorkerCompute {
   private async waitFor(project: string, zone: string, started: Operation): Promise<void> {
     const name = started.latestResponse?.name ?? started.name;
     if (!name) return;
-    this.operations ??= new ZoneOperationsClient(gaxOptions(this.settings, 'compute') as ClientOptions);
+    this.operations ??= computeClient('ZoneOperations', gaxOptions(this.settings, 'compute') as ClientOptions);
     for (let round = 0; round < PACE.google.workerCreateWaits; round++) {
       const [op] = await this.operations.wait({ project, zone, operation: name }, CALL);
       if (op.status === 'DONE') {

@@ -222,8 +222,10 @@ export class SecretsStore {
 
   async refresh(): Promise<void> {
     const run = ++this.generation;
+    // Nothing read yet: the view already says "Loading…", and an event would only take its next redraw slot.
+    const news = this.state.secrets !== undefined || this.state.error !== undefined;
     this.state = { ...this.state, loading: true };
-    this.changed();
+    if (news) this.changed();
     try {
       const port = await this.port();
       const bucket = port.bucket();

@@ -140,7 +140,7 @@ test('the store lists, verifies each secret until the next refresh, and turns fa
   );
   assert.deepEqual(store.verified.get('p/a.enc'), { outcome: 'primary' });
   assert.deepEqual(verifyCalls.sort(), ['p/a.enc', 'p/b.enc']);
-  assert.ok(changes >= 6);
+  assert.ok(changes >= 5, `${changes} changes: the listing, then each secret running and done`);
   fail = true;
   await store.refresh();
   assert.equal(store.state.error?.message, 'Permission denied');
@@ -166,6 +166,11 @@ test('a first listing of several pages shows what it has read (but the last, may
   store.onChange(() => shown.push((store.state.secrets ?? []).map((s) => s.name)));
   const first = store.refresh();
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    shown,
+    [['p/a.enc', 'p/b.enc']],
+    'no event for the start of a first read: "Loading…" is already shown',
+  );
   assert.deepEqual(
     store.state.secrets?.map((s) => s.name),
     ['p/a.enc', 'p/b.enc'],

@@ -6,7 +6,7 @@
 // release or another VS Code never gets a cache that was not made from the same source.
 // No vscode import: extension.ts hands it the folder.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { dirname, join } from 'node:path';
@@ -79,10 +79,13 @@ export function codeCachedLoader(
 async function save(cacheDir: string, name: string, cacheFile: string, script: Script): Promise<void> {
   try {
     await mkdir(cacheDir, { recursive: true });
-    const ofBundle = new RegExp(`^${name}-[0-9a-f]{16}\\.bin$`);
+    const ofBundle = new RegExp(`^${name}-[0-9a-f]{16}\\.bin(\\.\\d+\\.tmp)?$`);
     const stale = (await readdir(cacheDir)).filter((f) => ofBundle.test(f) && join(cacheDir, f) !== cacheFile);
     await Promise.all(stale.map((f) => unlink(join(cacheDir, f)).catch(() => undefined)));
-    await writeFile(cacheFile, script.createCachedData());
+    // Written aside, then renamed: another window reading it meanwhile sees the whole file or none.
+    const aside = `${cacheFile}.${process.pid}.tmp`;
+    await writeFile(aside, script.createCachedData());
+    await rename(aside, cacheFile);
   } catch {
     // A read-only or full disk: the bundles still load, compiled from source.
   }

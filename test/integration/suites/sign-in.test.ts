@@ -88,9 +88,10 @@ suite('Sign in to GitLab', () => {
     assert.equal(result.ok && result.url, sandbox.url);
     assert.equal(result.ok && result.access, 'full');
 
+    // With the token: the checklist, run on the sign-in, also verifies runner tokens (no PRIVATE-TOKEN).
     const reached = sandbox.requests
       .since(mark)
-      .filter((r) => r.api === 'gitlab')
+      .filter((r) => r.api === 'gitlab' && r.privateToken)
       .map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`);
     assert.deepEqual(reached.slice(0, 2), ['GET /api/v4/user 200', 'GET /api/v4/personal_access_tokens/self 200']);
 

@@ -357,7 +357,7 @@ async function main(): Promise<boolean> {
 
   // ── 6. the real VS Code ────────────────────────────────────────────────────
   if (want('vscode')) {
-    const runs = quick ? 1 : 3;
+    const runs = quick ? 1 : 5;
     const seeds = [
       {
         name: 'demo',

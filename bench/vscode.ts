@@ -3,7 +3,7 @@
 // floor (the same package.json with an empty activate()), heap and client modules after it, and
 // the time from opening the Runner Ops container to each view showing rows, on a seed, with the
 // requests that reached the sandbox. Each sample is a new window: a new extension host.
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -103,8 +103,12 @@ async function harness(): Promise<Harness> {
   return { ...(await load('code-server.mjs')), ...(await load('workbench-ui.mjs')), ...(await load('ui-bridge.mjs')) };
 }
 
-/** The built extension, and the floor: the same package.json whose activate() does nothing. */
-function extensionFolders(build: Build): { real: string; floor: string; extensionsDir: string } {
+/**
+ * The built extension; the floor: the same package.json whose activate() does nothing; the render
+ * floor: the same package.json whose views show, from memory, the tree the real one showed
+ * (bench/render-floor: written once a real window has drawn its rows).
+ */
+function extensionFolders(build: Build): { real: string; floor: string; renderFloor: string; extensionsDir: string } {
   const base = mkdtempSync(join(tmpdir(), 'runner-ops-bench-vscode-'));
   const folder = (name: string) => {
     const dir = join(base, name);
@@ -118,10 +122,13 @@ function extensionFolders(build: Build): { real: string; floor: string; extensio
   const floor = folder('floor');
   mkdirSync(join(floor, 'dist'));
   writeFileSync(join(floor, 'dist/extension.js'), 'exports.activate = () => {};\nexports.deactivate = () => {};\n');
+  const renderFloor = folder('render-floor');
+  mkdirSync(join(renderFloor, 'dist'));
+  copyFileSync(join(__dirname, 'render-floor/extension.js'), join(renderFloor, 'dist/extension.js'));
   const extensionsDir = join(base, 'extensions');
   mkdirSync(extensionsDir);
   symlinkSync(join(__dirname, 'vscode-probe'), join(extensionsDir, 'runner-ops.runner-ops-bench-probe-0.0.1'));
-  return { real, floor, extensionsDir };
+  return { real, floor, renderFloor, extensionsDir };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -169,6 +176,8 @@ const watchViews = (titles: readonly string[]) => `(() => {
 export interface VsCodeBench {
   activation: { real: ActivationSample[]; floor: ActivationSample[] };
   render: Partial<Record<string, Array<RenderSample | RowsSample>>>;
+  /** The render floor's times to rows, per seed: the same trees served from memory (bench/render-floor). */
+  renderFloor: Partial<Record<string, Array<Pick<RenderSample, 'firstRows'>>>>;
 }
 
 /**
@@ -196,7 +205,7 @@ export async function measureInVsCode(
   const bridge = await h.startUiBridge(hub.handlers);
   const folders = extensionFolders(build);
   const browser = await h.launchBrowser();
-  const result: VsCodeBench = { activation: { real: [], floor: [] }, render: {} };
+  const result: VsCodeBench = { activation: { real: [], floor: [] }, render: {}, renderFloor: {} };
   try {
     for (const seed of seeds) {
       log(`VS Code: starting the sandbox (${seed.name}) and code-server…`);
@@ -244,7 +253,34 @@ export async function measureInVsCode(
           await page.close();
         }
         const samples: Array<RenderSample | RowsSample> = [];
+        const floorSamples: Array<Pick<RenderSample, 'firstRows'>> = [];
+        let shapeKept = false;
+        /** The tree the real window showed, once it settled: what the render floor serves. */
+        const keepShape = async (session: string) => {
+          if (shapeKept) return;
+          shapeKept = true;
+          const shape = await hub.ask<object>(session, 'treeShape');
+          writeFileSync(join(folders.renderFloor, 'dist/shape.json'), JSON.stringify(shape));
+        };
+        const openAndWatch = async (page: Page) => {
+          await page.evaluate(watchViews(VIEWS));
+          await h.workbenchUi(page, tmpdir()).openContainer();
+          await page.waitForFunction(
+            `${JSON.stringify(VIEWS)}.every((t) => window.__bench.firstRows[t] !== undefined)`,
+            undefined,
+            { timeout: 120_000, polling: 100 },
+          );
+          return page.evaluate('window.__bench');
+        };
+        const floorSample = async () => {
+          log(`VS Code: first render ${floorSamples.length + 1}/${seed.renderRuns} (${seed.name}, render floor)`);
+          const { page, session } = await openWindow(folders.renderFloor);
+          await hub.ask(session, 'activate');
+          floorSamples.push({ firstRows: (await openAndWatch(page)).firstRows });
+          await page.close();
+        };
         for (let i = 0; i < seed.renderRuns; i++) {
+          if (i > 0) await floorSample();
           log(`VS Code: first render ${i + 1}/${seed.renderRuns} (${seed.name})`);
           const { page, session } = await openWindow(folders.real);
           // Activated with the views hidden (its cost is the activation figure), then the container opens.
@@ -257,19 +293,17 @@ export async function measureInVsCode(
                 })
               : undefined;
           await snapshot('activated');
-          await page.evaluate(watchViews(VIEWS));
           const mark = sandbox.requests.mark();
           const profiling = profileDir ? await hub.ask<{ at: number }>(session, 'profileStart') : undefined;
-          await h.workbenchUi(page, tmpdir()).openContainer();
-          await page.waitForFunction(
-            `${JSON.stringify(VIEWS)}.every((t) => window.__bench.firstRows[t] !== undefined)`,
-            undefined,
-            {
-              timeout: 120_000,
-              polling: 100,
-            },
-          );
-          const seen = await page.evaluate('window.__bench');
+          // The window's own thread too: what it does between the click and the rows.
+          const renderer = profileDir ? await page.context().newCDPSession(page) : undefined;
+          if (renderer) {
+            await renderer.send('Profiler.enable');
+            await renderer.send('Profiler.setSamplingInterval', { interval: 200 });
+            await renderer.send('Profiler.start');
+          }
+          const rendererAt = Date.now();
+          const seen = await openAndWatch(page);
           // An error row is a row, but not the view working: such a sample measures nothing.
           const errors = await hub.ask<string[]>(session, 'errorRows');
           if (errors.length) throw new Error(`a view showed an error instead of its rows: ${errors.join('; ')}`);
@@ -281,11 +315,18 @@ export async function measureInVsCode(
             log(
               `VS Code: extension-host CPU profile in ${file}, started ${Math.round(clickedAt - profiling.at)} ms before the click`,
             );
+            const { profile } = await renderer.send('Profiler.stop');
+            const windowFile = file.replace(/\.cpuprofile$/, '.window.cpuprofile');
+            writeFileSync(windowFile, JSON.stringify(profile));
+            log(
+              `VS Code: the window's CPU profile in ${windowFile}, started ${Math.round(clickedAt - rendererAt)} ms before the click`,
+            );
           }
           if (!seed.requests) {
             samples.push({ firstRows: seen.firstRows, visibleRows: seen.visibleRows, compiledFrom });
             // Open a little longer, as a user's window would: the extension saves its code cache then.
             await sleep(SAVE_AFTER_MS + 1000);
+            await keepShape(session);
             await page.close();
             continue;
           }
@@ -297,6 +338,7 @@ export async function measureInVsCode(
           const refreshRequests = fleetRequests(sandbox.requests.since(again));
           const heapAfter = (await hub.ask<{ heap: number }>(session, 'heap')).heap;
           await snapshot('after-refreshes');
+          await keepShape(session);
           samples.push({
             firstRows: seen.firstRows,
             visibleRows: seen.visibleRows,
@@ -307,7 +349,9 @@ export async function measureInVsCode(
           });
           await page.close();
         }
+        await floorSample();
         result.render[seed.name] = samples;
+        result.renderFloor[seed.name] = floorSamples;
       } finally {
         await context.close().catch(() => undefined);
         await server.stop();

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { releasedDeadlines } from './gax-deadline.mjs';
-import { pruneProtos } from './prune-protos.mjs';
+import { pruneKmsProtos, pruneProtos } from './prune-protos.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -41,14 +41,30 @@ const computeServices = Object.keys(computeMethods);
 if (computeServices.length < 4) throw new Error('scripts/build.mjs: cannot read src/gcp/compute-methods.ts');
 
 // Compute's per-service clients all require ../../protos/protos.json (all of Compute Engine);
-// hand them a descriptor pruned to the services above. (KMS's descriptor is 100 KB and its client
-// looks types up by name, e.g. long-running operations' metadata: it is left whole.)
+// hand them a descriptor pruned to the services above.
 const prunedComputeProtos = {
   name: 'pruned-compute-protos',
   setup(build) {
     let pruned;
     build.onLoad({ filter: /@google-cloud[\\/]compute[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
       pruned ??= JSON.stringify(pruneProtos(args.path, computeServices, computeMethods));
+      return { contents: pruned, loader: 'json' };
+    });
+  },
+};
+
+// KMS's client likewise gets KeyManagementService with the methods src/gcp/kms-client.ts lists,
+// and what it looks up by name (pruneKmsProtos).
+const kmsMethods = new Function(
+  `return ${/KMS_METHODS = (\[[\s\S]*?\]) as const;/.exec(readFileSync('src/gcp/kms-client.ts', 'utf8'))?.[1]}`,
+)();
+if (!(kmsMethods?.length > 3)) throw new Error('scripts/build.mjs: cannot read src/gcp/kms-client.ts');
+const prunedKmsProtos = {
+  name: 'pruned-kms-protos',
+  setup(build) {
+    let pruned;
+    build.onLoad({ filter: /@google-cloud[\\/]kms[\\/]build[\\/]protos[\\/]protos\.json$/ }, (args) => {
+      pruned ??= JSON.stringify(pruneKmsProtos(args.path, kmsMethods));
       return { contents: pruned, loader: 'json' };
     });
   },
@@ -187,7 +203,7 @@ const extension = {
     ),
   },
   outdir: 'dist',
-  plugins: [lazyPlugin, prunedComputeProtos, builtInUrl],
+  plugins: [lazyPlugin, prunedComputeProtos, prunedKmsProtos, builtInUrl],
 };
 
 // Bundles that share dist/gcp-core.js; the core itself is built on its own (it must not redirect to itself).
@@ -195,7 +211,7 @@ const googleClients = {
   ...common,
   entryPoints: { 'gcp-compute': 'src/gcp/compute-bundle.ts', 'gcp-secrets': 'src/gcp/secrets-bundle.ts' },
   outdir: 'dist',
-  plugins: [sharedGoogleCore, prunedComputeProtos, builtInUrl],
+  plugins: [sharedGoogleCore, prunedComputeProtos, prunedKmsProtos, builtInUrl],
 };
 
 // What the generated clients take from require('google-gax') (they choose its `.fallback`), and

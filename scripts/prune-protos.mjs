@@ -11,8 +11,9 @@ const protobuf = require('protobufjs');
  * Returns the JSON descriptor holding only `services` (full names) and every type they reach.
  * `methods`, when given, keeps only those methods of each service (camelCase, as the clients name
  * them: { 'google.cloud.compute.v1.Instances': ['list', …] }) and the types those reach.
+ * `types`: full names of further types to keep, e.g. those a client looks up by name.
  */
-export function pruneProtos(protosJsonPath, services, methods) {
+export function pruneProtos(protosJsonPath, services, methods, types = []) {
   const full = JSON.parse(readFileSync(protosJsonPath, 'utf8'));
   const root = protobuf.Root.fromJSON(full);
   root.resolveAll();
@@ -46,6 +47,8 @@ export function pruneProtos(protosJsonPath, services, methods) {
     }
   }
 
+  for (const name of types) visitType(root.lookupType(name));
+
   const prune = (nestedJson, prefix) => {
     const out = {};
     for (const [name, def] of Object.entries(nestedJson)) {
@@ -63,4 +66,18 @@ export function pruneProtos(protosJsonPath, services, methods) {
   // Fail the build, not a user's first call, if a kept type refers to one that was dropped.
   protobuf.Root.fromJSON(pruned).resolveAll();
   return pruned;
+}
+
+/**
+ * KMS's descriptor for the client: KeyManagementService with `methods`, and what the client looks
+ * up by name: the long-running deletes' response and metadata types, and the Operations service
+ * (its long-running operations client finds it in this root).
+ */
+export function pruneKmsProtos(protosJsonPath, methods) {
+  const kms = 'google.cloud.kms.v1.KeyManagementService';
+  return pruneProtos(protosJsonPath, [kms, 'google.longrunning.Operations'], { [kms]: methods }, [
+    'google.protobuf.Empty',
+    'google.cloud.kms.v1.DeleteCryptoKeyMetadata',
+    'google.cloud.kms.v1.DeleteCryptoKeyVersionMetadata',
+  ]);
 }

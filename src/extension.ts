@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext) {
         const tree = trees.get(id);
         if (!tree) throw new Error(`No view ${id} in package.json.`);
         tree.provider.attach(provider as vscode.TreeDataProvider<unknown>, changeGapMs);
-        return tree.view as vscode.TreeView<never>;
+        return { view: tree.view as vscode.TreeView<never>, drawn: tree.provider.drawn };
       },
       bundles,
     );

@@ -137,7 +137,7 @@ export class Services implements vscode.Disposable {
     let port: Promise<SecretsPort> | undefined;
     return new SecretsStore(
       () => {
-        port ??= this.afterFleetRead()
+        port ??= this.afterFleetDrawn()
           .then(loadSecrets)
           .then(({ secretsPort }) => {
             const opened = secretsPort(settings);
@@ -151,18 +151,25 @@ export class Services implements vscode.Disposable {
     );
   }
 
+  /** Set by the views: resolves once the fleet views on screen have their first rows drawn. */
+  fleetDrawn: () => Promise<void> = () => Promise.resolve();
+
   /**
    * The Secrets and Checklist views load the largest bundle (Storage and KMS) on the same thread
-   * as the fleet views: they let a fleet read in flight go first, for at most a second.
+   * as the fleet views: the fleet views' first rows go first, for at most a second. VS Code draws
+   * a tree once it has fetched every expanded level, each a round trip that waits for the thread.
    */
-  private afterFleetRead(atMostMs = FLEET_FIRST_MS): Promise<void> {
+  private afterFleetDrawn(atMostMs = FLEET_FIRST_MS): Promise<void> {
+    // VS Code's reply with the last rows leaves on a timer and the window then paints them: a
+    // bundle load started at once would hold both back (the thread, and one of the two cores).
+    const drawnAndPainted = this.fleetDrawn().then(() => new Promise<void>((r) => setTimeout(r, PAINT_MS)));
+    return atMost(drawnAndPainted, atMostMs);
+  }
+
+  /** Lets a fleet read in flight go first, for at most `atMostMs`. */
+  private afterFleetRead(atMostMs: number): Promise<void> {
     const store = this.currentStore;
-    if (!store) return Promise.resolve();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return Promise.race([
-      store.settled(),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, atMostMs))),
-    ]).finally(() => clearTimeout(timer));
+    return store ? atMost(store.settled(), atMostMs) : Promise.resolve();
   }
 
   /** Every bootstrap check, in order (or only `only`); none when nothing is configured (the view's welcome explains). */
@@ -171,7 +178,6 @@ export class Services implements vscode.Disposable {
     const parts = configuredParts(settings);
     if (!parts.any) return [];
     const bootstrap = settings.bootstrap ?? DEFAULT_BOOTSTRAP;
-    await this.afterFleetRead();
     const gitlabOptions = this.gate.state().then(async (gate): Promise<GitLabReadOptions> => {
       const session = gate.kind === 'send' ? await this.gitlabSession() : undefined;
       return {
@@ -199,13 +205,20 @@ export class Services implements vscode.Disposable {
     };
     // Awaited by the checks; a failed bundle load below must not leave them unobserved.
     for (const stage of [gitlab.vms, gitlab.all]) stage.catch(() => undefined);
-    const [{ ChecklistAdapter }, compute] = await Promise.all([
-      loadChecklist(),
-      parts.gcp ? loadCompute().then(({ WorkerCompute }) => new WorkerCompute(settings)) : undefined,
-    ]);
     const verifyToken = async (token: string) =>
       (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token, this.gate.caFile().file);
-    const google = new ChecklistAdapter(settings, verifyToken);
+    // The Google checks' adapters (the Storage and KMS bundle) load once the fleet views on screen
+    // are drawn; the GitLab checks go ahead meanwhile (their bundle is the fleet's).
+    const adapters = this.afterFleetDrawn()
+      .then(() =>
+        Promise.all([
+          loadChecklist(),
+          parts.gcp ? loadCompute().then(({ WorkerCompute }) => new WorkerCompute(settings)) : undefined,
+        ]),
+      )
+      .then(([{ ChecklistAdapter }, compute]) => ({ google: new ChecklistAdapter(settings, verifyToken), compute }));
+    const google = async () => (await adapters).google;
+    const compute = async () => (await adapters).compute!;
     // The decrypt checks (a download, a KMS decrypt and GitLab's token checks per secret) fill in
     // one row; they wait for the fleet views' first read, whose rows everyone is waiting for.
     const fleetFirst = this.afterFleetRead(DECRYPT_CHECKS_WAIT_MS);
@@ -214,26 +227,27 @@ export class Services implements vscode.Disposable {
         this.checklistInput(),
         gitlab,
         {
-          keyRing: (n) => google.keyRing(n),
-          ping: (p) => google.ping(p),
-          key: (n) => google.key(n),
-          bucket: (n) => google.bucket(n),
-          objects: (b, p) => google.objects(b, p),
-          verify: async (k, b, o) => (await fleetFirst, google.verify(k, b, o)),
-          runnerConfig: (k, b, o) => google.runnerConfig(k, b, o),
-          template: compute && ((project, name) => compute.template(project, name)),
-          permissions: (target, permissions) =>
+          keyRing: async (n) => (await google()).keyRing(n),
+          ping: async (p) => (await google()).ping(p),
+          key: async (n) => (await google()).key(n),
+          bucket: async (n) => (await google()).bucket(n),
+          objects: async (b, p) => (await google()).objects(b, p),
+          verify: async (k, b, o) => (await fleetFirst, (await google()).verify(k, b, o)),
+          runnerConfig: async (k, b, o) => (await google()).runnerConfig(k, b, o),
+          template: parts.gcp ? async (project, name) => (await compute()).template(project, name) : undefined,
+          permissions: async (target, permissions) =>
             target.kind === 'key' || target.kind === 'bucket'
-              ? google.permissions(target, permissions)
-              : compute!.permissions(target, permissions),
+              ? (await google()).permissions(target, permissions)
+              : (await compute()).permissions(target, permissions),
         },
         this.failures.record,
         only,
         onResult,
       );
     } finally {
-      void google.close().catch(() => undefined);
-      void compute?.close().catch(() => undefined);
+      void adapters
+        .then(({ google, compute }) => Promise.all([google.close(), compute?.close()]))
+        .catch(() => undefined);
     }
   }
 
@@ -275,8 +289,17 @@ export class Services implements vscode.Disposable {
   }
 }
 
-/** How long the on-demand views let a fleet read go first (afterFleetRead). */
+/** How long the on-demand views let the fleet views' first rows go first (afterFleetDrawn). */
 const FLEET_FIRST_MS = 1000;
+/** What the window takes to paint rows it has been sent (measured: 20–60 ms on 2 cores). */
+const PAINT_MS = 60;
+
+function atMost(wait: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([wait, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}
 /** How long the checklist's decrypt checks let it go first: a fleet of thousands reads in a few seconds. */
 const DECRYPT_CHECKS_WAIT_MS = 5000;
 

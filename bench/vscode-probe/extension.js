@@ -95,6 +95,43 @@ const steps = {
   async compiledFrom() {
     return vscode.extensions.getExtension(EXTENSION_ID).exports.compiledFrom ?? {};
   },
+  /**
+   * What each Runner Ops view shows now, as far as VS Code would draw it: every row of the roots
+   * and of each expanded row, with its label, description, icon and state (bench/render-floor).
+   */
+  async treeShape() {
+    const { views } = vscode.extensions.getExtension(EXTENSION_ID).exports;
+    const walk = async (provider, node, depth) => {
+      const nodes = (await provider.getChildren(node)) ?? [];
+      const rows = [];
+      for (const child of nodes) {
+        const item = await provider.getTreeItem(child);
+        const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+        const description = typeof item.description === 'string' ? item.description : undefined;
+        const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : undefined;
+        const state = item.collapsibleState ?? 0;
+        const expanded = state === vscode.TreeItemCollapsibleState.Expanded && depth < 6;
+        rows.push({
+          label,
+          description,
+          icon,
+          state,
+          children: expanded ? await walk(provider, child, depth + 1) : undefined,
+        });
+      }
+      return rows;
+    };
+    const shape = {};
+    for (const [id, provider] of Object.entries({
+      'runnerOps.workers': views.workers,
+      'runnerOps.runners': views.runners,
+      'runnerOps.pipelines': views.pipelines,
+      'runnerOps.secrets': views.secrets,
+      'runnerOps.checklist': views.checklist,
+    }))
+      shape[id] = await walk(provider, undefined, 0);
+    return shape;
+  },
   async command({ id, args = [] }) {
     await vscode.commands.executeCommand(id, ...args);
     return {};

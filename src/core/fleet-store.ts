@@ -264,6 +264,11 @@ export class FleetStore {
       this.emit('pipelines');
       return;
     }
+    // A first read lists each configured project's pipelines by its id or path while the projects
+    // are looked up, not after: the first rows come one round trip sooner.
+    const early = this.projects.value
+      ? undefined
+      : this.sources.projects.map((ref) => gitlab.pipelines(ref, 1).catch(() => undefined));
     const projects = await this.ensureProjects(gitlab);
     if (!projects) {
       this.emit('pipelines');
@@ -286,7 +291,10 @@ export class FleetStore {
         const next = await this.load(
           current,
           async () => {
-            const first = await gitlab.pipelines(project.id, 1);
+            const listed = await early?.[projects.indexOf(project)];
+            const first = listed
+              ? { ...listed, pipelines: listed.pipelines.map((p) => ({ ...p, projectId: project.id })) }
+              : await gitlab.pipelines(project.id, 1);
             first.pipelines = await this.withDetails(gitlab, first.pipelines, slots.get(project.id) ?? 0);
             const older = (current.value?.pipelines ?? []).filter(
               (p) =>

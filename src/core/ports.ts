@@ -29,7 +29,12 @@ export interface GitLabPort {
   /** One runner as GitLab has it now (GET /runners/:id). */
   runner(runnerId: number): Promise<Runner>;
   setRunnerPaused(runnerId: number, paused: boolean): Promise<Runner>;
-  pipelines(projectId: number, page?: number, perPage?: number): Promise<{ pipelines: Pipeline[]; nextPage?: number }>;
+  /** `project`: its id, or its path (GitLab takes either). */
+  pipelines(
+    project: number | string,
+    page?: number,
+    perPage?: number,
+  ): Promise<{ pipelines: Pipeline[]; nextPage?: number }>;
   pipeline(projectId: number, pipelineId: number): Promise<Pipeline>;
   pipelineJobs(projectId: number, pipelineId: number): Promise<Job[]>;
   retryPipeline(projectId: number, pipelineId: number): Promise<Pipeline>;

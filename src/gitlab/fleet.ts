@@ -305,9 +305,9 @@ export class GitLabFleet {
     return toRunner(updated as unknown as Json);
   }
 
-  async pipelines(projectId: number, page = 1, perPage = PACE.gitlab.pipelinesPerPage): Promise<PipelinePage> {
+  async pipelines(project: number | string, page = 1, perPage = PACE.gitlab.pipelinesPerPage): Promise<PipelinePage> {
     const result = (await this.call(() =>
-      this.api.Pipelines.all(projectId, {
+      this.api.Pipelines.all(project, {
         page,
         perPage,
         maxPages: 1,
@@ -317,7 +317,10 @@ export class GitLabFleet {
       } as never),
     )) as unknown as { data: Json[]; paginationInfo: { next: number | null } };
     return {
-      pipelines: asList(result?.data, this.url, 'pipelines').map((p) => toPipeline(p, projectId)),
+      // Listed by path, a row without project_id gets its id from the caller, who looked the project up.
+      pipelines: asList(result?.data, this.url, 'pipelines').map((p) =>
+        toPipeline(p, typeof project === 'number' ? project : NaN),
+      ),
       nextPage: result?.paginationInfo?.next ?? undefined,
     };
   }

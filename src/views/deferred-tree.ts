@@ -1,8 +1,10 @@
 // A tree view's provider created at activation that loads the extension's body on first use:
-// the view exists (and activation returns) before any of the code that fills it is parsed.
+// the view exists (and activation returns) before any of the code that fills it is parsed. It
+// also tells when VS Code has everything it needs to draw the view's first rows (`drawn`).
 import * as vscode from 'vscode';
 import { ChangePacer } from '../core/change-pacer';
 import { realClock } from '../core/clock';
+import { LOADING } from './placeholder';
 
 export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Disposable {
   private target: vscode.TreeDataProvider<T> | undefined;
@@ -11,6 +13,17 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
   private readonly tooltips = new WeakMap<vscode.TreeItem, vscode.MarkdownString>();
   private forwarding: vscode.Disposable | undefined;
   readonly onDidChangeTreeData = this.changed.event;
+  /** Rows handed to VS Code as expanded whose children it has not asked for yet. */
+  private readonly unfetched = new Set<T>();
+  /** VS Code was handed a row that is not a placeholder ("Loading…"), or an empty root (the welcome). */
+  private served = false;
+  private markDrawn!: () => void;
+  /**
+   * Resolves once VS Code has fetched the whole first tree with rows: the roots and the children
+   * of every expanded row (VS Code draws a tree only when all of it has arrived, one round trip
+   * per level), so work that can wait lets these round trips go first.
+   */
+  readonly drawn = new Promise<void>((resolve) => (this.markDrawn = resolve));
 
   /** `load` brings the body in, which attaches the real provider. */
   constructor(private readonly load: () => void) {}
@@ -34,12 +47,27 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
   }
 
   getChildren(element?: T) {
-    return this.real().getChildren(element);
+    const children = this.real().getChildren(element);
+    if (element !== undefined) this.unfetched.delete(element);
+    else if (Array.isArray(children) && children.length === 0) this.served = true;
+    // VS Code asks for the children's items right after (microtasks): judge once it has them.
+    setImmediate(() => this.judgeDrawn());
+    return children;
   }
 
   getTreeItem(element: T) {
     const item = this.real().getTreeItem(element);
-    return isThenable(item) ? item.then((i) => this.tooltipOnHover(i)) : this.tooltipOnHover(item);
+    return isThenable(item) ? item.then((i) => this.handOver(element, i)) : this.handOver(element, item);
+  }
+
+  private handOver(element: T, item: vscode.TreeItem): vscode.TreeItem {
+    if (item.contextValue !== LOADING) this.served = true;
+    if (item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded) this.unfetched.add(element);
+    return this.tooltipOnHover(item);
+  }
+
+  private judgeDrawn(): void {
+    if (this.served && this.unfetched.size === 0) this.markDrawn();
   }
 
   /**

@@ -39,13 +39,14 @@ export interface RunnerOpsViews {
 
 /**
  * Gives a provider the tree view activation created for its id (src/extension.ts), whose changes
- * reach VS Code at most once per `changeGapMs` (core/change-pacer.ts).
+ * reach VS Code at most once per `changeGapMs` (core/change-pacer.ts); `drawn` resolves once VS
+ * Code has fetched the view's whole first tree with rows (views/deferred-tree.ts).
  */
 export type AttachTree = <T>(
   id: string,
   provider: vscode.TreeDataProvider<T>,
   changeGapMs: number,
-) => vscode.TreeView<T>;
+) => { view: vscode.TreeView<T>; drawn: Promise<void> };
 
 export function registerViews(
   context: vscode.ExtensionContext,
@@ -94,15 +95,24 @@ export function registerViews(
       refresh: async () => (await checklist.run(), { transitional: false }),
     },
   ];
-  const paced = specs.map((spec) => ({
-    spec,
-    // The slow pace follows runnerOps.refresh.slowSeconds without a reload: read before each wait.
-    view: new PacedView(attachTree(spec.id, spec.provider, PACE.treeChangeGapMs), spec.provider, spec.refresh, () =>
-      spec.areas.length
-        ? paceFor(services.settings().refresh).views
-        : onDemand(paceFor(services.settings().refresh).views),
-    ),
-  }));
+  const paced = specs.map((spec) => {
+    const tree = attachTree(spec.id, spec.provider, PACE.treeChangeGapMs);
+    return {
+      spec,
+      drawn: tree.drawn,
+      // The slow pace follows runnerOps.refresh.slowSeconds without a reload: read before each wait.
+      view: new PacedView(tree.view, spec.provider, spec.refresh, () =>
+        spec.areas.length
+          ? paceFor(services.settings().refresh).views
+          : onDemand(paceFor(services.settings().refresh).views),
+      ),
+    };
+  });
+  // The on-demand views' heavy start (the Storage and KMS bundle) waits for the fleet views on screen to be drawn.
+  services.fleetDrawn = () =>
+    Promise.all(paced.filter((p) => p.spec.areas.length && p.view.view.visible).map((p) => p.drawn)).then(
+      () => undefined,
+    );
   context.subscriptions.push(
     ...paced.map((p) => p.view),
     vscode.window.registerFileDecorationProvider(workers),

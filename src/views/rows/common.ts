@@ -5,6 +5,7 @@ import { isFailure } from '../../core/failures';
 import type { Loadable } from '../../core/loadable';
 import { GLYPHS, type Glyph } from '../../core/status-table';
 import { formatAgo, formatWhen } from '../../core/time-format';
+import { LOADING } from '../placeholder';
 import { iconOf } from './icon';
 
 /** A row that is only a TreeItem (a message, an error), mixed into a view's own node type. */
@@ -19,7 +20,9 @@ export function messageRow(label: string, glyph: Glyph = GLYPHS.info, tooltip?: 
 }
 
 export function loadingRow(what: string): vscode.TreeItem {
-  return messageRow(`Loading ${what}…`, GLYPHS.loading);
+  const item = messageRow(`Loading ${what}…`, GLYPHS.loading);
+  item.contextValue = LOADING;
+  return item;
 }
 
 const SIGN_IN = { title: 'Sign in', command: 'runnerOps.signIn' };

@@ -453,3 +453,47 @@ test('an area has rows once its list is read, whether or not another area is', a
   await store.refresh('pipelines');
   assert.equal(store.hasRows('pipelines'), true);
 });
+
+test("a first read lists each project's pipelines by its path while the project is looked up; later reads by its id", async () => {
+  const asked: Array<string | number> = [];
+  let lookedUp: (() => void) | undefined;
+  const gitlab = {
+    project: (p: string | number) =>
+      new Promise((resolve) => (lookedUp = () => resolve({ id: 7, path: String(p), name: 'fleet', webUrl: '' }))),
+    isAdmin: async () => false,
+    serverVersion: async () => '17.11.3-ee',
+    pipelines: async (project: string | number) => (
+      asked.push(project),
+      // As GitLab lists it: each row names its project's id.
+      { pipelines: [{ id: 1, projectId: 7, ref: 'main', sha: 'a', source: 'push', status: 'success', createdAt: 1 }] }
+    ),
+    pipeline: async () => ({
+      id: 1,
+      projectId: 7,
+      ref: 'main',
+      sha: 'a',
+      source: 'push',
+      status: 'success',
+      createdAt: 1,
+    }),
+  } as unknown as GitLabPort;
+  const store = new FleetStore({
+    compute: async () => undefined,
+    gitlab: async () => gitlab,
+    projects: ['infra/runner-fleet'],
+    now: () => 1_000_000,
+  });
+  const read = store.refresh('pipelines');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(asked, ['infra/runner-fleet'], 'listed before the lookup answered');
+  lookedUp!();
+  await read;
+  assert.deepEqual(
+    store.pipelines.get(7)?.value?.pipelines.map((p) => [p.id, p.projectId]),
+    [[1, 7]],
+    'the rows are filed under the id the lookup found',
+  );
+  store.invalidate();
+  await store.refresh('pipelines');
+  assert.deepEqual(asked, ['infra/runner-fleet', 7], 'once the project is known, by its id');
+});

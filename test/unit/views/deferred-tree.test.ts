@@ -3,7 +3,7 @@
 import './vscode-fake';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { EventEmitter, MarkdownString, TreeItem } from './vscode-fake';
+import { EventEmitter, MarkdownString, TreeItem, TreeItemCollapsibleState } from './vscode-fake';
 import { DeferredTree } from '../../../src/views/deferred-tree';
 
 test('a Markdown tooltip is held back until the row is hovered; a plain one goes with the row', async () => {
@@ -44,5 +44,61 @@ test('the first provider answers the getChildren that loaded it, so only a later
   tree.attach(provider(['second']), 0);
   assert.deepEqual(fired, [undefined], 'a new provider (settings changed): VS Code asks again');
   assert.deepEqual(tree.getChildren(), ['second']);
+  tree.dispose();
+});
+
+test('drawn: once VS Code has fetched every expanded level of the first tree with rows, not its "Loading…" row', async () => {
+  const { Expanded, Collapsed } = TreeItemCollapsibleState;
+  const loading = new TreeItem('Loading runner VMs…');
+  loading.contextValue = 'loading';
+  const items: Record<string, TreeItem> = {
+    loading,
+    zone: new TreeItem('europe-west1-b', Expanded),
+    group: new TreeItem('workers', Expanded),
+    vm: new TreeItem('gitlab-runner-a', Collapsed),
+  };
+  let roots = ['loading'];
+  const children: Record<string, string[]> = { zone: ['group'], group: ['vm'] };
+  const tree = new DeferredTree<string>(() => undefined);
+  tree.attach(
+    {
+      getChildren: (id?: string) => (id ? children[id] : roots),
+      getTreeItem: (id: string) => items[id],
+      onDidChangeTreeData: new EventEmitter<void>().event,
+    } as never,
+    0,
+  );
+  let drawn = false;
+  void tree.drawn.then(() => (drawn = true));
+  /** What VS Code does per level: the children, then each child's item. */
+  const fetch = async (id?: string) => {
+    for (const child of (tree.getChildren(id) as string[]) ?? []) tree.getTreeItem(child);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+  };
+  await fetch();
+  assert.equal(drawn, false, 'a "Loading…" row is not the view drawn');
+  roots = ['zone'];
+  await fetch();
+  assert.equal(drawn, false, 'the zone is expanded: VS Code draws nothing before its children arrive');
+  await fetch('zone');
+  assert.equal(drawn, false, 'the instance group is expanded too');
+  await fetch('group');
+  assert.equal(drawn, true, 'every expanded level fetched: VS Code can draw the tree');
+  tree.dispose();
+});
+
+test('drawn: an empty root (the welcome content) is drawn as it is', async () => {
+  const tree = new DeferredTree<string>(() => undefined);
+  tree.attach(
+    {
+      getChildren: () => [],
+      getTreeItem: () => new TreeItem('x'),
+      onDidChangeTreeData: new EventEmitter<void>().event,
+    } as never,
+    0,
+  );
+  tree.getChildren();
+  await tree.drawn;
   tree.dispose();
 });

@@ -208,8 +208,11 @@ export class Services implements vscode.Disposable {
     const verifyToken = async (token: string) =>
       (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token, this.gate.caFile().file);
     // The Google checks' adapters (the Storage and KMS bundle) load once the fleet views on screen
-    // are drawn; the GitLab checks go ahead meanwhile (their bundle is the fleet's).
+    // are drawn and the Secrets view has listed; the GitLab checks go ahead meanwhile (their
+    // bundle is the fleet's).
     const adapters = this.afterFleetDrawn()
+      // The Secrets view's rows first: its listing is one request away, the checks' clients are three.
+      .then(() => atMost(this.currentSecrets?.firstRefresh ?? Promise.resolve(), FLEET_FIRST_MS))
       .then(() =>
         Promise.all([
           loadChecklist(),

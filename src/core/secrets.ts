@@ -220,7 +220,16 @@ export class SecretsStore {
     for (const l of this.listeners) l();
   }
 
-  async refresh(): Promise<void> {
+  /** The first listing, once one has started: the checklist's Google checks let it go first. */
+  firstRefresh: Promise<void> | undefined;
+
+  refresh(): Promise<void> {
+    const listing = this.list();
+    this.firstRefresh ??= listing;
+    return listing;
+  }
+
+  private async list(): Promise<void> {
     const run = ++this.generation;
     // Nothing read yet: the view already says "Loading…", and an event would only take its next redraw slot.
     const news = this.state.secrets !== undefined || this.state.error !== undefined;

@@ -194,3 +194,24 @@ test('a first listing of several pages shows what it has read (but the last, may
     `a refresh keeps the whole list on screen: ${JSON.stringify(shown)}`,
   );
 });
+
+test('firstRefresh: none before a read; then the first listing, settled with rows or with the failure, kept by later reads', async () => {
+  let fail = true;
+  const port = {
+    bucket: async () => {
+      if (fail) throw new Error('Permission denied');
+      return { name: 'b', versioning: true };
+    },
+    listGenerations: async () => [gen('p/a.enc', '1')],
+  } as Partial<SecretsPort> as SecretsPort;
+  const store = new SecretsStore(async () => port, 'p/');
+  assert.equal(store.firstRefresh, undefined, 'nothing to wait for: the Secrets view has not read');
+  const first = store.refresh();
+  assert.equal(store.firstRefresh, first);
+  await store.firstRefresh;
+  assert.ok(store.state.error, 'a failed listing settles it too: the checklist does not wait for a retry');
+  fail = false;
+  await store.refresh();
+  assert.equal(store.firstRefresh, first);
+  assert.equal(store.state.secrets?.length, 1);
+});

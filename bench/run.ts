@@ -8,7 +8,7 @@
 // run (no --quick, no --only) writes its table into docs/benchmarks.md; every run writes
 // bench/last-run.json and bench/last-run.md.
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -45,6 +45,7 @@ const only = args
 const want = (part: string) => !only || only.includes(part);
 /** --profile=<dir>: an extension-host CPU profile of each first render in the real VS Code, and heap snapshots (activated, after both refreshes). */
 const profileDir = args.find((a) => a.startsWith('--profile='))?.slice(10);
+if (profileDir) mkdirSync(profileDir, { recursive: true });
 /** --seed=demo|scale: the real VS Code part on that seed only (the demo seed also measures activation). */
 const onlySeed = args.find((a) => a.startsWith('--seed='))?.slice(7);
 const started = performance.now();

@@ -3,17 +3,13 @@
 // hands the failure to the caller (whose poller backs off) so the UI answers within seconds.
 // Every attempt has its own deadline covering the body too: a dripping or truncated answer fails
 // in time, and calls gitbeaker makes without a signal (requester.get) are bounded as well.
-import {
-  createRequesterFn,
-  GitbeakerRequestError,
-  GitbeakerTimeoutError,
-  getMatchingRateLimiter,
-} from '@gitbeaker/requester-utils';
+import { createRequesterFn, GitbeakerRequestError, GitbeakerTimeoutError } from '@gitbeaker/requester-utils';
 import type { RateLimiters, RequestOptions, ResourceOptions } from '@gitbeaker/requester-utils';
 import { realClock, type Clock } from '../core/clock';
 import { parseRetryAfter } from '../core/retry-after';
 import { PACE } from '../core/pace';
 import { UnexpectedAnswer } from './errors';
+import { matchingRateLimiter } from './rate-limits';
 import { certificateFailure, certificateProblem, PrivateCa, withDispatcher, type Dispatcher } from './tls';
 
 const TRANSIENT = new Set([429, 502, 503, 504]);
@@ -143,7 +139,7 @@ async function handle(endpoint: string, options?: HandlerOptions) {
   const base = prefixUrl && !prefixUrl.endsWith('/') ? `${prefixUrl}/` : prefixUrl;
   const url = new URL(endpoint, base);
   url.search = searchParams ?? '';
-  const rateLimit = getMatchingRateLimiter(endpoint, rateLimiters, method);
+  const rateLimit = matchingRateLimiter(endpoint, rateLimiters, method);
   // gitbeaker hands its `agent` option through untouched: ours is the private CA, if one is set.
   const ca = agent instanceof PrivateCa ? agent : undefined;
   const dispatcher = await ca?.dispatcherFor(url);

@@ -111,6 +111,7 @@ export class Services implements vscode.Disposable {
       pace: paceFor(settings.refresh).fleet,
       queueWarnSeconds: settings.insights.queueWarnSeconds,
       diskWarnPercent: settings.insights.diskWarnPercent,
+      firstRowsDrawn: () => this.afterFleetDrawn(),
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
         compute ??= loadCompute().then(({ ComputeAdapter }) => {

@@ -34,6 +34,12 @@ export interface FleetSources {
   queueWarnSeconds?: number;
   /** A VM reporting its disk this full (percent) is warned: runnerOps.insights.diskWarnPercent. */
   diskWarnPercent?: number;
+  /**
+   * Settles when the views' first rows are on screen (asked once per store): until then the
+   * per-row requests (runner details and managers, pipeline details) wait, so the first render's
+   * round trips between VS Code and the extension host do not queue behind their answers.
+   */
+  firstRowsDrawn?: () => Promise<void>;
 }
 
 export class FleetStore {
@@ -63,6 +69,8 @@ export class FleetStore {
   private readonly pace: Pace['fleet'];
   /** One limiter for all projects (PACE.fleet.detailsParallel). */
   private readonly detailsLimit: ReturnType<typeof pLimit>;
+  /** sources.firstRowsDrawn, asked at the first read (the views exist by then); 'settled' after. */
+  private firstRows: Promise<void> | 'settled' | undefined;
   private readonly projectRefreshedAt = new Map<number, number>();
   private readonly inFlight = new Map<FleetArea, Promise<void>>();
   private readonly lastRefresh = new Map<FleetArea, number>();
@@ -81,6 +89,16 @@ export class FleetStore {
   constructor(private readonly sources: FleetSources) {
     this.pace = sources.pace ?? PACE.fleet;
     this.detailsLimit = pLimit(this.pace.detailsParallel);
+  }
+
+  /** What per-row requests wait for: the first rows on screen; undefined once they are. */
+  private beforeDetails(): Promise<void> | undefined {
+    if (this.firstRows === undefined) {
+      const drawn = this.sources.firstRowsDrawn?.();
+      const settle = () => void (this.firstRows = 'settled');
+      this.firstRows = drawn ? drawn.then(settle, settle) : 'settled';
+    }
+    return this.firstRows === 'settled' ? undefined : this.firstRows;
   }
 
   onChange(listener: (area: FleetArea) => void): () => void {
@@ -247,6 +265,7 @@ export class FleetStore {
           ids: this.runnerJobs.keys(),
           // Rows first, details after: a first load shows the lists' rows at once.
           listed: shown,
+          after: this.beforeDetails(),
         }),
       (next) => {
         this.runners = next;
@@ -290,20 +309,26 @@ export class FleetStore {
         // Keep as many pipelines as the user loaded: refresh the first page, keep older pages.
         const next = await this.load(
           current,
-          async () => {
+          async (shown) => {
             const listed = await early?.[projects.indexOf(project)];
             const first = listed
               ? { ...listed, pipelines: listed.pipelines.map((p) => ({ ...p, projectId: project.id })) }
               : await gitlab.pipelines(project.id, 1);
-            first.pipelines = await this.withDetails(gitlab, first.pipelines, slots.get(project.id) ?? 0);
             const older = (current.value?.pipelines ?? []).filter(
               (p) =>
                 !first.pipelines.some((f) => f.id === p.id) && p.id < Math.min(...first.pipelines.map((f) => f.id)),
             );
-            return {
-              pipelines: [...first.pipelines, ...older],
+            const page = (pipelines: Pipeline[]): PipelineList => ({
+              pipelines: [...pipelines, ...older],
               nextPage: older.length ? current.value?.nextPage : first.nextPage,
-            };
+            });
+            const drawn = this.beforeDetails();
+            if (drawn) {
+              // Rows first, details once the first render is on screen.
+              shown(page(first.pipelines));
+              await drawn;
+            }
+            return page(await this.withDetails(gitlab, first.pipelines, slots.get(project.id) ?? 0));
           },
           (value) => {
             this.pipelines.set(project.id, value);

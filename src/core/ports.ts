@@ -18,12 +18,13 @@ export interface GitLabPort {
   serverVersion(): Promise<string | undefined>;
   /**
    * With details and managers for the first `detailed.first` runners in display order and for
-   * `detailed.ids`; `detailed.listed` gets the lists' rows before any detail is read.
+   * `detailed.ids`; `detailed.listed` gets the lists' rows before any detail is read, and the
+   * details are asked once `detailed.after` settles.
    */
   runners(
     projects: Project[],
     admin: boolean,
-    detailed?: { first: number; ids: Iterable<number>; listed?: (runners: Runner[]) => void },
+    detailed?: { first: number; ids: Iterable<number>; listed?: (runners: Runner[]) => void; after?: Promise<void> },
   ): Promise<Runner[]>;
   runnerJobs(runnerId: number, count?: number): Promise<Job[]>;
   /** One runner as GitLab has it now (GET /runners/:id). */

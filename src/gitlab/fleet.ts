@@ -93,7 +93,12 @@ export class GitLabFleet {
   async runners(
     projects: Project[],
     admin: boolean,
-    detailed: { first: number; ids: Iterable<number>; listed?: (runners: Runner[]) => void } = {
+    detailed: {
+      first: number;
+      ids: Iterable<number>;
+      listed?: (runners: Runner[]) => void;
+      after?: Promise<void>;
+    } = {
       first: PACE.fleet.visibleRows,
       ids: [],
     },
@@ -139,6 +144,7 @@ export class GitLabFleet {
       webUrl: runner.webUrl ?? this.runnerPage(runner, project),
     });
     detailed.listed?.(listed.map(({ project, runner }) => withPage(this.known(runner), project)));
+    await detailed.after;
     const limit = pLimit(PACE.gitlab.perRunnerParallel);
     return Promise.all(
       listed.map(async ({ basic, project, runner: plain }) => {

@@ -75,7 +75,11 @@ function world() {
     failCompute: (error?: Error) => (failCompute = error),
     setPipelines: (next: Pipeline[]) => (pipelines = next),
     pipeline,
-    store: (signedIn = true, more: { onFailure?: (error: Error) => void; pace?: Pace['fleet'] } = {}) =>
+    gitlab,
+    store: (
+      signedIn = true,
+      more: { onFailure?: (error: Error) => void; pace?: Pace['fleet']; firstRowsDrawn?: () => Promise<void> } = {},
+    ) =>
       new FleetStore({
         compute: async () => compute,
         gitlab: async () => (signedIn ? gitlab : undefined),
@@ -496,4 +500,70 @@ test("a first read lists each project's pipelines by its path while the project 
   store.invalidate();
   await store.refresh('pipelines');
   assert.deepEqual(asked, ['infra/runner-fleet', 7], 'once the project is known, by its id');
+});
+
+/** Lets pending promise chains run until `done` holds (at most 200 turns). */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(done(), 'the condition never held');
+}
+
+test('a first read shows the pipelines as listed, and asks their details once the first rows are on screen', async () => {
+  const w = world();
+  let drawn!: () => void;
+  let asked = 0;
+  const store = w.store(true, { firstRowsDrawn: () => (asked++, new Promise<void>((r) => (drawn = r))) });
+  const reading = store.refresh('pipelines');
+  await until(() => store.pipelines.get(7)?.value !== undefined);
+  assert.deepEqual(
+    store.pipelines.get(7)?.value?.pipelines.map((p) => [p.id, p.duration]),
+    [
+      [2, undefined],
+      [1, undefined],
+    ],
+    'the rows, from the list',
+  );
+  assert.ok(!w.calls.some((c) => c.startsWith('pipeline ')), 'no detail asked before the first rows are drawn');
+  drawn();
+  await reading;
+  assert.deepEqual(
+    store.pipelines.get(7)?.value?.pipelines.map((p) => [p.id, p.duration]),
+    [
+      [2, 42],
+      [1, 42],
+    ],
+  );
+  w.tick(PACE.fleet.ownFreshMs + 1);
+  w.setPipelines([w.pipeline(3, 'running', 30), w.pipeline(2, 'success', 20), w.pipeline(1, 'success', 5)]);
+  await store.refresh('pipelines');
+  assert.ok(w.calls.includes('pipeline 3'), 'later reads do not wait');
+  assert.equal(asked, 1, 'asked once per store');
+});
+
+test("a first read's runner details wait for the first rows on screen; later reads do not", async () => {
+  const w = world();
+  let drawn!: () => void;
+  const afters: Array<Promise<void> | undefined> = [];
+  const runners = w.gitlab.runners.bind(w.gitlab);
+  w.gitlab.runners = (projects, admin, detailed) => (afters.push(detailed?.after), runners(projects, admin, detailed));
+  const store = w.store(true, { firstRowsDrawn: () => new Promise<void>((r) => (drawn = r)) });
+  await store.refresh('runners');
+  let settled = false;
+  void afters[0]?.then(() => (settled = true));
+  await until(() => afters.length === 1);
+  assert.ok(afters[0] instanceof Promise, 'the port is told to wait');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false);
+  drawn();
+  await until(() => settled);
+  w.tick(PACE.fleet.ownFreshMs + 1);
+  await store.refresh('runners');
+  assert.equal(afters[1], undefined, 'later reads do not wait');
+});
+
+test('no firstRowsDrawn (tests, the checklist): details are asked at once', async () => {
+  const w = world();
+  const store = w.store();
+  await store.refresh('pipelines');
+  assert.ok(w.calls.includes('pipeline 2'));
 });

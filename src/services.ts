@@ -39,6 +39,8 @@ export class Services implements vscode.Disposable {
   /** Fired when settings or the session changed and the fleet and secrets must be read anew. */
   readonly onStoreReplaced = this.storeReplaced.event;
   private currentStore?: FleetStore;
+  /** Only the window's first store lets the first render go before its per-row requests. */
+  private firstStoreBuilt = false;
   /** Pause/resume, retry/cancel, run schedule: on whichever store is current. */
   readonly actions = new FleetActions(() => this.store());
   /** What the last Verify found about the runner tokens stored in config.toml secrets. */
@@ -104,6 +106,8 @@ export class Services implements vscode.Disposable {
     const parts = configuredParts(settings);
     let compute: Promise<ComputePort> | undefined;
     let gitlab: Promise<GitLabPort | undefined> | undefined;
+    const firstStore = !this.firstStoreBuilt;
+    this.firstStoreBuilt = true;
     return new FleetStore({
       projects: settings.gitlabProjects,
       now: Date.now,
@@ -111,7 +115,8 @@ export class Services implements vscode.Disposable {
       pace: paceFor(settings.refresh).fleet,
       queueWarnSeconds: settings.insights.queueWarnSeconds,
       diskWarnPercent: settings.insights.diskWarnPercent,
-      firstRowsDrawn: () => this.afterFleetDrawn(),
+      // A later store (new settings, a sign-in) reads behind views already drawn.
+      firstRowsDrawn: firstStore ? () => this.afterFleetDrawn() : undefined,
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
         compute ??= loadCompute().then(({ ComputeAdapter }) => {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { RunnerOpsSettings } from '../../../src/config/settings';
+import { Failure } from '../../../src/core/failures';
 import { Journals, runOperation, type Journal } from '../../../src/core/operation';
 import {
   disableOldVersions,
@@ -144,6 +145,33 @@ test('50 secrets: one new primary, each re-encrypted once under it, read back id
   assert.ok(state.secrets.every((s) => s.status === 'reencrypted'));
   const journalText = JSON.stringify(state);
   for (const value of values.values()) assert.ok(!journalText.includes(value), 'no value in the journal');
+});
+
+/** `port`, whose `method` fails with `failure` on its first `times` calls; `calls()` counts them all. */
+function failingFirst(port: RotationPort, method: 'describeKey' | 'listGenerations', times: number, failure: Failure) {
+  let calls = 0;
+  const original = port[method].bind(port) as (...args: unknown[]) => Promise<unknown>;
+  const failing = async (...args: unknown[]) => (++calls <= times ? Promise.reject(failure) : original(...args));
+  return { port: { ...port, [method]: failing } as RotationPort, calls: () => calls };
+}
+
+test('a plan reads the key and the listing again on a blip, up to 5 times; a refusal it does not', async () => {
+  const prefix = 'rot-blips/';
+  seedSecrets(prefix, 3);
+  const where = { key: settings.kmsKey, bucket: settings.secretsBucket, prefix };
+  const blip = () => new Failure({ source: 'storage', kind: 'unavailable', message: 'Cloud Storage did not answer' });
+  const listing = failingFirst(newPort(), 'listGenerations', 4, blip());
+  const keyed = failingFirst(listing.port, 'describeKey', 4, blip());
+  const { state } = await planRotation(keyed.port, where);
+  assert.equal(state.secrets.length, 3, 'planned after four blips of each read');
+  assert.deepEqual([listing.calls(), keyed.calls()], [5, 5]);
+
+  const stubborn = failingFirst(newPort(), 'listGenerations', 5, blip());
+  await assert.rejects(planRotation(stubborn.port, where), /did not answer/, 'five blips in a row fail the plan');
+  const refused = new Failure({ source: 'kms', kind: 'forbidden', message: 'Permission denied to get the key' });
+  const denied = failingFirst(newPort(), 'describeKey', 1, refused);
+  await assert.rejects(planRotation(denied.port, where), /Permission denied/);
+  assert.equal(denied.calls(), 1, 'a refusal is not asked again');
 });
 
 test('a crash at every persisted point, then a resume: nothing lost, nothing re-encrypted twice', async () => {

@@ -160,15 +160,15 @@ export function workbenchUi(page, resultsDir) {
     const name = label.replace(/^#\d+ /, '');
     const hover = shown.filter({ hasText: name }).first();
     const started = Date.now();
-    // The bridge gives a call 25 s: stop trying again well before.
-    const lastTry = (attempt) => attempt === 4 || Date.now() - started > 12_000;
+    // The bridge gives a call 25 s: the last try starts early enough to end well before.
+    const lastTry = (attempt) => attempt === 4 || Date.now() - started > 10_000;
     for (let attempt = 1; ; attempt++) {
       await page.mouse.move(0, 0);
       await shown
         .first()
         .waitFor({ state: 'hidden', timeout: 3_000 })
         .catch(() => undefined);
-      await (await findRow(title, label)).locator('.label-name').hover({ timeout: 10_000 });
+      await (await findRow(title, label)).locator('.label-name').hover({ timeout: 5_000 });
       try {
         await hover.waitFor({ state: 'visible', timeout: 6_000 });
         const text = await hover.innerText();
@@ -176,7 +176,14 @@ export function workbenchUi(page, resultsDir) {
         // A neighbour's tooltip can name this row too (a runner's A/B pair): its first line names the row.
         if (text.split('\n')[0].includes(name) || lastTry(attempt)) return text;
       } catch (error) {
-        if (lastTry(attempt)) throw error;
+        if (!lastTry(attempt)) continue;
+        // What was on screen instead, so a failure says why (a hover still "Loading…", another row's, none).
+        const others = await shown.allInnerTexts().catch(() => []);
+        throw new Error(
+          `no hover naming "${name}" after ${attempt} tries in ${Math.round((Date.now() - started) / 1000)} s; ` +
+            `hovers on screen: ${others.length ? others.map((t) => JSON.stringify(t.slice(0, 120))).join(', ') : 'none'} ` +
+            `(${error.message.split('\n')[0]})`,
+        );
       }
     }
   }

@@ -6,6 +6,7 @@ import { configuredParts, readSettings } from './config/settings';
 import { TokenGateKeeper } from './config/token-gate';
 import {
   DEFAULT_BOOTSTRAP,
+  readAccessFacts,
   readGitLabFacts,
   readVmFacts,
   runChecklist,
@@ -115,8 +116,10 @@ export class Services implements vscode.Disposable {
       pace: paceFor(settings.refresh).fleet,
       queueWarnSeconds: settings.insights.queueWarnSeconds,
       diskWarnPercent: settings.insights.diskWarnPercent,
+      // Details fill in once the fleet views are drawn and the Secrets view has its first rows
+      // (at most a second each): on one thread, every request's answer delays someone's rows.
       // A later store (new settings, a sign-in) reads behind views already drawn.
-      firstRowsDrawn: firstStore ? () => this.afterFleetDrawn() : undefined,
+      firstRowsDrawn: firstStore ? () => this.afterFleetDrawn().then(() => this.afterSecretsDrawn()) : undefined,
       compute: () => {
         if (!parts.gcp) return Promise.resolve(undefined);
         compute ??= loadCompute().then(({ ComputeAdapter }) => {
@@ -172,6 +175,24 @@ export class Services implements vscode.Disposable {
     return atMost(drawnAndPainted, atMostMs);
   }
 
+  /** Set by the views: resolves once the Secrets view's first rows are drawn. */
+  secretsDrawn: () => Promise<void> = () => Promise.resolve();
+
+  /**
+   * The Secrets view's first rows, drawn and painted, when a listing is coming (at most a
+   * second): its listing is one request away, the checks' clients (three KMS descriptors) and
+   * the runners' details are many.
+   */
+  private afterSecretsDrawn(): Promise<void> {
+    const listing = this.currentSecrets?.firstRefresh;
+    if (!listing) return Promise.resolve();
+    const drawn = listing
+      .catch(() => undefined)
+      .then(() => this.secretsDrawn())
+      .then(() => new Promise<void>((r) => setTimeout(r, PAINT_MS)));
+    return atMost(drawn, FLEET_FIRST_MS);
+  }
+
   /** Lets a fleet read in flight go first, for at most `atMostMs`. */
   private afterFleetRead(atMostMs: number): Promise<void> {
     const store = this.currentStore;
@@ -205,20 +226,27 @@ export class Services implements vscode.Disposable {
       };
     });
     // The Google checks go ahead with the VM list; the GitLab checks wait for GitLab's runners.
+    // The access row is drawn once the fleet views are (its reads go ahead meanwhile): one more
+    // tree to draw on the same thread would hold their rows back.
+    const accessRead = gitlabOptions.then(readAccessFacts);
+    const access = accessRead.then(async (facts) => {
+      await this.afterFleetDrawn();
+      return facts;
+    });
     const gitlab: StagedGitLabFacts = {
       vms: gitlabOptions.then(readVmFacts),
-      all: gitlabOptions.then(readGitLabFacts),
+      access,
+      all: gitlabOptions.then((o) => readGitLabFacts(o, accessRead)),
     };
     // Awaited by the checks; a failed bundle load below must not leave them unobserved.
-    for (const stage of [gitlab.vms, gitlab.all]) stage.catch(() => undefined);
+    for (const stage of [gitlab.vms, accessRead, access, gitlab.all]) stage.catch(() => undefined);
     const verifyToken = async (token: string) =>
       (await loadGitLab()).verifyRunnerToken(settings.gitlabUrl, token, this.gate.caFile().file);
     // The Google checks' adapters (the Storage and KMS bundle) load once the fleet views on screen
     // are drawn and the Secrets view has listed; the GitLab checks go ahead meanwhile (their
     // bundle is the fleet's).
     const adapters = this.afterFleetDrawn()
-      // The Secrets view's rows first: its listing is one request away, the checks' clients are three.
-      .then(() => atMost(this.currentSecrets?.firstRefresh ?? Promise.resolve(), FLEET_FIRST_MS))
+      .then(() => this.afterSecretsDrawn())
       .then(() =>
         Promise.all([
           loadChecklist(),

@@ -147,8 +147,11 @@ export async function readVmFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
   return facts;
 }
 
-/** What GitLab says: the token, the configured projects and their runners, and the VMs that host them (through the fleet store). */
-export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
+/**
+ * The token and the configured projects: all the GitLab access check reads, so its row shows
+ * without waiting for the runners and the bootstrap's reads.
+ */
+export async function readAccessFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
   const facts = baseFacts(o);
   if (!o.configured || !o.session) return facts;
   const { url, token } = o.session;
@@ -158,15 +161,32 @@ export async function readGitLabFacts(o: GitLabReadOptions): Promise<GitLabFacts
       (o.onFailure ?? ignoreFailures)(error);
       return error;
     }),
-    o.store.refresh('runners', ['workers']),
+    o.store.readProjects(),
   ]);
   facts.identity = identity;
   facts.projectsError = o.store.projects.error;
   if (!facts.projectsError) facts.readProjects = o.store.projects.value;
+  return facts;
+}
+
+/**
+ * What GitLab says: the token, the configured projects and their runners, and the VMs that host
+ * them (through the fleet store). `access`: readAccessFacts' answer when already asked, so the
+ * token is read once.
+ */
+export async function readGitLabFacts(
+  o: GitLabReadOptions,
+  access: Promise<GitLabFacts> = readAccessFacts(o),
+): Promise<GitLabFacts> {
+  if (!o.configured || !o.session) return access;
+  const [read] = await Promise.all([access, o.store.refresh('runners', ['workers'])]);
+  const facts: GitLabFacts = { ...read };
+  facts.projectsError = o.store.projects.error;
+  facts.readProjects = facts.projectsError ? undefined : o.store.projects.value;
   if (!facts.projectsError) facts.runners = o.store.runners.error ?? o.store.runners.value;
   if (o.store.workers.error) facts.vmsError = o.store.workers.error;
   else facts.vms = o.store.workers.value;
-  if (o.bootstrap && !(identity instanceof Error)) await readBootstrapFacts(o.bootstrap, facts, o.onFailure);
+  if (o.bootstrap && !(facts.identity instanceof Error)) await readBootstrapFacts(o.bootstrap, facts, o.onFailure);
   return facts;
 }
 
@@ -319,7 +339,15 @@ export async function runChecklist(
     if (!settled.has(id)) settled.set(id, { id, title: checkTitle(id), outcome, detail, fix });
   };
   const staged = 'all' in gitlab ? gitlab : { vms: Promise.resolve(gitlab), all: Promise.resolve(gitlab) };
-  const ctx: JudgeContext = { input, gitlab: staged.all, vms: staged.vms, google, set, result: (id) => run(id) };
+  const ctx: JudgeContext = {
+    input,
+    gitlab: staged.all,
+    access: staged.access ?? staged.all,
+    vms: staged.vms,
+    google,
+    set,
+    result: (id) => run(id),
+  };
   const running = new Map<CheckId, Promise<CheckResult>>();
   const run = (id: CheckId): Promise<CheckResult> => {
     let promise = running.get(id);
@@ -351,9 +379,13 @@ export async function runChecklist(
   return Promise.all((only ? [only] : CHECKS.map((c) => c.id)).map(run));
 }
 
-/** The facts in two stages: `vms` (readVmFacts) for the Google checks, `all` (readGitLabFacts) for the rest. */
+/**
+ * The facts in stages: `vms` (readVmFacts) for the Google checks, `access` (readAccessFacts) for
+ * the GitLab access check, `all` (readGitLabFacts) for the rest.
+ */
 export interface StagedGitLabFacts {
   vms: Promise<GitLabFacts>;
+  access?: Promise<GitLabFacts>;
   all: Promise<GitLabFacts>;
 }
 
@@ -361,6 +393,8 @@ interface JudgeContext {
   input: ChecklistInput;
   /** Everything GitLab said (runners included). */
   gitlab: Promise<GitLabFacts>;
+  /** The token and the configured projects. */
+  access: Promise<GitLabFacts>;
   /** The host and the runner VMs, without GitLab's runners. */
   vms: Promise<GitLabFacts>;
   google: GoogleProbes;
@@ -370,7 +404,7 @@ interface JudgeContext {
 }
 
 const JUDGES: Record<CheckId, (ctx: JudgeContext) => void | Promise<void>> = {
-  gitlab: async (c) => judgeGitLab(await c.gitlab, c.set),
+  gitlab: async (c) => judgeGitLab(await c.access, c.set),
   gcp: judgeGcp,
   keyRing: judgeKeyRing,
   key: async (c) => {

@@ -211,6 +211,12 @@ export class FleetStore {
     );
   }
 
+  /** The configured projects (what the checklist's access check reads), shared with the runners' and pipelines' reads. */
+  async readProjects(): Promise<void> {
+    const gitlab = await this.sources.gitlab();
+    if (gitlab) await this.ensureProjects(gitlab);
+  }
+
   /** The configured projects, looked up once: the runners' and pipelines' first reads share one lookup. */
   private ensureProjects(gitlab: GitLabPort): Promise<Project[] | undefined> {
     if (this.projects.value && !this.projects.error) return Promise.resolve(this.projects.value);

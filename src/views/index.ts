@@ -113,6 +113,8 @@ export function registerViews(
     Promise.all(paced.filter((p) => p.spec.areas.length && p.view.view.visible).map((p) => p.drawn)).then(
       () => undefined,
     );
+  const secretsView = paced.find((p) => p.spec.id === 'runnerOps.secrets')!;
+  services.secretsDrawn = () => (secretsView.view.view.visible ? secretsView.drawn : Promise.resolve());
   context.subscriptions.push(
     ...paced.map((p) => p.view),
     vscode.window.registerFileDecorationProvider(workers),

@@ -8,6 +8,7 @@ import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { PassThroughClient } from 'google-auth-library';
 import {
   DEFAULT_BOOTSTRAP,
+  readAccessFacts,
   readGitLabFacts,
   runChecklist,
   type ChecklistInput,
@@ -328,6 +329,54 @@ test('a Developer of the projects: the GitLab row warns that managing runners an
   );
   assert.match(result.fix!.text!, /give the user the Maintainer role/);
 });
+
+test("the GitLab row settles from the token and the projects, before GitLab's runners are read", async () => {
+  const projects = sandbox.settings['runnerOps.gitlab.projects'] as string[];
+  const token = sandbox.gitlabToken;
+  const store = new FleetStore({
+    projects,
+    now: Date.now,
+    compute: async () => undefined,
+    gitlab: async () => new GitLabFleet(sandbox.url, token),
+  });
+  const options = {
+    configured: true,
+    host: sandbox.url,
+    projects,
+    session: { url: sandbox.url, token },
+    identity: fetchTokenIdentity,
+    store,
+  };
+  const mark = sandbox.requests.mark();
+  const access = readAccessFacts(options);
+  let releaseAll!: () => void;
+  const held = new Promise<void>((resolve) => (releaseAll = resolve));
+  const all = held.then(() => readGitLabFacts(options, access));
+  const settled: string[] = [];
+  const run = runChecklist(input, { vms: access, access, all }, adapter(), undefined, undefined, (r) =>
+    settled.push(`${r.id}:${r.outcome}`),
+  );
+  await eventually(() => settled.includes('gitlab:pass'));
+  const paths = sandbox.requests.since(mark).map((r) => r.path.split('?')[0]);
+  assert.ok(!paths.some((p) => p.includes('/runners')), `no runner read yet: ${paths.join(' ')}`);
+  assert.ok(
+    !settled.some((r) => r.startsWith('runner:') || r.startsWith('schedules:')),
+    'the GitLab checks that read runners wait',
+  );
+  releaseAll();
+  const results = await run;
+  assert.equal(row(results, 'gitlab').outcome, 'pass');
+  assert.equal(row(results, 'runner').outcome, 'warn');
+  const tokenReads = sandbox.requests
+    .since(mark)
+    .filter((r) => r.path.split('?')[0] === '/api/v4/personal_access_tokens/self').length;
+  assert.equal(tokenReads, 1, 'the token is read once for both stages');
+});
+
+async function eventually(done: () => boolean, ms = 10_000) {
+  for (const started = Date.now(); !done(); await new Promise((r) => setTimeout(r, 10)))
+    if (Date.now() - started > ms) throw new Error('timed out');
+}
 
 test('versioning off and no rotation period warn, with the commands that fix them; a disabled primary fails', async () => {
   const endpoint = settings.endpoints.storage!;

@@ -43,9 +43,29 @@ function instance(proto, name) {
   });
 }
 
-// The bundle reads `vscode` through esbuild's __toESM, which copies own keys onto an object made
-// from the module's prototype: put the stub in the prototype so every name resolves.
-const vscode = Object.create(stub('vscode'));
+// The bundles re-export `vscode` once (scripts/build.mjs, vscodeOnce), copying the module's own
+// keys: the module lists the API's top-level names (from @types/vscode), each resolving to a stub.
+const { readFileSync } = require('node:fs');
+const API_NAMES = [
+  ...new Set(
+    [
+      ...readFileSync(require.resolve('@types/vscode/index.d.ts'), 'utf8').matchAll(
+        /^\texport (?:class|namespace|enum|const|function) (\w+)/gm,
+      ),
+    ].map((m) => m[1]),
+  ),
+];
+const api = stub('vscode');
+const vscode = new Proxy(
+  {},
+  {
+    get: (_t, prop) => api[prop],
+    set: (_t, prop, value) => ((api[prop] = value), true),
+    ownKeys: () => API_NAMES,
+    getOwnPropertyDescriptor: (_t, prop) =>
+      API_NAMES.includes(prop) ? { value: api[prop], enumerable: true, configurable: true, writable: true } : undefined,
+  },
+);
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   if (request === 'vscode') return 'vscode';

@@ -165,15 +165,22 @@ export class Services implements vscode.Disposable {
 
   /**
    * The Secrets and Checklist views load the largest bundle (Storage and KMS) on the same thread
-   * as the fleet views: the fleet views' first rows go first, for at most a second. VS Code draws
-   * a tree once it has fetched every expanded level, each a round trip that waits for the thread.
+   * as the fleet views: the fleet views' first rows go first, until a second after the first view
+   * asked (one deadline for all: with a large fleet, rows ready later do not wait on top of it).
+   * VS Code draws a tree once it has fetched every expanded level, each a round trip that waits
+   * for the thread.
    */
-  private afterFleetDrawn(atMostMs = FLEET_FIRST_MS): Promise<void> {
+  private afterFleetDrawn(): Promise<void> {
     // VS Code's reply with the last rows leaves on a timer and the window then paints them: a
     // bundle load started at once would hold both back (the thread, and one of the two cores).
-    const drawnAndPainted = this.fleetDrawn().then(() => new Promise<void>((r) => setTimeout(r, PAINT_MS)));
-    return atMost(drawnAndPainted, atMostMs);
+    this.fleetFirst ??= atMost(
+      this.fleetDrawn().then(() => new Promise<void>((r) => setTimeout(r, PAINT_MS))),
+      FLEET_FIRST_MS,
+    );
+    return this.fleetFirst;
   }
+
+  private fleetFirst?: Promise<void>;
 
   /** Set by the views: resolves once the Secrets view's first rows are drawn. */
   secretsDrawn: () => Promise<void> = () => Promise.resolve();
@@ -226,8 +233,8 @@ export class Services implements vscode.Disposable {
       };
     });
     // The Google checks go ahead with the VM list; the GitLab checks wait for GitLab's runners.
-    // The access row is drawn once the fleet views are (its reads go ahead meanwhile): one more
-    // tree to draw on the same thread would hold their rows back.
+    // The access row is drawn once the fleet views are, or their second has passed (its reads go
+    // ahead meanwhile): one more tree to draw on the same thread would hold their rows back.
     const accessRead = gitlabOptions.then(readAccessFacts);
     const access = accessRead.then(async (facts) => {
       await this.afterFleetDrawn();
@@ -326,7 +333,7 @@ export class Services implements vscode.Disposable {
   }
 }
 
-/** How long the on-demand views let the fleet views' first rows go first (afterFleetDrawn). */
+/** How long the on-demand views let the fleet views' first rows go first, from the first ask (afterFleetDrawn). */
 const FLEET_FIRST_MS = 1000;
 /** What the window takes to paint rows it has been sent (measured: 20–60 ms on 2 cores). */
 const PAINT_MS = 60;

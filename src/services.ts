@@ -220,7 +220,7 @@ export class Services implements vscode.Disposable {
         projects: settings.gitlabProjects,
         session,
         awaitingConsent: gate.kind === 'ask',
-        identity: async (url, token) => (await loadGitLab()).fetchTokenIdentity(url, token),
+        identity: async (url, token, caFile) => (await loadGitLab()).fetchTokenIdentity(url, token, caFile),
         store: this.store(),
         onFailure: this.failures.record,
         bootstrap: session && {

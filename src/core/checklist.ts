@@ -116,10 +116,11 @@ export interface GitLabReadOptions {
   configured: boolean;
   host: string;
   projects: Array<string | number>;
-  session?: { url: string; token: string };
+  /** caFile: runnerOps.gitlab.caFile as the token gate chose it (the views' requests trust it too). */
+  session?: { url: string; token: string; caFile?: string };
   awaitingConsent?: boolean;
   /** GET /user and /personal_access_tokens/self (the GitLab adapter's fetchTokenIdentity). */
-  identity: (url: string, token: string) => Promise<TokenIdentity>;
+  identity: (url: string, token: string, caFile?: string) => Promise<TokenIdentity>;
   store: FleetStore;
   /** Where a failure to read the token is reported (the store reports its own). */
   onFailure?: FailureSink;
@@ -154,9 +155,9 @@ export async function readVmFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
 export async function readAccessFacts(o: GitLabReadOptions): Promise<GitLabFacts> {
   const facts = baseFacts(o);
   if (!o.configured || !o.session) return facts;
-  const { url, token } = o.session;
+  const { url, token, caFile } = o.session;
   const [identity] = await Promise.all([
-    o.identity(url, token).catch((e: unknown) => {
+    o.identity(url, token, caFile).catch((e: unknown) => {
       const error = e instanceof Error ? e : new Error(String(e));
       (o.onFailure ?? ignoreFailures)(error);
       return error;

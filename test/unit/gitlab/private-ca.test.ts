@@ -11,7 +11,9 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
+import { CHECKS, readAccessFacts, runChecklist, type ChecklistInput } from '../../../src/core/checklist';
 import { Failure, isFailure } from '../../../src/core/failures';
+import { FleetStore } from '../../../src/core/fleet-store';
 import { fetchTokenIdentity, GitLabFleet, verifyRunnerToken } from '../../../src/gitlab/index';
 import { privateCa } from '../../../src/gitlab/tls';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
@@ -126,6 +128,49 @@ test('with the CA file: the token is checked through the private CA (GitLab help
     paths.some((p) => /^GET \/api\/v4\/runners\/\d+\/managers$/.test(p)),
     paths.join(', '),
   );
+});
+
+test("the checklist's GitLab access row trusts the CA file the views use", async () => {
+  const projects = sandbox.settings['runnerOps.gitlab.projects'] as string[];
+  const session = { url: https, token: sandbox.gitlabToken, caFile: file('ca.pem') };
+  const store = new FleetStore({
+    projects,
+    now: Date.now,
+    compute: async () => undefined,
+    gitlab: async () => new GitLabFleet(https, session.token, session.caFile),
+  });
+  const mark = sandbox.requests.mark();
+  const facts = await readAccessFacts({
+    configured: true,
+    host: https,
+    projects,
+    session,
+    identity: fetchTokenIdentity,
+    store,
+  });
+  const input = { now: Date.now(), prefix: 'runners/' } as ChecklistInput;
+  const unused = () => Promise.reject(new Error('not a GitLab check'));
+  const [row] = await runChecklist(
+    input,
+    facts,
+    {
+      keyRing: unused,
+      ping: unused,
+      key: unused,
+      bucket: unused,
+      objects: unused,
+      verify: unused,
+      runnerConfig: unused,
+      permissions: unused,
+    },
+    undefined,
+    'gitlab',
+  );
+  assert.equal(row.title, CHECKS.find((c) => c.id === 'gitlab')?.title);
+  assert.equal(row.outcome, 'pass', row.detail);
+  assert.match(row.detail, /^Signed in to https:\/\/127\.0\.0\.1:\d+ as @/);
+  const paths = sandbox.requests.since(mark).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+  assert.ok(paths.includes('GET /api/v4/user'), paths.join(', '));
 });
 
 test('with another CA file: refused the same way, naming the file that was trusted', async () => {

@@ -43,6 +43,7 @@ class TickingRouter extends Router {
   constructor(
     private readonly beforeEach: () => void,
     private readonly iam: GoogleIam,
+    private readonly computeProject: (project: string) => void,
   ) {
     super();
   }
@@ -52,6 +53,9 @@ class TickingRouter extends Router {
     return super.add(method, pattern, async (req, params) => {
       this.beforeEach();
       try {
+        // Compute says a project does not exist before it asks about permissions in it.
+        const computeProject = /^\/compute\/v1\/projects\/([^/]+)\//.exec(req.url.pathname);
+        if (computeProject) this.computeProject(decodeURIComponent(computeProject[1]));
         this.iam.check(req.method, req.url.pathname);
         return await handler(req, params);
       } catch (e) {
@@ -87,7 +91,11 @@ export function createGoogle(opts: { clock: SandboxClock; gitlab: GitLabWorld; b
   const groups = new ManagedGroups(ctx, compute);
 
   const iam = new GoogleIam();
-  const router = new TickingRouter(() => tick(ctx.now()), iam);
+  const router = new TickingRouter(
+    () => tick(ctx.now()),
+    iam,
+    (project) => compute.requireProject(project),
+  );
   iamRoutes(
     iam,
     { bucket: (n) => storage.bucket(n), vm: (...a) => compute.vm(...a), template: (...a) => compute.template(...a) },

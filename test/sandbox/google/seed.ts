@@ -68,6 +68,7 @@ export function seedGoogle(deps: SeedDeps, kind: SeedKind, workers: SeedWorker[]
   const project = PROJECT[kind];
   const bucketName = `${project}-runner-secrets`;
   const prefix = 'runners/';
+  compute.addProject(project);
   if (kind === 'empty') {
     return {
       project,

@@ -116,3 +116,12 @@ test("a VM's guest attributes: one getGuestAttributes of runner-ops/, null when 
   google.state.compute.vm(settings.gcpProject, 'europe-west1-b', 'gitlab-runner-a').guest.attributes.clear();
   assert.equal(await adapter().guestAttributes({ zone: 'europe-west1-b', name: 'gitlab-runner-a' }), null);
 });
+
+test('a project that does not exist is said, naming the setting, not shown as an empty fleet', async () => {
+  for (const gcpZones of [settings.gcpZones, []])
+    await assert.rejects(adapter({ gcpProject: 'no-such-project', gcpZones }).listWorkers(), (e: Error) => {
+      assert.match(e.message, /no-such-project/);
+      assert.match(e.message, /runnerOps\.gcp\.project/);
+      return true;
+    });
+});

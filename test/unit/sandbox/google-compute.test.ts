@@ -119,6 +119,32 @@ describe('sandbox Compute Engine', () => {
     );
   });
 
+  it('answers a project that does not exist with 404 notFound, not an empty list', async () => {
+    for (const list of [
+      () => instances.list({ project: 'no-such-project', zone: ZONE_B }, noRetry),
+      async () => {
+        for await (const zone of instances.aggregatedListAsync({ project: 'no-such-project' }, noRetry)) void zone;
+      },
+      () => templates.list({ project: 'no-such-project' }, noRetry),
+    ])
+      await assert.rejects(list(), (e: Rejection) => {
+        assert.equal(e.code, 5);
+        assert.match(String(e.message), /The resource 'projects\/no-such-project' was not found/);
+        return true;
+      });
+    const res = await fetch(`${sb.url}/compute/v1/projects/no-such-project/zones/${ZONE_B}/instances`);
+    assert.equal(res.status, 404);
+    assert.equal(
+      ((await res.json()) as { error: { errors: Array<{ reason: string }> } }).error.errors[0].reason,
+      'notFound',
+    );
+    assert.deepEqual(
+      (await instances.list({ project, zone: 'us-east1-b' }, noRetry))[0],
+      [],
+      "a project's zone without VMs is still an empty list",
+    );
+  });
+
   it('inserts from a template; the operation goes PENDING, RUNNING, DONE over simulated time', async () => {
     const [lro] = await instances.insert(
       {

@@ -27,6 +27,8 @@ const SUBNET_PREFIX: Record<string, string> = {
 export class ComputeState {
   readonly vms = new Map<string, Vm>();
   readonly templates = new Map<string, InstanceTemplate>();
+  /** The projects that exist: Compute answers any other with 404 notFound (projects/P). */
+  private readonly projects = new Set<string>();
   private readonly nextHost = new Map<string, number>();
   private readonly pendingInsertFailures: OperationError[] = [];
   private readonly requests = new Map<string, { zone: string; name: string }>();
@@ -38,6 +40,15 @@ export class ComputeState {
     private readonly lifecycle: VmLifecycle,
     readonly operations: Operations,
   ) {}
+
+  addProject(project: string): void {
+    this.projects.add(project);
+  }
+
+  /** Throws Compute's 404 for a project that does not exist (a typo in runnerOps.gcp.project). */
+  requireProject(project: string): void {
+    if (!this.projects.has(project)) throw computeNotFound(`projects/${project}`);
+  }
 
   vm(project: string, zone: string, name: string): Vm {
     const vm = this.vms.get(vmKey(project, zone, name));
@@ -54,6 +65,7 @@ export class ComputeState {
   addTemplate(project: string, name: string, spec: VmSpec): InstanceTemplate {
     if (this.templates.has(`${project}/${name}`))
       throw computeAlreadyExists(`projects/${project}/global/instanceTemplates/${name}`);
+    this.projects.add(project);
     const template = { project, name, id: this.ctx.newNumericId(), createdAt: this.ctx.now(), spec };
     this.templates.set(`${project}/${name}`, template);
     return template;
@@ -80,6 +92,7 @@ export class ComputeState {
     spec: VmSpec,
     extras: Partial<Pick<Vm, 'createdBy' | 'sourceInstanceTemplate' | 'networkIP'>> = {},
   ): Vm {
+    this.projects.add(project);
     const key = vmKey(project, zone, name);
     if (this.vms.has(key)) throw computeAlreadyExists(`projects/${project}/zones/${zone}/instances/${name}`);
     const id = this.ctx.newNumericId();

@@ -742,7 +742,10 @@ const VERIFY_ALL = { id: 'runnerOps.verifyAllSecrets', title: 'Verify All Secret
 
 /** The required object names (under the prefix), `{worker}` expanded to each worker VM (or the first worker to create). */
 export function requiredSecrets(b: BootstrapSettings, vms: WorkerVm[] | undefined): string[] {
-  const workers = vms?.length ? vms.map((v) => v.name) : [b.workerName];
+  // By name: the VMs come in the order the zones answered, and the row names them in a stable order.
+  const workers = vms?.length
+    ? vms.map((v) => v.name).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }))
+    : [b.workerName];
   return [
     ...new Set(
       b.requiredSecrets.flatMap((r) => (r.includes('{worker}') ? workers.map((w) => r.replace('{worker}', w)) : [r])),

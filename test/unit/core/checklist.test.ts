@@ -8,6 +8,7 @@ import {
   DEFAULT_BOOTSTRAP,
   MAX_VERIFIED_SECRETS,
   parseKmsKeyName,
+  requiredSecrets,
   runChecklist,
   type CheckResult,
   type GitLabFacts,
@@ -545,4 +546,14 @@ test('the summary a run from the palette ends with: counts, then each failure an
     text: 'Bootstrap checklist: 2 passed, 1 warning, 1 failed, 1 skipped — KMS key: Key k does not exist. — Registered runner: Runner #3 is offline.',
   });
   assert.equal(checklistSummary([]).tone, 'warning');
+});
+
+test('the required secrets name the workers in name order, whatever order the zones answered in', () => {
+  const vm = (name: string) => ({ name }) as WorkerVm;
+  assert.deepEqual(
+    requiredSecrets(DEFAULT_BOOTSTRAP, [vm('runner-10'), vm('runner-2'), vm('runner-1')]).filter((n) =>
+      n.endsWith('/config.toml.enc'),
+    ),
+    ['runner-1/config.toml.enc', 'runner-2/config.toml.enc', 'runner-10/config.toml.enc'],
+  );
 });

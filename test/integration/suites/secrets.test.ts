@@ -178,7 +178,13 @@ suite('Secrets', function () {
       .getConfiguration()
       .update('runnerOps.secrets.bucket', 'no-such-bucket', vscode.ConfigurationTarget.Global);
     try {
-      const view = await untilRows((rows) => rows.some((r) => /not found/.test(r)));
+      // The first row once settled: a read of the tree mid-redraw can mix the old rows and the new.
+      const view = await eventually(
+        () => ui.readView('Secrets'),
+        (v) => /not found/.test(rowsOf(v)[0] ?? '') && /codicon-error/.test(v.rows[0]?.icon ?? ''),
+        20_000,
+      );
+      assert.match(rowsOf(view)[0], /not found/, rowsOf(view).join('\n'));
       assert.match(view.rows[0].icon, /codicon-error/);
     } finally {
       await vscode.workspace

@@ -250,6 +250,9 @@ export async function measureInVsCode(
             id: 'runnerOps.signIn',
             args: [{ url: sandbox.url, token: sandbox.tokens.admin }],
           });
+          // The browser's storage writes the secret a moment later; a page closed at once can
+          // lose it (a first render then waited for Registered Runners behind "Sign in").
+          await sleep(2000);
           await page.close();
         }
         const samples: Array<RenderSample | RowsSample> = [];

@@ -52,6 +52,13 @@ export function vscodeFigures(bench: VsCodeBench): Figure[] {
       },
     );
   }
+  if (bench.settleWaitsMs?.length)
+    figures.push({
+      id: 'vscode.settle',
+      what: 'each window, before anything is measured in it: wait for a quiet machine (1 s under 15% CPU; VS Code’s startup tail)',
+      unit: 'ms',
+      samples: bench.settleWaitsMs,
+    });
   const slowest = (s: RowsSample, views: readonly string[]) =>
     Math.max(...views.map((v) => s.firstRows[v as keyof RowsSample['firstRows']]));
   // The first window after an install compiles the bundles from source; later ones take V8's

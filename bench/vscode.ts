@@ -146,6 +146,37 @@ async function quiet(sandbox: Sandbox, quietMs: number, maxMs: number): Promise<
   }
 }
 
+/** Both cores' busy and total jiffies since boot (Linux /proc/stat). */
+function machineCpu(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+/**
+ * Waits, after a window opened, until the whole machine has been quiet (under 15% of its cores
+ * busy) for 1 s, at least 1 s and at most 10 s. VS Code's startup tail (the workbench's Eventually
+ * phase, built-in extensions activating on startup) lasts a few seconds after onStartupFinished,
+ * and on 2 cores it landed in whatever was measured next: a first render took 505 to 1,655 ms
+ * for the same code. Returns how long it waited and whether the machine got quiet.
+ */
+async function machineQuiet(): Promise<{ waitedMs: number; quiet: boolean }> {
+  const started = Date.now();
+  await sleep(1000);
+  let quietFor = 0;
+  let before = machineCpu();
+  while (Date.now() - started < 10_000) {
+    await sleep(250);
+    const now = machineCpu();
+    const busy = (now.busy - before.busy) / Math.max(1, now.total - before.total);
+    before = now;
+    quietFor = busy < 0.15 ? quietFor + 250 : 0;
+    if (quietFor >= 1000) return { waitedMs: Date.now() - started, quiet: true };
+  }
+  return { waitedMs: Date.now() - started, quiet: false };
+}
+
 const fleetRequests = (list: LoggedRequest[]) => list.filter((r) => r.api !== 'sandbox');
 
 /**
@@ -178,6 +209,8 @@ export interface VsCodeBench {
   render: Partial<Record<string, Array<RenderSample | RowsSample>>>;
   /** The render floor's times to rows, per seed: the same trees served from memory (bench/render-floor). */
   renderFloor: Partial<Record<string, Array<Pick<RenderSample, 'firstRows'>>>>;
+  /** How long each window waited for the machine to get quiet before anything was measured in it. */
+  settleWaitsMs: number[];
 }
 
 /**
@@ -205,7 +238,8 @@ export async function measureInVsCode(
   const bridge = await h.startUiBridge(hub.handlers);
   const folders = extensionFolders(build);
   const browser = await h.launchBrowser();
-  const result: VsCodeBench = { activation: { real: [], floor: [] }, render: {}, renderFloor: {} };
+  const result: VsCodeBench = { activation: { real: [], floor: [] }, render: {}, renderFloor: {}, settleWaitsMs: [] };
+  const settleWaits = result.settleWaitsMs;
   try {
     for (const seed of seeds) {
       log(`VS Code: starting the sandbox (${seed.name}) and code-server…`);
@@ -230,7 +264,10 @@ export async function measureInVsCode(
           `${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
         );
         await ready;
-        await sleep(1000); // let the workbench finish restoring before measuring
+        const settled = await machineQuiet();
+        if (!settled.quiet)
+          log(`VS Code: the machine was still busy ${settled.waitedMs} ms after the window opened; measuring anyway`);
+        settleWaits.push(settled.waitedMs);
         return { page, session: folder };
       };
       try {

@@ -26,10 +26,10 @@ export function activate(context: vscode.ExtensionContext) {
     const main = (bundles ? bundles('main') : require('./main')) as Main;
     body = main.start(
       context,
-      (id, provider, changeGapMs) => {
+      (id, provider, pace) => {
         const tree = trees.get(id);
         if (!tree) throw new Error(`No view ${id} in package.json.`);
-        tree.provider.attach(provider as vscode.TreeDataProvider<unknown>, changeGapMs);
+        tree.provider.attach(provider as vscode.TreeDataProvider<unknown>, pace);
         return { view: tree.view as vscode.TreeView<never>, drawn: tree.provider.drawn };
       },
       bundles,

@@ -71,6 +71,13 @@ export function paceFor({ slowSeconds }: PaceSettings) {
      * Each view hands VS Code at most one change per this gap (ChangePacer), so each one is redrawn at once.
      */
     treeChangeGapMs: 210,
+    /**
+     * VS Code's first ask for a view's roots waits this long for rows while they are still being
+     * read (VS Code shows its progress bar meanwhile), before a "Loading…" row answers instead. A
+     * "Loading…" row answered first costs a redraw and a change event, and each is a round trip
+     * between two busy threads at first render: about 150 ms on 2 cores (docs/benchmarks.md).
+     */
+    treeFirstRowsHoldMs: 1500,
     /** The FleetStore (core/fleet-store.ts): what counts as fresh, and its per-refresh budgets. */
     fleet: {
       /** A view's own area: a second joins the refreshes of views shown at once instead of repeating them. */

@@ -11,6 +11,7 @@ import { onDemand, PACE, paceFor } from '../core/pace';
 import type { RefreshOutcome } from '../core/polling';
 import type { Services } from '../services';
 import { ChecklistView } from './checklist-view';
+import type { TreePace } from './deferred-tree';
 import { PacedView, type RefreshableTree } from './paced-view';
 import { PipelinesView } from './pipelines-view';
 import { RunnersView } from './runners-view';
@@ -39,13 +40,14 @@ export interface RunnerOpsViews {
 
 /**
  * Gives a provider the tree view activation created for its id (src/extension.ts), whose changes
- * reach VS Code at most once per `changeGapMs` (core/change-pacer.ts); `drawn` resolves once VS
- * Code has fetched the view's whole first tree with rows (views/deferred-tree.ts).
+ * reach VS Code at most once per `pace.changeGapMs` (core/change-pacer.ts), and whose first roots
+ * wait up to `pace.firstRowsHoldMs` for rows; `drawn` resolves once VS Code has fetched the
+ * view's whole first tree with rows (views/deferred-tree.ts).
  */
 export type AttachTree = <T>(
   id: string,
   provider: vscode.TreeDataProvider<T>,
-  changeGapMs: number,
+  pace: TreePace,
 ) => { view: vscode.TreeView<T>; drawn: Promise<void> };
 
 export function registerViews(
@@ -96,7 +98,10 @@ export function registerViews(
     },
   ];
   const paced = specs.map((spec) => {
-    const tree = attachTree(spec.id, spec.provider, PACE.treeChangeGapMs);
+    const tree = attachTree(spec.id, spec.provider, {
+      changeGapMs: PACE.treeChangeGapMs,
+      firstRowsHoldMs: PACE.treeFirstRowsHoldMs,
+    });
     return {
       spec,
       drawn: tree.drawn,

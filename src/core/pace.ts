@@ -76,8 +76,10 @@ export function paceFor({ slowSeconds }: PaceSettings) {
      * read (VS Code shows its progress bar meanwhile), before a "Loading…" row answers instead. A
      * "Loading…" row answered first costs a redraw and a change event, and each is a round trip
      * between two busy threads at first render: about 150 ms on 2 cores (docs/benchmarks.md).
+     * Longer than a first read of 2,000 runners (about 1.9 s): a wait that runs out just before
+     * the rows come costs that round trip on top.
      */
-    treeFirstRowsHoldMs: 1500,
+    treeFirstRowsHoldMs: 3000,
     /** The FleetStore (core/fleet-store.ts): what counts as fresh, and its per-refresh budgets. */
     fleet: {
       /** A view's own area: a second joins the refreshes of views shown at once instead of repeating them. */

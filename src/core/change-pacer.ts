@@ -31,6 +31,11 @@ export class ChangePacer<T> {
     else this.timer = this.clock.setTimeout(() => this.flush(), wait);
   }
 
+  /** VS Code was handed the whole tree another way (an ask it was kept waiting on): the next change waits out the gap. */
+  answered(): void {
+    this.lastSent = this.clock.now();
+  }
+
   private flush(): void {
     this.timer = undefined;
     const pending = this.pending;

@@ -122,6 +122,8 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
     if (!timeUp && this.onlyLoading(children)) return;
     this.held = undefined;
     clearTimeout(held.timer);
+    // A change fired at once would make VS Code drop this answer, still on its way, and ask again.
+    this.pacer?.answered();
     void Promise.resolve(this.answer(undefined, children)).then(held.answer);
   }
 

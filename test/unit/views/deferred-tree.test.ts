@@ -185,3 +185,19 @@ test('an ask for the roots that waited its time is answered with the "Loading…
   assert.deepEqual(fired, [undefined], 'the rows, when they come, are a change VS Code redraws');
   tree.dispose();
 });
+
+test('a change right after the held ask is answered waits out the gap: fired at once, VS Code would drop the answer and ask again', async () => {
+  const { provider, load } = loadingProvider();
+  const tree = new DeferredTree<string>(() => undefined);
+  const fired: unknown[] = [];
+  tree.onDidChangeTreeData((e) => fired.push(e));
+  tree.attach(provider, { changeGapMs: 40, firstRowsHoldMs: 60_000 });
+  const answer = Promise.resolve(tree.getChildren());
+  load(['gitlab-runner-a']);
+  load(['gitlab-runner-a', 'gitlab-runner-b']); // the same turn: the store's next change
+  assert.deepEqual(await answer, ['gitlab-runner-a']);
+  assert.deepEqual(fired, [], 'not while VS Code takes in its answer');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(fired, [undefined], 'one redraw for what changed since, after the gap');
+  tree.dispose();
+});

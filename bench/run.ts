@@ -74,8 +74,21 @@ function machine() {
   };
 }
 
+/**
+ * A fixed loop on one core, in ms: the same figure on a machine that runs at its usual speed.
+ * This machine's speed moved by a quarter within an hour of benchmarks (a throttled VM shows no
+ * steal), and with it every timing; taken at the start and at the end of the run.
+ */
+function cpuCheckMs(): number {
+  const started = performance.now();
+  let x = 0;
+  for (let i = 0; i < 2e8; i++) x += i % 7;
+  if (x < 0) throw new Error('unreachable: keeps the loop');
+  return Math.round(performance.now() - started);
+}
+
 async function main(): Promise<boolean> {
-  const results: Record<string, unknown> = { machine: machine(), quick };
+  const results: Record<string, unknown> = { machine: machine(), quick, cpuCheckMs: { start: cpuCheckMs() } };
   const figures: Figure[] = [];
   const m = results.machine as ReturnType<typeof machine>;
   out(`Runner Ops benchmarks — ${m.date}`);
@@ -363,7 +376,7 @@ async function main(): Promise<boolean> {
       {
         name: 'demo',
         sandbox: () => startSandbox({ seed: 'demo' }),
-        activationRuns: quick ? 2 : 5,
+        activationRuns: quick ? 2 : 7,
         renderRuns: runs,
         requests: false,
       },
@@ -497,10 +510,13 @@ async function main(): Promise<boolean> {
     judged,
     pass,
   }));
+  const cpuCheck = results.cpuCheckMs as { start: number; end?: number };
+  cpuCheck.end = cpuCheckMs();
   writeFileSync(join(__dirname, 'last-run.json'), JSON.stringify(results, null, 2));
   const section = [
     `Run of ${m.date.slice(0, 10)} on commit ${m.commit}${m.dirty !== '0' ? ` (+${m.dirty} changed files)` : ''}: ` +
-      `${m.nproc} cores (${m.cpu}), ${m.totalMemGB} GB, Node ${m.node}, load average ${m.loadavg.split(' ').slice(0, 3).join(' ')}` +
+      `${m.nproc} cores (${m.cpu}), ${m.totalMemGB} GB, Node ${m.node}, load average ${m.loadavg.split(' ').slice(0, 3).join(' ')}, ` +
+      `CPU check (a fixed loop, bench/run.ts) ${cpuCheck.start} ms at the start, ${cpuCheck.end} ms at the end` +
       `${quick ? ', quick mode' : ''}. Whole run ${total.toFixed(0)} s.`,
     '',
     budgetTable(verdicts),

@@ -3,7 +3,7 @@
 // floor (the same package.json with an empty activate()), heap and client modules after it, and
 // the time from opening the Runner Ops container to each view showing rows, on a seed, with the
 // requests that reached the sandbox. Each sample is a new window: a new extension host.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -118,7 +118,10 @@ function extensionFolders(build: Build): { real: string; floor: string; renderFl
     return dir;
   };
   const real = folder('real');
-  symlinkSync(build.dist, join(real, 'dist'));
+  // A copy, not a link: Node resolves a linked dist/ to the build folder, outside the extension,
+  // and VS Code then cannot tell whose require('vscode') it is (it logs the extension map and
+  // hands out an API that belongs to no extension), which an installed extension never meets.
+  cpSync(build.dist, join(real, 'dist'), { recursive: true });
   const floor = folder('floor');
   mkdirSync(join(floor, 'dist'));
   writeFileSync(join(floor, 'dist/extension.js'), 'exports.activate = () => {};\nexports.deactivate = () => {};\n');

@@ -44,6 +44,8 @@ const quietSettings = {
   'typescript.disableAutomaticTypeAcquisition': true,
   'npm.fetchOnlinePackageInfo': false,
   'window.commandCenter': false,
+  // The remote extension host scans /proc for listening ports every few seconds (and spawns to do it).
+  'remote.autoForwardPorts': false,
 };
 
 /**

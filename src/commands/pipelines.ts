@@ -1,5 +1,6 @@
 // Retry, cancel and open pipelines; load more; run a pipeline schedule now. From a row they act
-// on it; from the palette they ask which one. The actions themselves are in core/fleet-actions.ts.
+// on it; from the palette they ask which one (load more: which project). The actions themselves
+// are in core/fleet-actions.ts.
 import * as vscode from 'vscode';
 import { canCancel, canRetry } from '../core/fleet-actions';
 import type { FleetStore } from '../core/fleet-store';
@@ -30,9 +31,10 @@ export function register(context: vscode.ExtensionContext, services: Services, v
       const pipeline = node?.pipeline ?? (await pickPipeline(services, 'open'));
       if (pipeline) await external.open(vscode.Uri.parse(pipeline.webUrl));
     }),
-    vscode.commands.registerCommand('runnerOps.loadMorePipelines', (node: { project: Project }) =>
-      services.store().loadMorePipelines(node.project.id),
-    ),
+    vscode.commands.registerCommand('runnerOps.loadMorePipelines', async (node?: { project: Project }) => {
+      const project = node?.project ?? (await pickProjectWithMore(services));
+      if (project) await services.store().loadMorePipelines(project.id);
+    }),
     vscode.commands.registerCommand('runnerOps.runSchedule', (node: ScheduleArg) =>
       refusedUntrusted('runnerOps.runSchedule')
         ? undefined
@@ -118,6 +120,27 @@ async function pickPipeline(services: Services, purpose: keyof typeof PIPELINE_P
     }));
   const searched = lists.map(({ project, pipelines }) => `the last ${pipelines.length} of ${project.path}`);
   return pick({ title, placeHolder, items, empty: `${none} in ${searched.join(' or ')}.` });
+}
+
+/** From the palette: the projects whose list GitLab can continue (a "Load more…" row in the view). */
+async function pickProjectWithMore(services: Services): Promise<Project | undefined> {
+  const store = services.store();
+  if (!(await ensureLoaded(store, 'pipelines', () => store.pipelines.size > 0))) return undefined;
+  const lists = loadedPipelines(store);
+  const items = lists
+    .filter(({ project }) => store.pipelines.get(project.id)?.value?.nextPage !== undefined)
+    .map(({ project, pipelines }): PickItem<Project> => ({
+      label: project.path,
+      description: `${pipelines.length} pipelines shown, older ones in GitLab`,
+      value: project,
+    }));
+  const shown = lists.map(({ project, pipelines }) => `${project.path} (${pipelines.length})`);
+  return pick({
+    title: 'Load older pipelines of which project?',
+    placeHolder: 'Projects with more pipelines in GitLab than the view shows',
+    items,
+    empty: `Every pipeline GitLab has is shown: ${shown.join(', ')}.`,
+  });
 }
 
 function loadedPipelines(store: FleetStore): Array<{ project: Project; pipelines: Pipeline[] }> {

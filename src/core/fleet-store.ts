@@ -320,10 +320,16 @@ export class FleetStore {
             const first = listed
               ? { ...listed, pipelines: listed.pipelines.map((p) => ({ ...p, projectId: project.id })) }
               : await gitlab.pipelines(project.id, 1);
-            const older = (current.value?.pipelines ?? []).filter(
-              (p) =>
-                !first.pipelines.some((f) => f.id === p.id) && p.id < Math.min(...first.pipelines.map((f) => f.id)),
-            );
+            // Older pages stay only when the first page reaches them: after more than a page of
+            // new pipelines they would sit below a gap, and the list goes on from page 2 instead.
+            const shownBefore = current.value?.pipelines ?? [];
+            const reaches = first.pipelines.some((f) => shownBefore.some((p) => p.id === f.id));
+            const older = reaches
+              ? shownBefore.filter(
+                  (p) =>
+                    !first.pipelines.some((f) => f.id === p.id) && p.id < Math.min(...first.pipelines.map((f) => f.id)),
+                )
+              : [];
             const page = (pipelines: Pipeline[]): PipelineList => ({
               pipelines: [...pipelines, ...older],
               nextPage: older.length ? current.value?.nextPage : first.nextPage,

@@ -46,12 +46,12 @@ suite('Activation', () => {
       [],
       'contributed but not registered: the palette would say "command not found"',
     );
-    // Only row-bound helpers are hidden: the settings link of a row and a list's "load more". A
-    // checklist row's fix, its copy and its re-run ask for the check from the palette.
+    // None is hidden: a row's helpers ask for their target from the palette (a checklist row's
+    // fix, its copy and its re-run ask which check; Load More Pipelines asks which project).
     const hidden = (manifest.contributes.menus.commandPalette ?? [])
       .filter((m) => m.when === 'false')
       .map((m) => m.command);
-    assert.deepEqual(hidden.sort(), ['runnerOps.loadMorePipelines', 'runnerOps.openSettings']);
+    assert.deepEqual(hidden, []);
   });
 
   test('the Runner Ops container shows its five views, each with welcome content before configuration', async function () {

@@ -15,13 +15,17 @@ const store = (): FleetStore => api().services.store();
 /** Raw API statuses a picker must not show: the status table's words are Running, Online, Passed… */
 const RAW_STATUS = /\b(RUNNING|TERMINATED|running|success|failed|canceled|pending|online|offline)\b/;
 
-/** Waits for the first GitLab requests of `method` since `mark`, as `path status`. */
+/**
+ * Waits for the first GitLab requests of `method` since `mark`, as `path status`. Not the
+ * checklist's POST /runners/verify: a read (is this stored runner token still valid?) that the
+ * checklist makes whenever it is on screen, whatever the palette does.
+ */
 const requestsSince = (sandbox: Sandbox, mark: number, method: string) =>
   eventually(
     async () =>
       sandbox.requests
         .since(mark)
-        .filter((r) => r.method === method && r.api === 'gitlab')
+        .filter((r) => r.method === method && r.api === 'gitlab' && !r.path.startsWith('/api/v4/runners/verify'))
         .map((r) => `${r.path.split('?')[0]} ${r.status}`),
     (requests) => requests.length > 0,
   );
@@ -321,5 +325,53 @@ suite('Palette', function () {
     );
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.deepEqual(await result, { ok: false, message: `Still signed in to ${sandbox.url} as @root.` });
+  });
+
+  // Last: it adds pipelines to the demo sandbox.
+  test('Load More Pipelines from the palette says when all are shown, else asks which project and lists its next page', async () => {
+    await store().refresh('pipelines');
+    await ui.clearNotifications();
+    await vscode.commands.executeCommand('runnerOps.loadMorePipelines');
+    const toasts = await eventually(
+      () => ui.notifications(),
+      (n) => n.some((t) => /^Every pipeline GitLab has is shown: /.test(t)),
+    );
+    assert.ok(
+      toasts.some((t) => /infra\/runner-fleet \(\d+\)/.test(t)),
+      `the message names the projects and their counts: ${toasts.join('\n')}`,
+    );
+
+    // 20 more on main: GitLab now lists infra/runner-fleet on two pages of 20.
+    const fleet = store().projects.value!.find((p) => p.path === 'infra/runner-fleet')!;
+    for (let i = 0; i < 20; i++) {
+      const created = await fetch(`${sandbox.url}/api/v4/projects/${fleet.id}/pipeline?ref=main`, {
+        method: 'POST',
+        headers: { 'PRIVATE-TOKEN': sandbox.gitlabToken },
+      });
+      assert.equal(created.status, 201);
+    }
+    store().invalidate();
+    await store().refresh('pipelines');
+    assert.equal(store().pipelines.get(fleet.id)?.value?.pipelines.length, 20);
+
+    const mark = sandbox.requests.mark();
+    await fromPalette('Load More Pipelines');
+    const picker = await untilPick('Load older pipelines of which project?');
+    assert.deepEqual(
+      picker.items.map((i) => `${i.label} — ${i.description}`),
+      ['infra/runner-fleet — 20 pipelines shown, older ones in GitLab'],
+    );
+    await ui.choosePick('infra/runner-fleet');
+    await eventually(
+      async () => store().pipelines.get(fleet.id)?.value?.pipelines.length ?? 0,
+      (n) => n > 20,
+    );
+    // The project by id or by its encoded path, as the adapter lists it.
+    const ofFleet = new RegExp(`^/api/v4/projects/(${fleet.id}|${encodeURIComponent(fleet.path)})/pipelines\\?`);
+    const pages = sandbox.requests
+      .since(mark)
+      .filter((r) => r.method === 'GET' && ofFleet.test(r.path))
+      .map((r) => new URL(r.path, sandbox.url).searchParams.get('page'));
+    assert.ok(pages.includes('2'), `the second page was asked for: ${JSON.stringify(pages)}`);
   });
 });

@@ -33,6 +33,7 @@ function world() {
     webUrl: '',
   });
   let pipelines = [pipeline(2, 'running', 10), pipeline(1, 'success', 5)];
+  let pageSize = Infinity;
   const compute: ComputePort = {
     listWorkers: async () => {
       calls.push('listWorkers');
@@ -57,10 +58,15 @@ function world() {
     isAdmin: async () => false,
     serverVersion: async () => (versionReads++, '17.11.3-ee'),
     runners: async () => (calls.push('runners'), [runner]),
-    pipelines: async () => (
-      calls.push('pipelines'),
-      { pipelines: pipelines.map((p) => ({ ...p, duration: undefined })) }
-    ),
+    // Newest first, in pages of `pageSize` (one page unless a test sets it).
+    pipelines: async (_: number, page = 1) => {
+      calls.push('pipelines');
+      const size = pageSize;
+      return {
+        pipelines: pipelines.slice((page - 1) * size, page * size).map((p) => ({ ...p, duration: undefined })),
+        nextPage: pipelines.length > page * size ? page + 1 : undefined,
+      };
+    },
     pipeline: async (_: number, id: number) => (
       calls.push(`pipeline ${id}`),
       { ...pipelines.find((p) => p.id === id)!, duration: 42 }
@@ -74,6 +80,7 @@ function world() {
     setVms: (next: WorkerVm[]) => (vms = next),
     failCompute: (error?: Error) => (failCompute = error),
     setPipelines: (next: Pipeline[]) => (pipelines = next),
+    setPageSize: (size: number) => (pageSize = size),
     pipeline,
     gitlab,
     store: (
@@ -189,6 +196,47 @@ test('signed out, GitLab areas are marked unavailable and nothing is requested',
   await store.refresh('pipelines');
   assert.equal(store.gitlabAvailable, false);
   assert.deepEqual(w.calls, []);
+});
+
+test('after more than a page of new pipelines, a refresh lists the newest page and Load More goes on from there: no gap', async () => {
+  const w = world();
+  const store = w.store();
+  /** Pipelines `to` down to `from`, newest first, as GitLab lists them. */
+  const ids = (to: number, from: number) => Array.from({ length: to - from + 1 }, (_, i) => to - i);
+  const shown = () => store.pipelines.get(7)?.value;
+  w.setPageSize(PACE.gitlab.pipelinesPerPage);
+  w.setPipelines(ids(10, 1).map((id) => w.pipeline(id, 'success', id)));
+  await store.refresh('pipelines');
+  assert.deepEqual(
+    shown()?.pipelines.map((p) => p.id),
+    ids(10, 1),
+  );
+  assert.equal(shown()?.nextPage, undefined);
+
+  // 25 new ones: the first page (45 to 26) does not reach the 10 shown, 5 lie between.
+  w.setPipelines([...ids(45, 21), ...ids(10, 1)].map((id) => w.pipeline(id, 'success', id)));
+  store.invalidate();
+  await store.refresh('pipelines');
+  assert.deepEqual(
+    shown()?.pipelines.map((p) => p.id),
+    ids(45, 26),
+  );
+  assert.equal(shown()?.nextPage, 2);
+  await store.loadMorePipelines(7);
+  assert.deepEqual(
+    shown()?.pipelines.map((p) => p.id),
+    [...ids(45, 21), ...ids(10, 1)],
+  );
+  assert.equal(shown()?.nextPage, undefined);
+
+  // One more: the first page reaches what is shown, so the pages loaded stay.
+  w.setPipelines([...ids(46, 21), ...ids(10, 1)].map((id) => w.pipeline(id, 'success', id)));
+  store.invalidate();
+  await store.refresh('pipelines');
+  assert.deepEqual(
+    shown()?.pipelines.map((p) => p.id),
+    [...ids(46, 21), ...ids(10, 1)],
+  );
 });
 
 test('pipeline details (duration, who) are fetched once per pipeline until the pipeline changes', async () => {

@@ -376,7 +376,7 @@ async function main(): Promise<boolean> {
       {
         name: 'demo',
         sandbox: () => startSandbox({ seed: 'demo' }),
-        activationRuns: quick ? 2 : 7,
+        activationRuns: quick ? 2 : 11,
         renderRuns: runs,
         requests: false,
       },

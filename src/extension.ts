@@ -2,7 +2,9 @@
 // body (src/main.ts, its own bundle dist/main.js) loads on first use: a view asking for rows or
 // a command run. So activation parses a few kilobytes, whatever the extension grows into.
 import { join } from 'node:path';
-import * as vscode from 'vscode';
+// Named imports: a plain require of the API, nothing copied (scripts/build.mjs).
+import { commands, window } from 'vscode';
+import type * as vscode from 'vscode';
 import { codeCachedLoader, type BundleLoader } from './code-cache';
 import { DeferredTree } from './views/deferred-tree';
 
@@ -38,15 +40,15 @@ export function activate(context: vscode.ExtensionContext) {
   };
   for (const id of Object.values(manifest.contributes.views).flatMap((list) => list.map((v) => v.id))) {
     const provider = new DeferredTree<unknown>(load);
-    const view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true });
+    const view = window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true });
     trees.set(id, { view, provider });
     context.subscriptions.push(view, provider);
   }
   for (const { command } of manifest.contributes.commands) {
     standIns.push(
-      vscode.commands.registerCommand(command, (...args: unknown[]) => {
+      commands.registerCommand(command, (...args: unknown[]) => {
         load();
-        return vscode.commands.executeCommand(command, ...args);
+        return commands.executeCommand(command, ...args);
       }),
     );
   }

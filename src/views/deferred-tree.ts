@@ -2,7 +2,9 @@
 // the view exists (and activation returns) before any of the code that fills it is parsed. It
 // also tells when VS Code has everything it needs to draw the view's first rows (`drawn`), and
 // lets VS Code's first ask for the roots wait a moment for rows rather than a "Loading…" row.
-import * as vscode from 'vscode';
+// Named imports: a plain require of the API in activation's bundle (scripts/build.mjs).
+import { EventEmitter, MarkdownString, TreeItemCollapsibleState } from 'vscode';
+import type * as vscode from 'vscode';
 import { ChangePacer } from '../core/change-pacer';
 import { realClock } from '../core/clock';
 import { LOADING } from './placeholder';
@@ -23,7 +25,7 @@ interface HeldRoots<T> {
 
 export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Disposable {
   private target: vscode.TreeDataProvider<T> | undefined;
-  private readonly changed = new vscode.EventEmitter<T | T[] | undefined | null | void>();
+  private readonly changed = new EventEmitter<T | T[] | undefined | null | void>();
   private pacer: ChangePacer<T> | undefined;
   private holdMs = 0;
   private held: HeldRoots<T> | undefined;
@@ -94,7 +96,7 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
 
   private handOver(element: T, item: vscode.TreeItem): vscode.TreeItem {
     if (item.contextValue !== LOADING) this.served = true;
-    if (item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded) this.unfetched.add(element);
+    if (item.collapsibleState === TreeItemCollapsibleState.Expanded) this.unfetched.add(element);
     return this.tooltipOnHover(item);
   }
 
@@ -137,7 +139,7 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
    * it over when the row is hovered (resolveTreeItem), as VS Code allows for a tooltip left undefined.
    */
   private tooltipOnHover(item: vscode.TreeItem): vscode.TreeItem {
-    if (item.tooltip instanceof vscode.MarkdownString) {
+    if (item.tooltip instanceof MarkdownString) {
       this.tooltips.set(item, item.tooltip);
       item.tooltip = undefined;
     }

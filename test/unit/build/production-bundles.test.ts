@@ -4,6 +4,7 @@
 // `constructor.name === 'Long'`.)
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildInto, type Build } from '../../../bench/build';
 import { readSettings } from '../../../src/config/settings';
@@ -24,6 +25,65 @@ const settings = () =>
   } as Parameters<typeof readSettings>[0]);
 // The built file, not the source.
 const bundle = (name: string) => require(join(build.dist, name));
+
+/** Requires `file` with `api` as its `vscode` module. */
+function requireWithApi(file: string, api: object): { activate(context: unknown): unknown } {
+  const Module = require('node:module') as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? 'vscode' : resolve.call(this, request, ...rest);
+  };
+  require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: api } as NodeJS.Module;
+  try {
+    return require(file);
+  } finally {
+    Module._resolveFilename = resolve;
+    delete require.cache.vscode;
+  }
+}
+
+// VS Code waits for activation's module and activate(): whatever they do is on the path to the
+// first row. What reaches the API is what a real host would see.
+test('extension.js: copies none of the API; activate() registers every command and view once', () => {
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
+  const commandIds: string[] = manifest.contributes.commands.map((c: { command: string }) => c.command);
+  const viewIds = Object.values(manifest.contributes.views as Record<string, Array<{ id: string }>>)
+    .flat()
+    .map((v) => v.id);
+  const registered: string[] = [];
+  const treeViews: string[] = [];
+  const disposable = { dispose() {} };
+  const members = {
+    commands: {
+      registerCommand: (id: string) => (registered.push(id), disposable),
+      executeCommand: async () => undefined,
+    },
+    window: { createTreeView: (id: string) => (treeViews.push(id), disposable) },
+    EventEmitter: class {
+      event = () => disposable;
+      fire() {}
+      dispose() {}
+    },
+    MarkdownString: class {},
+    TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+  };
+  // A bundle that copies the API (esbuild's namespace import) lists its keys: hundreds of them in VS Code.
+  let listed = 0;
+  const api = new Proxy(members, { ownKeys: (target) => (listed++, Reflect.ownKeys(target)) });
+
+  const extension = requireWithApi(join(build.dist, 'extension.js'), api);
+  assert.equal(listed, 0, "the API's keys were listed: the bundle copies them");
+  assert.deepEqual(registered, [], 'registered while the module loads, before VS Code called activate()');
+
+  const subscriptions: unknown[] = [];
+  extension.activate({
+    extension: { packageJSON: manifest },
+    subscriptions,
+    globalStorageUri: { scheme: 'file', fsPath: join(build.dir, 'global-storage') },
+  });
+  assert.deepEqual(registered, commandIds);
+  assert.deepEqual(treeViews, viewIds);
+});
 
 test('gcp-secrets.js: every demo secret lists and decrypts through KMS', async () => {
   const port = bundle('gcp-secrets.js').secretsPort(settings());

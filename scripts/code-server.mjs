@@ -44,8 +44,11 @@ const quietSettings = {
   'typescript.disableAutomaticTypeAcquisition': true,
   'npm.fetchOnlinePackageInfo': false,
   'window.commandCenter': false,
-  // The remote extension host scans /proc for listening ports every few seconds (and spawns to do it).
+  // The remote extension host scans /proc for listening ports every few seconds (and spawns to do
+  // it). It scans whenever a tunnel provider exists, as in code-server, unless the source is
+  // 'output' (the workbench's processFindingEnabled), whatever autoForwardPorts says.
   'remote.autoForwardPorts': false,
+  'remote.autoForwardPortsSource': 'output',
 };
 
 /**
